@@ -1,0 +1,153 @@
+"""`cascade …`: run, serve, db upgrade, org import, export."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import build_app, build_services
+from bot.settings import Settings
+from bot.slack import make_client, sync_directory
+from conversations import org_import
+from conversations.errors import Refusal
+from prompts import render_plain
+from storage.db import make_engine, transaction, upgrade
+from storage.export import EXPORT_COLUMNS, EXPORT_KEYS, export_all
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        settings.require_slack(socket_mode=True)
+        app = build_app(build_services(settings))
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    if not settings.has_slack_credentials:
+        print(render_plain("cli/no_credentials"), file=sys.stderr)
+        return 2
+    return cmd_serve(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.server import serve
+
+    settings = _settings()
+    settings.require_slack()
+    app = build_app(build_services(settings))
+    print(render_plain("cli/serving", host=args.host, port=args.port), file=sys.stderr)
+    serve(app, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    upgrade(make_engine(_settings().database_url))
+    print(render_plain("cli/db_upgraded"))
+    return 0
+
+
+def cmd_org_import(args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(
+            render_plain("cli/unreadable_file", path=str(path), error=str(error)), file=sys.stderr
+        )
+        return 1
+    settings = _settings()
+    settings.require_bot_token()
+    try:
+        rows = org_import.parse_rows(text)  # the whole file is checked before Slack is asked
+        services = build_services(settings)
+        client = make_client(settings)
+        team_id = str(client.auth_test()["team_id"])
+        sync_directory(client=client, engine=services.engine, team_id=team_id, now=services.clock())
+        with transaction(services.engine) as session:
+            result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
+    except Refusal as refusal:
+        problem = render_plain(f"errors/{refusal.code}", **refusal.params)
+        print(render_plain("cli/import_refused", path=str(path), problem=problem), file=sys.stderr)
+        return 1
+    print(render_plain("cli/imported", result=result))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    engine = make_engine(_settings().database_url)
+    with transaction(engine) as session:
+        data = export_all(session=session)
+    if args.format == "json":
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        return 0
+    out = Path(args.out or "cascade-export")
+    out.mkdir(parents=True, exist_ok=True)
+    for key in EXPORT_KEYS:
+        rows = data[key]
+        with (out / f"{key}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS[key])
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(
+                    {k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()}
+                )
+    print(render_plain("cli/exported", out=str(out), counts={k: len(data[k]) for k in EXPORT_KEYS}))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="cascade", description="Cascade: goals that cascade, in Slack."
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="connect to Slack (Socket Mode if SLACK_APP_TOKEN is set)")
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--port", type=int, default=3000)
+    run.set_defaults(func=cmd_run)
+
+    serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    org = sub.add_parser("org", help="organisation").add_subparsers(
+        dest="org_command", required=True
+    )
+    imp = org.add_parser("import", help="import people and units from a CSV")
+    imp.add_argument("file", help="CSV with columns email,name,manager_email[,unit]")
+    imp.set_defaults(func=cmd_org_import)
+
+    export = sub.add_parser("export", help="every workspace's data, as JSON or CSV")
+    export.add_argument("--format", choices=["json", "csv"], default="json")
+    export.add_argument("--out", help="a file (json) or a folder (csv)")
+    export.set_defaults(func=cmd_export)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The one place failures are logged (with traceback) and explained to the person."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+
+from bot.reply import tell_user
+from prompts import render
+
+logger = logging.getLogger("cascade")
+
+
+def _tell(body: dict[str, Any], respond: Any, client: Any) -> None:
+    try:
+        tell_user(
+            body=body, respond=respond, client=client, text=render("errors/something_went_wrong")
+        )
+    except Exception:  # the apology itself failed: the log already has the cause
+        logger.exception("could not tell the user about a failure")
+
+
+def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any) -> BoltResponse:
+    """Bolt's error handler, for the ack path."""
+    logger.exception("unhandled error in a listener", exc_info=error)
+    _tell(body, respond, client)
+    return BoltResponse(status=200, body="")
+
+
+def reported(func: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a lazy listener: Bolt would log its failure in one line and tell no one.
+
+    Bolt injects arguments by the names in the signature, so the wrapper asks for every one a
+    lazy listener may want and passes on those the wrapped function names.
+    """
+    wanted = inspect.getfullargspec(func).args
+
+    def wrapper(
+        body: dict[str, Any],
+        respond: Any,
+        client: Any,
+        context: Any,
+        command: Any,
+        event: Any,
+        action: Any,
+        view: Any,
+        say: Any,
+    ) -> None:
+        given = locals()
+        try:
+            func(**{name: given[name] for name in wanted})
+        except Exception:
+            logger.exception("unhandled error in %s", func.__name__)
+            _tell(body or {}, respond, client)
+
+    wrapper.__name__ = wrapper.__qualname__ = func.__name__
+    return wrapper

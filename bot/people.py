@@ -1,0 +1,36 @@
+"""Who is asking: make sure the directory knows them, then build the Actor."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.services import Services
+from bot.slack import directory_is_stale, sync_directory
+from conversations.organisation import Actor, actor_for
+
+
+def refresh_directory(
+    *, services: Services, client: WebClient, team_id: str, user_ids: list[str]
+) -> None:
+    """Sync from Slack when anyone named is unknown or the directory is a day old."""
+    now = services.clock()
+    if directory_is_stale(engine=services.engine, team_id=team_id, user_ids=user_ids, now=now):
+        sync_directory(client=client, engine=services.engine, team_id=team_id, now=now)
+
+
+def actor(*, services: Services, session: Session, team_id: str, user_id: str) -> Actor:
+    return actor_for(
+        session=session, team_id=team_id, user_id=user_id, admin_ids=services.settings.admin_ids
+    )
+
+
+def local_date(now: datetime, tz: str) -> date:
+    """The date it is for someone in time zone `tz`."""
+    try:
+        return now.astimezone(ZoneInfo(tz)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.date()

@@ -1,0 +1,16 @@
+"""Tell a person something where they are: through response_url if there is one, else by DM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import blocks
+
+
+def tell_user(*, body: dict[str, Any], respond: Any, client: Any, text: str) -> None:
+    if body.get("response_url") or body.get("response_urls"):
+        respond(**blocks.message(text), response_type="ephemeral", replace_original=False)
+        return
+    user = (body.get("event") or {}).get("user") or (body.get("user") or {}).get("id")
+    if user:
+        client.chat_postMessage(channel=user, **blocks.message(text))

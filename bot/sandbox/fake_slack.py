@@ -1,0 +1,424 @@
+"""A Slack Web API that lives in this process: the sandbox's Slack, and the tests' fake.
+
+It answers the methods Cascade calls with Slack's own shapes, records every call, validates every
+`blocks` and `view` with slack_sdk.models (answering `invalid_blocks` as Slack does), and on
+demand answers 429 with `Retry-After`, a 5xx, or slowly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+TEXT_LIMIT = 40_000
+USERS_LIST_MAX = 1000
+
+
+class SlackError(Exception):
+    """An `{"ok": false, "error": ...}` answer."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class Fault:
+    status: int
+    retry_after: int | None = None
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Message:
+    """A message as a person sees it: in a DM, a channel, or only to them (ephemeral)."""
+
+    channel: str
+    user: str  # who sent it: the bot's user id, or a person's
+    text: str
+    blocks: list[dict[str, Any]]
+    ts: str
+    ephemeral_to: str | None = None
+
+
+def validate_blocks(blocks: Any, limit: int) -> list[dict[str, Any]]:
+    """Slack's checks on a `blocks` array: known types, within slack_sdk.models' limits."""
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            raise SlackError("invalid_blocks_format") from None
+    if not isinstance(blocks, list):
+        raise SlackError("invalid_blocks_format")
+    if len(blocks) > limit:
+        raise SlackError("invalid_blocks", errors=[f"no more than {limit} items allowed"])
+    block_ids: set[str] = set()
+    for index, raw in enumerate(blocks):
+        if not isinstance(raw, dict):
+            raise SlackError("invalid_blocks", errors=[f"block {index} is not an object"])
+        try:
+            block = Block.parse(raw)
+            if block is None or type(block) is Block:
+                raise SlackObjectFormationError(f"unknown block type {raw.get('type')!r}")
+            block.to_dict()
+        except (SlackObjectFormationError, TypeError, KeyError, AttributeError) as error:
+            raise SlackError("invalid_blocks", errors=[f"block {index}: {error}"]) from None
+        block_id = raw.get("block_id")
+        if block_id:
+            if block_id in block_ids:
+                raise SlackError("invalid_blocks", errors=[f"duplicate block_id {block_id}"])
+            block_ids.add(block_id)
+    return blocks
+
+
+def validate_view(view: Any) -> dict[str, Any]:
+    if isinstance(view, str):
+        try:
+            view = json.loads(view)
+        except ValueError:
+            raise SlackError("invalid_arguments") from None
+    if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
+        raise SlackError("invalid_arguments", errors=["view.type must be modal or home"])
+    validate_blocks(view.get("blocks", []), VIEW_BLOCK_LIMIT)
+    try:
+        View(**view).to_dict()
+    except (SlackObjectFormationError, TypeError) as error:
+        raise SlackError("invalid_arguments", errors=[str(error)]) from None
+    return view
+
+
+class FakeSlack:
+    """One fake workspace. Thread-safe; serve it with `wsgi_app()` on any WSGI server."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0CASCADE",
+        team_name: str = "Cascade Sandbox",
+        bot_token: str = "xoxb-sandbox",
+        bot_user_id: str = "UCASCADEBOT",
+    ) -> None:
+        self.team_id = team_id
+        self.team_name = team_name
+        self.bot_token = bot_token
+        self.bot_user_id = bot_user_id
+        self.latency = 0.0
+        self.calls: list[Call] = []
+        self.messages: list[Message] = []
+        self.home_views: dict[str, dict[str, Any]] = {}
+        self.open_views: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._ts = itertools.count(1)
+
+    # -- the workspace -------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        tz: str = "UTC",
+        is_admin: bool = False,
+        is_owner: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
+    ) -> dict[str, Any]:
+        member = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name.lower().replace(" ", "."),
+            "real_name": name,
+            "deleted": deleted,
+            "is_admin": is_admin,
+            "is_owner": is_owner,
+            "is_bot": is_bot,
+            "tz": tz,
+            "profile": {
+                "real_name": name,
+                "display_name": name,
+                "email": email or f"{name.lower().replace(' ', '.')}@example.com",
+            },
+        }
+        with self._lock:
+            self.users[user_id] = member
+        return member
+
+    # -- test and sandbox controls -----------------------------------------------------
+
+    def fail_next(
+        self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
+    ) -> None:
+        """The next `times` calls of `method` answer `status` (429 with Retry-After if given)."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend([Fault(status, retry_after)] * times)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Callable[[FakeSlack], Any], timeout: float = 5.0) -> Any:
+        """Block until `predicate(self)` is truthy; returns its value (raises on timeout)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = predicate(self)
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("fake Slack never saw what was expected")
+                self._changed.wait(remaining)
+
+    def messages_for(self, user_id: str) -> list[Message]:
+        """What this person sees: their DM with Cascade and the ephemerals shown to them."""
+        with self._lock:
+            return [
+                m
+                for m in self.messages
+                if m.channel == self.dm_channel(user_id) or m.ephemeral_to == user_id
+            ]
+
+    def dm_channel(self, user_id: str) -> str:
+        return "D" + user_id[1:] if user_id.startswith(("U", "W")) else user_id
+
+    # -- the Web API ---------------------------------------------------------------------
+
+    def call(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """Answer one Web API call: (HTTP status, headers, JSON body)."""
+        if self.latency:
+            time.sleep(self.latency)
+        with self._changed:
+            self.calls.append(Call(method, args, token))
+            self._changed.notify_all()
+            faults = self._faults.get(method)
+            if faults:
+                fault = faults.pop(0)
+                headers = (
+                    {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+                )
+                error = "ratelimited" if fault.status == 429 else "fatal_error"
+                return fault.status, headers, {"ok": False, "error": error}
+            handler = getattr(self, "_" + method.replace(".", "_"), None)
+            if handler is None:
+                return 200, {}, {"ok": False, "error": "unknown_method"}
+            if method != "response_url" and token != self.bot_token:
+                return 200, {}, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            try:
+                body = handler(args)
+            except SlackError as error:
+                return 200, {}, {"ok": False, "error": error.error, **error.extra}
+            self._changed.notify_all()
+            return 200, {}, {"ok": True, **body}
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _channel(self, args: dict[str, Any]) -> str:
+        channel = str(args.get("channel") or "")
+        if not channel:
+            raise SlackError("channel_not_found")
+        if channel.startswith(("U", "W")):
+            if channel not in self.users:
+                raise SlackError("channel_not_found")
+            return self.dm_channel(channel)
+        return channel
+
+    def _message_parts(self, args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        text = str(args.get("text") or "")
+        blocks = validate_blocks(args["blocks"], MESSAGE_BLOCK_LIMIT) if args.get("blocks") else []
+        if not text and not blocks:
+            raise SlackError("no_text")
+        if len(text) > TEXT_LIMIT:
+            raise SlackError("msg_too_long")
+        return text, blocks
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": "https://sandbox.slack.invalid/",
+            "team": self.team_name,
+            "team_id": self.team_id,
+            "user": "cascade",
+            "user_id": self.bot_user_id,
+            "bot_id": "BCASCADE",
+            "is_enterprise_install": False,
+        }
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        text, blocks = self._message_parts(args)
+        message = Message(channel, self.bot_user_id, text, blocks, self._next_ts())
+        self.messages.append(message)
+        return {"channel": channel, "ts": message.ts, "message": {"text": text, "blocks": blocks}}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        user = str(args.get("user") or "")
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        text, blocks = self._message_parts(args)
+        message = Message(
+            channel, self.bot_user_id, text, blocks, self._next_ts(), ephemeral_to=user
+        )
+        self.messages.append(message)
+        return {"message_ts": message.ts}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        text, blocks = self._message_parts(args)
+        for message in self.messages:
+            if message.ts == ts and message.channel == channel:
+                message.text, message.blocks = text, blocks
+                return {"channel": channel, "ts": ts}
+        raise SlackError("message_not_found")
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user_id") or "")
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        view = validate_view(args.get("view"))
+        if view.get("type") != "home":
+            raise SlackError("invalid_arguments", errors=["views.publish takes a home view"])
+        self.home_views[user] = view
+        return {"view": {"id": f"V{user}", **view}}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            raise SlackError("invalid_trigger_id")
+        view = validate_view(args.get("view"))
+        view_id = f"VMODAL{next(self._ts)}"
+        self.open_views[view_id] = view
+        return {"view": {"id": view_id, **view}}
+
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._views_open(args)
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self.open_views:
+            raise SlackError("not_found")
+        self.open_views[view_id] = validate_view(args.get("view"))
+        return {"view": {"id": view_id, **self.open_views[view_id]}}
+
+    def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        limit = min(int(args.get("limit") or 0) or USERS_LIST_MAX, USERS_LIST_MAX)
+        start = int(args.get("cursor") or 0)
+        members = list(self.users.values())
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "members": page,
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user}
+
+    def _response_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A POST to a slash command's or a click's response_url (see `response_url_for`)."""
+        user, channel = str(args.pop("_user")), str(args.pop("_channel"))
+        text, blocks = self._message_parts(args)
+        ephemeral = args.get("response_type", "ephemeral") == "ephemeral"
+        message = Message(
+            self.dm_channel(user) if channel.startswith("D") or not channel else channel,
+            self.bot_user_id,
+            text,
+            blocks,
+            self._next_ts(),
+            ephemeral_to=user if ephemeral else None,
+        )
+        self.messages.append(message)
+        return {}
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def response_url_for(self, base_url: str, *, user_id: str, channel_id: str) -> str:
+        """A response_url for a request this person makes; `respond()` posts back here."""
+        return f"{base_url.rstrip('/')}/response_url/{user_id}/{channel_id or '-'}"
+
+    def wsgi_app(self) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
+        def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+            path = str(environ.get("PATH_INFO") or "")
+            args = _request_args(environ)
+            if path.startswith("/response_url/"):
+                _, _, user, channel = path.split("/", 3)
+                args.update(_user=user, _channel="" if channel == "-" else channel)
+                status, headers, body = self.call("response_url", args, None)
+                if body.get("ok"):
+                    return _answer(start_response, 200, {}, b"ok")
+                return _answer(start_response, 400, {}, body["error"].encode())
+            if not path.startswith("/api/"):
+                return _answer(start_response, 404, {}, b"Not Found")
+            token = _token(environ, args)
+            status, headers, body = self.call(path.removeprefix("/api/"), args, token)
+            return _answer(start_response, status, headers, json.dumps(body).encode())
+
+        return application
+
+
+def _token(environ: WSGIEnvironment, args: dict[str, Any]) -> str | None:
+    auth = str(environ.get("HTTP_AUTHORIZATION") or "")
+    if auth.startswith("Bearer "):
+        return auth.removeprefix("Bearer ")
+    token = args.pop("token", None)
+    return str(token) if token else None
+
+
+def _request_args(environ: WSGIEnvironment) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        k: v[-1] for k, v in parse_qs(str(environ.get("QUERY_STRING") or "")).items()
+    }
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    content_type = str(environ.get("CONTENT_TYPE") or "")
+    if raw and "json" in content_type:
+        body = json.loads(raw)
+        if isinstance(body, dict):
+            args.update(body)
+    elif raw:
+        args.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+    return args
+
+
+def _answer(
+    start_response: StartResponse, status: int, headers: dict[str, str], body: bytes
+) -> list[bytes]:
+    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
+    content_type = "application/json; charset=utf-8" if body.startswith(b"{") else "text/plain"
+    start_response(
+        f"{status} {reasons.get(status, 'Error')}",
+        [("Content-Type", content_type), *headers.items()],
+    )
+    return [body]

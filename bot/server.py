@@ -1,0 +1,33 @@
+"""HTTP mode: a WSGI app (`POST /slack/events`, `GET /healthz`) served by waitress."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+SERVER_THREADS = 16
+
+
+def wsgi_app(app: App) -> WSGIApplication:
+    """Bolt behind a WSGI entry point, plus a health check for load balancers."""
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        return slack(environ, start_response)
+
+    return application
+
+
+def serve(app: App, *, host: str, port: int) -> None:
+    """Serve until interrupted (waitress: a production WSGI server, pure Python)."""
+    waitress.serve(wsgi_app(app), host=host, port=port, threads=SERVER_THREADS, ident="cascade")

@@ -1,0 +1,115 @@
+"""The few Web API calls Cascade makes, on a client that retries as Slack asks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import (
+    BackoffRetryIntervalCalculator,
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from storage import people, workspaces
+from storage.db import transaction
+from storage.people import SlackProfile
+
+USERS_PAGE = 200
+DIRECTORY_STALE_AFTER = timedelta(hours=24)
+
+
+class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
+    """Retries every 5xx (slack_sdk's own handler only retries 500 and 503)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+def retry_handlers() -> list[RetryHandler]:
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        AnyServerErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
+        ConnectionErrorRetryHandler(max_retry_count=3, interval_calculator=backoff),
+    ]
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The app's WebClient: Slack's API (or SLACK_API_URL), with retries for 429, 5xx, resets."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.api_url,
+        timeout=15,
+        retry_handlers=retry_handlers(),
+    )
+
+
+def _profile(member: dict[str, Any]) -> SlackProfile:
+    profile = member.get("profile") or {}
+    name = (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or member.get("real_name")
+        or member.get("name")
+        or member["id"]
+    )
+    return SlackProfile(
+        user_id=member["id"],
+        name=str(name)[:200],
+        email=(profile.get("email") or None),
+        tz=member.get("tz") or "UTC",
+        is_admin=bool(member.get("is_admin") or member.get("is_owner")),
+        is_bot=bool(member.get("is_bot") or member.get("id") == "USLACKBOT"),
+        deleted=bool(member.get("deleted")),
+    )
+
+
+def fetch_directory(client: WebClient) -> Iterator[SlackProfile]:
+    """Every user of the workspace, through paginated users.list (Tier 2, 200 a page)."""
+    cursor = None
+    while True:
+        page = client.users_list(limit=USERS_PAGE, cursor=cursor)
+        for member in page.get("members", []):
+            yield _profile(member)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
+
+
+def sync_directory(*, client: WebClient, engine: Engine, team_id: str, now: datetime) -> int:
+    """Refresh names, emails, time zones and admin flags from Slack; returns rows changed."""
+    profiles = list(fetch_directory(client))  # network first: no transaction waits on Slack
+    with transaction(engine) as session:
+        changed = people.upsert_profiles(
+            session=session, team_id=team_id, profiles=profiles, at=now
+        )
+        workspaces.mark_directory_synced(session=session, team_id=team_id, at=now)
+    return changed
+
+
+def directory_is_stale(*, engine: Engine, team_id: str, user_ids: list[str], now: datetime) -> bool:
+    """Whether anyone named is unknown, or the last sync is older than a day."""
+    with transaction(engine) as session:
+        synced = workspaces.get_workspace(session=session, team_id=team_id).directory_synced_at
+        if synced is None or now - synced > DIRECTORY_STALE_AFTER:
+            return True
+        return any(
+            people.get_person(session=session, team_id=team_id, user_id=u) is None for u in user_ids
+        )

@@ -1,0 +1,214 @@
+"""Organisation set-up: cycles, units, members, and what each person can do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from conversations.errors import Refusal
+from storage import cycles, objectives, people, units, workspaces
+from storage.models import Cycle, ObjectiveStatus, Person, Unit
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, and whether they are an admin (CASCADE_ADMINS or a Slack admin/owner)."""
+
+    team_id: str
+    person: Person
+    is_admin: bool
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+
+def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Actor:
+    """The actor for a Slack user already in the directory."""
+    person = people.get_person(session=session, team_id=team_id, user_id=user_id)
+    if person is None or person.deleted:
+        raise Refusal("unknown_requester")
+    return Actor(
+        team_id=team_id, person=person, is_admin=user_id in admin_ids or person.is_slack_admin
+    )
+
+
+def _require_admin(actor: Actor, usage: str) -> None:
+    if not actor.is_admin:
+        raise Refusal("not_admin", usage=usage)
+
+
+def _person(session: Session, team_id: str, user_id: str, usage: str) -> Person:
+    person = people.get_person(session=session, team_id=team_id, user_id=user_id)
+    if person is None:
+        raise Refusal("unknown_user", usage=usage, user_id=user_id)
+    if person.deleted:
+        raise Refusal("deleted_user", usage=usage, name=person.name)
+    if person.is_bot:
+        raise Refusal("bot_user", usage=usage, name=person.name)
+    return person
+
+
+def _unit(session: Session, team_id: str, name: str, usage: str) -> Unit:
+    unit = units.find_unit(session=session, team_id=team_id, name=name)
+    if unit is None:
+        known = [u.name for u in units.list_units(session=session, team_id=team_id)]
+        raise Refusal(
+            "unknown_unit", usage=usage, name=name, known=known[:10], more=len(known) > 10
+        )
+    return unit
+
+
+def add_cycle(
+    *, session: Session, actor: Actor, name: str, start: date, end: date, today: date
+) -> tuple[Cycle, Cycle | None]:
+    """Create a cycle and make it active; returns it and the cycle it replaced as active."""
+    _require_admin(actor, "cycle_add")
+    team_id = actor.team_id
+    if end < today:
+        raise Refusal("cycle_in_past", usage="cycle_add", end=end, today=today)
+    if cycles.find_cycle(session=session, team_id=team_id, name=name) is not None:
+        raise Refusal("duplicate_cycle", usage="cycle_add", name=name)
+    workspaces.get_workspace(session=session, team_id=team_id)
+    previous = cycles.active_cycle(session=session, team_id=team_id)
+    cycle = cycles.add_cycle(session=session, team_id=team_id, name=name, start=start, end=end)
+    return cycle, previous
+
+
+@dataclass(frozen=True)
+class UnitAdded:
+    unit: Unit
+    parent: Unit | None
+    manager: Person
+    manager_joined_parent: bool
+
+
+def add_unit(
+    *, session: Session, actor: Actor, name: str, parent_name: str | None, manager_user_id: str
+) -> UnitAdded:
+    """Create a unit under a parent (or the root, when there is none yet)."""
+    _require_admin(actor, "unit_add")
+    team_id = actor.team_id
+    if units.find_unit(session=session, team_id=team_id, name=name) is not None:
+        raise Refusal("duplicate_unit", usage="unit_add", name=name)
+    parent = None if parent_name is None else _unit(session, team_id, parent_name, "unit_add")
+    roots = units.root_units(session=session, team_id=team_id)
+    if parent is None and roots:
+        raise Refusal("second_root", usage="unit_add", root=roots[0].name)
+    manager = _person(session, team_id, manager_user_id, "unit_add")
+    workspaces.get_workspace(session=session, team_id=team_id)
+    unit = units.create_unit(
+        session=session,
+        team_id=team_id,
+        name=name,
+        parent_id=None if parent is None else parent.id,
+        manager_id=manager.id,
+    )
+    # A manager belongs to the unit above the one they manage.
+    joined = False
+    assert manager.id is not None
+    if (
+        parent is not None
+        and units.unit_of(session=session, team_id=team_id, person_id=manager.id) is None
+    ):
+        joined = units.set_unit_of(
+            session=session, team_id=team_id, person_id=manager.id, unit_id=parent.id
+        )
+    return UnitAdded(unit=unit, parent=parent, manager=manager, manager_joined_parent=joined)
+
+
+@dataclass(frozen=True)
+class MembersSet:
+    unit: Unit
+    added: list[Person]
+    removed: list[Person]
+    moved_from: dict[str, str]  # person name → previous unit name
+    unchanged: list[Person] = field(default_factory=list)
+
+
+def set_unit_members(
+    *, session: Session, actor: Actor, name: str, member_user_ids: list[str]
+) -> MembersSet:
+    """Make exactly these people the unit's members."""
+    team_id = actor.team_id
+    unit = _unit(session, team_id, name, "unit_members")
+    if not actor.is_admin and unit.manager_id != actor.person_id:
+        raise Refusal("not_unit_manager", usage="unit_members", unit=unit.name)
+    members = [_person(session, team_id, uid, "unit_members") for uid in member_user_ids]
+    moved_from: dict[str, str] = {}
+    for person in members:
+        assert person.id is not None
+        if person.id == unit.manager_id:
+            raise Refusal(
+                "manager_as_member", usage="unit_members", name=person.name, unit=unit.name
+            )
+        current = units.unit_of(session=session, team_id=team_id, person_id=person.id)
+        if current is not None and current.id != unit.id:
+            if not actor.is_admin and current.manager_id != actor.person_id:
+                raise Refusal(
+                    "member_elsewhere", usage="unit_members", name=person.name, unit=current.name
+                )
+            moved_from[person.name] = current.name
+    before = {
+        p.id: p for p in units.members_of(session=session, team_id=team_id, unit_id=unit.id or 0)
+    }
+    added_ids, removed_ids = units.set_members(
+        session=session,
+        team_id=team_id,
+        unit_id=unit.id or 0,
+        person_ids=[p.id for p in members if p.id is not None],
+    )
+    by_id = {p.id: p for p in members}
+    return MembersSet(
+        unit=unit,
+        added=[by_id[i] for i in added_ids],
+        removed=[before[i] for i in removed_ids],
+        moved_from=moved_from,
+        unchanged=[p for p in members if p.id not in added_ids],
+    )
+
+
+@dataclass(frozen=True)
+class NextSteps:
+    """What a person can do next, given their role and the cascade's state."""
+
+    is_admin: bool
+    cycle: Cycle | None
+    has_units: bool
+    unit: Unit | None
+    unit_published: bool
+    manages: list[Unit]
+    parent_published: dict[str, bool]  # managed unit name → its parent unit has published
+
+
+def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
+    if cycle is None or unit_id is None:
+        return False
+    return any(
+        o.status == ObjectiveStatus.PUBLISHED
+        for o in objectives.list_objectives(
+            session=session, team_id=team_id, unit_id=unit_id, cycle_id=cycle.id
+        )
+    )
+
+
+def next_steps(*, session: Session, actor: Actor) -> NextSteps:
+    team_id = actor.team_id
+    cycle = cycles.active_cycle(session=session, team_id=team_id)
+    unit = units.unit_of(session=session, team_id=team_id, person_id=actor.person_id)
+    manages = units.units_managed_by(session=session, team_id=team_id, person_id=actor.person_id)
+    return NextSteps(
+        is_admin=actor.is_admin,
+        cycle=cycle,
+        has_units=bool(units.list_units(session=session, team_id=team_id)),
+        unit=unit,
+        unit_published=_published(session, team_id, unit.id if unit else None, cycle),
+        manages=manages,
+        parent_published={
+            m.name: m.parent_id is None or _published(session, team_id, m.parent_id, cycle)
+            for m in manages
+        },
+    )

@@ -1,0 +1,65 @@
+"""Every user-facing word of Cascade, as Jinja2 templates rendered to Slack mrkdwn.
+
+Every `{{ value }}` is escaped for mrkdwn (`&`, `<`, `>`) unless it is `Trusted`: user text can
+never ping `@channel` or forge a link. Filters that build Slack syntax (`mention`, `date`) return
+`Trusted` text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+class Trusted(str):
+    """Text already in mrkdwn, built by Cascade itself; rendered as-is."""
+
+
+def mrkdwn_escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Trusted) or not isinstance(value, str):
+        return value
+    return mrkdwn_escape(value)
+
+
+def _mention(user_id: str) -> Trusted:
+    return Trusted(f"<@{user_id}>")
+
+
+def _date(value: date) -> Trusted:
+    return Trusted(f"{value:%a %-d %b %Y}")
+
+
+def _build(*, for_slack: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("prompts", ""),
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=_finalize if for_slack else None,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["mention"] = _mention
+    env.filters["date"] = _date
+    return env
+
+
+ENV = _build(for_slack=True)
+PLAIN = _build(for_slack=False)  # for the terminal: the CLI prints words as they are
+
+
+def render(name: str, **context: Any) -> Trusted:
+    """Render `prompts/<name>.md.j2` to mrkdwn text (safe to embed in another template)."""
+    return Trusted(ENV.get_template(f"{name}.md.j2").render(**context).strip())
+
+
+def render_plain(name: str, **context: Any) -> str:
+    """Render a template for the terminal, without mrkdwn escaping."""
+    return PLAIN.get_template(f"{name}.md.j2").render(**context).strip()

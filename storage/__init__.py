@@ -1,0 +1,1 @@
+"""Cascade's storage: SQLModel tables, small repository functions, migrations."""

@@ -1,0 +1,250 @@
+"""Cascade's domain model: every table is scoped by Slack workspace (`team_id`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants as UTC and always returns them timezone-aware (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def instant(*, nullable: bool = True, default_now: bool = False) -> Any:
+    """A timezone-aware timestamp field."""
+    if default_now:
+        return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class ObjectiveStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class GoalStatus(StrEnum):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    ACHIEVED = "achieved"
+    MISSED = "missed"
+    DROPPED = "dropped"
+
+
+class Confidence(StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+
+
+class BarrierStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Workspace(SQLModel, table=True):
+    """One Slack workspace and its configurable defaults."""
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    summary_channel: str | None = Field(default=None, max_length=32)
+    checkin_weekday: int = 0  # Monday
+    checkin_time: str = Field(default="09:00", max_length=5)
+    summary_weekday: int = 0
+    summary_time: str = Field(default="08:00", max_length=5)
+    barrier_escalation_days: int = 3
+    directory_synced_at: datetime | None = instant()
+    created_at: datetime = instant(default_now=True)
+
+
+class Person(SQLModel, table=True):
+    """A Slack user of one workspace, as last synced from Slack."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    user_id: str = Field(max_length=32)
+    email: str | None = Field(default=None, max_length=320)
+    name: str = Field(default="", max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    is_slack_admin: bool = False
+    is_bot: bool = False
+    deleted: bool = False
+    checkin_weekday: int | None = None  # None: the workspace default
+    checkin_time: str | None = Field(default=None, max_length=5)
+    paused_until: date | None = None
+    synced_at: datetime | None = instant()
+
+
+class Unit(SQLModel, table=True):
+    """A work unit: a node of the organisation tree, managed by one person."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=80)
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    created_at: datetime = instant(default_now=True)
+
+
+class Membership(SQLModel, table=True):
+    """The unit a person belongs to (at most one). Managers belong to their manager's unit."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    person_id: int = Field(foreign_key="person.id")
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+
+
+class Cycle(SQLModel, table=True):
+    """A planning period; the newest one added is the active one."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    name: str = Field(max_length=80)
+    start: date
+    end: date
+    active: bool = False
+    created_at: datetime = instant(default_now=True)
+
+
+class Objective(SQLModel, table=True):
+    """A unit's objective for a cycle, linked to an objective of the parent unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    title: str = Field(max_length=3000)
+    measure: str | None = Field(default=None, max_length=3000)
+    parent_id: int | None = Field(default=None, foreign_key="objective.id", index=True)
+    status: str = Field(default=ObjectiveStatus.DRAFT, max_length=16)
+    position: int = 0
+    created_at: datetime = instant(default_now=True)
+    updated_at: datetime = instant(default_now=True)
+
+
+class Goal(SQLModel, table=True):
+    """A person's goal, linked to an objective of their unit, agreed with their manager."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    owner_id: int = Field(foreign_key="person.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    objective_id: int | None = Field(default=None, foreign_key="objective.id", index=True)
+    statement: str = Field(default="", max_length=3000)
+    measure: str | None = Field(default=None, max_length=3000)
+    due: date | None = None
+    anticipated_barriers: str | None = Field(default=None, max_length=3000)
+    status: str = Field(default=GoalStatus.DRAFT, max_length=16)
+    progress: int = 0
+    confidence: str | None = Field(default=None, max_length=16)
+    manager_comment: str | None = Field(default=None, max_length=3000)
+    owner_agreed_at: datetime | None = instant()
+    manager_agreed_at: datetime | None = instant()
+    agreed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    agreed_at: datetime | None = instant()
+    created_at: datetime = instant(default_now=True)
+    updated_at: datetime = instant(default_now=True)
+
+
+class CheckIn(SQLModel, table=True):
+    """A dated progress report on a goal."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    at: datetime = instant(default_now=True)
+    progress: int
+    confidence: str = Field(max_length=16)
+    note: str | None = Field(default=None, max_length=3000)
+
+
+class Barrier(SQLModel, table=True):
+    """What gets in the way; it sits with a manager and escalates up the tree."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    reporter_id: int = Field(foreign_key="person.id", index=True)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    text: str = Field(max_length=3000)
+    status: str = Field(default=BarrierStatus.OPEN, max_length=16)
+    holder_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    reported_at: datetime = instant(default_now=True)
+    acknowledged_at: datetime | None = instant()
+    escalated_at: datetime | None = instant()
+    resolved_at: datetime | None = instant()
+
+
+class Conversation(SQLModel, table=True):
+    """The durable state of one guided interview; a restart loses nothing."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "person_id", "flow"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    person_id: int = Field(foreign_key="person.id")
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0  # bumped on every step: two processes never advance one interview twice
+    last_activity: datetime = instant(default_now=True)
+    created_at: datetime = instant(default_now=True)
+
+
+class Delivery(SQLModel, table=True):
+    """One scheduled message that fell due; its uniqueness makes every nudge exactly-once."""
+
+    __table_args__ = (sa.UniqueConstraint("team_id", "kind", "subject", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    subject: str = Field(max_length=64)  # a Slack user id, a unit id, a barrier id...
+    period_key: str = Field(max_length=64)
+    claimed_at: datetime = instant(default_now=True)
+    sent_at: datetime | None = instant()
+
+
+class SlackEvent(SQLModel, table=True):
+    """An Events API delivery already acted on, so a retry never acts twice."""
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    received_at: datetime = instant(default_now=True)

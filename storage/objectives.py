@@ -1,0 +1,43 @@
+"""Objectives: what each unit commits to in a cycle."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from storage.models import Objective, ObjectiveStatus
+
+
+def create_objective(
+    *,
+    session: Session,
+    team_id: str,
+    unit_id: int,
+    cycle_id: int,
+    title: str,
+    parent_id: int | None = None,
+    measure: str | None = None,
+    status: ObjectiveStatus = ObjectiveStatus.DRAFT,
+) -> Objective:
+    objective = Objective(
+        team_id=team_id,
+        unit_id=unit_id,
+        cycle_id=cycle_id,
+        title=title,
+        parent_id=parent_id,
+        measure=measure,
+        status=status,
+    )
+    session.add(objective)
+    session.flush()
+    return objective
+
+
+def list_objectives(
+    *, session: Session, team_id: str, unit_id: int | None = None, cycle_id: int | None = None
+) -> list[Objective]:
+    query = select(Objective).where(Objective.team_id == team_id)
+    if unit_id is not None:
+        query = query.where(Objective.unit_id == unit_id)
+    if cycle_id is not None:
+        query = query.where(Objective.cycle_id == cycle_id)
+    return list(session.exec(query.order_by(col(Objective.position), col(Objective.id))))

@@ -1,0 +1,105 @@
+"""Fixtures: a clean database per test (SQLite always, PostgreSQL when configured), the fake
+Slack served on loopback, and the app served over HTTP with its WebClient pointed at the fake."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from bot.app import build_app
+from bot.sandbox.fake_slack import FakeSlack
+from bot.server import wsgi_app
+from bot.services import Services
+from bot.settings import Settings
+from storage.db import make_engine, upgrade
+from tests.fakes.servers import ServedApp
+from tests.fakes.slack_requests import SIGNING_SECRET, SlackClient
+
+POSTGRES_URL = os.environ.get("CASCADE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+ADMIN = "UADMIN"  # in CASCADE_ADMINS
+OWNER = "UOWNER"  # a Slack workspace owner
+ALICE, BOB, CAROL, DAVE = "UALICE", "UBOB", "UCAROL", "UDAVE"
+GONE, ROBOT = "UGONE", "UROBOT"
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[Engine]:
+    """A freshly migrated database of its own for each test."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path}/cascade.db")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    assert POSTGRES_URL is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def populate(fake: FakeSlack) -> None:
+    fake.add_user(ADMIN, "Ada Admin", email="ada@example.com", tz="Europe/London")
+    fake.add_user(OWNER, "Olga Owner", email="olga@example.com", tz="Europe/Berlin", is_owner=True)
+    fake.add_user(ALICE, "Alice", email="alice@example.com", tz="America/New_York")
+    fake.add_user(BOB, "Bob", email="bob@example.com", tz="Asia/Tokyo")
+    fake.add_user(CAROL, "Carol", email="carol@example.com", tz="Australia/Sydney")
+    fake.add_user(DAVE, "Dave", email="dave@example.com", tz="America/Los_Angeles")
+    fake.add_user(GONE, "Gone Person", email="gone@example.com", deleted=True)
+    fake.add_user(ROBOT, "Robot", email="robot@example.com", is_bot=True)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
+    fake = FakeSlack()
+    populate(fake)
+    served = ServedApp(fake.wsgi_app())
+    yield fake, served.url
+    served.stop()
+
+
+@dataclass
+class Running:
+    """The app served over HTTP, the fake Slack it talks to, and a signed-request client."""
+
+    services: Services
+    fake: FakeSlack
+    slack: SlackClient
+
+    @property
+    def engine(self) -> Engine:
+        return self.services.engine
+
+
+def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://") -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=fake.bot_token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_url + "/api/",
+        database_url=database_url,
+        cascade_admins=ADMIN,
+    )
+
+
+@pytest.fixture
+def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Running]:
+    fake, fake_url = fake_slack
+    services = Services(settings=settings_for(fake, fake_url), engine=engine)
+    served = ServedApp(wsgi_app(build_app(services)))
+    yield Running(services, fake, SlackClient(served.url, fake, fake_url))
+    served.stop()
