@@ -53,7 +53,7 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
 
 
 def build_services(settings: Settings) -> Services:
-    """Settings and a migrated database (SQLite is migrated at start; PostgreSQL by `db upgrade`)."""
+    """Settings and a database; SQLite is migrated at start, PostgreSQL by `cascade db upgrade`."""
     engine = make_engine(settings.database_url)
     if engine.dialect.name == "sqlite":
         upgrade(engine)

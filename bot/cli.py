@@ -30,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         settings.require_slack(socket_mode=True)
         app = build_app(build_services(settings))
-        SocketModeHandler(app, settings.slack_app_token).start()
+        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return 0
     if not settings.has_slack_credentials:
         print(render_plain("cli/no_credentials"), file=sys.stderr)

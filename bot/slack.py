@@ -86,7 +86,8 @@ def fetch_directory(client: WebClient) -> Iterator[SlackProfile]:
     cursor = None
     while True:
         page = client.users_list(limit=USERS_PAGE, cursor=cursor)
-        for member in page.get("members", []):
+        members: list[dict[str, Any]] = page.get("members", [])
+        for member in members:
             yield _profile(member)
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:

@@ -6,6 +6,7 @@ import csv
 import io
 from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
@@ -38,7 +39,7 @@ class ImportResult:
         return bool(self.units_created or self.units_changed or self.moves)
 
 
-def _bad(line: int, problem: str, **params: object) -> Refusal:
+def _bad(line: int, problem: str, **params: Any) -> Refusal:
     return Refusal("import_" + problem, line=line, **params)
 
 

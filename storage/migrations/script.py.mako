@@ -6,10 +6,8 @@ Create Date: ${create_date}
 """
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import storage.models
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}
