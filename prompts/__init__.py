@@ -55,11 +55,11 @@ ENV = _build(for_slack=True)
 PLAIN = _build(for_slack=False)  # for the terminal: the CLI prints words as they are
 
 
-def render(name: str, **context: Any) -> Trusted:
+def render(template: str, /, **context: Any) -> Trusted:
     """Render `prompts/<name>.md.j2` to mrkdwn text (safe to embed in another template)."""
-    return Trusted(ENV.get_template(f"{name}.md.j2").render(**context).strip())
+    return Trusted(ENV.get_template(f"{template}.md.j2").render(**context).strip())
 
 
-def render_plain(name: str, **context: Any) -> str:
+def render_plain(template: str, /, **context: Any) -> str:
     """Render a template for the terminal, without mrkdwn escaping."""
-    return PLAIN.get_template(f"{name}.md.j2").render(**context).strip()
+    return PLAIN.get_template(f"{template}.md.j2").render(**context).strip()

@@ -60,7 +60,9 @@ class SlackClient:
             headers={
                 "Content-Type": content_type,
                 "X-Slack-Request-Timestamp": str(ts),
-                "X-Slack-Signature": signature or sign(body, ts, self.secret),
+                "X-Slack-Signature": sign(body, ts, self.secret)
+                if signature is None
+                else signature,
                 **(headers or {}),
             },
         )
