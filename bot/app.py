@@ -14,7 +14,7 @@ from bot.listeners import register_listeners
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
-from storage.db import make_engine, transaction, upgrade
+from storage.db import open_database, transaction
 from storage.events import claim_event
 
 logger = logging.getLogger("cascade")
@@ -54,7 +54,4 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
 
 def build_services(settings: Settings) -> Services:
     """Settings and a database; SQLite is migrated at start, PostgreSQL by `cascade db upgrade`."""
-    engine = make_engine(settings.database_url)
-    if engine.dialect.name == "sqlite":
-        upgrade(engine)
-    return Services(settings=settings, engine=engine)
+    return Services(settings=settings, engine=open_database(settings.database_url))

@@ -15,7 +15,7 @@ from bot.slack import make_client, sync_directory
 from conversations import org_import
 from conversations.errors import Refusal
 from prompts import render_plain
-from storage.db import make_engine, transaction, upgrade
+from storage.db import make_engine, open_database, transaction, upgrade
 from storage.export import EXPORT_COLUMNS, EXPORT_KEYS, export_all
 
 
@@ -83,8 +83,7 @@ def cmd_org_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    engine = make_engine(_settings().database_url)
-    with transaction(engine) as session:
+    with transaction(open_database(_settings().database_url)) as session:
         data = export_all(session=session)
     if args.format == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False)

@@ -67,5 +67,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def open_database(url: str) -> Engine:
+    """An engine for `url`; SQLite (the embedded default) is migrated on the spot."""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+    return engine

@@ -1,0 +1,127 @@
+"""The `cascade` command line, against the fake Slack and a SQLite file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.sandbox.fake_slack import FakeSlack
+from storage.export import EXPORT_COLUMNS
+from tests.conversations.test_org_import import ORG
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path, fake_slack: tuple[FakeSlack, str], monkeypatch: pytest.MonkeyPatch
+) -> FakeSlack:
+    fake, url = fake_slack
+    for email, name in [
+        ("ceo", "Cleo"),
+        ("vp", "Victor"),
+        ("rep1", "Rita"),
+        ("rep2", "Raj"),
+        ("cto", "Tara"),
+        ("dev", "Dev"),
+    ]:
+        fake.add_user(f"U{email.upper()}", name, email=f"{email}@acme.com", tz="Europe/Paris")
+    monkeypatch.chdir(tmp_path)
+    for key, value in {
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": url + "/api",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+    }.items():
+        monkeypatch.setenv(key, value)
+    return fake
+
+
+def test_org_import_then_export_json(
+    env: FakeSlack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "people.csv").write_text(ORG)
+    assert main(["org", "import", "people.csv"]) == 0
+    assert "3 units created" in capsys.readouterr().out
+    assert main(["org", "import", "people.csv"]) == 0
+    assert "Nothing changed" in capsys.readouterr().out
+    assert main(["export"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert list(data) == list(EXPORT_COLUMNS)
+    for key, rows in data.items():
+        for row in rows:
+            assert list(row) == EXPORT_COLUMNS[key]
+            assert row["team_id"] == env.team_id
+            assert all(
+                isinstance(row[k], str) or row[k] is None
+                for k in row
+                if k.endswith("id") and k != "team_id"
+            )
+    person = next(p for p in data["people"] if p["user_id"] == "UREP1")
+    assert person["tz"] == "Europe/Paris" and person["email"] == "rep1@acme.com"
+    sales = next(u for u in data["units"] if u["name"] == "Sales")
+    assert person["unit_id"] == sales["id"] and sales["manager_id"] == "UVP"
+
+
+def test_export_csv_writes_one_file_per_key(env: FakeSlack, tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text(ORG)
+    main(["org", "import", "people.csv"])
+    assert main(["export", "--format", "csv", "--out", "out"]) == 0
+    for key, columns in EXPORT_COLUMNS.items():
+        with (tmp_path / "out" / f"{key}.csv").open() as handle:
+            reader = csv.DictReader(handle)
+            assert reader.fieldnames == columns
+            rows = list(reader)
+        assert (len(rows) > 0) == (key in ("units", "people"))
+
+
+def test_a_malformed_csv_names_its_line_and_imports_nothing(
+    env: FakeSlack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "people.csv").write_text(ORG + "x@acme.com,X,nobody@acme.com,\n")
+    assert main(["org", "import", "people.csv"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "people.csv: line 8" in err and "nobody@acme.com" in err and "Nothing was imported" in err
+    )
+    assert env.calls_to("users.list") == []  # the file is checked before Slack is asked
+    main(["export"])
+    assert all(rows == [] for rows in json.loads(capsys.readouterr().out).values())
+
+
+def test_directory_sync_pages_users_list(env: FakeSlack, tmp_path: Path) -> None:
+    for i in range(450):
+        env.add_user(f"UBULK{i:04d}", f"Bulk {i}", email=f"bulk{i}@acme.com")
+    (tmp_path / "people.csv").write_text(ORG)
+    assert main(["org", "import", "people.csv"]) == 0
+    calls = env.calls_to("users.list")
+    assert len(calls) == 3 and all(int(c.args["limit"]) == 200 for c in calls)
+    assert env.calls_to("users.info") == [] and env.calls_to("users.lookupByEmail") == []
+
+
+def test_missing_token_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env | {"PYTHONPATH": str(Path(__file__).parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SLACK_BOT_TOKEN" in lines[0], result.stderr
+
+
+def test_db_upgrade(env: FakeSlack, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert "up to date" in capsys.readouterr().out

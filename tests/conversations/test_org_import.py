@@ -1,0 +1,138 @@
+"""`cascade org import`: the whole file is checked first; applying it twice changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from conversations.errors import Refusal
+from conversations.org_import import apply_rows, parse_rows
+from storage import people
+from storage.db import transaction
+from storage.people import SlackProfile
+from tests.helpers import snapshot
+from tests.storage.test_repositories import NOW
+
+ORG = """email,name,manager_email,unit
+ceo@acme.com,Cleo,,Acme
+vp@acme.com,Victor,ceo@acme.com,Sales
+rep1@acme.com,Rita,vp@acme.com,
+rep2@acme.com,Raj,vp@acme.com,
+cto@acme.com,Tara,ceo@acme.com,
+dev@acme.com,Dev,cto@acme.com,
+"""
+
+
+def directory(engine: Engine, team_id: str = "T1") -> None:
+    emails = ["ceo", "vp", "rep1", "rep2", "cto", "dev", "new"]
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s,
+            team_id=team_id,
+            at=NOW,
+            profiles=[
+                SlackProfile(
+                    user_id=f"U{e.upper()}",
+                    name=e,
+                    email=f"{e}@acme.com",
+                    tz="UTC",
+                    is_admin=False,
+                    is_bot=False,
+                    deleted=False,
+                )
+                for e in emails
+            ],
+        )
+
+
+def apply(engine: Engine, text: str, team_id: str = "T1") -> tuple[int, int, int]:
+    with transaction(engine) as s:
+        result = apply_rows(session=s, team_id=team_id, rows=parse_rows(text))
+    return result.units_created, result.units_changed, result.moves
+
+
+def test_import_builds_the_tree(engine: Engine) -> None:
+    directory(engine)
+    assert apply(engine, ORG) == (3, 0, 5)
+    data = snapshot(engine)
+    units = {u["name"]: u for u in data["units"]}
+    assert set(units) == {"Acme", "Sales", "Tara's team"}
+    assert units["Acme"]["parent_id"] is None and units["Acme"]["manager_id"] == "UCEO"
+    assert units["Sales"]["parent_id"] == units["Acme"]["id"]
+    assert units["Tara's team"]["manager_id"] == "UCTO"
+    member = {p["user_id"]: p["unit_id"] for p in data["people"]}
+    assert member["UCEO"] is None
+    assert member["UVP"] == member["UCTO"] == units["Acme"]["id"]
+    assert member["UREP1"] == member["UREP2"] == units["Sales"]["id"]
+    assert member["UDEV"] == units["Tara's team"]["id"]
+
+
+def test_importing_the_same_file_twice_changes_nothing(engine: Engine) -> None:
+    directory(engine)
+    apply(engine, ORG)
+    before = snapshot(engine)
+    assert apply(engine, ORG) == (0, 0, 0)
+    assert snapshot(engine) == before
+
+
+def test_a_changed_file_moves_people_and_renames_units(engine: Engine) -> None:
+    directory(engine)
+    apply(engine, ORG)
+    moved = ORG.replace("dev@acme.com,Dev,cto@acme.com,", "dev@acme.com,Dev,vp@acme.com,")
+    moved = moved.replace(
+        "cto@acme.com,Tara,ceo@acme.com,", "cto@acme.com,Tara,ceo@acme.com,Platform"
+    )
+    moved += "new@acme.com,Nia,cto@acme.com,\n"
+    created, changed, moves = apply(engine, moved)
+    assert (created, changed) == (0, 1) and moves == 2
+    data = snapshot(engine)
+    units = {u["name"]: u["id"] for u in data["units"]}
+    member = {p["user_id"]: p["unit_id"] for p in data["people"]}
+    assert "Platform" in units and "Tara's team" not in units
+    assert member["UDEV"] == units["Sales"] and member["UNEW"] == units["Platform"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        ("email,name\na@acme.com,A\n", "import_missing_column", 1),
+        ("mail,name,manager_email\n", "import_missing_column", 1),
+        (ORG + "x@acme.com,X,nobody@acme.com,\n", "import_unknown_manager", 8),
+        (ORG + "boss2@acme.com,B2,,\n", "import_two_roots", 8),
+        (
+            ORG.replace("ceo@acme.com,Cleo,,Acme", "ceo@acme.com,Cleo,dev@acme.com,Acme"),
+            "import_manager_cycle",
+            2,
+        ),
+        (
+            "email,name,manager_email\na@acme.com,A,b@acme.com\nb@acme.com,B,a@acme.com\n",
+            "import_manager_cycle",
+            2,
+        ),
+        (ORG + "vp@acme.com,Victor again,ceo@acme.com,\n", "import_duplicate_email", 8),
+        (ORG + "not-an-email,X,ceo@acme.com,\n", "import_bad_email", 8),
+        (ORG + "x@acme.com,,ceo@acme.com,\n", "import_missing_name", 8),
+        (ORG + "x@acme.com,X,ceo@acme.com,Unit,extra\n", "import_extra_values", 8),
+        ("email,name,manager_email\n", "import_empty", 1),
+    ],
+)
+def test_a_malformed_file_is_refused_with_its_line(text: str, code: str, line: int) -> None:
+    with pytest.raises(Refusal) as refused:
+        parse_rows(text)
+    assert refused.value.code == code
+    assert refused.value.params["line"] == line
+
+
+def test_someone_missing_from_slack_is_refused_and_nothing_is_written(engine: Engine) -> None:
+    directory(engine)
+    before = snapshot(engine)
+    with pytest.raises(Refusal) as refused:
+        apply(engine, ORG + "ghost@acme.com,Ghost,ceo@acme.com,\n")
+    assert refused.value.code == "import_not_in_slack" and refused.value.params["line"] == 8
+    assert snapshot(engine) == before
+
+
+def test_a_byte_order_mark_and_messy_spacing_are_fine(engine: Engine) -> None:
+    directory(engine)
+    messy = "\ufeff Email , NAME,manager_email\n CEO@acme.com , Cleo , \nvp@acme.com,Victor, ceo@ACME.com\n"
+    assert apply(engine, messy) == (1, 0, 1)

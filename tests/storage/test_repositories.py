@@ -1,0 +1,208 @@
+"""Repository functions, on SQLite and (when configured) PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+
+from storage import barriers, checkins, cycles, events, goals, objectives, people, units, workspaces
+from storage.db import transaction
+from storage.export import export_workspace
+from storage.models import Confidence
+from storage.people import SlackProfile
+
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+def profile(user_id: str, name: str, **kw: object) -> SlackProfile:
+    fields: dict[str, object] = {
+        "email": f"{name.lower()}@example.com",
+        "tz": "UTC",
+        "is_admin": False,
+        "is_bot": False,
+        "deleted": False,
+    }
+    fields.update(kw)
+    return SlackProfile(user_id=user_id, name=name, **fields)  # type: ignore[arg-type]
+
+
+def seed(engine: Engine, team_id: str, suffix: str) -> None:
+    """One small but complete workspace: every entity has a row."""
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s,
+            team_id=team_id,
+            at=NOW,
+            profiles=[profile("U1", f"Boss{suffix}"), profile("U2", f"Worker{suffix}")],
+        )
+        boss = people.get_person(session=s, team_id=team_id, user_id="U1")
+        worker = people.get_person(session=s, team_id=team_id, user_id="U2")
+        assert boss and worker and boss.id and worker.id
+        root = units.create_unit(
+            session=s, team_id=team_id, name=f"Org{suffix}", parent_id=None, manager_id=boss.id
+        )
+        units.set_unit_of(session=s, team_id=team_id, person_id=worker.id, unit_id=root.id)
+        cycle = cycles.add_cycle(
+            session=s,
+            team_id=team_id,
+            name=f"C{suffix}",
+            start=date(2027, 1, 1),
+            end=date(2027, 6, 30),
+        )
+        assert root.id and cycle.id
+        objective = objectives.create_objective(
+            session=s, team_id=team_id, unit_id=root.id, cycle_id=cycle.id, title=f"Grow{suffix}"
+        )
+        goal = goals.create_goal(
+            session=s,
+            team_id=team_id,
+            owner_id=worker.id,
+            unit_id=root.id,
+            cycle_id=cycle.id,
+            objective_id=objective.id,
+            statement=f"Sell{suffix}",
+        )
+        assert goal.id
+        checkins.record_checkin(
+            session=s,
+            team_id=team_id,
+            goal_id=goal.id,
+            person_id=worker.id,
+            progress=10,
+            confidence=Confidence.AT_RISK,
+            note=f"note{suffix}",
+        )
+        barriers.report_barrier(
+            session=s,
+            team_id=team_id,
+            reporter_id=worker.id,
+            text=f"blocked{suffix}",
+            holder_id=boss.id,
+            goal_id=goal.id,
+        )
+        events.claim_event(session=s, team_id=team_id, event_id=f"Ev{suffix}")
+
+
+def test_no_repository_function_returns_another_workspaces_rows(engine: Engine) -> None:
+    seed(engine, "TA", "Alpha")
+    seed(engine, "TB", "Beta")
+    with transaction(engine) as s:
+        a = export_workspace(session=s, team_id="TA")
+        b = export_workspace(session=s, team_id="TB")
+        for key, rows in a.items():
+            assert rows, key
+            assert {r["team_id"] for r in rows} == {"TA"}, key
+            assert not any(
+                "Beta" in str(v) for r in rows for k, v in r.items() if k not in ("team_id", "id")
+            ), key
+        assert {r["team_id"] for rows in b.values() for r in rows} == {"TB"}
+        # Lookups by id or name never cross workspaces either.
+        unit_b = units.find_unit(session=s, team_id="TB", name="OrgBeta")
+        assert unit_b and unit_b.id
+        assert units.get_unit(session=s, team_id="TA", unit_id=unit_b.id) is None
+        assert units.find_unit(session=s, team_id="TA", name="OrgBeta") is None
+        assert units.members_of(session=s, team_id="TA", unit_id=unit_b.id) == []
+        boss_b = people.get_person(session=s, team_id="TB", user_id="U1")
+        assert boss_b and boss_b.id
+        assert people.get_person_by_id(session=s, team_id="TA", person_id=boss_b.id) is None
+        assert units.units_managed_by(session=s, team_id="TA", person_id=boss_b.id) == []
+        assert units.unit_of(session=s, team_id="TA", person_id=boss_b.id + 1) is None
+        assert cycles.find_cycle(session=s, team_id="TA", name="CBeta") is None
+        assert cycles.active_cycle(session=s, team_id="TA").name == "CAlpha"  # type: ignore[union-attr]
+        assert set(people.people_by_email(session=s, team_id="TA")) == {
+            "bossalpha@example.com",
+            "workeralpha@example.com",
+        }
+        assert workspaces.get_workspace(session=s, team_id="TA").team_id == "TA"
+
+
+def test_times_come_back_aware_and_in_utc(engine: Engine) -> None:
+    tokyo = timezone(timedelta(hours=9))
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s, team_id="T", at=NOW.astimezone(tokyo), profiles=[profile("U1", "A")]
+        )
+    with transaction(engine) as s:
+        person = people.get_person(session=s, team_id="T", user_id="U1")
+        assert person and person.synced_at == NOW and person.synced_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive"), transaction(engine) as s:
+        people.upsert_profiles(
+            session=s, team_id="T", at=datetime(2026, 1, 1), profiles=[profile("U1", "A")]
+        )
+
+
+def test_claim_event_once(engine: Engine) -> None:
+    with transaction(engine) as s:
+        assert events.claim_event(session=s, team_id="T", event_id="Ev1") is True
+        assert events.claim_event(session=s, team_id="T", event_id="Ev1") is False
+    with transaction(engine) as s:
+        assert events.claim_event(session=s, team_id="T", event_id="Ev1") is False
+        assert events.claim_event(session=s, team_id="T", event_id="Ev2") is True
+
+
+def test_upsert_profiles_changes_only_what_changed(engine: Engine) -> None:
+    with transaction(engine) as s:
+        assert (
+            people.upsert_profiles(session=s, team_id="T", at=NOW, profiles=[profile("U1", "A")])
+            == 1
+        )
+        assert (
+            people.upsert_profiles(session=s, team_id="T", at=NOW, profiles=[profile("U1", "A")])
+            == 0
+        )
+        assert (
+            people.upsert_profiles(
+                session=s, team_id="T", at=NOW, profiles=[profile("U1", "A", tz="Asia/Tokyo")]
+            )
+            == 1
+        )
+
+
+def test_set_members_reports_moves(engine: Engine) -> None:
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s, team_id="T", at=NOW, profiles=[profile(f"U{i}", f"P{i}") for i in range(4)]
+        )
+        ids = [p.id for p in people.list_people(session=s, team_id="T")]
+        unit = units.create_unit(
+            session=s, team_id="T", name="U", parent_id=None, manager_id=ids[0]
+        )
+        assert unit.id
+        assert units.set_members(
+            session=s, team_id="T", unit_id=unit.id, person_ids=[ids[1], ids[2]]
+        ) == ([ids[1], ids[2]], [])
+        assert units.set_members(
+            session=s, team_id="T", unit_id=unit.id, person_ids=[ids[2], ids[3]]
+        ) == ([ids[3]], [ids[1]])
+        assert [p.id for p in units.members_of(session=s, team_id="T", unit_id=unit.id)] == [
+            ids[2],
+            ids[3],
+        ]
+
+
+def test_unit_and_cycle_names_are_unique_per_workspace(engine: Engine) -> None:
+    with transaction(engine) as s:
+        units.create_unit(session=s, team_id="T1", name="Sales", parent_id=None, manager_id=None)
+        units.create_unit(session=s, team_id="T2", name="Sales", parent_id=None, manager_id=None)
+    with pytest.raises(IntegrityError), transaction(engine) as s:
+        units.create_unit(session=s, team_id="T1", name="Sales", parent_id=None, manager_id=None)
+
+
+def test_only_the_newest_cycle_is_active(engine: Engine) -> None:
+    with transaction(engine) as s:
+        cycles.add_cycle(
+            session=s, team_id="T", name="H1", start=date(2027, 1, 1), end=date(2027, 6, 30)
+        )
+        cycles.add_cycle(
+            session=s, team_id="T", name="H2", start=date(2027, 7, 1), end=date(2027, 12, 31)
+        )
+        assert [(c.name, c.active) for c in cycles.list_cycles(session=s, team_id="T")] == [
+            ("H1", False),
+            ("H2", True),
+        ]
