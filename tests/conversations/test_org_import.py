@@ -134,5 +134,9 @@ def test_someone_missing_from_slack_is_refused_and_nothing_is_written(engine: En
 
 def test_a_byte_order_mark_and_messy_spacing_are_fine(engine: Engine) -> None:
     directory(engine)
-    messy = "\ufeff Email , NAME,manager_email\n CEO@acme.com , Cleo , \nvp@acme.com,Victor, ceo@ACME.com\n"
+    messy = (
+        "\ufeff Email , NAME,manager_email\n"
+        " CEO@acme.com , Cleo , \n"
+        "vp@acme.com,Victor, ceo@ACME.com\n"
+    )
     assert apply(engine, messy) == (1, 0, 1)
