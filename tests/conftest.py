@@ -13,11 +13,11 @@ from sqlalchemy import Engine, create_engine, text
 
 from bot.app import build_app
 from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.serving import BackgroundServer
 from bot.server import wsgi_app
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import make_engine, upgrade
-from tests.fakes.servers import ServedApp
 from tests.fakes.slack_requests import SIGNING_SECRET, SlackClient
 
 POSTGRES_URL = os.environ.get("CASCADE_TEST_POSTGRES_URL")
@@ -67,7 +67,7 @@ def populate(fake: FakeSlack) -> None:
 def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
     fake = FakeSlack()
     populate(fake)
-    served = ServedApp(fake.wsgi_app())
+    served = BackgroundServer(fake.wsgi_app())
     yield fake, served.url
     served.stop()
 
@@ -100,6 +100,6 @@ def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://"
 def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Running]:
     fake, fake_url = fake_slack
     services = Services(settings=settings_for(fake, fake_url), engine=engine)
-    served = ServedApp(wsgi_app(build_app(services)))
+    served = BackgroundServer(wsgi_app(build_app(services)))
     yield Running(services, fake, SlackClient(served.url, fake, fake_url))
     served.stop()

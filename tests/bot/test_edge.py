@@ -71,8 +71,8 @@ def test_a_retried_event_acts_once(running: Running) -> None:
 def test_a_retried_event_acts_once_even_after_a_restart(running: Running) -> None:
     """The ledger is in the database: a second app on the same database ignores the retry."""
     from bot.app import build_app
+    from bot.sandbox.serving import BackgroundServer
     from bot.server import wsgi_app
-    from tests.fakes.servers import ServedApp
     from tests.fakes.slack_requests import SlackClient
 
     event = {
@@ -85,7 +85,7 @@ def test_a_retried_event_acts_once_even_after_a_restart(running: Running) -> Non
     }
     assert running.slack.event(event, event_id="EvRESTART1").status == 200
     last_reply(running.fake, BOB)
-    second = ServedApp(wsgi_app(build_app(running.services)))
+    second = BackgroundServer(wsgi_app(build_app(running.services)))
     try:
         other = SlackClient(second.url, running.fake, running.slack.fake_url)
         assert (

@@ -1,0 +1,31 @@
+"""A WSGI app served by waitress on loopback in a background thread, stoppable cleanly."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import waitress
+from waitress import wasyncore
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+
+class BackgroundServer:
+    def __init__(
+        self, app: WSGIApplication, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8
+    ) -> None:
+        self.server: Any = waitress.create_server(app, host=host, port=port, threads=threads)
+        self.port: int = self.server.effective_port
+        self.url = f"http://{host}:{self.port}"
+        self._thread = threading.Thread(
+            target=self.server.run, name=f"http-{self.port}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        # Close the sockets from the server's own loop thread, so its select() never sees them go.
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self._thread.join(timeout=5)
+        self.server.task_dispatcher.shutdown()
