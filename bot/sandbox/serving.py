@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-import waitress
+from waitress.server import create_server
 from waitress import wasyncore
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ class BackgroundServer:
     def __init__(
         self, app: WSGIApplication, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8
     ) -> None:
-        self.server: Any = waitress.create_server(app, host=host, port=port, threads=threads)
+        self.server: Any = create_server(app, host=host, port=port, threads=threads)
         self.port: int = self.server.effective_port
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
