@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from waitress.server import create_server
 from waitress import wasyncore
+from waitress.server import TcpWSGIServer, create_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -16,7 +16,9 @@ class BackgroundServer:
     def __init__(
         self, app: WSGIApplication, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8
     ) -> None:
-        self.server: Any = create_server(app, host=host, port=port, threads=threads)
+        server = create_server(app, host=host, port=port, threads=threads)
+        assert isinstance(server, TcpWSGIServer)  # one host and port: never a multi-socket server
+        self.server: Any = cast(Any, server)  # waitress's stubs lack effective_port and _map
         self.port: int = self.server.effective_port
         self.url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
