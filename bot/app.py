@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from storage.db import open_database, transaction
 from storage.events import claim_event
 
 logger = logging.getLogger("cascade")
+LISTENER_THREADS = 16
 
 
 def _dedupe_events(services: Services) -> Callable[..., BoltResponse | None]:
@@ -45,6 +47,10 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=True,
+        # Slow work runs here after the ack; Bolt's default of 5 threads queues it under load.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="cascade"
+        ),
     )
     app.use(_dedupe_events(services))
     app.error(on_error)

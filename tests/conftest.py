@@ -100,6 +100,8 @@ def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://"
 def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Running]:
     fake, fake_url = fake_slack
     services = Services(settings=settings_for(fake, fake_url), engine=engine)
-    served = BackgroundServer(wsgi_app(build_app(services)))
+    app = build_app(services)
+    served = BackgroundServer(wsgi_app(app))
     yield Running(services, fake, SlackClient(served.url, fake, fake_url))
     served.stop()
+    app.listener_runner.listener_executor.shutdown(wait=True)  # let work after the ack finish
