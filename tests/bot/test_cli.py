@@ -125,3 +125,45 @@ def test_missing_token_stops_with_one_line_naming_it(tmp_path: Path) -> None:
 def test_db_upgrade(env: FakeSlack, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
     assert "up to date" in capsys.readouterr().out
+
+
+def test_cascade_serve_answers_health_and_signed_commands(
+    env: FakeSlack, fake_slack: tuple[FakeSlack, str], tmp_path: Path
+) -> None:
+    """The real `cascade serve` process: waitress, SQLite migrated at start, the fake Web API."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    from tests.fakes.slack_requests import SlackClient
+    from tests.helpers import last_reply
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = dict(os.environ) | {"SLACK_SIGNING_SECRET": "test-signing-secret"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                    assert response.read() == b"ok\n"
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("cascade serve never became healthy")
+        slack = SlackClient(url, env, fake_slack[1])
+        assert slack.command("UCEO", "help").status == 200
+        assert "What you can do next" in last_reply(env, "UCEO").text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
