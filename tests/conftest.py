@@ -105,3 +105,4 @@ def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Runni
     yield Running(services, fake, SlackClient(served.url, fake, fake_url))
     served.stop()
     app.listener_runner.listener_executor.shutdown(wait=True)  # let work after the ack finish
+    assert fake.errors == [], "the app sent Slack something it refuses (see fake.errors)"

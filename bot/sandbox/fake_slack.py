@@ -127,6 +127,7 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.latency = 0.0
         self.calls: list[Call] = []
+        self.errors: list[tuple[str, str]] = []  # (method, error) for every refused call
         self.messages: list[Message] = []
         self.home_views: dict[str, dict[str, Any]] = {}
         self.open_views: dict[str, dict[str, Any]] = {}
@@ -235,6 +236,7 @@ class FakeSlack:
             try:
                 body = handler(args)
             except SlackError as error:
+                self.errors.append((method, error.error))
                 return 200, {}, {"ok": False, "error": error.error, **error.extra}
             self._changed.notify_all()
             return 200, {}, {"ok": True, **body}

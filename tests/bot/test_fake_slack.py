@@ -1,0 +1,84 @@
+"""The fake Slack behaves like Slack where Cascade depends on it."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.sandbox.fake_slack import FakeSlack
+from tests.conftest import BOB
+
+
+@pytest.fixture
+def client(fake_slack: tuple[FakeSlack, str]) -> WebClient:
+    fake, url = fake_slack
+    return WebClient(token=fake.bot_token, base_url=url + "/api/")
+
+
+def test_valid_blocks_are_delivered(client: WebClient, fake_slack: tuple[FakeSlack, str]) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
+    response = client.chat_postMessage(channel=BOB, text="hi", blocks=blocks)
+    assert response["channel"] == "DBOB"
+    assert fake_slack[0].messages_for(BOB)[0].blocks == blocks
+
+
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}],
+        [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+        [{"type": "no_such_block"}],
+        [{"type": "section", "text": {"type": "mrkdwn", "text": "a"}}] * 51,
+        [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "x" * 76},
+                        "action_id": "a",
+                    }
+                ],
+            }
+        ],
+        [{"type": "divider", "block_id": "same"}, {"type": "divider", "block_id": "same"}],
+    ],
+)
+def test_invalid_blocks_are_refused_as_slack_does(
+    client: WebClient, fake_slack: tuple[FakeSlack, str], blocks: list[dict[str, object]]
+) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel=BOB, text="hi", blocks=blocks)
+    assert refused.value.response["error"] == "invalid_blocks"
+    assert fake_slack[0].messages == []
+
+
+def test_views_are_validated(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.views_publish(user_id=BOB, view={"type": "home", "blocks": [{"type": "bogus"}]})
+    assert refused.value.response["error"] == "invalid_blocks"
+    client.views_publish(user_id=BOB, view={"type": "home", "blocks": [{"type": "divider"}]})
+
+
+def test_bad_token_and_unknown_channel(
+    fake_slack: tuple[FakeSlack, str], client: WebClient
+) -> None:
+    bad = WebClient(token="xoxb-wrong", base_url=fake_slack[1] + "/api/")
+    with pytest.raises(SlackApiError) as refused:
+        bad.auth_test()
+    assert refused.value.response["error"] == "invalid_auth"
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="UNOBODY", text="hi")
+    assert refused.value.response["error"] == "channel_not_found"
+
+
+def test_rate_limit_answer_carries_retry_after(
+    client: WebClient, fake_slack: tuple[FakeSlack, str]
+) -> None:
+    fake_slack[0].fail_next("auth.test", 429, retry_after=7)
+    with pytest.raises(SlackApiError) as refused:
+        client.auth_test()
+    assert refused.value.response.status_code == 429
+    assert refused.value.response.headers["Retry-After"] in ("7", ["7"])
+    assert client.auth_test()["team_id"] == fake_slack[0].team_id
