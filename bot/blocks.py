@@ -9,6 +9,9 @@ Block = dict[str, Any]
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
 HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+LABEL_LIMIT = 2000
+MODAL_TITLE_LIMIT = 24
 
 
 def _chunks(text: str, size: int) -> list[str]:
@@ -44,19 +47,69 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_TEXT_LIMIT]}]}
 
 
-def message(text: str) -> dict[str, Any]:
+def button(text: str, action_id: str, value: str = "", *, primary: bool = False) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:BUTTON_TEXT_LIMIT], "emoji": True},
+        "action_id": action_id,
+    }
+    if value:
+        element["value"] = value
+    if primary:
+        element["style"] = "primary"
+    return element
+
+
+def actions(*elements: Block) -> Block:
+    return {"type": "actions", "elements": list(elements)}
+
+
+def message(text: str, *extra: Block) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / respond: blocks plus the notification text."""
-    return {"text": text[:SECTION_TEXT_LIMIT], "blocks": sections(text)}
+    blocks = sections(text)[: MESSAGE_BLOCK_LIMIT - len(extra)] + list(extra)
+    return {"text": text[:SECTION_TEXT_LIMIT], "blocks": blocks}
 
 
-def home_view(text: str) -> dict[str, Any]:
-    return {"type": "home", "blocks": sections(text)[:100]}
+def text_input(block_id: str, label: str, *, initial: str = "", max_length: int = 80) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": block_id, "max_length": max_length}
+    if initial:
+        element["initial_value"] = initial
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+
+
+def date_input(block_id: str, label: str, *, initial: str | None = None) -> Block:
+    element: Block = {"type": "datepicker", "action_id": block_id}
+    if initial:
+        element["initial_date"] = initial
+    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:LABEL_LIMIT], "emoji": True}
+
+
+def form(
+    callback_id: str, title: str, submit: str, inputs: list[Block], *, intro: str = ""
+) -> dict[str, Any]:
+    """A modal that asks for input."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _plain(title[:MODAL_TITLE_LIMIT]),
+        "submit": _plain(submit[:MODAL_TITLE_LIMIT]),
+        "close": _plain("Cancel"),
+        "blocks": (sections(intro) if intro else []) + inputs,
+    }
+
+
+def home_view(text: str, *extra: Block) -> dict[str, Any]:
+    return {"type": "home", "blocks": sections(text)[: 100 - len(extra)] + list(extra)}
 
 
 def modal(title: str, text: str) -> dict[str, Any]:
     """A modal with only text (titles are at most 24 characters)."""
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": title[:24]},
+        "title": _plain(title[:MODAL_TITLE_LIMIT]),
         "blocks": sections(text)[:100],
     }

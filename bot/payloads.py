@@ -57,3 +57,60 @@ class HomeOpened:
             user_id=str(event.get("user") or ""),
             tab=str(event.get("tab") or "home"),
         )
+
+
+@dataclass(frozen=True)
+class Click:
+    """One block action: a button press or a selection."""
+
+    team_id: str
+    user_id: str
+    action_id: str
+    value: str
+    trigger_id: str
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Click:
+        action = (body.get("actions") or [{}])[0]
+        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        return cls(
+            team_id=str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
+            user_id=str((body.get("user") or {}).get("id") or ""),
+            action_id=str(action.get("action_id") or ""),
+            value=str(value),
+            trigger_id=str(body.get("trigger_id") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class ViewSubmission:
+    """A modal's submitted values, keyed by block id (Cascade's inputs use one element each)."""
+
+    team_id: str
+    user_id: str
+    callback_id: str
+    private_metadata: str
+    values: dict[str, str]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> ViewSubmission:
+        view = body.get("view") or {}
+        values: dict[str, str] = {}
+        for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
+            for element in (elements or {}).values():
+                values[block_id] = _element_value(element or {})
+        return cls(
+            team_id=str((body.get("team") or {}).get("id") or view.get("team_id") or ""),
+            user_id=str((body.get("user") or {}).get("id") or ""),
+            callback_id=str(view.get("callback_id") or ""),
+            private_metadata=str(view.get("private_metadata") or ""),
+            values=values,
+        )
+
+
+def _element_value(element: dict[str, Any]) -> str:
+    for key in ("value", "selected_date", "selected_time", "selected_user"):
+        if element.get(key):
+            return str(element[key])
+    option = element.get("selected_option") or {}
+    return str(option.get("value") or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,6 +37,25 @@ def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozen
     )
 
 
+NAME_LIMIT = 80
+_ALLOWED_FORMAT_CHARACTERS = "\u200d\ufe0f"  # emoji joiners and variation selectors
+
+
+def clean_name(text: str, usage: str) -> str:
+    """A unit or cycle name: spaces collapsed, not empty, not too long, no control characters."""
+    name = " ".join(text.split())
+    if not name:
+        raise Refusal("empty_name", usage=usage)
+    if len(name) > NAME_LIMIT:
+        raise Refusal("too_long", usage=usage, limit=NAME_LIMIT, length=len(name))
+    if any(
+        unicodedata.category(ch) in ("Cc", "Cf") and ch not in _ALLOWED_FORMAT_CHARACTERS
+        for ch in name
+    ):
+        raise Refusal("bad_characters", usage=usage)
+    return name
+
+
 def _require_admin(actor: Actor, usage: str) -> None:
     if not actor.is_admin:
         raise Refusal("not_admin", usage=usage)
@@ -68,6 +88,8 @@ def add_cycle(
     """Create a cycle and make it active; returns it and the cycle it replaced as active."""
     _require_admin(actor, "cycle_add")
     team_id = actor.team_id
+    if end <= start:
+        raise Refusal("end_before_start", usage="cycle_add", start=start, end=end)
     if end < today:
         raise Refusal("cycle_in_past", usage="cycle_add", end=end, today=today)
     if cycles.find_cycle(session=session, team_id=team_id, name=name) is not None:

@@ -130,7 +130,8 @@ class FakeSlack:
         self.errors: list[tuple[str, str]] = []  # (method, error) for every refused call
         self.messages: list[Message] = []
         self.home_views: dict[str, dict[str, Any]] = {}
-        self.open_views: dict[str, dict[str, Any]] = {}
+        self.modals: dict[str, list[dict[str, Any]]] = {}  # user → their stack of open modals
+        self._triggers: dict[str, str] = {}  # trigger_id → the user whose click made it
         self.users: dict[str, dict[str, Any]] = {}
         self._faults: dict[str, list[Fault]] = {}
         self._lock = threading.RLock()
@@ -205,6 +206,42 @@ class FakeSlack:
                 for m in self.messages
                 if m.channel == self.dm_channel(user_id) or m.ephemeral_to == user_id
             ]
+
+    def new_trigger(self, user_id: str) -> str:
+        """A trigger_id for an interaction by this person (views.open needs one)."""
+        with self._lock:
+            trigger_id = f"{next(self._ts)}.{user_id}.trigger"
+            self._triggers[trigger_id] = user_id
+            return trigger_id
+
+    def top_modal(self, user_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            stack = self.modals.get(user_id) or []
+            return stack[-1] if stack else None
+
+    def close_modals(self, user_id: str) -> None:
+        with self._changed:
+            self.modals.pop(user_id, None)
+            self._changed.notify_all()
+
+    def apply_view_response(self, user_id: str, view_id: str, response: dict[str, Any]) -> None:
+        """What Slack does with a view_submission's ack: update, push, clear, or close."""
+        with self._changed:
+            stack = self.modals.get(user_id) or []
+            action = response.get("response_action")
+            if action == "errors":
+                return
+            if action == "update":
+                for index, open_view in enumerate(stack):
+                    if open_view["id"] == view_id:
+                        stack[index] = {"id": view_id, **validate_view(response["view"])}
+            elif action == "push":
+                stack.append({"id": f"VMODAL{next(self._ts)}", **validate_view(response["view"])})
+            elif action == "clear":
+                stack.clear()
+            else:
+                self.modals[user_id] = [v for v in stack if v["id"] != view_id]
+            self._changed.notify_all()
 
     def dm_channel(self, user_id: str) -> str:
         return "D" + user_id[1:] if user_id.startswith(("U", "W")) else user_id
@@ -313,22 +350,26 @@ class FakeSlack:
         return {"view": {"id": f"V{user}", **view}}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not args.get("trigger_id"):
+        user = self._triggers.pop(str(args.get("trigger_id") or ""), None)
+        if user is None:
             raise SlackError("invalid_trigger_id")
-        view = validate_view(args.get("view"))
-        view_id = f"VMODAL{next(self._ts)}"
-        self.open_views[view_id] = view
-        return {"view": {"id": view_id, **view}}
+        view = {"id": f"VMODAL{next(self._ts)}", **validate_view(args.get("view"))}
+        if view["type"] != "modal":
+            raise SlackError("invalid_arguments", errors=["views.open takes a modal"])
+        self.modals.setdefault(user, []).append(view)
+        return {"view": view}
 
     def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._views_open(args)
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
         view_id = str(args.get("view_id") or "")
-        if view_id not in self.open_views:
-            raise SlackError("not_found")
-        self.open_views[view_id] = validate_view(args.get("view"))
-        return {"view": {"id": view_id, **self.open_views[view_id]}}
+        for stack in self.modals.values():
+            for index, open_view in enumerate(stack):
+                if open_view["id"] == view_id:
+                    stack[index] = {"id": view_id, **validate_view(args.get("view"))}
+                    return {"view": stack[index]}
+        raise SlackError("not_found")
 
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         limit = min(int(args.get("limit") or 0) or USERS_LIST_MAX, USERS_LIST_MAX)

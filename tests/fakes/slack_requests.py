@@ -91,7 +91,7 @@ class SlackClient:
                 "response_url": self.fake.response_url_for(
                     self.fake_url, user_id=user_id, channel_id=channel
                 ),
-                "trigger_id": f"{next(_ids)}.trigger",
+                "trigger_id": self.fake.new_trigger(user_id),
             }
         ).encode()
 
@@ -137,7 +137,7 @@ class SlackClient:
             "team": {"id": self.fake.team_id, "domain": "sandbox"},
             "user": {"id": user_id, "team_id": self.fake.team_id},
             "api_app_id": "ACASCADE",
-            "trigger_id": f"{next(_ids)}.trigger",
+            "trigger_id": self.fake.new_trigger(user_id),
             "channel": {"id": self.fake.dm_channel(user_id)},
             "container": {"type": "message", "channel_id": self.fake.dm_channel(user_id)},
             "response_url": self.fake.response_url_for(
@@ -155,3 +155,25 @@ class SlackClient:
         }
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded", **kwargs)
+
+    def submit(self, user_id: str, values: dict[str, dict[str, Any]], **kwargs: Any) -> Reply:
+        """Submit the person's top modal with these element states, keyed by block id."""
+        view = self.fake.top_modal(user_id)
+        assert view is not None, "no modal is open"
+        state = {
+            block_id: {block_id: {"type": "plain_text_input", **element}}
+            for block_id, element in values.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.fake.team_id, "domain": "sandbox"},
+            "user": {"id": user_id, "team_id": self.fake.team_id},
+            "api_app_id": "ACASCADE",
+            "trigger_id": self.fake.new_trigger(user_id),
+            "view": {**view, "team_id": self.fake.team_id, "state": {"values": state}},
+        }
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        reply = self.post(body, "application/x-www-form-urlencoded", **kwargs)
+        response = json.loads(reply.body) if reply.body.strip() else {}
+        self.fake.apply_view_response(user_id, view["id"], response)
+        return reply

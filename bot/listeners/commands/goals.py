@@ -17,6 +17,7 @@ from bot.listeners.commands.parse import (
     UnitMembers,
     parse,
 )
+from bot.listeners.forms import new_cycle_button
 from bot.payloads import SlashCommand
 from bot.people import actor, local_date, refresh_directory
 from bot.services import Services
@@ -32,10 +33,10 @@ def goals_command(
 ) -> None:
     payload = SlashCommand.parse(command)
     try:
-        text = _run(services, client, payload)
+        text, extra = _run(services, client, payload)
     except Refusal as refusal:
-        text = refusal_text(refusal)
-    respond(**blocks.message(text), response_type="ephemeral")
+        text, extra = refusal_text(refusal), []
+    respond(**blocks.message(text, *extra), response_type="ephemeral")
 
 
 def refusal_text(refusal: Refusal) -> str:
@@ -54,7 +55,10 @@ def _mentioned(command: Command) -> list[str]:
     return []
 
 
-def _run(services: Services, client: WebClient, payload: SlashCommand) -> str:
+Reply = tuple[str, list[blocks.Block]]  # the text, and any buttons under it
+
+
+def _run(services: Services, client: WebClient, payload: SlashCommand) -> Reply:
     command = parse(payload.text)  # bad input is refused before anything is read or written
     refresh_directory(
         services=services,
@@ -69,9 +73,10 @@ def _run(services: Services, client: WebClient, payload: SlashCommand) -> str:
         return _dispatch(services, session, who, command)
 
 
-def _dispatch(services: Services, session: Session, who: Actor, command: Command) -> str:
+def _dispatch(services: Services, session: Session, who: Actor, command: Command) -> Reply:
     if isinstance(command, Help):
-        return render("commands/help", steps=organisation.next_steps(session=session, actor=who))
+        steps = organisation.next_steps(session=session, actor=who)
+        return render("commands/help", steps=steps), [new_cycle_button()] if who.is_admin else []
     if isinstance(command, CycleAdd):
         today = local_date(services.clock(), who.person.tz)
         cycle, previous = organisation.add_cycle(
@@ -82,7 +87,7 @@ def _dispatch(services: Services, session: Session, who: Actor, command: Command
             end=command.end,
             today=today,
         )
-        return render("commands/cycle_added", cycle=cycle, previous=previous)
+        return render("commands/cycle_added", cycle=cycle, previous=previous), []
     if isinstance(command, UnitAdd):
         added = organisation.add_unit(
             session=session,
@@ -91,11 +96,11 @@ def _dispatch(services: Services, session: Session, who: Actor, command: Command
             parent_name=command.parent,
             manager_user_id=command.manager,
         )
-        return render("commands/unit_added", added=added)
+        return render("commands/unit_added", added=added), []
     if isinstance(command, UnitMembers):
         result = organisation.set_unit_members(
             session=session, actor=who, name=command.name, member_user_ids=list(command.members)
         )
-        return render("commands/members_set", result=result)
+        return render("commands/members_set", result=result), []
     assert isinstance(command, NotYetAvailable)
-    return render("commands/not_yet_available", command=command.command)
+    return render("commands/not_yet_available", command=command.command), []

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from conversations.errors import Refusal
+from conversations.organisation import clean_name
 
-NAME_LIMIT = 80
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 DOUBLE_QUOTES = str.maketrans(
@@ -87,14 +86,7 @@ def _tokens(text: str) -> list[str]:
 
 
 def _name(raw: str, usage: str) -> str:
-    name = " ".join(readable(raw).split())
-    if not name:
-        raise Refusal("empty_name", usage=usage)
-    if len(name) > NAME_LIMIT:
-        raise Refusal("too_long", usage=usage, limit=NAME_LIMIT, length=len(name))
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d\ufe0f" for ch in name):
-        raise Refusal("bad_characters", usage=usage)
-    return name
+    return clean_name(readable(raw), usage)
 
 
 def _date(raw: str, usage: str, what: str) -> date:
@@ -133,8 +125,6 @@ def _cycle(args: list[str]) -> Command:
     name = _name(args[1], "cycle_add")
     start = _date(args[2], "cycle_add", "start")
     end = _date(args[3], "cycle_add", "end")
-    if end <= start:
-        raise Refusal("end_before_start", usage="cycle_add", start=start, end=end)
     return CycleAdd(name=name, start=start, end=end)
 
 

@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.listeners.forms import new_cycle_button
 from bot.payloads import HomeOpened
 from bot.people import actor, refresh_directory
 from bot.services import Services
@@ -25,7 +26,8 @@ def publish_home(*, services: Services, client: WebClient, opened: HomeOpened) -
             services=services, session=session, team_id=opened.team_id, user_id=opened.user_id
         )
         text = render("home/home", steps=organisation.next_steps(session=session, actor=who))
-    client.views_publish(user_id=opened.user_id, view=blocks.home_view(text))
+    extra = [new_cycle_button()] if who.is_admin else []
+    client.views_publish(user_id=opened.user_id, view=blocks.home_view(text, *extra))
 
 
 def register(app: App, services: Services) -> None:

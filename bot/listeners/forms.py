@@ -1,0 +1,28 @@
+"""Modals Cascade opens, built from prompts/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import blocks
+from prompts import render, render_plain
+
+CYCLE_FORM = "cycle_new"  # the button's action_id and the modal's callback_id
+
+
+def cycle_form() -> dict[str, Any]:
+    return blocks.form(
+        CYCLE_FORM,
+        render_plain("cycle_form/title"),
+        render_plain("cycle_form/submit"),
+        [
+            blocks.text_input("name", render_plain("cycle_form/name_label")),
+            blocks.date_input("start", render_plain("cycle_form/start_label")),
+            blocks.date_input("end", render_plain("cycle_form/end_label")),
+        ],
+        intro=render("cycle_form/intro"),
+    )
+
+
+def new_cycle_button() -> blocks.Block:
+    return blocks.actions(blocks.button(render_plain("buttons/new_cycle"), CYCLE_FORM))
