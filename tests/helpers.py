@@ -23,7 +23,7 @@ def replies_to(
     """Wait until this person has seen `count` messages; returns them all."""
     return list(
         fake.wait_for(
-            lambda f: len(f.messages_for(user_id)) >= count and f.messages_for(user_id), timeout
+            lambda f: len(f.replies_for(user_id)) >= count and f.replies_for(user_id), timeout
         )
     )
 

@@ -137,6 +137,7 @@ class FakeSlack:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._ts = itertools.count(1)
+        self.version = 0  # bumped on every change anyone could see; the page long-polls on it
 
     # -- the workspace -------------------------------------------------------------------
 
@@ -173,6 +174,32 @@ class FakeSlack:
         return member
 
     # -- test and sandbox controls -----------------------------------------------------
+
+    def _bump(self) -> None:
+        with self._changed:
+            self.version += 1
+            self._changed.notify_all()
+
+    def post_as_person(self, user_id: str, text: str) -> Message:
+        """A person's own message in their DM with Cascade."""
+        with self._lock:
+            message = Message(self.dm_channel(user_id), user_id, text, [], self._next_ts())
+            self.messages.append(message)
+            self._bump()
+            return message
+
+    def find_message(self, ts: str) -> Message | None:
+        with self._lock:
+            return next((m for m in self.messages if m.ts == ts), None)
+
+    def find_view(self, user_id: str, view_id: str) -> dict[str, Any] | None:
+        """An open modal or the Home tab of this person, by view id."""
+        with self._lock:
+            for view in self.modals.get(user_id, []):
+                if view["id"] == view_id:
+                    return view
+            home = self.home_views.get(user_id)
+            return home if home is not None and home.get("id") == view_id else None
 
     def fail_next(
         self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
@@ -222,7 +249,7 @@ class FakeSlack:
     def close_modals(self, user_id: str) -> None:
         with self._changed:
             self.modals.pop(user_id, None)
-            self._changed.notify_all()
+            self._bump()
 
     def apply_view_response(self, user_id: str, view_id: str, response: dict[str, Any]) -> None:
         """What Slack does with a view_submission's ack: update, push, clear, or close."""
@@ -241,7 +268,11 @@ class FakeSlack:
                 stack.clear()
             else:
                 self.modals[user_id] = [v for v in stack if v["id"] != view_id]
-            self._changed.notify_all()
+            self._bump()
+
+    def replies_for(self, user_id: str) -> list[Message]:
+        """What Cascade has said to this person (in their DM, or only to them)."""
+        return [m for m in self.messages_for(user_id) if m.user == self.bot_user_id]
 
     def dm_channel(self, user_id: str) -> str:
         return "D" + user_id[1:] if user_id.startswith(("U", "W")) else user_id
@@ -256,7 +287,7 @@ class FakeSlack:
             time.sleep(self.latency)
         with self._changed:
             self.calls.append(Call(method, args, token))
-            self._changed.notify_all()
+            self._bump()
             faults = self._faults.get(method)
             if faults:
                 fault = faults.pop(0)
@@ -275,7 +306,7 @@ class FakeSlack:
             except SlackError as error:
                 self.errors.append((method, error.error))
                 return 200, {}, {"ok": False, "error": error.error, **error.extra}
-            self._changed.notify_all()
+            self._bump()
             return 200, {}, {"ok": True, **body}
 
     def _next_ts(self) -> str:
@@ -346,8 +377,8 @@ class FakeSlack:
         view = validate_view(args.get("view"))
         if view.get("type") != "home":
             raise SlackError("invalid_arguments", errors=["views.publish takes a home view"])
-        self.home_views[user] = view
-        return {"view": {"id": f"V{user}", **view}}
+        self.home_views[user] = {"id": f"VHOME{user}", **view}
+        return {"view": self.home_views[user]}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self._triggers.pop(str(args.get("trigger_id") or ""), None)

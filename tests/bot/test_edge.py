@@ -65,7 +65,7 @@ def test_a_retried_event_acts_once(running: Running) -> None:
         assert running.slack.post(body, "application/json", headers=headers).status == 200
     last_reply(running.fake, BOB)
     time.sleep(0.5)
-    assert len(running.fake.messages_for(BOB)) == 1
+    assert len(running.fake.replies_for(BOB)) == 1
 
 
 def test_a_retried_event_acts_once_even_after_a_restart(running: Running) -> None:
@@ -93,7 +93,7 @@ def test_a_retried_event_acts_once_even_after_a_restart(running: Running) -> Non
             == 200
         )
         time.sleep(0.5)
-        assert len(running.fake.messages_for(BOB)) == 1
+        assert len(running.fake.replies_for(BOB)) == 1
     finally:
         second.stop()
 
@@ -197,7 +197,7 @@ def test_every_request_is_acknowledged_fast_even_when_slack_is_slow(running: Run
     assert any(
         "Slow" in m.text
         for m in running.fake.wait_for(
-            lambda f: [m for m in f.messages_for(ADMIN) if "Slow" in m.text], timeout=15
+            lambda f: [m for m in f.replies_for(ADMIN) if "Slow" in m.text], timeout=15
         )
     )
 

@@ -20,7 +20,7 @@ def test_valid_blocks_are_delivered(client: WebClient, fake_slack: tuple[FakeSla
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
     response = client.chat_postMessage(channel=BOB, text="hi", blocks=blocks)
     assert response["channel"] == "DBOB"
-    assert fake_slack[0].messages_for(BOB)[0].blocks == blocks
+    assert fake_slack[0].replies_for(BOB)[0].blocks == blocks
 
 
 @pytest.mark.parametrize(

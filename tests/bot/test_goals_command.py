@@ -10,7 +10,7 @@ from tests.helpers import last_reply, snapshot
 
 def run(running: Running, user: str, text: str) -> str:
     """Send `/goals text` as `user`; returns the text of the ephemeral reply."""
-    before = len(running.fake.messages_for(user))
+    before = len(running.fake.replies_for(user))
     reply = running.slack.command(user, text)
     assert reply.status == 200, reply.body
     message = last_reply(running.fake, user, before + 1)
