@@ -33,8 +33,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return 0
     if not settings.has_slack_credentials:
-        print(render_plain("cli/no_credentials"), file=sys.stderr)
-        return 2
+        print(render_plain("cli/no_credentials_sandbox"), file=sys.stderr)
+        return cmd_sandbox(args)
     return cmd_serve(args)
 
 
@@ -46,6 +46,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = build_app(build_services(settings))
     print(render_plain("cli/serving", host=args.host, port=args.port), file=sys.stderr)
     serve(app, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    import time
+
+    from bot.sandbox.run import PortInUse, start_sandbox
+
+    try:
+        sandbox = start_sandbox(port=args.port, demo=getattr(args, "demo", False))
+    except PortInUse:
+        print(render_plain("cli/port_in_use", port=args.port), file=sys.stderr)
+        return 1
+    print(render_plain("cli/sandbox_ready", url=sandbox.url), file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        sandbox.stop()
     return 0
 
 
@@ -113,10 +132,19 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="connect to Slack (Socket Mode if SLACK_APP_TOKEN is set)")
+    run = sub.add_parser(
+        "run",
+        help="connect to Slack (Socket Mode if SLACK_APP_TOKEN is set); no credentials: sandbox",
+    )
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--demo", action="store_true", help="sandbox only: seed a demo organisation")
     run.set_defaults(func=cmd_run)
+
+    sandbox = sub.add_parser("sandbox", help="the whole app with a local Slack-like page")
+    sandbox.add_argument("--port", type=int, default=3000)
+    sandbox.add_argument("--demo", action="store_true", help="seed a demo organisation")
+    sandbox.set_defaults(func=cmd_sandbox)
 
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
     serve.add_argument("--host", default="0.0.0.0")

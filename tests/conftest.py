@@ -68,6 +68,7 @@ def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
     fake = FakeSlack()
     populate(fake)
     served = BackgroundServer(fake.wsgi_app())
+    fake.base_url = served.url
     yield fake, served.url
     served.stop()
 

@@ -53,6 +53,15 @@ class Call:
 
 
 @dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    title: str
+    content: bytes = b""
+    complete: bool = False
+
+
+@dataclass
 class Message:
     """A message as a person sees it: in a DM, a channel, or only to them (ephemeral)."""
 
@@ -62,6 +71,7 @@ class Message:
     blocks: list[dict[str, Any]]
     ts: str
     ephemeral_to: str | None = None
+    files: list[str] = field(default_factory=list)  # ids of uploaded files shown with it
 
 
 def validate_blocks(blocks: Any, limit: int) -> list[dict[str, Any]]:
@@ -133,9 +143,11 @@ class FakeSlack:
         self.modals: dict[str, list[dict[str, Any]]] = {}  # user → their stack of open modals
         self._triggers: dict[str, str] = {}  # trigger_id → the user whose click made it
         self.users: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, UploadedFile] = {}
+        self.base_url = ""  # where this fake is served; set by whoever serves it (upload URLs)
         self._faults: dict[str, list[Fault]] = {}
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
+        self.lock = threading.RLock()
+        self._changed = threading.Condition(self.lock)
         self._ts = itertools.count(1)
         self.version = 0  # bumped on every change anyone could see; the page long-polls on it
 
@@ -169,32 +181,32 @@ class FakeSlack:
                 "email": email or f"{name.lower().replace(' ', '.')}@example.com",
             },
         }
-        with self._lock:
+        with self.lock:
             self.users[user_id] = member
         return member
 
     # -- test and sandbox controls -----------------------------------------------------
 
-    def _bump(self) -> None:
+    def changed(self) -> None:
         with self._changed:
             self.version += 1
             self._changed.notify_all()
 
     def post_as_person(self, user_id: str, text: str) -> Message:
         """A person's own message in their DM with Cascade."""
-        with self._lock:
+        with self.lock:
             message = Message(self.dm_channel(user_id), user_id, text, [], self._next_ts())
             self.messages.append(message)
-            self._bump()
+            self.changed()
             return message
 
     def find_message(self, ts: str) -> Message | None:
-        with self._lock:
+        with self.lock:
             return next((m for m in self.messages if m.ts == ts), None)
 
     def find_view(self, user_id: str, view_id: str) -> dict[str, Any] | None:
         """An open modal or the Home tab of this person, by view id."""
-        with self._lock:
+        with self.lock:
             for view in self.modals.get(user_id, []):
                 if view["id"] == view_id:
                     return view
@@ -205,11 +217,11 @@ class FakeSlack:
         self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
     ) -> None:
         """The next `times` calls of `method` answer `status` (429 with Retry-After if given)."""
-        with self._lock:
+        with self.lock:
             self._faults.setdefault(method, []).extend([Fault(status, retry_after)] * times)
 
     def calls_to(self, method: str) -> list[Call]:
-        with self._lock:
+        with self.lock:
             return [c for c in self.calls if c.method == method]
 
     def wait_for(self, predicate: Callable[[FakeSlack], Any], timeout: float = 5.0) -> Any:
@@ -227,7 +239,7 @@ class FakeSlack:
 
     def messages_for(self, user_id: str) -> list[Message]:
         """What this person sees: their DM with Cascade and the ephemerals shown to them."""
-        with self._lock:
+        with self.lock:
             return [
                 m
                 for m in self.messages
@@ -236,20 +248,20 @@ class FakeSlack:
 
     def new_trigger(self, user_id: str) -> str:
         """A trigger_id for an interaction by this person (views.open needs one)."""
-        with self._lock:
+        with self.lock:
             trigger_id = f"{next(self._ts)}.{user_id}.trigger"
             self._triggers[trigger_id] = user_id
             return trigger_id
 
     def top_modal(self, user_id: str) -> dict[str, Any] | None:
-        with self._lock:
+        with self.lock:
             stack = self.modals.get(user_id) or []
             return stack[-1] if stack else None
 
     def close_modals(self, user_id: str) -> None:
         with self._changed:
             self.modals.pop(user_id, None)
-            self._bump()
+            self.changed()
 
     def apply_view_response(self, user_id: str, view_id: str, response: dict[str, Any]) -> None:
         """What Slack does with a view_submission's ack: update, push, clear, or close."""
@@ -268,7 +280,7 @@ class FakeSlack:
                 stack.clear()
             else:
                 self.modals[user_id] = [v for v in stack if v["id"] != view_id]
-            self._bump()
+            self.changed()
 
     def replies_for(self, user_id: str) -> list[Message]:
         """What Cascade has said to this person (in their DM, or only to them)."""
@@ -287,7 +299,7 @@ class FakeSlack:
             time.sleep(self.latency)
         with self._changed:
             self.calls.append(Call(method, args, token))
-            self._bump()
+            self.changed()
             faults = self._faults.get(method)
             if faults:
                 fault = faults.pop(0)
@@ -306,7 +318,7 @@ class FakeSlack:
             except SlackError as error:
                 self.errors.append((method, error.error))
                 return 200, {}, {"ok": False, "error": error.error, **error.extra}
-            self._bump()
+            self.changed()
             return 200, {}, {"ok": True, **body}
 
     def _next_ts(self) -> str:
@@ -402,6 +414,43 @@ class FakeSlack:
                     return {"view": stack[index]}
         raise SlackError("not_found")
 
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        filename = str(args.get("filename") or "")
+        if not filename or not str(args.get("length") or "").isdigit():
+            raise SlackError("invalid_arguments")
+        file_id = f"F{next(self._ts):08d}"
+        self.files[file_id] = UploadedFile(file_id, filename, filename)
+        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+
+    def upload(self, file_id: str, content: bytes) -> bool:
+        """The bytes POSTed to an upload URL."""
+        with self.lock:
+            if file_id not in self.files:
+                return False
+            self.files[file_id].content = content
+            return True
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        files = args.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments")
+        ids = []
+        for entry in files:
+            uploaded = self.files.get(str(entry.get("id")))
+            if uploaded is None or not uploaded.content:
+                raise SlackError("file_not_found")
+            uploaded.title = str(entry.get("title") or uploaded.filename)
+            uploaded.complete = True
+            ids.append(uploaded.id)
+        channel = str(args.get("channel_id") or args.get("channels") or "")
+        if channel:
+            comment = str(args.get("initial_comment") or "")
+            message = Message(channel, self.bot_user_id, comment, [], self._next_ts(), files=ids)
+            self.messages.append(message)
+        return {"files": [{"id": i, "title": self.files[i].title} for i in ids]}
+
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         limit = min(int(args.get("limit") or 0) or USERS_LIST_MAX, USERS_LIST_MAX)
         start = int(args.get("cursor") or 0)
@@ -445,6 +494,13 @@ class FakeSlack:
     def wsgi_app(self) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
         def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             path = str(environ.get("PATH_INFO") or "")
+            if path.startswith("/upload/"):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                stored = self.upload(
+                    path.removeprefix("/upload/"), environ["wsgi.input"].read(length)
+                )
+                self.changed()
+                return _answer(start_response, 200 if stored else 404, {}, b"OK" if stored else b"")
             args = _request_args(environ)
             if path.startswith("/response_url/"):
                 _, _, user, channel = path.split("/", 3)

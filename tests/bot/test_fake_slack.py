@@ -82,3 +82,19 @@ def test_rate_limit_answer_carries_retry_after(
     assert refused.value.response.status_code == 429
     assert refused.value.response.headers["Retry-After"] in ("7", ["7"])
     assert client.auth_test()["team_id"] == fake_slack[0].team_id
+
+
+def test_file_uploads_reach_the_channel(
+    client: WebClient, fake_slack: tuple[FakeSlack, str]
+) -> None:
+    fake, url = fake_slack
+    client.files_upload_v2(
+        channel="CLEADERSHIP",
+        content=b"\x89PNG fake",
+        filename="summary.png",
+        title="Summary",
+        initial_comment="This week",
+    )
+    [message] = [m for m in fake.messages if m.channel == "CLEADERSHIP"]
+    assert message.text == "This week" and len(message.files) == 1
+    assert fake.files[message.files[0]].content == b"\x89PNG fake"

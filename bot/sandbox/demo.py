@@ -1,0 +1,60 @@
+"""The sandbox's people: a demo organisation (`--demo`), or only the visitor."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.sandbox.fake_slack import FakeSlack
+from bot.slack import sync_directory
+from conversations.org_import import Row, apply_rows
+from storage import cycles
+from storage.db import transaction
+
+VISITOR = "UVISITOR"
+DEMO_ADMIN = "UADA"
+
+# user id, name, time zone, manager's user id, the unit they run
+DEMO_PEOPLE = [
+    ("UCLEO", "Cleo Chief", "America/New_York", None, "Acme"),
+    (DEMO_ADMIN, "Ada Admin", "Europe/London", "UCLEO", None),
+    ("UVICTOR", "Victor Sales", "Europe/London", "UCLEO", "Sales"),
+    ("URITA", "Rita Reyes", "Europe/Madrid", "UVICTOR", None),
+    ("URAJ", "Raj Patel", "Asia/Kolkata", "UVICTOR", None),
+    ("ULENA", "Lena Vogel", "Europe/Berlin", "UVICTOR", None),
+    ("UTARA", "Tara Tech", "Asia/Kolkata", "UCLEO", "Engineering"),
+    ("UDEV", "Dev Kumar", "Asia/Kolkata", "UTARA", None),
+    ("UMEI", "Mei Tanaka", "Asia/Tokyo", "UTARA", None),
+    ("USAM", "Sam Carter", "Australia/Sydney", "UCLEO", "Customer Success"),
+    ("UNOA", "Noa Levi", "Australia/Sydney", "USAM", None),
+    ("UJOSE", "José García", "America/Los_Angeles", "USAM", None),
+]
+
+
+def seed_visitor(fake: FakeSlack, tz: str) -> list[str]:
+    """An empty workspace but for the visitor, who is an admin."""
+    fake.add_user(VISITOR, "You (visitor)", email="visitor@sandbox.example", tz=tz)
+    return [VISITOR]
+
+
+def seed_demo(fake: FakeSlack, *, client: WebClient, engine: Engine, now: datetime) -> list[str]:
+    """A root, three units, twelve people in six time zones, and an active cycle."""
+    for user_id, name, tz, _, _ in DEMO_PEOPLE:
+        fake.add_user(user_id, name, email=f"{user_id[1:].lower()}@acme.example", tz=tz)
+    sync_directory(client=client, engine=engine, team_id=fake.team_id, now=now)
+    email = {u: f"{u[1:].lower()}@acme.example" for u, *_ in DEMO_PEOPLE}
+    rows = [
+        Row(line=i + 2, email=email[u], name=name, manager_email=email.get(m or ""), unit=unit)
+        for i, (u, name, _, m, unit) in enumerate(DEMO_PEOPLE)
+    ]
+    half = 1 if now.month <= 6 else 2
+    start = date(now.year, 1 if half == 1 else 7, 1)
+    end = date(now.year, 6, 30) if half == 1 else date(now.year, 12, 31)
+    with transaction(engine) as session:
+        apply_rows(session=session, team_id=fake.team_id, rows=rows)
+        cycles.add_cycle(
+            session=session, team_id=fake.team_id, name=f"{now.year} H{half}", start=start, end=end
+        )
+    return [DEMO_ADMIN]

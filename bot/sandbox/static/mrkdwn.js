@@ -1,0 +1,79 @@
+// Slack mrkdwn → safe HTML. Everything the person or the app wrote is escaped before any
+// formatting is added, so text can never become markup or script.
+"use strict";
+
+const EMOJI = {
+  white_check_mark: "✅", warning: "⚠️", dart: "🎯", ok_hand: "👌", tada: "🎉", rocket: "🚀",
+  wave: "👋", point_right: "👉", x: "❌", heavy_check_mark: "✔️", memo: "📝", calendar: "📅",
+  chart_with_upwards_trend: "📈", construction: "🚧", bell: "🔔", raised_hands: "🙌",
+  thumbsup: "👍", "+1": "👍", eyes: "👀", sparkles: "✨", fire: "🔥", hourglass: "⌛",
+};
+
+function escapeHtml(text) {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+}
+
+function decodeSlack(text) {
+  return String(text).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+const EDGE_BEFORE = "(^|[\\s(\\[{\"'“‘—-]|&#39;|&quot;)";
+const EDGE_AFTER = "(?=$|[\\s)\\]}.,!?:;\"'”’—-]|&#39;|&quot;)";
+const STYLES = [["\\*", "b"], ["_", "i"], ["~", "s"]].map(([mark, tag]) => [
+  new RegExp(`${EDGE_BEFORE}${mark}([^\\n]+?)${mark}${EDGE_AFTER}`, "g"), tag,
+]);
+
+function formatPlain(raw) {
+  let html = escapeHtml(decodeSlack(raw));
+  const kept = [];
+  const keep = (fragment) => `\u0000${kept.push(fragment) - 1}\u0000`;
+  html = html.replace(/```([\s\S]+?)```/g, (_, code) => keep(`<pre>${code}</pre>`));
+  html = html.replace(/`([^`\n]+)`/g, (_, code) => keep(`<code>${code}</code>`));
+  for (const [pattern, tag] of STYLES) html = html.replace(pattern, `$1<${tag}>$2</${tag}>`);
+  html = html.replace(/:([a-z0-9_+-]+):/g, (all, name) =>
+    EMOJI[name] ? `<span class="emoji" title=":${name}:">${EMOJI[name]}</span>`
+                : `<span class="emoji">${all}</span>`);
+  html = html.replace(/\n/g, "<br>");
+  return html.replace(/\u0000(\d+)\u0000/g, (_, i) => kept[Number(i)]);
+}
+
+function formatToken(inner, nameOf) {
+  const [target, label] = inner.split("|", 2);
+  if (target.startsWith("@")) {
+    const id = target.slice(1);
+    return `<span class="mention">@${escapeHtml(nameOf(id) || decodeSlack(label || id))}</span>`;
+  }
+  if (target.startsWith("#")) {
+    return `<span class="mention">#${escapeHtml(decodeSlack(label || target.slice(1)))}</span>`;
+  }
+  if (target.startsWith("!")) {
+    const special = target.slice(1).split("^")[0];
+    const shown = label ? decodeSlack(label) : `@${special}`;
+    return `<span class="mention">${escapeHtml(shown)}</span>`;
+  }
+  const url = decodeSlack(target);
+  if (/^(https?:|mailto:)/i.test(url)) {
+    return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(decodeSlack(label || url))}</a>`;
+  }
+  return escapeHtml(`<${decodeSlack(inner)}>`);
+}
+
+// nameOf(userId) → a display name, or "" when unknown.
+function mrkdwnToHtml(raw, nameOf) {
+  const text = String(raw ?? "");
+  const parts = [];
+  const tokens = /<([^<>\n]+)>/g;
+  let last = 0;
+  let match;
+  while ((match = tokens.exec(text)) !== null) {
+    parts.push(formatPlain(text.slice(last, match.index)));
+    parts.push(formatToken(match[1], nameOf));
+    last = tokens.lastIndex;
+  }
+  parts.push(formatPlain(text.slice(last)));
+  return parts.join("");
+}
+
+window.mrkdwnToHtml = mrkdwnToHtml;
+window.escapeHtml = escapeHtml;
