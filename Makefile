@@ -2,15 +2,21 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 
 # The two set-up commands (README): `make run` and `make test`. Everything else is installed here.
-.PHONY: run test
+.PHONY: run test browser
 
 run: $(STAMP)
 	$(VENV)/bin/cascade run
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/pytest
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
+
+# The sandbox's browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "make: Debian's chromium is not installed, so the browser tests will be skipped"

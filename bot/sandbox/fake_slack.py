@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,9 @@ from slack_sdk.models.views import View
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+PICKED_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^<>]*)?>")
+SPECIAL_MENTION = re.compile(r"(?<![\w.])@(channel|here|everyone)\b")
+HANDLE = re.compile(r"(?<![\w.])@([a-z0-9](?:[a-z0-9._-]*[a-z0-9])?)")
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 TEXT_LIMIT = 40_000
@@ -165,10 +170,12 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
     ) -> dict[str, Any]:
+        handle = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        handle = ".".join(handle.lower().split()) or user_id.lower()
         member = {
             "id": user_id,
             "team_id": self.team_id,
-            "name": name.lower().replace(" ", "."),
+            "name": handle,
             "real_name": name,
             "deleted": deleted,
             "is_admin": is_admin,
@@ -178,7 +185,7 @@ class FakeSlack:
             "profile": {
                 "real_name": name,
                 "display_name": name,
-                "email": email or f"{name.lower().replace(' ', '.')}@example.com",
+                "email": email or f"{handle}@example.com",
             },
         }
         with self.lock:
@@ -281,6 +288,29 @@ class FakeSlack:
             else:
                 self.modals[user_id] = [v for v in stack if v["id"] != view_id]
             self.changed()
+
+    def as_sent_by_slack(self, typed: str) -> str:
+        """What Slack sends for text a person typed into a `should_escape` command or a message:
+        `&`, `<`, `>` escaped, `@handle` and `@channel` turned into tokens. Tokens already formed
+        (`<@U123|name>`, as a picked mention is) pass through."""
+        kept: list[str] = []
+
+        def keep(match: re.Match[str]) -> str:
+            kept.append(match.group(0))
+            return f"\x00{len(kept) - 1}\x00"
+
+        with self.lock:
+            handles = {u["name"]: uid for uid, u in self.users.items() if not u["deleted"]}
+        text = PICKED_MENTION.sub(keep, typed)
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
+        text = HANDLE.sub(
+            lambda m: (
+                f"<@{handles[m.group(1)]}|{m.group(1)}>" if m.group(1) in handles else m.group(0)
+            ),
+            text,
+        )
+        return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
 
     def replies_for(self, user_id: str) -> list[Message]:
         """What Cascade has said to this person (in their DM, or only to them)."""

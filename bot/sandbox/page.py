@@ -76,6 +76,7 @@ class SandboxPage:
                 {
                     "id": u["id"],
                     "name": u["real_name"],
+                    "handle": u["name"],
                     "tz": u["tz"],
                     "admin": u["id"] in self.admins or u["is_admin"] or u["is_owner"],
                 }

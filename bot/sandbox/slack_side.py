@@ -94,7 +94,7 @@ class SlackSide:
                 "user_id": user_id,
                 "user_name": user_id.lower(),
                 "command": "/goals",
-                "text": text,
+                "text": self.fake.as_sent_by_slack(text),
                 "api_app_id": "ACASCADE",
                 "is_enterprise_install": "false",
                 "response_url": self._response_url(user_id, channel),
@@ -128,6 +128,7 @@ class SlackSide:
 
     def dm(self, user_id: str, text: str, **kwargs: Any) -> Reply:
         """The person writes in their DM with Cascade: the message appears, then the event."""
+        text = self.fake.as_sent_by_slack(text)
         message = self.fake.post_as_person(user_id, text)
         event = {
             "type": "message",

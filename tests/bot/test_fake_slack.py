@@ -98,3 +98,13 @@ def test_file_uploads_reach_the_channel(
     [message] = [m for m in fake.messages if m.channel == "CLEADERSHIP"]
     assert message.text == "This week" and len(message.files) == 1
     assert fake.files[message.files[0]].content == b"\x89PNG fake"
+
+
+def test_typed_text_arrives_as_slack_sends_it(fake_slack: tuple[FakeSlack, str]) -> None:
+    fake = fake_slack[0]
+    sent = fake.as_sent_by_slack(
+        'unit add "R&D <b>" manager:@alice @channel @nobody <@UBOB|bob> a@b.c'
+    )
+    assert sent == (
+        'unit add "R&amp;D &lt;b&gt;" manager:<@UALICE|alice> <!channel> @nobody <@UBOB|bob> a@b.c'
+    )

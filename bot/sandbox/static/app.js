@@ -73,7 +73,7 @@ function renderPeople() {
   if (current !== wanted) {
     select.replaceChildren(Object.assign(el("option", "", "Pick a person…"), { value: "" }));
     for (const person of state.people) {
-      const option = el("option", "", `${person.name}${person.admin ? " (admin)" : ""} · ${person.tz}`);
+      const option = el("option", "", `${person.name} @${person.handle}${person.admin ? " · admin" : ""} · ${person.tz}`);
       option.value = person.id;
       select.append(option);
     }

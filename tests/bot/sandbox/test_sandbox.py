@@ -140,3 +140,35 @@ def test_listeners_and_flows_have_no_sandbox_branches() -> None:
     for folder in ("bot/listeners", "conversations", "storage"):
         for path in (ROOT / folder).rglob("*.py"):
             assert not re.search(r"sandbox", path.read_text(), re.IGNORECASE), path
+
+
+def test_mentions_typed_by_handle_reach_the_app_as_tokens(demo: Sandbox) -> None:
+    call(
+        demo,
+        "/sandbox/send",
+        {"user": "UADA", "text": '/goals unit add "Ops" parent:"Acme" manager:@joje'},
+    )
+    text = ""
+    for _ in range(50):
+        state = call(demo, "/sandbox/state?user=UADA&since=-1")
+        if state["dm"]:
+            text = state["dm"][-1]["text"]
+            break
+        time.sleep(0.05)
+    assert "isn't a person" in text  # no such handle: refused, with the right form
+    handle = next(
+        p["handle"]
+        for p in call(demo, "/sandbox/state?user=&since=-1")["people"]
+        if p["id"] == "UJOSE"
+    )
+    call(
+        demo,
+        "/sandbox/send",
+        {"user": "UADA", "text": f'/goals unit add "Ops" parent:"Acme" manager:@{handle}'},
+    )
+    for _ in range(50):
+        if any(u["name"] == "Ops" for u in snapshot(demo.services.engine)["units"]):
+            break
+        time.sleep(0.05)
+    units = {u["name"]: u for u in snapshot(demo.services.engine)["units"]}
+    assert units["Ops"]["manager_id"] == "UJOSE"

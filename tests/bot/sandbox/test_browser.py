@@ -1,0 +1,169 @@
+"""The sandbox page in a real browser: Debian's Chromium, driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.sandbox.run import Sandbox, start_sandbox
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parents[3] / "test-artifacts" / "sandbox"
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    opened = context.new_page()
+    dialogs: list[str] = []
+    opened.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    opened.dialogs = dialogs
+    yield opened
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
+    context.close()
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def become(page: Any, sandbox: Sandbox, user: str) -> None:
+    page.goto(sandbox.url)
+    page.wait_for_selector(f"#who option[value='{user}']", state="attached")
+    page.select_option("#who", user)
+
+
+def send(page: Any, text: str) -> None:
+    page.fill("[data-testid=composer]", text)
+    page.press("[data-testid=composer]", "Enter")
+
+
+def test_the_walk(page: Any, sandbox: Sandbox) -> None:
+    become(page, sandbox, "UVISITOR")
+    send(page, "/goals help")
+    reply = page.locator(".message.ephemeral").last
+    reply.wait_for()
+    assert "What you can do next" in reply.inner_text()
+    assert "Only visible to you" in reply.inner_text()
+    shot(page, "walk-1-help")
+
+    reply.get_by_role("button", name="New cycle").click()
+    page.locator("[data-testid=modal] .modal").wait_for()
+    shot(page, "walk-2-modal")
+    page.fill(".block-input[data-block-id=name] input", "FY27 H1")
+    page.fill(".block-input[data-block-id=start] input", "2027-06-30")
+    page.fill(".block-input[data-block-id=end] input", "2027-01-01")
+    page.click("[data-testid=modal-submit]")
+    error = page.locator(".block-input[data-block-id=end] .field-error")
+    page.wait_for_function(
+        "() => document.querySelector('.block-input[data-block-id=end] .field-error')"
+        ".textContent.length > 0"
+    )
+    assert "on or before it starts" in error.inner_text()
+    shot(page, "walk-3-field-error")
+
+    page.fill(".block-input[data-block-id=start] input", "2027-01-01")
+    page.fill(".block-input[data-block-id=end] input", "2027-06-30")
+    page.click("[data-testid=modal-submit]")
+    page.locator("[data-testid=modal]").wait_for(state="hidden")
+    page.get_by_text("is now the active cycle").wait_for()
+    shot(page, "walk-4-created")
+
+    page.click("[data-testid=nav-home]")
+    page.get_by_text("Welcome to Cascade").wait_for()
+    assert "FY27 H1" in page.inner_text("[data-testid=pane]")
+    shot(page, "walk-5-home")
+    assert page.dialogs == []
+
+
+def test_user_text_renders_as_text_never_as_markup(page: Any, sandbox: Sandbox) -> None:
+    become(page, sandbox, "UVISITOR")
+    hostile = "<script>alert(1)</script><img src=x onerror=alert(2)> *Ops* & co"
+    send(page, f'/goals unit add "{hostile[:70]}" manager:<@UVISITOR>')
+    page.get_by_text("created").wait_for()
+    pane = page.locator("[data-testid=pane]")
+    assert "<script>alert(1)</script>" in pane.inner_text()
+    assert page.locator("[data-testid=pane] script").count() == 0
+    assert page.locator("[data-testid=pane] img").count() == 0
+    time.sleep(0.2)
+    assert page.dialogs == []
+    shot(page, "escaped-markup")
+
+
+def test_mrkdwn_formatting_mentions_and_emoji(page: Any, sandbox: Sandbox) -> None:
+    become(page, sandbox, "UVISITOR")
+    page.wait_for_selector("#who option[value='UVISITOR']", state="attached")
+    html = page.evaluate(
+        """() => mrkdwnToHtml(
+             "*bold* _it_ ~gone~ `code &lt;x&gt;` <@UVISITOR> :tada: :no_such: "
+             + "<https://example.com|a link> <javascript:alert(1)|bad> &amp;",
+             (id) => id === "UVISITOR" ? "You" : "")"""
+    )
+    assert "<b>bold</b>" in html and "<i>it</i>" in html and "<s>gone</s>" in html
+    assert "<code>code &lt;x&gt;</code>" in html
+    assert '<span class="mention">@You</span>' in html
+    assert "🎉" in html and ":no_such:" in html
+    assert '<a href="https://example.com"' in html
+    assert 'href="javascript' not in html and "&lt;javascript:alert(1)|bad&gt;" in html
+    assert "&amp;" in html
+
+
+def test_page_speed(browser: Any) -> None:
+    started = time.monotonic()
+    running = start_sandbox(port=0, demo=True)
+    page = browser.new_page()
+    try:
+        page.goto(running.url)
+        page.wait_for_selector("#who option[value='UADA']", state="attached")
+        usable = time.monotonic() - started
+        page.select_option("#who", "UADA")
+        page.locator(".empty").wait_for()
+        timings = []
+        for attempt in range(3):
+            before = page.locator(".message.from-bot").count()
+            sent = time.monotonic()
+            send(page, f"hello {attempt}")
+            page.wait_for_function(
+                f"() => document.querySelectorAll('.message.from-bot').length > {before}"
+            )
+            timings.append(time.monotonic() - sent)
+        print(f"page usable {usable:.3f}s after start; DM round trips {timings}")
+        assert usable < 1.0, usable
+        assert min(timings) < 0.5, timings
+    finally:
+        page.close()
+        running.stop()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    running = start_sandbox(port=0, visitor_tz=os.environ.get("TZ", "UTC"))
+    yield running
+    running.stop()
