@@ -171,7 +171,7 @@ class FakeSlack:
         deleted: bool = False,
     ) -> dict[str, Any]:
         handle = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-        handle = ".".join(handle.lower().split()) or user_id.lower()
+        handle = re.sub(r"[^a-z0-9._-]", "", ".".join(handle.lower().split())) or user_id.lower()
         member = {
             "id": user_id,
             "team_id": self.team_id,

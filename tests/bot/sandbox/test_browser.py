@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.sandbox.fake_slack import Message, validate_blocks
 from bot.sandbox.run import Sandbox, start_sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -167,3 +168,106 @@ def sandbox() -> Iterator[Sandbox]:
     running = start_sandbox(port=0, visitor_tz=os.environ.get("TZ", "UTC"))
     yield running
     running.stop()
+
+
+KITCHEN_SINK = [
+    {"type": "header", "text": {"type": "plain_text", "text": "All the blocks"}},
+    {
+        "type": "section",
+        "block_id": "s1",
+        "text": {"type": "mrkdwn", "text": "*Section* with fields"},
+        "fields": [
+            {"type": "mrkdwn", "text": "*Owner*\nAda"},
+            {"type": "plain_text", "text": "Due soon"},
+        ],
+        "accessory": {
+            "type": "overflow",
+            "action_id": "more",
+            "options": [
+                {"text": {"type": "plain_text", "text": "Edit"}, "value": "edit"},
+                {"text": {"type": "plain_text", "text": "Drop"}, "value": "drop"},
+            ],
+        },
+    },
+    {"type": "divider"},
+    {"type": "context", "elements": [{"type": "mrkdwn", "text": "_context_ line"}]},
+    {
+        "type": "actions",
+        "block_id": "a1",
+        "elements": [
+            {
+                "type": "static_select",
+                "action_id": "pick",
+                "placeholder": {"type": "plain_text", "text": "Pick one"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": "On track"}, "value": "on_track"},
+                    {"text": {"type": "plain_text", "text": "At risk"}, "value": "at_risk"},
+                ],
+            },
+            {
+                "type": "button",
+                "action_id": "go",
+                "text": {"type": "plain_text", "text": "Go"},
+                "style": "primary",
+                "value": "1",
+            },
+        ],
+    },
+]
+
+
+def test_every_block_renders_and_selects_send_block_actions(page: Any, sandbox: Sandbox) -> None:
+    validate_blocks(KITCHEN_SINK, 50)
+    fake = sandbox.page.fake
+    with fake.lock:
+        fake.messages.append(
+            Message(
+                fake.dm_channel("UVISITOR"), fake.bot_user_id, "blocks", KITCHEN_SINK, "1.000001"
+            )
+        )
+    fake.changed()
+    become(page, sandbox, "UVISITOR")
+    page.get_by_text("All the blocks").wait_for()
+    pane = page.locator("[data-testid=pane]")
+    for text in ("Section", "Owner", "Due soon", "context", "Go"):
+        assert text in pane.inner_text()
+    assert page.locator(".block-divider hr").count() == 1
+    page.select_option("select[data-action-id=pick]", "at_risk")
+    page.click("button[data-action-id=more]")
+    page.click(".overflow-item >> text=Drop")
+    page.click("button[data-action-id=go]")
+    # The app answers each real block_actions (no flow owns these: the polite fallback).
+    page.wait_for_function("() => document.querySelectorAll('.message.ephemeral').length >= 3")
+    shot(page, "kitchen-sink")
+
+
+def test_leadership_channel_shows_posts_and_images(page: Any, sandbox: Sandbox) -> None:
+    from slack_sdk import WebClient
+
+    client = WebClient(token=sandbox.page.fake.bot_token, base_url=sandbox.url + "/api/")
+    client.chat_postMessage(channel="CLEADERSHIP", text="*Weekly summary*: 3 of 4 units aligned")
+    png = (Path(__file__).parent / "pixel.png").read_bytes()
+    client.files_upload_v2(channel="CLEADERSHIP", content=png, filename="chart.png", title="Chart")
+    become(page, sandbox, "UVISITOR")
+    page.click("[data-testid=nav-channel]")
+    page.get_by_text("3 of 4 units aligned").wait_for()
+    image = page.locator("img.upload")
+    image.wait_for()
+    page.wait_for_function("() => document.querySelector('img.upload').naturalWidth > 0")
+    shot(page, "leadership-channel")
+
+
+def test_the_clock_control(page: Any, sandbox: Sandbox) -> None:
+    become(page, sandbox, "UVISITOR")
+    before = page.inner_text("[data-testid=now]")
+    assert "later version" in page.inner_text("[data-testid=clock]")
+    page.fill("#hours", "48")
+    page.click("[data-testid=advance-hours]")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=now]').textContent !== {before!r}"
+    )
+    page.click("[data-testid=next-monday]")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=now]').textContent.startsWith('Mon')"
+    )
+    assert "09:00" in page.inner_text("[data-testid=now]")
