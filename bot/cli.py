@@ -126,6 +126,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coach(args: argparse.Namespace) -> int:
+    from conversations.coach import review
+
+    result = review(args.text)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_plain("cli/coach", review=result, text=args.text))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="cascade", description="Cascade: goals that cascade, in Slack."
@@ -160,6 +171,11 @@ def parser() -> argparse.ArgumentParser:
     imp = org.add_parser("import", help="import people and units from a CSV")
     imp.add_argument("file", help="CSV with columns email,name,manager_email[,unit]")
     imp.set_defaults(func=cmd_org_import)
+
+    coach = sub.add_parser("coach", help="the coach's review of one goal statement")
+    coach.add_argument("--json", action="store_true", help="print a JSON object")
+    coach.add_argument("text", help="the goal statement, in quotes")
+    coach.set_defaults(func=cmd_coach)
 
     export = sub.add_parser("export", help="every workspace's data, as JSON or CSV")
     export.add_argument("--format", choices=["json", "csv"], default="json")

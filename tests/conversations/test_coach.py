@@ -1,0 +1,103 @@
+"""The coach on many phrasings, languages, numbers and emoji."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conversations.coach import review
+
+# text, specific, measurable, time_bound, outcome
+CASES = [
+    ("Improve onboarding", False, False, False, True),
+    ("Help the team", False, False, False, True),
+    ("Support sales", False, False, False, True),
+    ("Work on documentation", False, False, False, True),
+    ("Get better at things", False, False, False, True),
+    ("Increase trial-to-paid conversion from 4% to 6% by end of Q2", True, True, True, True),
+    ("Reduce p95 API latency to 200 ms by March 31", True, True, True, True),
+    ("Cut churn to 2% by Q3", True, True, True, True),
+    ("Grow ARR by $1.5M in FY27", True, True, True, True),
+    ("Launch the partner portal in H1", True, True, True, True),
+    ("Sign 10 enterprise customers this quarter", True, True, True, True),
+    ("Raise NPS from thirty to fifty within 6 months", True, True, True, True),
+    ("Halve the support backlog by the end of the year", True, True, True, True),
+    ("Attend a leadership conference", True, False, False, False),
+    ("Write the onboarding guide", True, False, False, False),
+    ("Schedule a meeting with the design team", True, False, False, False),
+    ("Read two books about negotiation", True, True, False, False),
+    ("Increase customer retention", True, False, False, True),
+    ("Reduce onboarding time for new customers by 20%", True, True, False, True),
+    ("Ship the mobile app v2 by 2027-03-31", True, True, True, True),
+    ("🚀 Ship the mobile app v2 by 2027-03-31 🎉", True, True, True, True),
+    ("Mejorar la satisfacción del cliente al 90% antes de junio", True, True, True, True),
+    ("Réduire le churn de 3% d'ici fin mars", True, True, True, True),
+    ("Umsatz um 10 % bis Ende Q3 steigern", True, True, True, True),
+    ("Aumentar as vendas em 15% até dezembro", True, True, True, True),
+    ("顧客満足度を９０％に上げる（６月まで）", True, True, True, True),
+    ("Reduce tickets to ٣٠ a week by 30/06", True, True, True, True),
+    ("Improve", False, False, False, True),
+    ("", False, False, False, True),
+]
+
+
+@pytest.mark.parametrize(("text", "specific", "measurable", "time_bound", "outcome"), CASES)
+def test_review(
+    text: str, specific: bool, measurable: bool, time_bound: bool, outcome: bool
+) -> None:
+    result = review(text)
+    assert (result.specific, result.measurable, result.time_bound, result.outcome) == (
+        specific,
+        measurable,
+        time_bound,
+        outcome,
+    )
+    assert len(result.questions) == len(result.findings)
+    assert all(q.endswith("?") or "?" in q for q in result.questions)  # questions, never verdicts
+
+
+def test_a_clear_goal_gets_no_questions() -> None:
+    assert review("Cut churn to 2% by Q3").questions == []
+
+
+def test_unlinked_too_many_and_duplicates_are_coached() -> None:
+    result = review(
+        "Cut churn to 2% by Q3",
+        linked=False,
+        active_goals=5,
+        other_goals=["Cut churn to 2% by the end of Q3", "Hire two engineers"],
+    )
+    assert result.findings == ["unlinked", "too_many", "duplicate"]
+    assert "5 active goals" in result.questions[1]
+    assert "Cut churn to 2% by the end of Q3" in result.questions[2]
+    assert (
+        review("Hire 3 engineers by May", other_goals=["Cut churn to 2% by Q3"]).duplicate_of
+        is None
+    )
+
+
+def test_cli_json_has_exactly_the_interface_fields() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "coach", "--json", "Improve onboarding"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    data = json.loads(out)
+    assert set(data) == {"specific", "measurable", "time_bound", "outcome", "questions"}
+    assert data["specific"] is False and len(data["questions"]) == 3
+
+
+def test_cli_plain() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "coach", "Attend a conference"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert "✗ an outcome" in out and "sounds like a task" in out
