@@ -1,4 +1,5 @@
-"""Due dates in natural language: "end of March", "2027-03-31", "Q2", "fin de junio", "in 6 weeks"."""
+"""Due dates in natural language: "end of March", "2027-03-31", "Q2", "fin de junio", "in 6 weeks".
+"""
 
 from __future__ import annotations
 
@@ -57,7 +58,10 @@ MONTHS = {
     "novembro": 11,
     "dezembro": 12,
 }
-END_OF = r"(?:(?:by|before|until)\s+)?(?:the\s+)?(?:end\s+of|fin\s+de|fin|finales\s+de|ende|ende\s+des|ende\s+der|fim\s+de)?\s*"
+END_OF = (
+    r"(?:(?:by|before|until)\s+)?(?:the\s+)?"
+    r"(?:end\s+of|fin\s+de|fin|finales\s+de|ende|ende\s+des|ende\s+der|fim\s+de)?\s*"
+)
 
 
 def _month_end(year: int, month: int) -> date:
@@ -138,7 +142,7 @@ def _dateparser(raw: str, today: date) -> date | None:
         "REQUIRE_PARTS": ["day"] if re.search(r"\d", raw) else [],
     }
     try:
-        parsed = dateparser.parse(raw, settings=settings)  # type: ignore[arg-type]
+        parsed = dateparser.parse(raw, settings=settings)
     except (ValueError, OverflowError):
         return None
     return None if parsed is None else parsed.date()
