@@ -1,5 +1,4 @@
-"""Due dates in natural language: "end of March", "2027-03-31", "Q2", "fin de junio", "in 6 weeks".
-"""
+"""Due dates in natural language: "end of March", "2027-03-31", "Q2", "fin de junio"."""
 
 from __future__ import annotations
 

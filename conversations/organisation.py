@@ -20,6 +20,7 @@ class Actor:
     team_id: str
     person: Person
     is_admin: bool
+    admin_ids: frozenset[str] = frozenset()  # CASCADE_ADMINS: who agrees the root manager's goals
 
     @property
     def person_id(self) -> int:
@@ -33,7 +34,10 @@ def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozen
     if person is None or person.deleted:
         raise Refusal("unknown_requester")
     return Actor(
-        team_id=team_id, person=person, is_admin=user_id in admin_ids or person.is_slack_admin
+        team_id=team_id,
+        person=person,
+        is_admin=user_id in admin_ids or person.is_slack_admin,
+        admin_ids=admin_ids,
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from storage.models import Goal
@@ -16,6 +19,7 @@ def create_goal(
     cycle_id: int,
     objective_id: int | None,
     statement: str,
+    now: datetime | None = None,
 ) -> Goal:
     goal = Goal(
         team_id=team_id,
@@ -25,6 +29,8 @@ def create_goal(
         objective_id=objective_id,
         statement=statement,
     )
+    if now is not None:
+        goal.created_at = goal.updated_at = now
     session.add(goal)
     session.flush()
     return goal
@@ -39,3 +45,39 @@ def list_goals(
     if cycle_id is not None:
         query = query.where(Goal.cycle_id == cycle_id)
     return list(session.exec(query.order_by(col(Goal.id))))
+
+
+def get_goal(*, session: Session, team_id: str, goal_id: int) -> Goal | None:
+    return session.exec(select(Goal).where(Goal.team_id == team_id, Goal.id == goal_id)).first()
+
+
+def update_goal(*, session: Session, goal: Goal, now: datetime, **fields: Any) -> Goal:
+    """Change a goal's fields (names as in the model)."""
+    for key, value in fields.items():
+        if not hasattr(goal, key):
+            raise AttributeError(key)
+        setattr(goal, key, value)
+    goal.updated_at = now
+    session.add(goal)
+    session.flush()
+    return goal
+
+
+def goals_linked_to(*, session: Session, team_id: str, objective_id: int) -> list[Goal]:
+    return list(
+        session.exec(
+            select(Goal)
+            .where(Goal.team_id == team_id, Goal.objective_id == objective_id)
+            .order_by(col(Goal.id))
+        )
+    )
+
+
+def goals_of_unit(*, session: Session, team_id: str, unit_id: int, cycle_id: int) -> list[Goal]:
+    return list(
+        session.exec(
+            select(Goal)
+            .where(Goal.team_id == team_id, Goal.unit_id == unit_id, Goal.cycle_id == cycle_id)
+            .order_by(col(Goal.id))
+        )
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from storage.models import Objective, ObjectiveStatus
@@ -41,3 +44,49 @@ def list_objectives(
     if cycle_id is not None:
         query = query.where(Objective.cycle_id == cycle_id)
     return list(session.exec(query.order_by(col(Objective.position), col(Objective.id))))
+
+
+def get_objective(*, session: Session, team_id: str, objective_id: int) -> Objective | None:
+    return session.exec(
+        select(Objective).where(Objective.team_id == team_id, Objective.id == objective_id)
+    ).first()
+
+
+def published_objectives(
+    *, session: Session, team_id: str, unit_id: int, cycle_id: int
+) -> list[Objective]:
+    return [
+        o
+        for o in list_objectives(
+            session=session, team_id=team_id, unit_id=unit_id, cycle_id=cycle_id
+        )
+        if o.status == ObjectiveStatus.PUBLISHED
+    ]
+
+
+def update_objective(
+    *, session: Session, objective: Objective, now: datetime, **fields: Any
+) -> Objective:
+    for key, value in fields.items():
+        if not hasattr(objective, key):
+            raise AttributeError(key)
+        setattr(objective, key, value)
+    objective.updated_at = now
+    session.add(objective)
+    session.flush()
+    return objective
+
+
+def delete_objective(*, session: Session, objective: Objective) -> None:
+    session.delete(objective)
+    session.flush()
+
+
+def children_of(*, session: Session, team_id: str, objective_id: int) -> list[Objective]:
+    return list(
+        session.exec(
+            select(Objective)
+            .where(Objective.team_id == team_id, Objective.parent_id == objective_id)
+            .order_by(col(Objective.id))
+        )
+    )
