@@ -70,8 +70,12 @@ def message(text: str, *extra: Block) -> dict[str, Any]:
     return {"text": text[:SECTION_TEXT_LIMIT], "blocks": blocks}
 
 
-def text_input(block_id: str, label: str, *, initial: str = "", max_length: int = 80) -> Block:
+def text_input(
+    block_id: str, label: str, *, initial: str = "", max_length: int = 80, multiline: bool = False
+) -> Block:
     element: Block = {"type": "plain_text_input", "action_id": block_id, "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
     if initial:
         element["initial_value"] = initial
     return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}

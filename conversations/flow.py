@@ -164,8 +164,16 @@ def _question(spec: FlowSpec, ctx: Context, conversation: Conversation) -> tuple
     )
 
 
-def start(*, session: Session, actor: Actor, flow: str, now: datetime, today: date) -> Turn:
-    """Start a flow, or resume it where it was."""
+def start(
+    *,
+    session: Session,
+    actor: Actor,
+    flow: str,
+    now: datetime,
+    today: date,
+    answers: dict[str, Any] | None = None,
+) -> Turn:
+    """Start a flow (with these first answers), or resume it where it was."""
     spec = FLOWS[flow]
     existing = conversations.get_conversation(
         session=session, team_id=actor.team_id, person_id=actor.person_id, flow=flow, lock=True
@@ -177,6 +185,7 @@ def start(*, session: Session, actor: Actor, flow: str, now: datetime, today: da
         )  # now the latest: DMs come here
         return Turn(say=[(Say("flow/resuming"), None), _question(spec, ctx, existing)])
     ctx = _context(session, actor, None, now, today)
+    ctx.answers.update(answers or {})
     outcome = spec.start(ctx)
     if outcome.step is None:  # refused or nothing to do
         return Turn(say=[(s, None) for s in outcome.say], notices=list(outcome.notices))

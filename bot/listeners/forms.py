@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import blocks
 from prompts import render, render_plain
+from storage.models import Goal, Person
 
 CYCLE_FORM = "cycle_new"  # the button's action_id and the modal's callback_id
 
@@ -26,3 +27,23 @@ def cycle_form() -> dict[str, Any]:
 
 def new_cycle_button() -> blocks.Block:
     return blocks.actions(blocks.button(render_plain("buttons/new_cycle"), CYCLE_FORM))
+
+
+SUGGEST_FORM = "goal_suggest"
+
+
+def suggest_form(goal: Goal, owner: Person, metadata: str) -> dict[str, Any]:
+    """The manager's comment when suggesting changes; `metadata` says which goal and message."""
+    view = blocks.form(
+        SUGGEST_FORM,
+        render_plain("agreement/form_title"),
+        render_plain("agreement/form_submit"),
+        [
+            blocks.text_input(
+                "comment", render_plain("agreement/form_label"), max_length=3000, multiline=True
+            )
+        ],
+        intro=render("agreement/form_intro", goal=goal, owner=owner),
+    )
+    view["private_metadata"] = metadata
+    return view

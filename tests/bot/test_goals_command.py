@@ -176,4 +176,4 @@ def test_user_text_is_escaped_and_never_pings(org: Running) -> None:
 
 
 def test_not_yet_built_commands_say_so(org: Running) -> None:
-    assert "isn't available in this version" in run(org, BOB, "set")
+    assert "isn't available in this version" in run(org, BOB, "checkin")

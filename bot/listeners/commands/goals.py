@@ -1,7 +1,11 @@
-"""`/goals …`: parse → call the organisation service → render → reply ephemerally."""
+"""`/goals …`: parse → call a service or start a flow → render → reply.
+
+Replies to set-up commands and views are ephemeral; flows talk in the person's DM.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -12,7 +16,11 @@ from bot.listeners.commands.parse import (
     Command,
     CycleAdd,
     Help,
+    Mine,
     NotYetAvailable,
+    Plan,
+    SetGoal,
+    Tree,
     UnitAdd,
     UnitMembers,
     parse,
@@ -21,11 +29,28 @@ from bot.listeners.forms import new_cycle_button
 from bot.payloads import SlashCommand
 from bot.people import actor, local_date, refresh_directory
 from bot.services import Services
-from conversations import organisation
+from bot.turns import send_turn
+from conversations import flow, goal_interview, objectives, organisation, views
 from conversations.errors import Refusal
 from conversations.organisation import Actor
 from prompts import render
 from storage.db import transaction
+
+STATUS_ICON = {
+    "draft": ":pencil2:",
+    "proposed": ":hourglass_flowing_sand:",
+    "agreed": ":handshake:",
+    "achieved": ":trophy:",
+    "missed": ":x:",
+    "dropped": ":wastebasket:",
+}
+
+
+@dataclass
+class Reply:
+    text: str = ""  # an ephemeral reply, if any
+    extra: list[blocks.Block] = field(default_factory=list)
+    turn: flow.Turn | None = None  # a flow's messages, sent to the DM
 
 
 def goals_command(
@@ -33,10 +58,13 @@ def goals_command(
 ) -> None:
     payload = SlashCommand.parse(command)
     try:
-        text, extra = _run(services, client, payload)
+        reply = _run(services, client, payload)
     except Refusal as refusal:
-        text, extra = refusal_text(refusal), []
-    respond(**blocks.message(text, *extra), response_type="ephemeral")
+        reply = Reply(refusal_text(refusal))
+    if reply.turn is not None:
+        send_turn(client=client, user_id=payload.user_id, turn=reply.turn)
+    if reply.text:
+        respond(**blocks.message(reply.text, *reply.extra), response_type="ephemeral")
 
 
 def refusal_text(refusal: Refusal) -> str:
@@ -55,9 +83,6 @@ def _mentioned(command: Command) -> list[str]:
     return []
 
 
-Reply = tuple[str, list[blocks.Block]]  # the text, and any buttons under it
-
-
 def _run(services: Services, client: WebClient, payload: SlashCommand) -> Reply:
     command = parse(payload.text)  # bad input is refused before anything is read or written
     refresh_directory(
@@ -74,11 +99,14 @@ def _run(services: Services, client: WebClient, payload: SlashCommand) -> Reply:
 
 
 def _dispatch(services: Services, session: Session, who: Actor, command: Command) -> Reply:
+    now = services.clock()
+    today = local_date(now, who.person.tz)
     if isinstance(command, Help):
         steps = organisation.next_steps(session=session, actor=who)
-        return render("commands/help", steps=steps), [new_cycle_button()] if who.is_admin else []
+        return Reply(
+            render("commands/help", steps=steps), [new_cycle_button()] if who.is_admin else []
+        )
     if isinstance(command, CycleAdd):
-        today = local_date(services.clock(), who.person.tz)
         cycle, previous = organisation.add_cycle(
             session=session,
             actor=who,
@@ -87,7 +115,7 @@ def _dispatch(services: Services, session: Session, who: Actor, command: Command
             end=command.end,
             today=today,
         )
-        return render("commands/cycle_added", cycle=cycle, previous=previous), []
+        return Reply(render("commands/cycle_added", cycle=cycle, previous=previous))
     if isinstance(command, UnitAdd):
         added = organisation.add_unit(
             session=session,
@@ -96,11 +124,38 @@ def _dispatch(services: Services, session: Session, who: Actor, command: Command
             parent_name=command.parent,
             manager_user_id=command.manager,
         )
-        return render("commands/unit_added", added=added), []
+        return Reply(render("commands/unit_added", added=added))
     if isinstance(command, UnitMembers):
         result = organisation.set_unit_members(
             session=session, actor=who, name=command.name, member_user_ids=list(command.members)
         )
-        return render("commands/members_set", result=result), []
+        return Reply(render("commands/members_set", result=result))
+    if isinstance(command, Plan):
+        unit = objectives.planned_unit(session=session, actor=who, name=command.unit)
+        if command.unit and unit is None:
+            raise Refusal("unknown_unit", usage="plan", name=command.unit, known=[], more=False)
+        answers = {"unit_id": unit.id} if unit is not None else {}
+        return Reply(
+            turn=flow.start(
+                session=session,
+                actor=who,
+                flow=objectives.FLOW,
+                now=now,
+                today=today,
+                answers=answers,
+            )
+        )
+    if isinstance(command, SetGoal):
+        return Reply(
+            turn=flow.start(
+                session=session, actor=who, flow=goal_interview.FLOW, now=now, today=today
+            )
+        )
+    if isinstance(command, Mine):
+        active, mine = views.my_goals(session=session, actor=who)
+        return Reply(render("commands/mine", cycle=active, mine=mine, status_icon=STATUS_ICON))
+    if isinstance(command, Tree):
+        tree = views.alignment_tree(session=session, actor=who, unit_name=command.unit)
+        return Reply(render("commands/tree", tree=tree))
     assert isinstance(command, NotYetAvailable)
-    return render("commands/not_yet_available", command=command.command), []
+    return Reply(render("commands/not_yet_available", command=command.command))

@@ -43,24 +43,33 @@ class UnitMembers:
 
 
 @dataclass(frozen=True)
+class Plan:
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class SetGoal:
+    pass
+
+
+@dataclass(frozen=True)
+class Mine:
+    pass
+
+
+@dataclass(frozen=True)
+class Tree:
+    unit: str | None
+
+
+@dataclass(frozen=True)
 class NotYetAvailable:
     command: str
 
 
-Command = Help | CycleAdd | UnitAdd | UnitMembers | NotYetAvailable
+Command = Help | CycleAdd | UnitAdd | UnitMembers | Plan | SetGoal | Mine | Tree | NotYetAvailable
 
-LATER_COMMANDS = {
-    "plan",
-    "set",
-    "mine",
-    "team",
-    "checkin",
-    "barrier",
-    "tree",
-    "summary",
-    "pause",
-    "resume",
-}
+LATER_COMMANDS = {"team", "checkin", "barrier", "summary", "pause", "resume"}
 
 
 def readable(text: str) -> str:
@@ -158,6 +167,15 @@ def parse(text: str) -> Command:
         return _cycle(args)
     if head == "unit":
         return _unit(args)
+    if head in ("plan", "tree"):
+        if len(args) > 1:
+            raise Refusal("one_unit_only", usage=head)
+        unit = _name(args[0], head) if args else None
+        return Plan(unit=unit) if head == "plan" else Tree(unit=unit)
+    if head in ("set", "mine"):
+        if args:
+            raise Refusal("no_arguments", usage=head, command=head)
+        return SetGoal() if head == "set" else Mine()
     if head in LATER_COMMANDS:
         return NotYetAvailable(command=head)
     raise Refusal("unknown_command", usage="all", value=readable(tokens[0])[:40])

@@ -1,4 +1,7 @@
-"""Direct messages to Cascade. Every message event is acknowledged, even ones ignored."""
+"""Direct messages to Cascade: answers to the person's current flow, else what they can do next.
+
+Every message event is acknowledged, even the ones ignored (edits, bots, channels).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import blocks
 from bot.payloads import DirectMessage
-from bot.people import actor, refresh_directory
+from bot.people import actor, local_date, refresh_directory
 from bot.services import Services
-from conversations import organisation
-from prompts import render
+from bot.turns import send_turn
+from conversations import flow, organisation
 from storage.db import transaction
 
 
@@ -25,11 +27,19 @@ def register(app: App, services: Services) -> None:
         refresh_directory(
             services=services, client=client, team_id=message.team_id, user_ids=[message.user_id]
         )
+        now = services.clock()
         with transaction(services.engine) as session:
             who = actor(
                 services=services, session=session, team_id=message.team_id, user_id=message.user_id
             )
-            text = render(
-                "messages/no_flow", steps=organisation.next_steps(session=session, actor=who)
+            turn = flow.reply(
+                session=session,
+                actor=who,
+                text=message.text,
+                now=now,
+                today=local_date(now, who.person.tz),
             )
-        client.chat_postMessage(channel=message.user_id, **blocks.message(text))
+            if turn is None:
+                steps = organisation.next_steps(session=session, actor=who)
+                turn = flow.Turn(say=[(flow.Say("messages/no_flow", {"steps": steps}), None)])
+        send_turn(client=client, user_id=message.user_id, turn=turn)

@@ -10,11 +10,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.listeners.forms import CYCLE_FORM
+from bot.listeners.forms import CYCLE_FORM, SUGGEST_FORM
 from bot.payloads import ViewSubmission
 from bot.people import actor, local_date, refresh_directory
 from bot.services import Services
-from conversations import organisation
+from bot.turns import send_notices
+from conversations import agreement, organisation
 from conversations.errors import Refusal
 from prompts import render, render_plain
 from storage.db import transaction
@@ -72,6 +73,42 @@ def register(app: App, services: Services) -> None:
         ack()
         if confirmation:
             client.chat_postMessage(channel=submission.user_id, **blocks.message(confirmation))
+
+    @app.view(SUGGEST_FORM)
+    def suggestion_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        submission = ViewSubmission.parse(body)
+        goal_id, _, where = submission.private_metadata.partition("|")
+        channel, _, ts = where.partition("|")
+        try:
+            with transaction(services.engine) as session:
+                who = actor(
+                    services=services,
+                    session=session,
+                    team_id=submission.team_id,
+                    user_id=submission.user_id,
+                )
+                decision = agreement.suggest_changes(
+                    session=session,
+                    actor=who,
+                    goal_id=int(goal_id) if goal_id.isdigit() else 0,
+                    comment=submission.values.get("comment", ""),
+                    now=services.clock(),
+                )
+        except Refusal as refusal:
+            ack(
+                response_action="errors",
+                errors={"comment": render_plain(f"errors/{refusal.code}", **refusal.params)},
+            )
+            return
+        ack()
+        done = blocks.message(
+            render("agreement/suggested_manager", goal=decision.goal, owner=decision.owner)
+        )
+        if channel and ts:
+            client.chat_update(channel=channel, ts=ts, **done)
+        else:
+            client.chat_postMessage(channel=submission.user_id, **done)
+        send_notices(client=client, notices=decision.notices)
 
     @app.view(re.compile(".*"))
     def stale_view(ack: Ack) -> None:

@@ -1,0 +1,145 @@
+"""Agreement: a goal counts as agreed only when its owner and their manager have both agreed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from conversations.errors import Refusal
+from conversations.flow import Action, Notice
+from conversations.organisation import Actor
+from prompts import render_plain
+from storage import goals, people, units
+from storage.models import Goal, GoalStatus, Person, Unit
+
+AGREE = "goal_agree"
+SUGGEST = "goal_suggest"
+REVISE = "goal_revise"
+
+
+def goal_unit(*, session: Session, team_id: str, person: Person) -> Unit | None:
+    """The unit whose objectives a person's goals link to: the one they belong to, or, for the
+    head of the organisation (who belongs to none), the top unit they manage."""
+    assert person.id is not None
+    unit = units.unit_of(session=session, team_id=team_id, person_id=person.id)
+    if unit is not None:
+        return unit
+    managed = units.units_managed_by(session=session, team_id=team_id, person_id=person.id)
+    return next((u for u in managed if u.parent_id is None), None)
+
+
+def approvers(*, session: Session, actor: Actor, unit: Unit, owner: Person) -> list[Person]:
+    """Who agrees this owner's goals: their unit's manager; for the head of the organisation,
+    the admins."""
+    if unit.manager_id is not None and unit.manager_id != owner.id:
+        manager = people.get_person_by_id(
+            session=session, team_id=actor.team_id, person_id=unit.manager_id
+        )
+        if manager is not None and not manager.deleted:
+            return [manager]
+    return [
+        p
+        for p in people.list_people(session=session, team_id=actor.team_id)
+        if (p.user_id in actor.admin_ids or p.is_slack_admin) and not p.deleted and not p.is_bot
+    ]
+
+
+def may_agree(*, session: Session, actor: Actor, goal: Goal) -> bool:
+    owner = people.get_person_by_id(session=session, team_id=actor.team_id, person_id=goal.owner_id)
+    unit = units.get_unit(session=session, team_id=actor.team_id, unit_id=goal.unit_id)
+    if owner is None or unit is None:
+        return False
+    if actor.person_id == owner.id:
+        return False  # the owner's own agreement is their submission
+    return actor.is_admin or any(
+        p.id == actor.person_id
+        for p in approvers(session=session, actor=actor, unit=unit, owner=owner)
+    )
+
+
+def proposal_notices(*, session: Session, actor: Actor, goal: Goal, unit: Unit) -> list[Notice]:
+    """The proposal, with Agree and Suggest changes, to whoever agrees it."""
+    owner = actor.person
+    assert goal.id is not None
+    buttons = (
+        Action(render_plain("buttons/agree"), AGREE, str(goal.id), primary=True),
+        Action(render_plain("buttons/suggest_changes"), SUGGEST, str(goal.id)),
+    )
+    return [
+        Notice(
+            p.user_id, "agreement/proposed", {"goal": goal, "owner": owner, "unit": unit}, buttons
+        )
+        for p in approvers(session=session, actor=actor, unit=unit, owner=owner)
+    ]
+
+
+@dataclass(frozen=True)
+class Decision:
+    goal: Goal
+    owner: Person
+    notices: list[Notice]
+
+
+def _proposed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, Person]:
+    goal = goals.get_goal(session=session, team_id=actor.team_id, goal_id=goal_id)
+    if goal is None:
+        raise Refusal("goal_gone")
+    owner = people.get_person_by_id(session=session, team_id=actor.team_id, person_id=goal.owner_id)
+    assert owner is not None
+    if not may_agree(session=session, actor=actor, goal=goal):
+        raise Refusal("not_your_report", owner=owner.name)
+    if goal.status != GoalStatus.PROPOSED:
+        raise Refusal("goal_not_proposed", status=goal.status, owner=owner.name)
+    return goal, owner
+
+
+def agree(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Decision:
+    """The manager agrees: the goal is agreed (the owner agreed when they submitted it)."""
+    goal, owner = _proposed_goal(session, actor, goal_id)
+    goals.update_goal(
+        session=session,
+        goal=goal,
+        now=now,
+        status=GoalStatus.AGREED,
+        manager_agreed_at=now,
+        agreed_by_id=actor.person_id,
+        agreed_at=now,
+    )
+    notice = Notice(
+        owner.user_id, "agreement/agreed_owner", {"goal": goal, "manager": actor.person}
+    )
+    return Decision(goal=goal, owner=owner, notices=[notice])
+
+
+def check_may_decide(*, session: Session, actor: Actor, goal_id: int) -> tuple[Goal, Person]:
+    """Before the Suggest changes form opens: may this person decide on this goal now?"""
+    return _proposed_goal(session, actor, goal_id)
+
+
+def suggest_changes(
+    *, session: Session, actor: Actor, goal_id: int, comment: str, now: datetime
+) -> Decision:
+    """The manager asks for changes: the goal returns to the owner's draft, with the comment."""
+    comment = " ".join(comment.split())[:3000]
+    if not comment:
+        raise Refusal("empty_comment")
+    goal, owner = _proposed_goal(session, actor, goal_id)
+    goals.update_goal(
+        session=session,
+        goal=goal,
+        now=now,
+        status=GoalStatus.DRAFT,
+        manager_comment=comment,
+        owner_agreed_at=None,
+    )
+    assert goal.id is not None
+    revise = Action(render_plain("buttons/revise"), REVISE, str(goal.id), primary=True)
+    notice = Notice(
+        owner.user_id,
+        "agreement/changes_suggested",
+        {"goal": goal, "manager": actor.person, "comment": comment},
+        (revise,),
+    )
+    return Decision(goal=goal, owner=owner, notices=[notice])

@@ -1,0 +1,331 @@
+"""Objectives flows (`/goals plan`): the organisation's, then each unit's. See objectives.mmd.
+
+Top unit:   collect (one per message, `done`) → review → publish
+Other unit: contribute (each parent objective, or `skip`) → extra (`N text`, `done`) → review →
+            publish. Publishing invites child units' managers and the unit's members.
+In review: `edit N text`, `remove N` (a draft), `retire N` (a published one), `add`, `publish`.
+Editing or retiring a published objective tells whoever built on it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session
+
+from conversations import goal_interview
+from conversations.flow import Button, Context, FlowSpec, Notice, Outcome, Say, register
+from conversations.organisation import Actor
+from prompts import render_plain
+from storage import cycles, goals, objectives, people, units
+from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
+
+FLOW = "objectives"
+TITLE_LIMIT = 300
+EDIT = re.compile(r"^(edit|remove|delete|retire)\s+(\d+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
+LINKED = re.compile(r"^(\d+)[.):]?\s+(.+)$", re.DOTALL)
+DONE_WORDS = {"done", "review", "finished", "that's all", "fertig", "listo", "fini"}
+
+
+def planned_unit(*, session: Session, actor: Actor, name: str | None) -> Unit | None:
+    """The unit `/goals plan` is about: the one named, else the first of mine that is due."""
+    if name:
+        return units.find_unit(session=session, team_id=actor.team_id, name=name)
+    managed = units.units_managed_by(
+        session=session, team_id=actor.team_id, person_id=actor.person_id
+    )
+    if not managed and actor.is_admin:
+        roots = units.root_units(session=session, team_id=actor.team_id)
+        return roots[0] if roots else None
+    return managed[0] if managed else None
+
+
+def _cycle(ctx: Context) -> Cycle | None:
+    return cycles.active_cycle(session=ctx.session, team_id=ctx.actor.team_id)
+
+
+def _unit(ctx: Context) -> Unit:
+    unit = units.get_unit(
+        session=ctx.session, team_id=ctx.actor.team_id, unit_id=int(ctx.answers["unit_id"])
+    )
+    assert unit is not None
+    return unit
+
+
+def _mine(ctx: Context) -> list[Objective]:
+    """This unit's objectives for the cycle, drafts and published (not retired), in order."""
+    cycle = _cycle(ctx)
+    if cycle is None:
+        return []
+    return [
+        o
+        for o in objectives.list_objectives(
+            session=ctx.session,
+            team_id=ctx.actor.team_id,
+            unit_id=int(ctx.answers["unit_id"]),
+            cycle_id=cycle.id,
+        )
+        if o.status != ObjectiveStatus.RETIRED
+    ]
+
+
+def _parents(ctx: Context) -> list[Objective]:
+    unit, cycle = _unit(ctx), _cycle(ctx)
+    if unit.parent_id is None or cycle is None or cycle.id is None:
+        return []
+    return objectives.published_objectives(
+        session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.parent_id, cycle_id=cycle.id
+    )
+
+
+def may_plan(actor: Actor, unit: Unit) -> bool:
+    return actor.is_admin or unit.manager_id == actor.person_id
+
+
+def start(ctx: Context) -> Outcome:
+    """`ctx.answers["unit_id"]` is set by the caller (see `planned_unit`)."""
+    cycle = _cycle(ctx)
+    unit_id = ctx.answers.get("unit_id")
+    if cycle is None:
+        return Outcome(None, say=[Say("objectives/no_cycle")])
+    if unit_id is None:
+        return Outcome(None, say=[Say("objectives/no_unit")])
+    unit = _unit(ctx)
+    if not may_plan(ctx.actor, unit):
+        return Outcome(None, say=[Say("objectives/not_manager", {"unit": unit})])
+    if _mine(ctx):
+        return Outcome("review")
+    if unit.parent_id is None:
+        return Outcome("collect", say=[Say("objectives/intro_top", {"unit": unit, "cycle": cycle})])
+    parents = _parents(ctx)
+    if not parents:
+        parent = units.get_unit(
+            session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.parent_id
+        )
+        return Outcome(
+            None, say=[Say("objectives/parent_not_published", {"unit": unit, "parent": parent})]
+        )
+    ctx.answers["index"] = 0
+    return Outcome(
+        "contribute",
+        say=[Say("objectives/intro_unit", {"unit": unit, "cycle": cycle, "count": len(parents)})],
+    )
+
+
+def ask(ctx: Context, step: str) -> Say:
+    unit = _unit(ctx)
+    if step == "collect":
+        return Say("objectives/ask_collect", {"unit": unit, "drafts": _mine(ctx)})
+    if step == "contribute":
+        parents = _parents(ctx)
+        index = min(int(ctx.answers.get("index", 0)), max(len(parents) - 1, 0))
+        skip = Button(render_plain("buttons/skip"), "skip")
+        return Say(
+            "objectives/ask_contribute",
+            {"unit": unit, "parent": parents[index], "number": index + 1, "count": len(parents)},
+            (skip,),
+        )
+    if step == "extra":
+        done = Button(render_plain("buttons/done"), "done", primary=True)
+        return Say("objectives/ask_extra", {"unit": unit, "parents": _parents(ctx)}, (done,))
+    buttons = (
+        Button(render_plain("buttons/publish"), "publish", primary=True),
+        Button(render_plain("buttons/add_objective"), "add"),
+    )
+    return Say(
+        "objectives/ask_review",
+        {
+            "unit": unit,
+            "mine": _mine(ctx),
+            "cycle": _cycle(ctx),
+            "parents": {o.id: o for o in _parents(ctx)},
+        },
+        buttons,
+    )
+
+
+def help_for(ctx: Context, step: str) -> Say:
+    return Say("objectives/help", {"step": step, "top": _unit(ctx).parent_id is None})
+
+
+def _draft(ctx: Context, title: str, parent_id: int | None) -> Objective:
+    cycle = _cycle(ctx)
+    assert cycle is not None and cycle.id is not None
+    created = objectives.create_objective(
+        session=ctx.session,
+        team_id=ctx.actor.team_id,
+        unit_id=int(ctx.answers["unit_id"]),
+        cycle_id=cycle.id,
+        title=" ".join(title.split())[:TITLE_LIMIT],
+        parent_id=parent_id,
+    )
+    created.position = len(_mine(ctx))
+    return created
+
+
+def _collect(ctx: Context, text: str) -> Outcome:
+    if text.lower().strip(" .!") in DONE_WORDS:
+        if not _mine(ctx):
+            return Outcome("collect", say=[Say("objectives/need_one")])
+        return Outcome("review")
+    objective = _draft(ctx, text, None)
+    return Outcome(
+        "collect", say=[Say("objectives/noted", {"objective": objective})], ask_next=False
+    )
+
+
+def _contribute(ctx: Context, text: str) -> Outcome:
+    parents = _parents(ctx)
+    index = int(ctx.answers.get("index", 0))
+    if index < len(parents) and text.lower().strip(" .!") != "skip":
+        _draft(ctx, text, parents[index].id)
+    ctx.answers["index"] = index + 1
+    return Outcome("contribute" if index + 1 < len(parents) else "extra")
+
+
+def _extra(ctx: Context, text: str) -> Outcome:
+    if text.lower().strip(" .!") in DONE_WORDS:
+        return Outcome("review")
+    parents = _parents(ctx)
+    match = LINKED.match(text.strip())
+    if match is None or not 1 <= int(match.group(1)) <= len(parents):
+        return Outcome("extra", say=[Say("objectives/bad_extra", {"count": len(parents)})])
+    objective = _draft(ctx, match.group(2), parents[int(match.group(1)) - 1].id)
+    return Outcome("extra", say=[Say("objectives/noted", {"objective": objective})], ask_next=False)
+
+
+def _derived_notices(ctx: Context, objective: Objective, template: str) -> list[Notice]:
+    """Tell child units' managers whose objectives derive from this one, and (for a retired
+    objective) the owners of goals linked to it."""
+    assert objective.id is not None
+    notices: list[Notice] = []
+    for child in objectives.children_of(
+        session=ctx.session, team_id=ctx.actor.team_id, objective_id=objective.id
+    ):
+        child_unit = units.get_unit(
+            session=ctx.session, team_id=ctx.actor.team_id, unit_id=child.unit_id
+        )
+        manager = _person(ctx, child_unit.manager_id if child_unit else None)
+        if manager is not None and child.status != ObjectiveStatus.RETIRED:
+            notices.append(
+                Notice(
+                    manager.user_id,
+                    f"objectives/{template}_child",
+                    {"objective": objective, "child": child, "unit": child_unit},
+                )
+            )
+    if template == "retired":
+        for goal in goals.goals_linked_to(
+            session=ctx.session, team_id=ctx.actor.team_id, objective_id=objective.id
+        ):
+            owner = _person(ctx, goal.owner_id)
+            if owner is not None and goal.status in goal_interview.ACTIVE:
+                notices.append(
+                    Notice(
+                        owner.user_id,
+                        "objectives/retired_goal",
+                        {"objective": objective, "goal": goal},
+                    )
+                )
+    return notices
+
+
+def _person(ctx: Context, person_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    return people.get_person_by_id(
+        session=ctx.session, team_id=ctx.actor.team_id, person_id=person_id
+    )
+
+
+def _edit(ctx: Context, verb: str, number: int, text: str) -> Outcome:
+    mine = _mine(ctx)
+    if not 1 <= number <= len(mine):
+        return Outcome("review", say=[Say("objectives/bad_number", {"count": len(mine)})])
+    objective = mine[number - 1]
+    published = objective.status == ObjectiveStatus.PUBLISHED
+    if verb == "edit":
+        title = " ".join(text.split())[:TITLE_LIMIT]
+        if not title:
+            return Outcome("review", say=[Say("objectives/edit_needs_text", {"number": number})])
+        objectives.update_objective(
+            session=ctx.session, objective=objective, now=ctx.now, title=title
+        )
+        notices = _derived_notices(ctx, objective, "edited") if published else []
+        return Outcome(
+            "review",
+            say=[Say("objectives/edited", {"objective": objective, "told": len(notices)})],
+            notices=notices,
+        )
+    if not published:
+        objectives.delete_objective(session=ctx.session, objective=objective)
+        return Outcome("review", say=[Say("objectives/removed", {"objective": objective})])
+    objectives.update_objective(
+        session=ctx.session, objective=objective, now=ctx.now, status=ObjectiveStatus.RETIRED
+    )
+    notices = _derived_notices(ctx, objective, "retired")
+    return Outcome(
+        "review",
+        say=[Say("objectives/retired", {"objective": objective, "told": len(notices)})],
+        notices=notices,
+    )
+
+
+def _publish(ctx: Context) -> Outcome:
+    unit = _unit(ctx)
+    if not may_plan(ctx.actor, unit):
+        return Outcome(None, say=[Say("objectives/not_manager", {"unit": unit})])
+    drafts = [o for o in _mine(ctx) if o.status == ObjectiveStatus.DRAFT]
+    if not drafts:
+        return Outcome(None, say=[Say("objectives/nothing_to_publish", {"unit": unit})])
+    for objective in drafts:
+        objectives.update_objective(
+            session=ctx.session, objective=objective, now=ctx.now, status=ObjectiveStatus.PUBLISHED
+        )
+    cycle = _cycle(ctx)
+    notices: list[Notice] = []
+    assert unit.id is not None
+    for child in units.list_units(session=ctx.session, team_id=ctx.actor.team_id):
+        manager = _person(ctx, child.manager_id)
+        if child.parent_id == unit.id and manager is not None:
+            notices.append(
+                Notice(
+                    manager.user_id,
+                    "objectives/invite_child",
+                    {"unit": child, "parent": unit, "cycle": cycle},
+                )
+            )
+    for member in units.members_of(session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.id):
+        if member.id != ctx.actor.person_id and not member.deleted:
+            notices.append(
+                Notice(member.user_id, "objectives/invite_member", {"unit": unit, "cycle": cycle})
+            )
+    return Outcome(
+        None,
+        say=[
+            Say("objectives/published", {"unit": unit, "published": drafts, "told": len(notices)})
+        ],
+        notices=notices,
+    )
+
+
+def answer(ctx: Context, step: str, text: str) -> Outcome:
+    if step == "collect":
+        return _collect(ctx, text)
+    if step == "contribute":
+        return _contribute(ctx, text)
+    if step == "extra":
+        return _extra(ctx, text)
+    word = text.lower().strip(" .!")
+    if word == "publish":
+        return _publish(ctx)
+    if word == "add":
+        return Outcome("collect" if _unit(ctx).parent_id is None else "extra")
+    match = EDIT.match(text.strip())
+    if match is None:
+        return Outcome("review", say=[Say("objectives/bad_review_choice")])
+    verb = {"delete": "remove"}.get(match.group(1).lower(), match.group(1).lower())
+    return _edit(ctx, verb, int(match.group(2)), match.group(3))
+
+
+SPEC = register(FlowSpec(name=FLOW, start=start, ask=ask, answer=answer, help=help_for))

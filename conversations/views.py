@@ -1,0 +1,125 @@
+"""Read-only views: `/goals mine` and the alignment tree (`/goals tree`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from conversations.errors import Refusal
+from conversations.organisation import Actor
+from storage import cycles, goals, objectives, people, units
+from storage.models import Cycle, Goal, GoalStatus, Objective, Person, Unit
+
+TREE_ROWS = 120  # beyond this the tree is cut, with a count and a pointer to a smaller subtree
+
+
+@dataclass(frozen=True)
+class MyGoal:
+    goal: Goal
+    chain: list[Objective]  # org objective first … the unit objective it links to
+
+
+def chain_of(session: Session, team_id: str, objective_id: int | None) -> list[Objective]:
+    found: list[Objective] = []
+    seen: set[int] = set()
+    while objective_id is not None and objective_id not in seen:
+        seen.add(objective_id)
+        objective = objectives.get_objective(
+            session=session, team_id=team_id, objective_id=objective_id
+        )
+        if objective is None:
+            break
+        found.append(objective)
+        objective_id = objective.parent_id
+    return list(reversed(found))
+
+
+def my_goals(*, session: Session, actor: Actor) -> tuple[Cycle | None, list[MyGoal]]:
+    cycle = cycles.active_cycle(session=session, team_id=actor.team_id)
+    if cycle is None:
+        return None, []
+    mine = goals.list_goals(
+        session=session, team_id=actor.team_id, owner_id=actor.person_id, cycle_id=cycle.id
+    )
+    return cycle, [MyGoal(g, chain_of(session, actor.team_id, g.objective_id)) for g in mine]
+
+
+@dataclass
+class Row:
+    depth: int
+    kind: str  # unit | objective | goal
+    item: Any
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Tree:
+    unit: Unit
+    cycle: Cycle
+    rows: list[Row]
+    hidden: int
+
+
+def _coverage(
+    session: Session, team_id: str, unit: Unit, unit_goals: list[Goal]
+) -> tuple[int, int]:
+    """(members with at least one agreed goal linked to a unit objective, members)."""
+    assert unit.id is not None
+    members = [
+        m
+        for m in units.members_of(session=session, team_id=team_id, unit_id=unit.id)
+        if not m.deleted
+    ]
+    covered = {g.owner_id for g in unit_goals if g.status == GoalStatus.AGREED and g.objective_id}
+    return sum(1 for m in members if m.id in covered), len(members)
+
+
+def alignment_tree(*, session: Session, actor: Actor, unit_name: str | None) -> Tree:
+    team_id = actor.team_id
+    cycle = cycles.active_cycle(session=session, team_id=team_id)
+    if cycle is None or cycle.id is None:
+        raise Refusal("no_active_cycle")
+    if unit_name:
+        top = units.find_unit(session=session, team_id=team_id, name=unit_name)
+        if top is None:
+            raise Refusal("unknown_unit", usage="tree", name=unit_name, known=[], more=False)
+    else:
+        roots = units.root_units(session=session, team_id=team_id)
+        if not roots:
+            raise Refusal("no_units_yet")
+        top = roots[0]
+    all_units = units.list_units(session=session, team_id=team_id)
+    owners: dict[int, Person] = {
+        p.id: p for p in people.list_people(session=session, team_id=team_id) if p.id
+    }
+    rows: list[Row] = []
+
+    def walk(unit: Unit, depth: int, seen: set[int]) -> None:
+        assert unit.id is not None and cycle is not None and cycle.id is not None
+        seen.add(unit.id)
+        unit_goals = goals.goals_of_unit(
+            session=session, team_id=team_id, unit_id=unit.id, cycle_id=cycle.id
+        )
+        covered, members = _coverage(session, team_id, unit, unit_goals)
+        rows.append(Row(depth, "unit", unit, {"covered": covered, "members": members}))
+        for objective in objectives.published_objectives(
+            session=session, team_id=team_id, unit_id=unit.id, cycle_id=cycle.id
+        ):
+            linked = [
+                g
+                for g in unit_goals
+                if g.objective_id == objective.id
+                and g.status not in (GoalStatus.DROPPED, GoalStatus.DRAFT)
+            ]
+            rows.append(Row(depth + 1, "objective", objective, {"orphan": not linked}))
+            for goal in linked:
+                rows.append(Row(depth + 2, "goal", goal, {"owner": owners.get(goal.owner_id)}))
+        for child in all_units:
+            if child.parent_id == unit.id and child.id not in seen:
+                walk(child, depth + 1, seen)
+
+    walk(top, 0, set())
+    shown = rows[:TREE_ROWS]
+    return Tree(unit=top, cycle=cycle, rows=shown, hidden=len(rows) - len(shown))
