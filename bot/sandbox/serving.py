@@ -28,6 +28,9 @@ class BackgroundServer:
 
     def stop(self) -> None:
         # Close the sockets from the server's own loop thread, so its select() never sees them go.
-        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        try:
+            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        except OSError:  # the loop has already ended (its trigger is closed): close from here
+            wasyncore.close_all(self.server._map)
         self._thread.join(timeout=5)
         self.server.task_dispatcher.shutdown()
