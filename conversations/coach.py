@@ -405,9 +405,15 @@ def is_time_bound(text: str) -> bool:
     return any(re.search(rf"(?<!\w){pattern}", text) for pattern in PERIODS)
 
 
+def _word_count(text: str) -> int:
+    """Words, counting every two characters of scripts written without spaces (CJK) as one."""
+    unspaced = sum(1 for ch in text if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
+    return len(_words(text)) + unspaced // 2
+
+
 def is_specific(text: str) -> bool:
     words = _words(text)
-    if len(words) < 3 or _has_phrase(text, VAGUE_OBJECTS):
+    if _word_count(text) < 3 or _has_phrase(text, VAGUE_OBJECTS):
         return False
     starts_vague = any(text.startswith(v) or text.startswith("to " + v) for v in VAGUE_VERBS)
     only_vague = _has_phrase(text, VAGUE_VERBS) and not is_measurable(text)

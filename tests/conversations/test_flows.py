@@ -1,0 +1,380 @@
+"""Each flow step through the engine, without Slack: state in, words and state out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from conversations import flow, goal_interview, objectives, organisation
+from conversations.flow import Turn
+from prompts import render
+from storage import conversations, cycles, goals, people, units
+from storage import objectives as objective_store
+from storage.db import transaction
+from storage.models import ObjectiveStatus
+from storage.people import SlackProfile
+
+TEAM = "T1"
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+TODAY = NOW.date()
+USERS = {"UCEO": "Cleo", "UMGR": "Max", "UBOB": "Bob", "UCAT": "Cat", "UKID": "Kim"}
+
+
+@dataclass
+class Org:
+    engine: Engine
+    ids: dict[str, int]
+
+
+def seed(engine: Engine, *, published: bool = True) -> Org:
+    """Acme (Cleo) → Sales (Max; Bob, Cat) → Sales Kids (Kim manages, no members)."""
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s,
+            team_id=TEAM,
+            at=NOW,
+            profiles=[
+                SlackProfile(u, n, f"{n.lower()}@x.com", "UTC", False, False, False)
+                for u, n in USERS.items()
+            ],
+        )
+        ids = {p.user_id: p.id or 0 for p in people.list_people(session=s, team_id=TEAM)}
+        acme = units.create_unit(
+            session=s, team_id=TEAM, name="Acme", parent_id=None, manager_id=ids["UCEO"]
+        )
+        sales = units.create_unit(
+            session=s, team_id=TEAM, name="Sales", parent_id=acme.id, manager_id=ids["UMGR"]
+        )
+        units.create_unit(
+            session=s, team_id=TEAM, name="Sales Kids", parent_id=sales.id, manager_id=ids["UKID"]
+        )
+        units.set_unit_of(session=s, team_id=TEAM, person_id=ids["UMGR"], unit_id=acme.id)
+        for user in ("UBOB", "UCAT"):
+            units.set_unit_of(session=s, team_id=TEAM, person_id=ids[user], unit_id=sales.id)
+        units.set_unit_of(session=s, team_id=TEAM, person_id=ids["UKID"], unit_id=sales.id)
+        cycle = cycles.add_cycle(
+            session=s, team_id=TEAM, name="FY27", start=date(2026, 10, 1), end=date(2027, 6, 30)
+        )
+        if published:
+            status = ObjectiveStatus.PUBLISHED
+            top = objective_store.create_objective(
+                session=s,
+                team_id=TEAM,
+                unit_id=acme.id or 0,
+                cycle_id=cycle.id or 0,
+                title="Grow",
+                status=status,
+            )
+            objective_store.create_objective(
+                session=s,
+                team_id=TEAM,
+                unit_id=sales.id or 0,
+                cycle_id=cycle.id or 0,
+                title="Sell more",
+                parent_id=top.id,
+                status=status,
+            )
+    return Org(engine, ids)
+
+
+def text_of(turn: Turn | None) -> str:
+    assert turn is not None
+    return "\n".join(render(say.template, **say.context) for say, _ in turn.say)
+
+
+def notices_of(turn: Turn | None) -> list[tuple[str, str]]:
+    assert turn is not None
+    return [(n.user_id, render(n.template, **n.context)) for n in turn.notices]
+
+
+def as_(org: Org, user: str, *, admin: bool = False) -> organisation.Actor:
+    with transaction(org.engine) as s:
+        person = people.get_person(session=s, team_id=TEAM, user_id=user)
+        assert person is not None
+        return organisation.Actor(team_id=TEAM, person=person, is_admin=admin)
+
+
+def start(org: Org, user: str, name: str, now: datetime = NOW, **answers: object) -> Turn:
+    with transaction(org.engine) as s:
+        return flow.start(
+            session=s,
+            actor=as_(org, user),
+            flow=name,
+            now=now,
+            today=now.date(),
+            answers=dict(answers),
+        )
+
+
+def say(org: Org, user: str, text: str, now: datetime = NOW) -> Turn | None:
+    with transaction(org.engine) as s:
+        return flow.reply(session=s, actor=as_(org, user), text=text, now=now, today=now.date())
+
+
+def step(org: Org, user: str) -> str | None:
+    with transaction(org.engine) as s:
+        found = conversations.latest_conversation(session=s, team_id=TEAM, person_id=org.ids[user])
+        return None if found is None else found.step
+
+
+def to_step(org: Org, target: str) -> None:
+    """Walk Bob's interview up to `target`."""
+    start(org, "UBOB", goal_interview.FLOW)
+    script = [
+        ("objective", "1"),
+        ("statement", "Sign 10 enterprise customers by end of March"),
+        ("measure", "10 signed contracts"),
+        ("due", "end of March"),
+        ("barriers", "none"),
+    ]
+    for current, answer in script:
+        if step(org, "UBOB") == target:
+            return
+        assert step(org, "UBOB") == current
+        say(org, "UBOB", answer)
+    assert step(org, "UBOB") == target
+
+
+def test_gate_refuses_writes_nothing_and_nudges_once_a_day(engine: Engine) -> None:
+    org = seed(engine, published=False)
+    first = start(org, "UBOB", goal_interview.FLOW)
+    assert "hasn't published its objectives" in text_of(first)
+    assert [u for u, _ in notices_of(first)] == ["UMGR"]
+    assert notices_of(start(org, "UCAT", goal_interview.FLOW)) == []  # same unit, same day
+    assert notices_of(start(org, "UBOB", goal_interview.FLOW, NOW + timedelta(days=1)))  # next day
+    assert step(org, "UBOB") is None
+    with transaction(engine) as s:
+        assert goals.list_goals(session=s, team_id=TEAM) == []
+
+
+@pytest.mark.parametrize(
+    "target", ["objective", "statement", "measure", "due", "barriers", "review"]
+)
+def test_cancel_back_and_help_at_every_step(engine: Engine, target: str) -> None:
+    org = seed(engine)
+    to_step(org, target)
+    assert "Setting a goal" in text_of(say(org, "UBOB", "help"))
+    assert step(org, "UBOB") == target
+    back = say(org, "UBOB", "back")
+    if target == "objective":
+        assert "nothing to go back to" in text_of(back)
+    else:
+        assert step(org, "UBOB") != target
+    assert "Cancelled" in text_of(say(org, "UBOB", "cancel"))
+    assert step(org, "UBOB") is None
+
+
+def test_empty_and_overlong_answers(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "statement")
+    assert "didn't catch an answer" in text_of(say(org, "UBOB", "  \n "))
+    assert step(org, "UBOB") == "statement"
+    turn = say(org, "UBOB", "Sign 10 customers by May " + "🚀" * 4000)
+    assert "longer than 3000 characters" in text_of(turn)
+    with transaction(engine) as s:
+        [goal] = goals.list_goals(session=s, team_id=TEAM)
+        assert len(goal.statement) == 3000
+
+
+def test_objective_choice_must_be_a_listed_number(engine: Engine) -> None:
+    org = seed(engine)
+    start(org, "UBOB", goal_interview.FLOW)
+    for bad in ("0", "2", "one", "🙂"):
+        assert "number from 1 to 1" in text_of(say(org, "UBOB", bad))
+        assert step(org, "UBOB") == "objective"
+
+
+def test_vague_goal_is_coached_but_may_be_kept(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "statement")
+    turn = say(org, "UBOB", "Improve onboarding")
+    assert step(org, "UBOB") == "coach" and "What exactly will be different" in text_of(turn)
+    assert "Keeping your wording" in text_of(say(org, "UBOB", "keep"))
+    assert step(org, "UBOB") == "measure"
+
+
+def test_coach_asks_at_most_twice(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "statement")
+    say(org, "UBOB", "Help the team")
+    say(org, "UBOB", "Support sales")
+    assert step(org, "UBOB") == "coach"
+    assert "noted" in text_of(say(org, "UBOB", "Work on things"))
+    assert step(org, "UBOB") == "measure"
+
+
+@pytest.mark.parametrize(
+    ("answer", "outcome"),
+    [
+        ("yesterday", "already passed"),
+        ("soon-ish", "couldn't read"),
+        ("🎉", "couldn't read"),
+        ("2027-02-30", "couldn't read"),
+    ],
+)
+def test_due_dates_in_the_past_or_unreadable_are_coached(
+    engine: Engine, answer: str, outcome: str
+) -> None:
+    org = seed(engine)
+    to_step(org, "due")
+    assert outcome in text_of(say(org, "UBOB", answer))
+    assert step(org, "UBOB") == "due"
+
+
+def test_due_date_outside_the_cycle_must_be_confirmed(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "due")
+    assert "falls outside the cycle" in text_of(say(org, "UBOB", "2027-09-30"))
+    say(org, "UBOB", "no")
+    assert step(org, "UBOB") == "due"
+    say(org, "UBOB", "2027-09-30")
+    say(org, "UBOB", "yes")
+    assert step(org, "UBOB") == "barriers"
+
+
+def test_submit_proposes_to_the_manager(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "review")
+    turn = say(org, "UBOB", "submit")
+    assert step(org, "UBOB") is None
+    [(manager, text)] = notices_of(turn)
+    assert manager == "UMGR" and "proposes a goal" in text
+    with transaction(engine) as s:
+        [goal] = goals.list_goals(session=s, team_id=TEAM)
+        assert (
+            goal.status == "proposed"
+            and goal.owner_agreed_at == NOW
+            and goal.manager_agreed_at is None
+        )
+
+
+def test_emoji_and_other_scripts(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "statement")
+    say(org, "UBOB", "🚀 新規顧客を１０社獲得する（３月末まで）")
+    assert step(org, "UBOB") == "measure"
+    with transaction(engine) as s:
+        assert goals.list_goals(session=s, team_id=TEAM)[0].statement.startswith("🚀 新規顧客")
+
+
+def test_a_long_objective_list_stays_within_block_kit(engine: Engine) -> None:
+    from bot.sandbox.fake_slack import validate_blocks
+    from bot.turns import _message
+
+    org = seed(engine)
+    with transaction(engine) as s:
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        cycle = cycles.active_cycle(session=s, team_id=TEAM)
+        assert sales and cycle
+        for i in range(60):
+            objective_store.create_objective(
+                session=s,
+                team_id=TEAM,
+                unit_id=sales.id or 0,
+                cycle_id=cycle.id or 0,
+                title=f"Objective {i} " + "ж" * 280,
+                status=ObjectiveStatus.PUBLISHED,
+            )
+    turn = start(org, "UBOB", goal_interview.FLOW)
+    for say_, target in turn.say:
+        message = _message(say_, target)
+        validate_blocks(message["blocks"], 50)
+
+
+def test_objectives_flow_top_then_unit(engine: Engine) -> None:
+    org = seed(engine, published=False)
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        assert acme and sales
+    assert "aren't published yet" in text_of(start(org, "UMGR", objectives.FLOW, unit_id=sales.id))
+    start(org, "UCEO", objectives.FLOW, unit_id=acme.id)
+    assert "at least one" in text_of(say(org, "UCEO", "done"))
+    say(org, "UCEO", "Grow revenue 20%")
+    say(org, "UCEO", "Delight customers")
+    say(org, "UCEO", "done")
+    assert step(org, "UCEO") == "review"
+    say(org, "UCEO", "remove 2")
+    say(org, "UCEO", "edit 1 Grow revenue 25%")
+    turn = say(org, "UCEO", "publish")
+    assert "Published 1 objective" in text_of(turn)
+    # Sales's manager is invited to derive Sales's objectives, and (as a member of Acme) to set goals.
+    assert [u for u, _ in notices_of(turn)] == ["UMGR", "UMGR"]
+
+    start(org, "UMGR", objectives.FLOW, unit_id=sales.id)
+    assert step(org, "UMGR") == "contribute"
+    say(org, "UMGR", "Sign 10 enterprise customers")
+    assert step(org, "UMGR") == "extra"
+    assert "Start with the number" in text_of(say(org, "UMGR", "no number here"))
+    say(org, "UMGR", "1 Open the Nordic market")
+    say(org, "UMGR", "done")
+    turn = say(org, "UMGR", "publish")
+    invited = {u for u, _ in notices_of(turn)}
+    assert invited == {"UKID", "UBOB", "UCAT"}  # the child unit's manager and the members
+
+
+def test_only_the_manager_or_an_admin_plans(engine: Engine) -> None:
+    org = seed(engine)
+    with transaction(engine) as s:
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        assert sales
+    assert "Only *Sales*'s manager" in text_of(
+        start(org, "UBOB", objectives.FLOW, unit_id=sales.id)
+    )
+    with transaction(engine) as s:
+        turn = flow.start(
+            session=s,
+            actor=as_(org, "UCAT", admin=True),
+            flow=objectives.FLOW,
+            now=NOW,
+            today=TODAY,
+            answers={"unit_id": sales.id},
+        )
+    assert "objectives for FY27" in text_of(turn)
+
+
+def test_editing_and_retiring_published_objectives_tell_who_built_on_them(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "review")
+    say(org, "UBOB", "submit")  # Bob's goal links to "Sell more"
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        assert acme and sales
+    start(org, "UCEO", objectives.FLOW, unit_id=acme.id)
+    turn = say(org, "UCEO", "edit 1 Grow profitably")
+    assert [(u, "Sell more" in t) for u, t in notices_of(turn)] == [("UMGR", True)]
+    say(org, "UCEO", "cancel")
+    start(org, "UMGR", objectives.FLOW, unit_id=sales.id)
+    turn = say(org, "UMGR", "retire 1")
+    told = dict(notices_of(turn))
+    assert "relink" in told["UBOB"]
+    with transaction(engine) as s:
+        assert (
+            objective_store.list_objectives(session=s, team_id=TEAM, unit_id=sales.id)[0].status
+            == "retired"
+        )
+
+
+def test_a_button_from_someone_elses_interview_does_nothing(engine: Engine) -> None:
+    org = seed(engine)
+    turn = start(org, "UBOB", goal_interview.FLOW)
+    _, target = turn.say[-1]
+    assert target is not None
+    with transaction(engine) as s:
+        stolen = flow.reply(
+            session=s, actor=as_(org, "UCAT"), text="1", now=NOW, today=TODAY, clicked=target
+        )
+    assert "from an earlier question" in text_of(stolen)
+    assert step(org, "UBOB") == "objective"
+
+
+def test_an_idle_conversation_expires(engine: Engine) -> None:
+    org = seed(engine)
+    start(org, "UBOB", goal_interview.FLOW)
+    turn = say(org, "UBOB", "1", NOW + timedelta(days=45))
+    assert "sat idle" in text_of(turn)
+    assert step(org, "UBOB") is None
