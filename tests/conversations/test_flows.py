@@ -301,7 +301,7 @@ def test_objectives_flow_top_then_unit(engine: Engine) -> None:
     say(org, "UCEO", "edit 1 Grow revenue 25%")
     turn = say(org, "UCEO", "publish")
     assert "Published 1 objective" in text_of(turn)
-    # Sales's manager is invited to derive Sales's objectives, and (as a member of Acme) to set goals.
+    # Sales's manager: invited to derive Sales's objectives, and (in Acme) to set goals.
     assert [u for u, _ in notices_of(turn)] == ["UMGR", "UMGR"]
 
     start(org, "UMGR", objectives.FLOW, unit_id=sales.id)
