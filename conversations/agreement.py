@@ -98,6 +98,8 @@ def _proposed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, 
 def agree(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Decision:
     """The manager agrees: the goal is agreed (the owner agreed when they submitted it)."""
     goal, owner = _proposed_goal(session, actor, goal_id)
+    if goal.owner_agreed_at is None:  # both sides' agreement, or it is not agreed
+        raise Refusal("goal_not_proposed", status=goal.status, owner=owner.name)
     goals.update_goal(
         session=session,
         goal=goal,

@@ -378,3 +378,33 @@ def test_an_idle_conversation_expires(engine: Engine) -> None:
     turn = say(org, "UBOB", "1", NOW + timedelta(days=45))
     assert "sat idle" in text_of(turn)
     assert step(org, "UBOB") is None
+
+
+def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Engine) -> None:
+    from bot import blocks
+    from bot.sandbox.fake_slack import validate_blocks
+    from conversations import views
+
+    ceo = as_(seed(engine), "UCEO")
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        cycle = cycles.active_cycle(session=s, team_id=TEAM)
+        assert acme and cycle
+        for i in range(40):
+            unit = units.create_unit(
+                session=s, team_id=TEAM, name=f"Team {i} 🚀", parent_id=acme.id, manager_id=None
+            )
+            for j in range(4):
+                objective_store.create_objective(
+                    session=s,
+                    team_id=TEAM,
+                    unit_id=unit.id or 0,
+                    cycle_id=cycle.id or 0,
+                    title=f"<b>Objective</b> {j} " + "x" * 200,
+                    status=ObjectiveStatus.PUBLISHED,
+                )
+        tree = views.alignment_tree(session=s, actor=ceo, unit_name=None)
+    assert tree.hidden > 0 and len(tree.rows) == views.TREE_ROWS
+    text = render("commands/tree", tree=tree)
+    assert f"and {tree.hidden} more lines" in text and "<b>" not in text
+    validate_blocks(blocks.message(text)["blocks"], 50)

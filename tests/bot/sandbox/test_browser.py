@@ -270,3 +270,38 @@ def test_the_clock_control(page: Any, sandbox: Sandbox) -> None:
     page.wait_for_function(
         "() => /^Mon.*09:00/.test(document.querySelector('[data-testid=now]').textContent)"
     )
+
+
+def test_a_goal_titled_with_a_script_tag_renders_as_text(page: Any) -> None:
+    from storage import cycles, goals, people, units
+    from storage.db import transaction
+
+    running = start_sandbox(port=0, demo=True)
+    try:
+        hostile = '<script>alert("goal")</script><img src=x onerror=alert(3)> Win 3 deals by Q2'
+        with transaction(running.services.engine) as s:
+            team = running.page.fake.team_id
+            rita = people.get_person(session=s, team_id=team, user_id="URITA")
+            assert rita and rita.id
+            sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
+            cycle = cycles.active_cycle(session=s, team_id=team)
+            assert sales and sales.id and cycle and cycle.id
+            goals.create_goal(
+                session=s,
+                team_id=team,
+                owner_id=rita.id,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                objective_id=None,
+                statement=hostile,
+            )
+        become(page, running, "URITA")
+        send(page, "/goals mine")
+        page.get_by_text("Your goals for").wait_for()
+        assert hostile in page.inner_text("[data-testid=pane]")
+        assert page.locator("[data-testid=pane] script, [data-testid=pane] img").count() == 0
+        time.sleep(0.2)
+        assert page.dialogs == []
+        shot(page, "goal-with-script-tag")
+    finally:
+        running.stop()
