@@ -200,6 +200,7 @@ def test_cancel_back_and_help_at_every_step(walk: Walk) -> None:
     w.dm(BOB, "back")
     w.expect(BOB, "Which of Sales's objectives")
     w.dm(BOB, "1")
+    w.expect(BOB, "What's your goal?")
     w.dm(BOB, "Sign 12 enterprise customers by end of March")
     w.expect(BOB, "Clear and measurable")
     w.dm(BOB, "   ")
