@@ -1,4 +1,5 @@
-"""Button and select clicks. The fallback answers clicks on buttons no flow knows any more."""
+"""Button clicks: answers to a flow's question, agreement, forms. The fallback (registered last)
+answers clicks on buttons nothing knows any more."""
 
 from __future__ import annotations
 
@@ -12,22 +13,89 @@ from bot import blocks
 from bot.listeners.commands.goals import refusal_text
 from bot.listeners.forms import CYCLE_FORM, cycle_form, suggest_form
 from bot.payloads import Click
-from bot.people import actor, local_date, refresh_directory
+from bot.people import acting
 from bot.reply import tell_user
 from bot.services import Services
 from bot.turns import FLOW_ANSWER, parse_answer, send_notices, send_turn
 from conversations import agreement, flow, goal_interview
 from conversations.errors import Refusal
 from prompts import render
-from storage.db import transaction
+
+
+def _goal_id(click: Click) -> int:
+    if not click.value.isdigit():
+        raise Refusal("goal_gone")
+    return int(click.value)
+
+
+def answer_flow(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    """A button under a flow's question: the same as typing that answer, if still current."""
+    click = Click.parse(body)
+    parsed = parse_answer(click.value)
+    if parsed is None:
+        tell_user(
+            body=body, respond=respond, client=client, text=render("errors/not_a_flow_button")
+        )
+        return
+    target, value = parsed
+    with acting(
+        services=services, client=client, team_id=click.team_id, user_id=click.user_id
+    ) as a:
+        turn = flow.reply(
+            session=a.session, actor=a.actor, text=value, now=a.now, today=a.today, clicked=target
+        )
+    if turn is not None:
+        send_turn(client=client, user_id=click.user_id, turn=turn)
+
+
+def agree(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    click = Click.parse(body)
+    try:
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            decision = agreement.agree(
+                session=a.session, actor=a.actor, goal_id=_goal_id(click), now=a.now
+            )
+    except Refusal as refusal:
+        tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+        return
+    text = render("agreement/agreed_manager", goal=decision.goal, owner=decision.owner)
+    respond(**blocks.message(text), replace_original=True)
+    send_notices(client=client, notices=decision.notices)
+
+
+def open_suggestion_form(
+    services: Services, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    click = Click.parse(body)
+    try:
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            goal, owner = agreement.check_may_decide(
+                session=a.session, actor=a.actor, goal_id=_goal_id(click)
+            )
+    except Refusal as refusal:
+        tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+        return
+    container = body.get("container") or {}
+    where = f"{goal.id}|{container.get('channel_id', '')}|{container.get('message_ts', '')}"
+    client.views_open(trigger_id=click.trigger_id, view=suggest_form(goal, owner, where))
+
+
+def revise(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    click = Click.parse(body)
+    with acting(
+        services=services, client=client, team_id=click.team_id, user_id=click.user_id
+    ) as a:
+        turn = flow.start(
+            session=a.session, actor=a.actor, flow=goal_interview.FLOW, now=a.now, today=a.today
+        )
+    send_turn(client=client, user_id=click.user_id, turn=turn)
 
 
 def register(app: App, services: Services) -> None:
-    def refresh(client: WebClient, click: Click) -> None:
-        refresh_directory(
-            services=services, client=client, team_id=click.team_id, user_ids=[click.user_id]
-        )
-
     @app.action(CYCLE_FORM)
     def open_cycle_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -36,101 +104,24 @@ def register(app: App, services: Services) -> None:
     @app.action(re.compile(f"^{FLOW_ANSWER}\\d+$"))
     def flow_answer(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
         ack()
-        click = Click.parse(body)
-        parsed = parse_answer(click.value)
-        if parsed is None:
-            tell_user(
-                body=body, respond=respond, client=client, text=render("errors/not_a_flow_button")
-            )
-            return
-        target, value = parsed
-        refresh(client, click)
-        now = services.clock()
-        with transaction(services.engine) as session:
-            who = actor(
-                services=services, session=session, team_id=click.team_id, user_id=click.user_id
-            )
-            turn = flow.reply(
-                session=session,
-                actor=who,
-                text=value,
-                now=now,
-                today=local_date(now, who.person.tz),
-                clicked=target,
-            )
-        if turn is not None:
-            send_turn(client=client, user_id=click.user_id, turn=turn)
+        answer_flow(services, body, client, respond)
 
     @app.action(agreement.AGREE)
-    def agree(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    def agree_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
         ack()
-        click = Click.parse(body)
-        refresh(client, click)
-        try:
-            with transaction(services.engine) as session:
-                who = actor(
-                    services=services, session=session, team_id=click.team_id, user_id=click.user_id
-                )
-                decision = agreement.agree(
-                    session=session, actor=who, goal_id=_goal_id(click), now=services.clock()
-                )
-        except Refusal as refusal:
-            tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
-            return
-        respond(
-            **blocks.message(
-                render("agreement/agreed_manager", goal=decision.goal, owner=decision.owner)
-            ),
-            replace_original=True,
-        )
-        send_notices(client=client, notices=decision.notices)
+        agree(services, body, client, respond)
 
     @app.action(agreement.SUGGEST)
-    def open_suggest_form(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    def suggest_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
         ack()
-        click = Click.parse(body)
-        try:
-            with transaction(services.engine) as session:
-                who = actor(
-                    services=services, session=session, team_id=click.team_id, user_id=click.user_id
-                )
-                goal, owner = agreement.check_may_decide(
-                    session=session, actor=who, goal_id=_goal_id(click)
-                )
-        except Refusal as refusal:
-            tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
-            return
-        channel = (body.get("container") or {}).get("channel_id", "")
-        ts = (body.get("container") or {}).get("message_ts", "")
-        client.views_open(
-            trigger_id=click.trigger_id, view=suggest_form(goal, owner, f"{goal.id}|{channel}|{ts}")
-        )
+        open_suggestion_form(services, body, client, respond)
 
     @app.action(agreement.REVISE)
-    def revise(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def revise_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        click = Click.parse(body)
-        now = services.clock()
-        with transaction(services.engine) as session:
-            who = actor(
-                services=services, session=session, team_id=click.team_id, user_id=click.user_id
-            )
-            turn = flow.start(
-                session=session,
-                actor=who,
-                flow=goal_interview.FLOW,
-                now=now,
-                today=local_date(now, who.person.tz),
-            )
-        send_turn(client=client, user_id=click.user_id, turn=turn)
+        revise(services, body, client)
 
     @app.action(re.compile(".*"))
     def stale_action(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
         tell_user(body=body, respond=respond, client=client, text=render("errors/stale_button"))
-
-
-def _goal_id(click: Click) -> int:
-    if not click.value.isdigit():
-        raise Refusal("goal_gone")
-    return int(click.value)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlmodel import Session
 
 from bot import blocks
 from bot.listeners.commands.parse import (
@@ -27,14 +26,12 @@ from bot.listeners.commands.parse import (
 )
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import SlashCommand
-from bot.people import actor, local_date, refresh_directory
+from bot.people import Acting, acting
 from bot.services import Services
 from bot.turns import send_turn
 from conversations import flow, goal_interview, objectives, organisation, views
 from conversations.errors import Refusal
-from conversations.organisation import Actor
 from prompts import render
-from storage.db import transaction
 
 STATUS_ICON = {
     "draft": ":pencil2:",
@@ -85,22 +82,18 @@ def _mentioned(command: Command) -> list[str]:
 
 def _run(services: Services, client: WebClient, payload: SlashCommand) -> Reply:
     command = parse(payload.text)  # bad input is refused before anything is read or written
-    refresh_directory(
+    with acting(
         services=services,
         client=client,
         team_id=payload.team_id,
-        user_ids=[payload.user_id, *_mentioned(command)],
-    )
-    with transaction(services.engine) as session:
-        who = actor(
-            services=services, session=session, team_id=payload.team_id, user_id=payload.user_id
-        )
-        return _dispatch(services, session, who, command)
+        user_id=payload.user_id,
+        also=tuple(_mentioned(command)),
+    ) as a:
+        return _dispatch(a, command)
 
 
-def _dispatch(services: Services, session: Session, who: Actor, command: Command) -> Reply:
-    now = services.clock()
-    today = local_date(now, who.person.tz)
+def _dispatch(a: Acting, command: Command) -> Reply:
+    session, who, now, today = a.session, a.actor, a.now, a.today
     if isinstance(command, Help):
         steps = organisation.next_steps(session=session, actor=who)
         return Reply(

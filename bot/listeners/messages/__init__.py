@@ -11,11 +11,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.payloads import DirectMessage
-from bot.people import actor, local_date, refresh_directory
+from bot.people import acting
 from bot.services import Services
 from bot.turns import send_turn
 from conversations import flow, organisation
-from storage.db import transaction
 
 
 def register(app: App, services: Services) -> None:
@@ -24,22 +23,13 @@ def register(app: App, services: Services) -> None:
         message = DirectMessage.parse(event, body)
         if message is None:  # edits, deletions, bots, channels: acknowledged and ignored
             return
-        refresh_directory(
-            services=services, client=client, team_id=message.team_id, user_ids=[message.user_id]
-        )
-        now = services.clock()
-        with transaction(services.engine) as session:
-            who = actor(
-                services=services, session=session, team_id=message.team_id, user_id=message.user_id
-            )
+        with acting(
+            services=services, client=client, team_id=message.team_id, user_id=message.user_id
+        ) as a:
             turn = flow.reply(
-                session=session,
-                actor=who,
-                text=message.text,
-                now=now,
-                today=local_date(now, who.person.tz),
+                session=a.session, actor=a.actor, text=message.text, now=a.now, today=a.today
             )
             if turn is None:
-                steps = organisation.next_steps(session=session, actor=who)
+                steps = organisation.next_steps(session=a.session, actor=a.actor)
                 turn = flow.Turn(say=[(flow.Say("messages/no_flow", {"steps": steps}), None)])
         send_turn(client=client, user_id=message.user_id, turn=turn)
