@@ -242,34 +242,42 @@ def reply(
         return Turn(say=[(Say("flow/expired", {"flow": spec.name}), None)])
 
     answer = text.strip()
-    word = answer.lower().strip(" .!")
+    shared = _shared_answer(session, spec, ctx, conversation, answer)
+    if shared is not None:
+        return shared
     turn = Turn()
-    if not answer:
-        turn.say.append((Say("flow/empty_answer"), None))
-        turn.say.append(_question(spec, ctx, conversation))
-        return turn
-    if word in CANCEL_WORDS:
-        conversations.end_conversation(session=session, conversation=conversation)
-        return Turn(say=[(Say("flow/cancelled", {"flow": spec.name}), None)])
-    if word in HELP_WORDS:
-        turn.say.append((spec.help(ctx, conversation.step), None))
-        turn.say.append(_question(spec, ctx, conversation))
-        return turn
-    if word in BACK_WORDS:
-        history = list(ctx.answers.get("_history", []))
-        if not history:
-            turn.say.append((Say("flow/cannot_go_back"), None))
-            turn.say.append(_question(spec, ctx, conversation))
-            return turn
-        previous = history.pop()
-        ctx.answers["_history"] = history
-        conversations.save_turn(
-            session=session, conversation=conversation, step=previous, answers=ctx.answers, now=now
-        )
-        turn.say.append(_question(spec, ctx, conversation))
-        return turn
     if len(answer) > ANSWER_LIMIT:
         answer = answer[:ANSWER_LIMIT]
         turn.say.append((Say("flow/trimmed", {"limit": ANSWER_LIMIT}), None))
     outcome = spec.answer(ctx, conversation.step, answer)
     return _finish(session, spec, ctx, conversation, outcome, turn)
+
+
+def _shared_answer(
+    session: Session, spec: FlowSpec, ctx: Context, conversation: Conversation, answer: str
+) -> Turn | None:
+    """What every flow understands: an empty answer, `cancel`, `help` and `back`."""
+    word = answer.lower().strip(" .!")
+    if word in CANCEL_WORDS:
+        conversations.end_conversation(session=session, conversation=conversation)
+        return Turn(say=[(Say("flow/cancelled", {"flow": spec.name}), None)])
+    if not answer:
+        first: Say = Say("flow/empty_answer")
+    elif word in HELP_WORDS:
+        first = spec.help(ctx, conversation.step)
+    elif word in BACK_WORDS:
+        history = list(ctx.answers.get("_history", []))
+        if history:
+            ctx.answers["_history"] = history[:-1]
+            conversations.save_turn(
+                session=session,
+                conversation=conversation,
+                step=history[-1],
+                answers=ctx.answers,
+                now=ctx.now,
+            )
+            return Turn(say=[_question(spec, ctx, conversation)])
+        first = Say("flow/cannot_go_back")
+    else:
+        return None
+    return Turn(say=[(first, None), _question(spec, ctx, conversation)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -80,115 +81,60 @@ def all_team_ids(*, session: Session) -> list[str]:
     return sorted(ids)
 
 
+PERSON_FIELDS = {"manager_id", "owner_id", "person_id", "reporter_id", "holder_id"}
+ID_FIELDS = {"id", "unit_id", "cycle_id", "parent_id", "goal_id", "objective_id"}
+
+
+def _row(item: Any, columns: list[str], user_ids: dict[int | None, str]) -> Row:
+    """A model's fields as export values: ids as strings, people as Slack user ids, ISO times."""
+    row: Row = {}
+    for column in columns:
+        value = item.team_id if column == "team_id" else getattr(item, column)
+        if column in PERSON_FIELDS:
+            value = None if value is None else user_ids.get(value)
+        elif column in ID_FIELDS:
+            value = _id(value)
+        elif isinstance(value, date | datetime):
+            value = _time(value)
+        row[column] = value
+    return row
+
+
 def export_workspace(*, session: Session, team_id: str) -> dict[str, list[Row]]:
     """One workspace's rows, in the export format."""
     people = list_people(session=session, team_id=team_id)
-    user_ids = {p.id: p.user_id for p in people}
-
-    def uid(person_id: int | None) -> str | None:
-        return None if person_id is None else user_ids.get(person_id)
-
+    user_ids: dict[int | None, str] = {p.id: p.user_id for p in people}
     units = list_units(session=session, team_id=team_id)
     member_of = memberships(session=session, team_id=team_id)
     manages: dict[int, list[str]] = {}
     for unit in units:
         if unit.manager_id is not None:
             manages.setdefault(unit.manager_id, []).append(str(unit.id))
-    t = team_id
-    return {
-        "units": [
-            {
-                "id": _id(u.id),
-                "team_id": t,
-                "name": u.name,
-                "parent_id": _id(u.parent_id),
-                "manager_id": uid(u.manager_id),
-            }
-            for u in units
-        ],
-        "people": [
-            {
-                "team_id": t,
-                "user_id": p.user_id,
-                "email": p.email,
-                "name": p.name,
-                "tz": p.tz,
-                "unit_id": _id(member_of.get(p.id or 0)),
-                "manages": manages.get(p.id or 0, []),
-            }
-            for p in people
-        ],
-        "cycles": [
-            {
-                "id": _id(c.id),
-                "team_id": t,
-                "name": c.name,
-                "start": _time(c.start),
-                "end": _time(c.end),
-                "active": c.active,
-            }
-            for c in list_cycles(session=session, team_id=team_id)
-        ],
-        "objectives": [
-            {
-                "id": _id(o.id),
-                "team_id": t,
-                "unit_id": _id(o.unit_id),
-                "cycle_id": _id(o.cycle_id),
-                "title": o.title,
-                "measure": o.measure,
-                "parent_id": _id(o.parent_id),
-                "status": o.status,
-            }
-            for o in list_objectives(session=session, team_id=team_id)
-        ],
-        "goals": [
-            {
-                "id": _id(g.id),
-                "team_id": t,
-                "owner_id": uid(g.owner_id),
-                "unit_id": _id(g.unit_id),
-                "cycle_id": _id(g.cycle_id),
-                "objective_id": _id(g.objective_id),
-                "statement": g.statement,
-                "measure": g.measure,
-                "due": _time(g.due),
-                "status": g.status,
-                "progress": g.progress,
-                "confidence": g.confidence,
-                "agreed_at": _time(g.agreed_at),
-            }
-            for g in list_goals(session=session, team_id=team_id)
-        ],
-        "checkins": [
-            {
-                "id": _id(c.id),
-                "team_id": t,
-                "goal_id": _id(c.goal_id),
-                "person_id": uid(c.person_id),
-                "at": _time(c.at),
-                "progress": c.progress,
-                "confidence": c.confidence,
-                "note": c.note,
-            }
-            for c in list_checkins(session=session, team_id=team_id)
-        ],
-        "barriers": [
-            {
-                "id": _id(b.id),
-                "team_id": t,
-                "reporter_id": uid(b.reporter_id),
-                "goal_id": _id(b.goal_id),
-                "text": b.text,
-                "status": b.status,
-                "holder_id": uid(b.holder_id),
-                "reported_at": _time(b.reported_at),
-                "acknowledged_at": _time(b.acknowledged_at),
-                "resolved_at": _time(b.resolved_at),
-            }
-            for b in list_barriers(session=session, team_id=team_id)
-        ],
+    rows: dict[str, Sequence[Any]] = {
+        "units": units,
+        "cycles": list_cycles(session=session, team_id=team_id),
+        "objectives": list_objectives(session=session, team_id=team_id),
+        "goals": list_goals(session=session, team_id=team_id),
+        "checkins": list_checkins(session=session, team_id=team_id),
+        "barriers": list_barriers(session=session, team_id=team_id),
     }
+    result = {
+        key: [_row(item, EXPORT_COLUMNS[key], user_ids) for item in items]
+        for key, items in rows.items()
+    }
+    result["people"] = [
+        {
+            "team_id": team_id,
+            "user_id": p.user_id,
+            "email": p.email,
+            "name": p.name,
+            "tz": p.tz,
+            "unit_id": _id(member_of.get(p.id or 0)),
+            "manages": manages.get(p.id or 0, []),
+        }
+        for p in people
+    ]
+    return {key: result[key] for key in EXPORT_KEYS}
 
 
 def export_all(*, session: Session) -> dict[str, list[Row]]:
