@@ -408,3 +408,49 @@ def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Eng
     text = render("commands/tree", tree=tree)
     assert f"and {tree.hidden} more lines" in text and "<b>" not in text
     validate_blocks(blocks.message(text)["blocks"], 50)
+
+
+@pytest.mark.parametrize("target", ["collect", "review"])
+def test_objectives_flow_understands_cancel_back_and_help(engine: Engine, target: str) -> None:
+    org = seed(engine, published=False)
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        assert acme
+    start(org, "UCEO", objectives.FLOW, unit_id=acme.id)
+    if target == "review":
+        say(org, "UCEO", "Grow")
+        say(org, "UCEO", "done")
+    assert step(org, "UCEO") == target
+    assert "Planning objectives" in text_of(say(org, "UCEO", "help"))
+    assert step(org, "UCEO") == target
+    say(org, "UCEO", "back")
+    assert step(org, "UCEO") == "collect"
+    assert "Cancelled" in text_of(say(org, "UCEO", "cancel"))
+    assert step(org, "UCEO") is None
+
+
+@pytest.mark.parametrize("target", ["contribute", "extra"])
+def test_unit_objectives_flow_understands_cancel_back_and_help(engine: Engine, target: str) -> None:
+    org = seed(engine)
+    with transaction(engine) as s:
+        kids = units.find_unit(session=s, team_id=TEAM, name="Sales Kids")
+        assert kids
+    start(org, "UKID", objectives.FLOW, unit_id=kids.id)
+    if target == "extra":
+        say(org, "UKID", "skip")
+    assert step(org, "UKID") == target
+    assert "for each objective of the unit above" in text_of(say(org, "UKID", "help"))
+    say(org, "UKID", "cancel")
+    assert step(org, "UKID") is None
+
+
+def test_goal_text_never_pings_from_the_managers_message(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "statement")
+    say(org, "UBOB", "<!channel> Sign 10 customers by May & <https://evil.example|click>")
+    say(org, "UBOB", "keep")
+    for answer in ("10 signed", "end of March", "none"):
+        say(org, "UBOB", answer)
+    [(_, proposal)] = notices_of(say(org, "UBOB", "submit"))
+    assert "<!channel>" not in proposal and "&lt;!channel&gt;" in proposal
+    assert "<https://evil" not in proposal and "&amp;" in proposal
