@@ -17,6 +17,7 @@ from storage import cycles, deliveries, goals, objectives, people
 from storage.models import Cycle, Goal, GoalStatus, Objective, Unit
 
 FLOW = "goal_interview"
+START = "goal_interview_start"  # a button that starts (or resumes) the interview
 COACH_ROUNDS = 2  # after this many follow-ups, take the wording as it is
 NUMBERED_BUTTONS = 5
 ACTIVE = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)

@@ -14,13 +14,14 @@ import re
 from sqlmodel import Session
 
 from conversations import goal_interview
-from conversations.flow import Button, Context, FlowSpec, Notice, Outcome, Say, register
+from conversations.flow import Action, Button, Context, FlowSpec, Notice, Outcome, Say, register
 from conversations.organisation import Actor
 from prompts import render_plain
 from storage import cycles, goals, objectives, people, units
 from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
 
 FLOW = "objectives"
+START = "objectives_start"  # a button that starts planning the unit whose id is its value
 TITLE_LIMIT = 300
 EDIT = re.compile(r"^(edit|remove|delete|retire)\s+(\d+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 LINKED = re.compile(r"^(\d+)[.):]?\s+(.+)$", re.DOTALL)
@@ -293,12 +294,25 @@ def _publish(ctx: Context) -> Outcome:
                     manager.user_id,
                     "objectives/invite_child",
                     {"unit": child, "parent": unit, "cycle": cycle},
+                    (Action(render_plain("buttons/plan"), START, str(child.id), primary=True),),
                 )
             )
     for member in units.members_of(session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.id):
         if member.id != ctx.actor.person_id and not member.deleted:
             notices.append(
-                Notice(member.user_id, "objectives/invite_member", {"unit": unit, "cycle": cycle})
+                Notice(
+                    member.user_id,
+                    "objectives/invite_member",
+                    {"unit": unit, "cycle": cycle},
+                    (
+                        Action(
+                            render_plain("buttons/set_goals"),
+                            goal_interview.START,
+                            "",
+                            primary=True,
+                        ),
+                    ),
+                )
             )
     return Outcome(
         None,

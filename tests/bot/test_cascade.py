@@ -239,3 +239,21 @@ def test_a_stale_flow_button_changes_nothing(walk: Walk) -> None:
     w.click(BOB, question, "1.")  # the same button again, from the old message
     w.expect(BOB, "from an earlier question")
     assert snapshot(w.r.engine)["goals"] == []
+
+
+def test_invitations_carry_buttons_that_start_the_next_flow(walk: Walk) -> None:
+    w = walk
+    publish_top(w)
+    invite = w.expect(ALICE, "Time to derive *Sales*'s")
+    w.click(ALICE, invite, "Plan our objectives")
+    w.expect(ALICE, "1 of 2:")
+    w.dm(ALICE, "Sign 10 new enterprise customers")
+    w.expect(ALICE, "2 of 2:")
+    w.dm(ALICE, "skip")
+    w.expect(ALICE, "Anything else Sales will do?")
+    w.dm(ALICE, "done")
+    w.expect(ALICE, "Sales's objectives for FY27 H1")
+    w.dm(ALICE, "publish")
+    invite = w.expect(BOB, "Set your personal goals")
+    w.click(BOB, invite, "Set my goals")
+    w.expect(BOB, "Which of Sales's objectives")

@@ -17,7 +17,7 @@ from bot.people import acting
 from bot.reply import tell_user
 from bot.services import Services
 from bot.turns import FLOW_ANSWER, parse_answer, send_notices, send_turn
-from conversations import agreement, flow, goal_interview
+from conversations import agreement, flow, goal_interview, objectives
 from conversations.errors import Refusal
 from prompts import render
 
@@ -84,13 +84,18 @@ def open_suggestion_form(
     client.views_open(trigger_id=click.trigger_id, view=suggest_form(goal, owner, where))
 
 
-def revise(services: Services, body: dict[str, Any], client: WebClient) -> None:
+def start_flow(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """A button that starts (or resumes) a flow: Set my goals, Revise, Plan our objectives."""
     click = Click.parse(body)
+    name = objectives.FLOW if click.action_id == objectives.START else goal_interview.FLOW
+    unit = (
+        {"unit_id": int(click.value)} if name == objectives.FLOW and click.value.isdigit() else {}
+    )
     with acting(
         services=services, client=client, team_id=click.team_id, user_id=click.user_id
     ) as a:
         turn = flow.start(
-            session=a.session, actor=a.actor, flow=goal_interview.FLOW, now=a.now, today=a.today
+            session=a.session, actor=a.actor, flow=name, now=a.now, today=a.today, answers=unit
         )
     send_turn(client=client, user_id=click.user_id, turn=turn)
 
@@ -116,10 +121,12 @@ def register(app: App, services: Services) -> None:
         ack()
         open_suggestion_form(services, body, client, respond)
 
-    @app.action(agreement.REVISE)
-    def revise_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        revise(services, body, client)
+    for starter in (agreement.REVISE, goal_interview.START, objectives.START):
+
+        @app.action(starter)
+        def start_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            start_flow(services, body, client)
 
     @app.action(re.compile(".*"))
     def stale_action(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
