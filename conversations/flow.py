@@ -178,7 +178,10 @@ def start(
     existing = conversations.get_conversation(
         session=session, team_id=actor.team_id, person_id=actor.person_id, flow=flow, lock=True
     )
-    if existing is not None:
+    same_subject = existing is not None and all(
+        existing.answers.get(key) == value for key, value in (answers or {}).items()
+    )
+    if existing is not None and same_subject:
         ctx = _context(session, actor, existing, now, today)
         conversations.save_turn(
             session=session, conversation=existing, step=existing.step, answers=ctx.answers, now=now

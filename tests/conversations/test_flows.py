@@ -454,3 +454,31 @@ def test_goal_text_never_pings_from_the_managers_message(engine: Engine) -> None
     [(_, proposal)] = notices_of(say(org, "UBOB", "submit"))
     assert "<!channel>" not in proposal and "&lt;!channel&gt;" in proposal
     assert "<https://evil" not in proposal and "&amp;" in proposal
+
+
+def test_planning_another_unit_starts_afresh_rather_than_resuming(engine: Engine) -> None:
+    org = seed(engine, published=False)
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        assert acme and sales
+    admin = as_(org, "UCAT", admin=True)
+    with transaction(engine) as s:
+        flow.start(
+            session=s,
+            actor=admin,
+            flow=objectives.FLOW,
+            now=NOW,
+            today=TODAY,
+            answers={"unit_id": acme.id},
+        )
+    with transaction(engine) as s:
+        turn = flow.start(
+            session=s,
+            actor=admin,
+            flow=objectives.FLOW,
+            now=NOW,
+            today=TODAY,
+            answers={"unit_id": sales.id},
+        )
+    assert "aren't published yet" in text_of(turn)  # about Sales, not a resumed Acme
