@@ -183,6 +183,9 @@ def test_the_whole_cascade(walk: Walk) -> None:
     tree = w.expect(ADMIN, "Alignment tree: Acme")
     assert "1/2 members with an agreed goal" in tree.text
     assert "Delight our customers _(no goals yet)_" in tree.text
+    w.r.slack.home_opened(BOB)
+    home = w.r.fake.wait_for(lambda f: f.home_views.get(BOB))
+    assert "Your goals for FY27 H1" in str(home) and "Nordics" in str(home)
 
 
 def test_cancel_back_and_help_at_every_step(walk: Walk) -> None:

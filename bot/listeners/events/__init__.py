@@ -8,11 +8,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.listeners.commands.goals import STATUS_ICON
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import HomeOpened
 from bot.people import acting
 from bot.services import Services
-from conversations import organisation
+from conversations import organisation, views
 from prompts import render
 
 
@@ -20,7 +21,14 @@ def publish_home(*, services: Services, client: WebClient, opened: HomeOpened) -
     with acting(
         services=services, client=client, team_id=opened.team_id, user_id=opened.user_id
     ) as a:
-        text = render("home/home", steps=organisation.next_steps(session=a.session, actor=a.actor))
+        cycle, mine = views.my_goals(session=a.session, actor=a.actor)
+        text = render(
+            "home/home",
+            steps=organisation.next_steps(session=a.session, actor=a.actor),
+            cycle=cycle,
+            mine=mine,
+            status_icon=STATUS_ICON,
+        )
         is_admin = a.actor.is_admin
     extra = [new_cycle_button()] if is_admin else []
     client.views_publish(user_id=opened.user_id, view=blocks.home_view(text, *extra))
