@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conversations import agreement, coach
+from conversations import agreement, coach, views
 from conversations.dates import parse_due
 from conversations.flow import Button, Context, FlowSpec, Notice, Outcome, Say, register
 from prompts import render_plain
@@ -52,19 +52,7 @@ def _objectives(ctx: Context) -> list[Objective]:
 
 
 def chain(ctx: Context, objective_id: int | None) -> list[Objective]:
-    """The objective and its ancestors, top (the organisation's) first."""
-    found: list[Objective] = []
-    seen: set[int] = set()
-    while objective_id is not None and objective_id not in seen:
-        seen.add(objective_id)
-        objective = objectives.get_objective(
-            session=ctx.session, team_id=ctx.actor.team_id, objective_id=objective_id
-        )
-        if objective is None:
-            break
-        found.append(objective)
-        objective_id = objective.parent_id
-    return list(reversed(found))
+    return views.chain_of(ctx.session, ctx.actor.team_id, objective_id)
 
 
 def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Outcome:

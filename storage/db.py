@@ -55,6 +55,16 @@ def transaction(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:
+    """Set a row's fields by name (refusing names the model lacks) and flush."""
+    for key, value in fields.items():
+        if not hasattr(row, key):
+            raise AttributeError(key)
+        setattr(row, key, value)
+    session.add(row)
+    session.flush()
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from storage.db import update_fields
 from storage.models import Goal
 
 
@@ -53,13 +54,7 @@ def get_goal(*, session: Session, team_id: str, goal_id: int) -> Goal | None:
 
 def update_goal(*, session: Session, goal: Goal, now: datetime, **fields: Any) -> Goal:
     """Change a goal's fields (names as in the model)."""
-    for key, value in fields.items():
-        if not hasattr(goal, key):
-            raise AttributeError(key)
-        setattr(goal, key, value)
-    goal.updated_at = now
-    session.add(goal)
-    session.flush()
+    update_fields(session, goal, {**fields, "updated_at": now})
     return goal
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from storage.db import update_fields
 from storage.models import Objective, ObjectiveStatus
 
 
@@ -67,13 +68,7 @@ def published_objectives(
 def update_objective(
     *, session: Session, objective: Objective, now: datetime, **fields: Any
 ) -> Objective:
-    for key, value in fields.items():
-        if not hasattr(objective, key):
-            raise AttributeError(key)
-        setattr(objective, key, value)
-    objective.updated_at = now
-    session.add(objective)
-    session.flush()
+    update_fields(session, objective, {**fields, "updated_at": now})
     return objective
 
 
