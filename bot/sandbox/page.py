@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from bot.sandbox.clock import SandboxClock, next_monday_at
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.sandbox.slack_side import SlackSide
+from prompts import render_plain
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -25,7 +26,10 @@ MAX_HOURS = 24 * 366
 
 
 class BadRequest(Exception):
-    pass
+    """A request the page should not have sent; its words are in prompts/sandbox/."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(render_plain(f"sandbox/{code}", **params))
 
 
 @dataclass
@@ -103,23 +107,23 @@ class SandboxPage:
 
     def _side(self) -> SlackSide:
         if self.slack is None:
-            raise BadRequest("the app is still starting")
+            raise BadRequest("starting")
         return self.slack
 
     def _user(self, body: dict[str, Any]) -> str:
         user = str(body.get("user") or "")
         if user not in self.fake.users:
-            raise BadRequest("pick who you are first")
+            raise BadRequest("pick_a_person")
         return user
 
     def send(self, body: dict[str, Any]) -> dict[str, Any]:
         user, text = self._user(body), str(body.get("text") or "").strip()
         if not text:
-            raise BadRequest("type something first")
+            raise BadRequest("empty_message")
         if text.startswith("/"):
             command, _, rest = text.partition(" ")
             if command != "/goals":
-                raise BadRequest(f"{command} is not a command here; try /goals")
+                raise BadRequest("unknown_command", command=command)
             reply = self._side().command(user, rest)
         else:
             reply = self._side().dm(user, text)
@@ -129,7 +133,7 @@ class SandboxPage:
         user = self._user(body)
         element = body.get("action") or {}
         if not isinstance(element, dict) or not element.get("action_id"):
-            raise BadRequest("an action needs an action_id")
+            raise BadRequest("bad_action")
         reply = self._side().action(
             user,
             str(element["action_id"]),
@@ -143,11 +147,11 @@ class SandboxPage:
         user = self._user(body)
         values = body.get("values") or {}
         if not isinstance(values, dict):
-            raise BadRequest("values must be an object")
+            raise BadRequest("bad_values")
         try:
             reply = self._side().submit(user, values, raw_state=True)
         except LookupError as error:
-            raise BadRequest(str(error)) from None
+            raise BadRequest("no_modal") from error
         return {"status": reply.status, **reply.json()}
 
     def close(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -166,9 +170,9 @@ class SandboxPage:
             try:
                 hours = float(body.get("hours") or 0)
             except (TypeError, ValueError):
-                raise BadRequest("hours must be a number") from None
+                raise BadRequest("bad_hours", most=MAX_HOURS) from None
             if not 0 < hours <= MAX_HOURS:
-                raise BadRequest(f"advance by more than 0 and at most {MAX_HOURS} hours")
+                raise BadRequest("bad_hours", most=MAX_HOURS)
             now = self.clock.advance(timedelta(hours=hours))
         if self.tick is not None:
             self.tick(now)
@@ -179,7 +183,7 @@ class SandboxPage:
         name = " ".join(str(body.get("name") or "").split())[:80]
         tz = str(body.get("tz") or "UTC")
         if not name:
-            raise BadRequest("give the person a name")
+            raise BadRequest("no_name")
         user_id = (
             "U"
             + "".join(ch for ch in name.upper() if ch.isalnum())[:10]
@@ -218,12 +222,8 @@ class SandboxPage:
                 return _json(start_response, 200, self.state((query.get("user") or [""])[0], since))
             if method == "POST" and path in posts:
                 try:
-                    length = int(environ.get("CONTENT_LENGTH") or 0)
-                    body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-                    if not isinstance(body, dict):
-                        raise BadRequest("send a JSON object")
-                    return _json(start_response, 200, posts[path](body))
-                except (BadRequest, ValueError) as error:
+                    return _json(start_response, 200, posts[path](_body(environ)))
+                except BadRequest as error:
                     return _json(start_response, 400, {"error": str(error)})
             return slack_api(environ, start_response)
 
@@ -237,6 +237,18 @@ class SandboxPage:
         kind = mimetypes.guess_type(uploaded.filename)[0] or "application/octet-stream"
         start_response("200 OK", [("Content-Type", kind), ("X-Content-Type-Options", "nosniff")])
         return [uploaded.content]
+
+
+def _body(environ: WSGIEnvironment) -> dict[str, Any]:
+    try:
+        body = json.loads(
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}"
+        )
+    except ValueError:
+        raise BadRequest("not_json") from None
+    if not isinstance(body, dict):
+        raise BadRequest("not_json")
+    return body
 
 
 SECURITY_HEADERS = [

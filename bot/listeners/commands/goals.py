@@ -33,15 +33,6 @@ from conversations import flow, goal_interview, objectives, organisation, views
 from conversations.errors import Refusal
 from prompts import render
 
-STATUS_ICON = {
-    "draft": ":pencil2:",
-    "proposed": ":hourglass_flowing_sand:",
-    "agreed": ":handshake:",
-    "achieved": ":trophy:",
-    "missed": ":x:",
-    "dropped": ":wastebasket:",
-}
-
 
 @dataclass
 class Reply:
@@ -146,7 +137,7 @@ def _dispatch(a: Acting, command: Command) -> Reply:
         )
     if isinstance(command, Mine):
         active, mine = views.my_goals(session=session, actor=who)
-        return Reply(render("commands/mine", cycle=active, mine=mine, status_icon=STATUS_ICON))
+        return Reply(render("commands/mine", cycle=active, mine=mine))
     if isinstance(command, Tree):
         tree = views.alignment_tree(session=session, actor=who, unit_name=command.unit)
         return Reply(render("commands/tree", tree=tree))

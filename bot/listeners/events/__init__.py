@@ -8,7 +8,6 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.listeners.commands.goals import STATUS_ICON
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import HomeOpened
 from bot.people import acting
@@ -27,7 +26,6 @@ def publish_home(*, services: Services, client: WebClient, opened: HomeOpened) -
             steps=organisation.next_steps(session=a.session, actor=a.actor),
             cycle=cycle,
             mine=mine,
-            status_icon=STATUS_ICON,
         )
         is_admin = a.actor.is_admin
     extra = [new_cycle_button()] if is_admin else []
