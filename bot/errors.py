@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import BoltResponse
 
 from bot.reply import tell_user
+from bot.services import Services
 from prompts import render
 
 logger = logging.getLogger("cascade")
@@ -59,3 +60,15 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
 
     wrapper.__name__ = wrapper.__qualname__ = func.__name__
     return wrapper
+
+
+def after_ack(services: Services, work: Callable[[], object]) -> None:
+    """Run `work` in the background pool once the ack is on its way; failures are logged."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:
+            logger.exception("unhandled error after an ack")
+
+    services.background.submit(run)

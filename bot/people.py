@@ -52,11 +52,21 @@ class Acting:
 
 @contextmanager
 def acting(
-    *, services: Services, client: WebClient, team_id: str, user_id: str, also: tuple[str, ...] = ()
+    *,
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    also: tuple[str, ...] = (),
+    refresh: bool = True,
 ) -> Iterator[Acting]:
     """Refresh the directory if needed (outside any transaction), then open one transaction
-    on behalf of `user_id`; `also` names other users the request mentions."""
-    refresh_directory(services=services, client=client, team_id=team_id, user_ids=[user_id, *also])
+    on behalf of `user_id`; `also` names other users the request mentions. On an ack path
+    (a modal's errors must come back in the ack) pass `refresh=False`: no Web API call."""
+    if refresh:
+        refresh_directory(
+            services=services, client=client, team_id=team_id, user_ids=[user_id, *also]
+        )
     now = services.clock()
     with transaction(services.engine) as session:
         who = actor(services=services, session=session, team_id=team_id, user_id=user_id)

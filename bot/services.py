@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,8 +16,17 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+SLOW_WORK_THREADS = 32
+
+
+def slow_work_pool() -> Executor:
+    return ThreadPoolExecutor(max_workers=SLOW_WORK_THREADS, thread_name_prefix="cascade-slow")
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     engine: Engine
     clock: Callable[[], datetime] = field(default=system_clock)
+    # Work after the ack (Web API calls) runs here, never in the pool that runs ack functions.
+    background: Executor = field(default_factory=slow_work_pool)

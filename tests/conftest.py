@@ -104,6 +104,8 @@ def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Runni
     app = build_app(services)
     served = BackgroundServer(wsgi_app(app))
     yield Running(services, fake, SlackClient(served.url, fake, fake_url))
+    # Let the work after the acks finish while the fake Slack is still there to receive it.
+    app.listener_runner.listener_executor.shutdown(wait=True)
+    services.background.shutdown(wait=True)
     served.stop()
-    app.listener_runner.listener_executor.shutdown(wait=True)  # let work after the ack finish
     assert fake.errors == [], "the app sent Slack something it refuses (see fake.errors)"

@@ -229,3 +229,21 @@ def test_web_api_rate_limits_and_server_errors_are_retried(running: Running) -> 
     assert len(calls) == 3
     assert calls[1].at - calls[0].at >= 1.0  # waited for Retry-After
     assert time.monotonic() - started < 10
+
+
+def test_a_burst_of_slow_work_never_delays_an_ack(running: Running) -> None:
+    """Work after the ack runs in its own pool, so acks never queue behind it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    running.slack.command(BOB, "help")  # the directory is synced before the burst
+    last_reply(running.fake, BOB)
+    running.fake.latency = 1.0
+    requests = [lambda: running.slack.command(BOB, "help")] * 12
+    requests += [lambda: running.slack.action(BOB, "stale", "1")] * 12
+    requests += [lambda: running.slack.dm(BOB, "hello")] * 12
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(lambda send: send(), requests))
+    assert all(r.status == 200 for r in replies)
+    slowest = max(r.seconds for r in replies)
+    assert slowest < 1.0, slowest
+    running.fake.latency = 0.0

@@ -4,12 +4,14 @@ answers clicks on buttons nothing knows any more."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.errors import reported
 from bot.listeners.commands.goals import refusal_text
 from bot.listeners.forms import CYCLE_FORM, cycle_form, suggest_form
 from bot.payloads import Click
@@ -100,35 +102,40 @@ def start_flow(services: Services, body: dict[str, Any], client: WebClient) -> N
     send_turn(client=client, user_id=click.user_id, turn=turn)
 
 
+def _ack(ack: Ack) -> None:
+    ack()
+
+
 def register(app: App, services: Services) -> None:
-    @app.action(CYCLE_FORM)
-    def open_cycle_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    """Every click is acknowledged at once; the work, and its Web API calls, run lazily."""
+
+    def open_cycle_form(body: dict[str, Any], client: WebClient) -> None:
         client.views_open(trigger_id=Click.parse(body).trigger_id, view=cycle_form())
 
-    @app.action(re.compile(f"^{FLOW_ANSWER}\\d+$"))
-    def flow_answer(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        ack()
+    def flow_answer(body: dict[str, Any], client: WebClient, respond: Any) -> None:
         answer_flow(services, body, client, respond)
 
-    @app.action(agreement.AGREE)
-    def agree_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        ack()
+    def agree_clicked(body: dict[str, Any], client: WebClient, respond: Any) -> None:
         agree(services, body, client, respond)
 
-    @app.action(agreement.SUGGEST)
-    def suggest_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        ack()
+    def suggest_clicked(body: dict[str, Any], client: WebClient, respond: Any) -> None:
         open_suggestion_form(services, body, client, respond)
 
-    for starter in (agreement.REVISE, goal_interview.START, objectives.START):
+    def start_clicked(body: dict[str, Any], client: WebClient) -> None:
+        start_flow(services, body, client)
 
-        @app.action(starter)
-        def start_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-            ack()
-            start_flow(services, body, client)
-
-    @app.action(re.compile(".*"))
-    def stale_action(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
-        ack()
+    def stale_action(body: dict[str, Any], respond: Any, client: Any) -> None:
         tell_user(body=body, respond=respond, client=client, text=render("errors/stale_button"))
+
+    handlers: list[tuple[str | re.Pattern[str], Callable[..., None]]] = [
+        (CYCLE_FORM, open_cycle_form),
+        (re.compile(f"^{FLOW_ANSWER}\\d+$"), flow_answer),
+        (agreement.AGREE, agree_clicked),
+        (agreement.SUGGEST, suggest_clicked),
+        (agreement.REVISE, start_clicked),
+        (goal_interview.START, start_clicked),
+        (objectives.START, start_clicked),
+        (re.compile(".*"), stale_action),  # last: clicks nothing else claims
+    ]
+    for action_id, handler in handlers:
+        app.action(action_id)(ack=_ack, lazy=[reported(handler)])

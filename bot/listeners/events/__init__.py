@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.errors import reported
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import HomeOpened
 from bot.people import acting
@@ -32,9 +33,14 @@ def publish_home(*, services: Services, client: WebClient, opened: HomeOpened) -
     client.views_publish(user_id=opened.user_id, view=blocks.home_view(text, *extra))
 
 
+def _ack(ack: Ack) -> None:
+    ack()
+
+
 def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         opened = HomeOpened.parse(event, body)
         if opened.tab == "home":
             publish_home(services=services, client=client, opened=opened)
+
+    app.event("app_home_opened")(ack=_ack, lazy=[reported(home_opened)])

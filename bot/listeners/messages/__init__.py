@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.errors import reported
 from bot.payloads import DirectMessage
 from bot.people import acting
 from bot.services import Services
@@ -17,8 +18,11 @@ from bot.turns import send_turn
 from conversations import flow, organisation
 
 
+def _ack(ack: Ack) -> None:
+    ack()
+
+
 def register(app: App, services: Services) -> None:
-    @app.event("message")
     def direct_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         message = DirectMessage.parse(event, body)
         if message is None:  # edits, deletions, bots, channels: acknowledged and ignored
@@ -33,3 +37,5 @@ def register(app: App, services: Services) -> None:
                 steps = organisation.next_steps(session=a.session, actor=a.actor)
                 turn = flow.Turn(say=[(flow.Say("messages/no_flow", {"steps": steps}), None)])
         send_turn(client=client, user_id=message.user_id, turn=turn)
+
+    app.event("message")(ack=_ack, lazy=[reported(direct_message)])

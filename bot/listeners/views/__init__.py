@@ -11,6 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.errors import after_ack
 from bot.listeners.forms import CYCLE_FORM, SUGGEST_FORM
 from bot.payloads import ViewSubmission
 from bot.people import acting
@@ -45,7 +46,11 @@ def submit_cycle(
         start = _date(values.get("start", ""), "start")
         end = _date(values.get("end", ""), "end")
         with acting(
-            services=services, client=client, team_id=submission.team_id, user_id=submission.user_id
+            services=services,
+            client=client,
+            team_id=submission.team_id,
+            user_id=submission.user_id,
+            refresh=False,
         ) as a:
             cycle, previous = organisation.add_cycle(
                 session=a.session, actor=a.actor, name=name, start=start, end=end, today=a.today
@@ -63,7 +68,11 @@ def submit_suggestion(
     goal_id = submission.private_metadata.partition("|")[0]
     try:
         with acting(
-            services=services, client=client, team_id=submission.team_id, user_id=submission.user_id
+            services=services,
+            client=client,
+            team_id=submission.team_id,
+            user_id=submission.user_id,
+            refresh=False,
         ) as a:
             decision = agreement.suggest_changes(
                 session=a.session,
@@ -77,6 +86,20 @@ def submit_suggestion(
     return {}, decision
 
 
+def tell_both(client: WebClient, submission: ViewSubmission, decision: agreement.Decision) -> None:
+    """The manager's message becomes the record of what was done; the owner gets the comment."""
+    done = blocks.message(
+        render("agreement/suggested_manager", goal=decision.goal, owner=decision.owner)
+    )
+    _, _, where = submission.private_metadata.partition("|")
+    channel, _, ts = where.partition("|")
+    if channel and ts:
+        client.chat_update(channel=channel, ts=ts, **done)
+    else:
+        client.chat_postMessage(channel=submission.user_id, **done)
+    send_notices(client=client, notices=decision.notices)
+
+
 def register(app: App, services: Services) -> None:
     @app.view(CYCLE_FORM)
     def cycle_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -87,7 +110,11 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         if confirmation:
-            client.chat_postMessage(channel=submission.user_id, **blocks.message(confirmation))
+            text = confirmation
+            after_ack(
+                services,
+                lambda: client.chat_postMessage(channel=submission.user_id, **blocks.message(text)),
+            )
 
     @app.view(SUGGEST_FORM)
     def suggestion_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -99,16 +126,7 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        done = blocks.message(
-            render("agreement/suggested_manager", goal=decision.goal, owner=decision.owner)
-        )
-        _, _, where = submission.private_metadata.partition("|")
-        channel, _, ts = where.partition("|")
-        if channel and ts:  # the message with the buttons becomes the record of what was done
-            client.chat_update(channel=channel, ts=ts, **done)
-        else:
-            client.chat_postMessage(channel=submission.user_id, **done)
-        send_notices(client=client, notices=decision.notices)
+        after_ack(services, lambda: tell_both(client, submission, decision))
 
     @app.view(re.compile(".*"))
     def stale_view(ack: Ack) -> None:
