@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk import WebClient
 
 from bot.errors import on_error
 from bot.listeners import register_listeners
+from bot.ordering import PerPersonLazyRunner
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
@@ -54,8 +54,9 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
         ),
     )
     # Bolt runs lazy listeners in the pool that runs ack functions: under a burst of slow work an
-    # ack would queue behind it (measured: 2.8 s at 1 s per Web API call). Give them their own.
-    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(
+    # ack would queue behind it (measured: 2.8 s at 1 s per Web API call). Give them their own,
+    # and keep each person's work in the order it arrived.
+    app.listener_runner.lazy_listener_runner = PerPersonLazyRunner(
         logger=app.logger, executor=services.background
     )
     app.use(_dedupe_events(services))

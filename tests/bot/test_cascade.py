@@ -255,3 +255,18 @@ def test_invitations_carry_buttons_that_start_the_next_flow(walk: Walk) -> None:
     invite = w.expect(BOB, "Set your personal goals")
     w.click(BOB, invite, "Set my goals")
     w.expect(BOB, "Which of Sales's objectives")
+
+
+def test_quick_successive_answers_are_taken_in_order(walk: Walk) -> None:
+    w = walk
+    publish_top(w)
+    publish_sales(w)
+    w.command(BOB, "set")
+    w.expect(BOB, "Which of Sales's objectives")
+    w.dm(BOB, "1")  # no waiting for Cascade in between: a fast typist
+    w.dm(BOB, "Sign 12 enterprise customers by end of March")
+    w.dm(BOB, "12 signed contracts")
+    w.dm(BOB, "end of March")
+    w.expect(BOB, "Anything you expect to get in your way?")
+    [goal] = snapshot(w.r.engine)["goals"]
+    assert goal["measure"] == "12 signed contracts" and goal["due"] == "2027-03-31"

@@ -32,9 +32,12 @@ async function poll() {
     try {
       const response = await fetch(`/sandbox/state?user=${encodeURIComponent(me)}&since=${version}`);
       if (mine !== pollId) return;
-      state = await response.json();
+      const next = await response.json();
+      const changed = next.version !== version;
+      state = next;
       version = state.version;
-      render();
+      if (changed) render();
+      else renderClock();  // nothing new: leave the pane (and any open menu) alone
     } catch (error) {
       if (mine !== pollId) return;
       await new Promise((resolve) => setTimeout(resolve, 1000));

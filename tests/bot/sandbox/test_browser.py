@@ -232,12 +232,16 @@ def test_every_block_renders_and_selects_send_block_actions(page: Any, sandbox: 
     for text in ("Section", "Owner", "Due soon", "context", "Go"):
         assert text in pane.inner_text()
     assert page.locator(".block-divider hr").count() == 1
+    # The app answers each real block_actions (no flow owns these: the polite fallback). Each
+    # answer re-renders the pane, so wait for it before the next click.
+    answers = "() => document.querySelectorAll('.message.ephemeral').length >= {}"
     page.select_option("select[data-action-id=pick]", "at_risk")
+    page.wait_for_function(answers.format(1))
     page.click("button[data-action-id=more]")
     page.click(".overflow-item >> text=Drop")
+    page.wait_for_function(answers.format(2))
     page.click("button[data-action-id=go]")
-    # The app answers each real block_actions (no flow owns these: the polite fallback).
-    page.wait_for_function("() => document.querySelectorAll('.message.ephemeral').length >= 3")
+    page.wait_for_function(answers.format(3))
     shot(page, "kitchen-sink")
 
 

@@ -1,0 +1,47 @@
+"""Work after the ack, in the background pool, one person at a time and in arrival order.
+
+Two DMs sent in quick succession must be answered in the order they were written: each person's
+lazy work forms a queue, drained by one pool thread at a time; different people run in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from logging import Logger
+
+from slack_bolt.lazy_listener.internals import build_runnable_function
+from slack_bolt.lazy_listener.runner import LazyListenerRunner
+from slack_bolt.request import BoltRequest
+
+
+class PerPersonLazyRunner(LazyListenerRunner):
+    def __init__(self, logger: Logger, executor: Executor) -> None:
+        self.logger = logger
+        self.executor = executor
+        self._queues: dict[str, deque[Callable[[], None]]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        key = f"{request.context.team_id}:{request.context.user_id}"
+        task = build_runnable_function(func=function, logger=self.logger, request=request)
+        with self._lock:
+            queue = self._queues.setdefault(key, deque())
+            queue.append(task)
+            if len(queue) > 1:
+                return  # the thread draining this person's queue will get to it
+        self.executor.submit(self._drain, key)
+
+    def _drain(self, key: str) -> None:
+        while True:
+            with self._lock:
+                task = self._queues[key][0]
+            task()  # build_runnable_function logs and swallows the task's own errors
+            with self._lock:
+                queue = self._queues[key]
+                queue.popleft()
+                if not queue:
+                    del self._queues[key]
+                    return
