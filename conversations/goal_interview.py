@@ -22,6 +22,7 @@ COACH_ROUNDS = 2  # after this many follow-ups, take the wording as it is
 NUMBERED_BUTTONS = 5
 ACTIVE = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)
 NONE_WORDS = {"none", "no", "nothing", "skip", "n/a", "-", "nope", "ninguno", "rien", "nichts"}
+NO_WORDS = {"no", "n", "nope", "change", "change it", "non", "nein"}
 YES_WORDS = {"yes", "y", "yeah", "yep", "keep", "ok", "okay", "sí", "si", "oui", "ja"}
 
 
@@ -287,9 +288,14 @@ def _set_due(ctx: Context, due: date) -> Outcome:
 
 
 def _confirm_due(ctx: Context, text: str) -> Outcome:
-    if text.lower().strip(" .!") in YES_WORDS:
+    word = text.lower().strip(" .!")
+    if word in YES_WORDS:
         return _set_due(ctx, date.fromisoformat(ctx.answers["due"]))
-    return Outcome("due")
+    if word in NO_WORDS:
+        return Outcome("due")
+    if parse_due(text, ctx.today) is not None:  # they answered with another date
+        return _due(ctx, text)
+    return Outcome("confirm_due", say=[Say("goal_interview/yes_or_no")])
 
 
 def _review(ctx: Context, text: str) -> Outcome:

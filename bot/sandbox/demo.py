@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 
 from slack_sdk import WebClient
@@ -49,12 +50,18 @@ def seed_demo(fake: FakeSlack, *, client: WebClient, engine: Engine, now: dateti
         Row(line=i + 2, email=email[u], name=name, manager_email=email.get(m or ""), unit=unit)
         for i, (u, name, _, m, unit) in enumerate(DEMO_PEOPLE)
     ]
-    half = 1 if now.month <= 6 else 2
-    start = date(now.year, 1 if half == 1 else 7, 1)
-    end = date(now.year, 6, 30) if half == 1 else date(now.year, 12, 31)
+    # Six months from the start of this month: typical due dates ("end of March") fall inside it.
+    start = date(now.year, now.month, 1)
+    last_month = (now.month + 4) % 12 + 1
+    last_year = now.year + (now.month + 4) // 12
+    end = date(last_year, last_month, calendar.monthrange(last_year, last_month)[1])
     with transaction(engine) as session:
         apply_rows(session=session, team_id=fake.team_id, rows=rows)
         cycles.add_cycle(
-            session=session, team_id=fake.team_id, name=f"{now.year} H{half}", start=start, end=end
+            session=session,
+            team_id=fake.team_id,
+            name=f"{start:%b %Y} – {end:%b %Y}",
+            start=start,
+            end=end,
         )
     return [DEMO_ADMIN]

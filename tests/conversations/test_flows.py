@@ -482,3 +482,15 @@ def test_planning_another_unit_starts_afresh_rather_than_resuming(engine: Engine
             answers={"unit_id": sales.id},
         )
     assert "aren't published yet" in text_of(turn)  # about Sales, not a resumed Acme
+
+
+def test_confirming_a_date_accepts_a_new_date_and_asks_again_otherwise(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "due")
+    say(org, "UBOB", "2027-09-30")
+    assert "Reply yes to keep" in text_of(say(org, "UBOB", "Legal review takes 3 weeks"))
+    assert step(org, "UBOB") == "confirm_due"
+    say(org, "UBOB", "end of May")  # a new date, inside the cycle
+    assert step(org, "UBOB") == "barriers"
+    with transaction(engine) as s:
+        assert goals.list_goals(session=s, team_id=TEAM)[0].due == date(2027, 5, 31)
