@@ -10,25 +10,28 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.slack_side import SlackSide
 from storage import conversations, cycles, objectives, people, units, workspaces
-from storage.db import open_database, transaction
+from storage.db import open_database, transaction, upgrade
 from storage.models import ObjectiveStatus
 from storage.people import SlackProfile
-from tests.conftest import ALICE, BOB, OWNER
+from tests.conftest import ALICE, BACKENDS, BOB, OWNER, POSTGRES_URL
 from tests.fakes.slack_requests import SIGNING_SECRET
 
 
 def seed(url: str, fake: FakeSlack) -> None:
     """Acme (Olga) → Sales (Alice; Bob), one published objective each, an active cycle."""
     engine = open_database(url)
+    upgrade(engine)  # PostgreSQL is not migrated at start
     now = datetime.now(UTC)
     with transaction(engine) as s:
         team = fake.team_id
@@ -123,12 +126,21 @@ class Process:
         self.proc.wait(timeout=10)
 
 
-@pytest.fixture
+@pytest.fixture(params=BACKENDS)
 def world(
-    tmp_path: Path, fake_slack: tuple[FakeSlack, str]
+    request: pytest.FixtureRequest, tmp_path: Path, fake_slack: tuple[FakeSlack, str]
 ) -> Iterator[tuple[FakeSlack, str, dict[str, str], str]]:
     fake, fake_url = fake_slack
-    url = f"sqlite:///{tmp_path}/cascade.db"
+    schema = f"p_{uuid.uuid4().hex[:12]}"
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/cascade.db"
+    else:  # a schema of its own, which both child processes find through search_path
+        assert POSTGRES_URL is not None
+        with create_engine(
+            POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        ).begin() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     seed(url, fake)
     env = dict(os.environ) | {
         "SLACK_BOT_TOKEN": fake.bot_token,
@@ -137,6 +149,12 @@ def world(
         "DATABASE_URL": url,
     }
     yield fake, fake_url, env, url
+    if request.param != "sqlite":
+        assert POSTGRES_URL is not None
+        with create_engine(
+            POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        ).begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def said(fake: FakeSlack, user: str, text: str, after: int) -> None:
