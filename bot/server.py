@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,13 @@ import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from prompts import render_plain
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 SERVER_THREADS = 16
+logger = logging.getLogger("cascade")
 
 
 def wsgi_app(app: App) -> WSGIApplication:
@@ -23,7 +27,13 @@ def wsgi_app(app: App) -> WSGIApplication:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
-        return slack(environ, start_response)
+        try:
+            return slack(environ, start_response)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            # A signed payload of a shape Slack never sends trips Bolt's own matchers.
+            logger.warning("malformed Slack payload refused", exc_info=True)
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
+            return [render_plain("errors/malformed_payload").encode()]
 
     return application
 
