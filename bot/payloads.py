@@ -68,12 +68,20 @@ class Click:
     action_id: str
     value: str
     trigger_id: str
+    label: str = ""  # the button's text, or the chosen option's
+    message_text: str = ""  # the message the button was in (not sent for ephemeral messages)
+    message_blocks: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Click:
         action = (body.get("actions") or [{}])[0]
-        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        option = action.get("selected_option") or {}
+        value = action.get("value") or option.get("value") or ""
+        message = body.get("message") or {}
         return cls(
+            label=str((action.get("text") or option.get("text") or {}).get("text") or ""),
+            message_text=str(message.get("text") or ""),
+            message_blocks=tuple(b for b in message.get("blocks") or [] if isinstance(b, dict)),
             team_id=str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
             user_id=str((body.get("user") or {}).get("id") or ""),
             action_id=str(action.get("action_id") or ""),

@@ -109,6 +109,7 @@ class Turn:
 
     say: list[tuple[Say, ButtonsFor | None]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    accepted: bool = True  # False: a stale button, ignored
 
 
 FLOWS: dict[str, FlowSpec] = {}
@@ -231,7 +232,7 @@ def reply(
             clicked.step,
             clicked.version,
         ):
-            return Turn(say=[(Say("flow/stale_button"), None)])
+            return Turn(say=[(Say("flow/stale_button"), None)], accepted=False)
     else:
         conversation = conversations.latest_conversation(
             session=session, team_id=actor.team_id, person_id=actor.person_id, lock=True

@@ -500,9 +500,19 @@ class FakeSlack:
         return {"user": user}
 
     def _response_url(self, args: dict[str, Any]) -> dict[str, Any]:
-        """A POST to a slash command's or a click's response_url (see `response_url_for`)."""
+        """A POST to a slash command's or a click's response_url (see `response_url_for`).
+
+        With `replace_original` or `delete_original`, a click's response_url changes the message
+        the button was in, as Slack's does."""
         user, channel = str(args.pop("_user")), str(args.pop("_channel"))
+        original = self.find_message(str(args.pop("_ts", "")))
+        if original is not None and _truthy(args.get("delete_original")):
+            self.messages.remove(original)
+            return {}
         text, blocks = self._message_parts(args)
+        if original is not None and _truthy(args.get("replace_original")):
+            original.text, original.blocks = text, blocks
+            return {}
         ephemeral = args.get("response_type", "ephemeral") == "ephemeral"
         message = Message(
             self.dm_channel(user) if channel.startswith("D") or not channel else channel,
@@ -517,9 +527,14 @@ class FakeSlack:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def response_url_for(self, base_url: str, *, user_id: str, channel_id: str) -> str:
-        """A response_url for a request this person makes; `respond()` posts back here."""
-        return f"{base_url.rstrip('/')}/response_url/{user_id}/{channel_id or '-'}"
+    def response_url_for(
+        self, base_url: str, *, user_id: str, channel_id: str, message_ts: str = ""
+    ) -> str:
+        """A response_url for a request this person makes (about the message `message_ts`, for a
+        click); `respond()` posts back here."""
+        return (
+            f"{base_url.rstrip('/')}/response_url/{user_id}/{channel_id or '-'}/{message_ts or '-'}"
+        )
 
     def wsgi_app(self) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
         def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -533,8 +548,12 @@ class FakeSlack:
                 return _answer(start_response, 200 if stored else 404, {}, b"OK" if stored else b"")
             args = _request_args(environ)
             if path.startswith("/response_url/"):
-                _, _, user, channel = path.split("/", 3)
-                args.update(_user=user, _channel="" if channel == "-" else channel)
+                _, _, user, channel, ts = (path.rstrip("/") + "/-").split("/")[:5]
+                args.update(
+                    _user=user,
+                    _channel="" if channel == "-" else channel,
+                    _ts="" if ts == "-" else ts,
+                )
                 status, headers, body = self.call("response_url", args, None)
                 if body.get("ok"):
                     return _answer(start_response, 200, {}, b"ok")
@@ -546,6 +565,10 @@ class FakeSlack:
             return _answer(start_response, status, headers, json.dumps(body).encode())
 
         return application
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
 
 
 def _token(environ: WSGIEnvironment, args: dict[str, Any]) -> str | None:

@@ -77,8 +77,10 @@ class SlackSide:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read(), time.monotonic() - started)
 
-    def _response_url(self, user_id: str, channel_id: str) -> str:
-        return self.fake.response_url_for(self.fake_url, user_id=user_id, channel_id=channel_id)
+    def _response_url(self, user_id: str, channel_id: str, message_ts: str = "") -> str:
+        return self.fake.response_url_for(
+            self.fake_url, user_id=user_id, channel_id=channel_id, message_ts=message_ts
+        )
 
     # -- slash commands --------------------------------------------------------------------
 
@@ -196,7 +198,7 @@ class SlackSide:
                 "is_ephemeral": bool(message and message.ephemeral_to),
             }
             payload["channel"] = {"id": channel}
-            payload["response_url"] = self._response_url(user_id, channel)
+            payload["response_url"] = self._response_url(user_id, channel, message_ts or "")
             if message is not None and not message.ephemeral_to:
                 payload["message"] = {
                     "ts": message.ts,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -49,7 +50,12 @@ class Walk:
             button["action_id"],
             button.get("value", ""),
             message_ts=message.ts,
-            element={"type": "button", "action_id": button["action_id"], "block_id": "b"},
+            element={
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": "b",
+                "text": button["text"],
+            },
         )
         assert reply.status == 200
 
@@ -169,14 +175,17 @@ def test_the_whole_cascade(walk: Walk) -> None:
     review = w.expect(BOB, "Your goal, ready to send")
     w.click(BOB, review, "Submit")
     proposal = w.expect(ALICE, "Nordics")
+    stale_copy = copy.deepcopy(proposal)  # as a slow client still shows it, buttons and all
     w.click(ALICE, proposal, "Agree")
     w.expect(BOB, "agreed your goal")
-    w.expect(ALICE, "You agreed")
+    # Alice's message with the buttons becomes the record of her decision (no buttons left).
+    w.r.fake.wait_for(lambda f: "You agreed" in proposal.text)
+    assert not [b for b in proposal.blocks if b["type"] == "actions"]
     [goal] = snapshot(w.r.engine)["goals"]
     assert goal["status"] == "agreed" and goal["agreed_at"]
 
     # A second click on the old Agree is stale: polite, and nothing changes.
-    w.click(ALICE, proposal, "Agree")
+    w.click(ALICE, stale_copy, "Agree")
     w.expect(ALICE, "no longer waiting for agreement")
 
     # Views: the chain, and the tree with coverage.
@@ -241,9 +250,13 @@ def test_a_stale_flow_button_changes_nothing(walk: Walk) -> None:
     publish_sales(w)
     w.command(BOB, "set")
     question = w.expect(BOB, "Which of Sales's objectives")
+    stale_copy = copy.deepcopy(question)
     w.click(BOB, question, "1.")
     w.expect(BOB, "What's your goal?")
-    w.click(BOB, question, "1.")  # the same button again, from the old message
+    # Answered: the question keeps its words, loses its buttons, and shows the answer.
+    assert not [b for b in question.blocks if b["type"] == "actions"]
+    assert "1. Sign 10 new enterprise customers" in str(question.blocks[-1])
+    w.click(BOB, stale_copy, "1.")  # the same button again, from a client that still shows it
     w.expect(BOB, "from an earlier question")
     assert snapshot(w.r.engine)["goals"] == []
 

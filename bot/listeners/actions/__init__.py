@@ -46,8 +46,17 @@ def answer_flow(services: Services, body: dict[str, Any], client: WebClient, res
         turn = flow.reply(
             session=a.session, actor=a.actor, text=value, now=a.now, today=a.today, clicked=target
         )
-    if turn is not None:
-        send_turn(client=client, user_id=click.user_id, turn=turn)
+    if turn is None:
+        return
+    if turn.accepted and click.message_blocks:  # the question keeps its words, loses its buttons
+        respond(**answered(click), replace_original=True)
+    send_turn(client=client, user_id=click.user_id, turn=turn)
+
+
+def answered(click: Click) -> dict[str, Any]:
+    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
+    note = blocks.context(render("flow/answered", label=click.label))
+    return {"text": click.message_text, "blocks": [*kept, note]}
 
 
 def agree(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:

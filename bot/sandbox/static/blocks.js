@@ -35,7 +35,7 @@ function renderElement(element, block, ctx) {
       button.dataset.actionId = element.action_id || "";
       button.addEventListener("click", () => {
         if (element.url && /^https?:/i.test(element.url)) window.open(element.url, "_blank", "noopener");
-        ctx.onAction({ ...base, value: element.value ?? "" });
+        ctx.onAction({ ...base, text: element.text, value: element.value ?? "" });
       });
       return button;
     }
