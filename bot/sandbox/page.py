@@ -235,7 +235,14 @@ class SandboxPage:
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"Not Found"]
         kind = mimetypes.guess_type(uploaded.filename)[0] or "application/octet-stream"
-        start_response("200 OK", [("Content-Type", kind), ("X-Content-Type-Options", "nosniff")])
+        headers = [
+            ("Content-Type", kind),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Content-Security-Policy", "sandbox; default-src 'none'"),
+        ]
+        if not kind.startswith("image/") or kind == "image/svg+xml":  # never run as a page here
+            headers.append(("Content-Disposition", "attachment"))
+        start_response("200 OK", headers)
         return [uploaded.content]
 
 

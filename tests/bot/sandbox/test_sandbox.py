@@ -172,3 +172,16 @@ def test_mentions_typed_by_handle_reach_the_app_as_tokens(demo: Sandbox) -> None
         time.sleep(0.05)
     units = {u["name"]: u for u in snapshot(demo.services.engine)["units"]}
     assert units["Ops"]["manager_id"] == "UJOSE"
+
+
+def test_uploaded_files_never_run_as_pages(sandbox: Sandbox) -> None:
+    from slack_sdk import WebClient
+
+    client = WebClient(token=sandbox.page.fake.bot_token, base_url=sandbox.url + "/api/")
+    client.files_upload_v2(
+        channel="CLEADERSHIP", content=b"<script>alert(1)</script>", filename="x.html"
+    )
+    [file_id] = list(sandbox.page.fake.files)
+    with urllib.request.urlopen(f"{sandbox.url}/files/{file_id}", timeout=5) as response:
+        assert response.headers["Content-Disposition"] == "attachment"
+        assert "sandbox" in response.headers["Content-Security-Policy"]
