@@ -8,7 +8,6 @@ Block = dict[str, Any]
 
 SECTION_TEXT_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
-HEADER_TEXT_LIMIT = 150
 BUTTON_TEXT_LIMIT = 75
 LABEL_LIMIT = 2000
 MODAL_TITLE_LIMIT = 24
@@ -34,13 +33,6 @@ def sections(text: str) -> list[Block]:
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
         for piece in _chunks(text, SECTION_TEXT_LIMIT)
     ][:MESSAGE_BLOCK_LIMIT]
-
-
-def header(text: str) -> Block:
-    return {
-        "type": "header",
-        "text": {"type": "plain_text", "text": text[:HEADER_TEXT_LIMIT], "emoji": True},
-    }
 
 
 def context(text: str) -> Block:

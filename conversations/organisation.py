@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
@@ -152,7 +152,6 @@ class MembersSet:
     added: list[Person]
     removed: list[Person]
     moved_from: dict[str, str]  # person name → previous unit name
-    unchanged: list[Person] = field(default_factory=list)
 
 
 def set_unit_members(
@@ -193,7 +192,6 @@ def set_unit_members(
         added=[by_id[i] for i in added_ids],
         removed=[before[i] for i in removed_ids],
         moved_from=moved_from,
-        unchanged=[p for p in members if p.id not in added_ids],
     )
 
 
