@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session
 
 from conversations.errors import Refusal
-from storage import cycles, objectives, people, units, workspaces
+from storage import cycles, goals, objectives, people, units, workspaces
 from storage.models import Cycle, ObjectiveStatus, Person, Unit
 
 
@@ -206,6 +206,7 @@ class NextSteps:
     unit_published: bool
     manages: list[Unit]
     parent_published: dict[str, bool]  # managed unit name → its parent unit has published
+    goals: int = 0  # my goals in the active cycle
 
 
 def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
@@ -231,6 +232,13 @@ def next_steps(*, session: Session, actor: Actor) -> NextSteps:
         unit=unit,
         unit_published=_published(session, team_id, unit.id if unit else None, cycle),
         manages=manages,
+        goals=len(
+            goals.list_goals(
+                session=session, team_id=team_id, owner_id=actor.person_id, cycle_id=cycle.id
+            )
+        )
+        if cycle is not None
+        else 0,
         parent_published={
             m.name: m.parent_id is None or _published(session, team_id, m.parent_id, cycle)
             for m in manages

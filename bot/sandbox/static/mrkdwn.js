@@ -7,6 +7,8 @@ const EMOJI = {
   wave: "👋", point_right: "👉", x: "❌", heavy_check_mark: "✔️", memo: "📝", calendar: "📅",
   chart_with_upwards_trend: "📈", construction: "🚧", bell: "🔔", raised_hands: "🙌",
   thumbsup: "👍", "+1": "👍", eyes: "👀", sparkles: "✨", fire: "🔥", hourglass: "⌛",
+  handshake: "🤝", outbox_tray: "📤", pencil2: "✏️", hourglass_flowing_sand: "⏳", trophy: "🏆",
+  wastebasket: "🗑️", heavy_plus_sign: "➕", office: "🏢",
 };
 
 function escapeHtml(text) {
