@@ -310,6 +310,10 @@ def _review(ctx: Context, text: str) -> Outcome:
     unit = _unit(ctx)
     if unit is None or not goal.statement or goal.due is None:
         return Outcome("review", say=[Say("goal_interview/incomplete")])
+    if not agreement.approvers(
+        session=ctx.session, actor=ctx.actor, unit=unit, owner=ctx.actor.person
+    ):
+        return Outcome("review", say=[Say("goal_interview/no_approver", {"unit": unit})])
     goals.update_goal(
         session=ctx.session,
         goal=goal,

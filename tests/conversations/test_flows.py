@@ -494,3 +494,17 @@ def test_confirming_a_date_accepts_a_new_date_and_asks_again_otherwise(engine: E
     assert step(org, "UBOB") == "barriers"
     with transaction(engine) as s:
         assert goals.list_goals(session=s, team_id=TEAM)[0].due == date(2027, 5, 31)
+
+
+def test_a_goal_nobody_can_agree_is_not_sent_into_the_void(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "review")
+    with transaction(engine) as s:
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        assert sales
+        sales.manager_id = None
+        s.add(sales)
+    assert "Nobody can agree this goal yet" in text_of(say(org, "UBOB", "submit"))
+    assert step(org, "UBOB") == "review"
+    with transaction(engine) as s:
+        assert goals.list_goals(session=s, team_id=TEAM)[0].status == "draft"
