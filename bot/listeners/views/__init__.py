@@ -4,6 +4,7 @@ closes a modal nothing knows any more, saying so."""
 from __future__ import annotations
 
 import re
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,7 @@ from bot import blocks
 from bot.errors import after_ack
 from bot.listeners.forms import CYCLE_FORM, SUGGEST_FORM
 from bot.payloads import ViewSubmission
-from bot.people import acting
+from bot.people import Acting, acting
 from bot.services import Services
 from bot.turns import send_notices
 from conversations import agreement, organisation
@@ -36,6 +37,19 @@ def _field_error(refusal: Refusal, field: str) -> dict[str, str]:
     return {field: render_plain(f"errors/{refusal.code}", **refusal.params)}
 
 
+def _acting(
+    services: Services, client: WebClient, submission: ViewSubmission
+) -> AbstractContextManager[Acting]:
+    """A modal's unit of work: its errors go back in the ack, so no Web API call before it."""
+    return acting(
+        services=services,
+        client=client,
+        team_id=submission.team_id,
+        user_id=submission.user_id,
+        refresh=False,
+    )
+
+
 def submit_cycle(
     *, services: Services, client: WebClient, submission: ViewSubmission
 ) -> tuple[dict[str, str], str | None]:
@@ -45,13 +59,7 @@ def submit_cycle(
         name = organisation.clean_name(values.get("name", ""), "cycle_add")
         start = _date(values.get("start", ""), "start")
         end = _date(values.get("end", ""), "end")
-        with acting(
-            services=services,
-            client=client,
-            team_id=submission.team_id,
-            user_id=submission.user_id,
-            refresh=False,
-        ) as a:
+        with _acting(services, client, submission) as a:
             cycle, previous = organisation.add_cycle(
                 session=a.session, actor=a.actor, name=name, start=start, end=end, today=a.today
             )
@@ -67,13 +75,7 @@ def submit_suggestion(
     """Return the goal to its owner with the manager's comment; (field errors, decision)."""
     goal_id = submission.private_metadata.partition("|")[0]
     try:
-        with acting(
-            services=services,
-            client=client,
-            team_id=submission.team_id,
-            user_id=submission.user_id,
-            refresh=False,
-        ) as a:
+        with _acting(services, client, submission) as a:
             decision = agreement.suggest_changes(
                 session=a.session,
                 actor=a.actor,
