@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from conversations.flow import Action, ButtonsFor, Notice, Say, Turn
 from prompts import render
 
+logger = logging.getLogger("cascade")
 FLOW_ANSWER = "flow_answer_"  # + index: action ids must be unique within a block
 
 
@@ -62,5 +65,9 @@ def send_turn(*, client: WebClient, user_id: str, turn: Turn) -> None:
 
 
 def send_notices(*, client: WebClient, notices: list[Notice]) -> None:
+    """Each notice on its own: one that Slack refuses (after retries) never stops the others."""
     for notice in notices:
-        client.chat_postMessage(channel=notice.user_id, **notice_message(notice))
+        try:
+            client.chat_postMessage(channel=notice.user_id, **notice_message(notice))
+        except (SlackApiError, OSError):
+            logger.exception("could not deliver a notice to %s", notice.user_id)

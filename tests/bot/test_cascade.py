@@ -283,3 +283,19 @@ def test_quick_successive_answers_are_taken_in_order(walk: Walk) -> None:
     w.expect(BOB, "Anything you expect to get in your way?")
     [goal] = snapshot(w.r.engine)["goals"]
     assert goal["measure"] == "12 signed contracts" and goal["due"] == "2027-03-31"
+
+
+def test_one_undeliverable_invitation_does_not_stop_the_others(walk: Walk) -> None:
+    w = walk
+    w.r.fake.add_user("UGHOST2", "Ghost Two")  # a member Slack will refuse to message
+    w.command(ADMIN, f'unit members "Sales" <@UGHOST2> <@{BOB}> <@{CAROL}>')
+    w.expect(ADMIN, "updated")
+    del w.r.fake.users[
+        "UGHOST2"
+    ]  # gone from Slack since: chat.postMessage answers channel_not_found
+    publish_top(w)
+    publish_sales(w)
+    w.expect(BOB, "Set your personal goals")
+    w.expect(CAROL, "Set your personal goals")
+    assert w.r.fake.wait_for(lambda f: f.errors) == [("chat.postMessage", "channel_not_found")]
+    w.r.fake.errors.clear()  # the refusal was expected; nothing else may be refused
