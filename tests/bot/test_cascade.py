@@ -287,7 +287,7 @@ def test_quick_successive_answers_are_taken_in_order(walk: Walk) -> None:
 
 def test_one_undeliverable_invitation_does_not_stop_the_others(walk: Walk) -> None:
     w = walk
-    w.r.fake.add_user("UGHOST2", "Ghost Two")  # a member Slack will refuse to message
+    w.r.fake.add_user("UGHOST2", "Aaron Ghost")  # sorts first: Slack will refuse to message them
     w.command(ADMIN, f'unit members "Sales" <@UGHOST2> <@{BOB}> <@{CAROL}>')
     w.expect(ADMIN, "updated")
     del w.r.fake.users[
