@@ -6,6 +6,7 @@ lazy work forms a queue, drained by one pool thread at a time; different people 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -16,32 +17,51 @@ from slack_bolt.lazy_listener.internals import build_runnable_function
 from slack_bolt.lazy_listener.runner import LazyListenerRunner
 from slack_bolt.request import BoltRequest
 
+logger = logging.getLogger("cascade")
 
-class PerPersonLazyRunner(LazyListenerRunner):
-    def __init__(self, logger: Logger, executor: Executor) -> None:
-        self.logger = logger
+
+class SerialPerKey:
+    """Runs tasks on `executor`, one at a time and in order for each key, keys in parallel."""
+
+    def __init__(self, executor: Executor) -> None:
         self.executor = executor
         self._queues: dict[str, deque[Callable[[], None]]] = {}
         self._lock = threading.Lock()
 
-    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
-        key = f"{request.context.team_id}:{request.context.user_id}"
-        task = build_runnable_function(func=function, logger=self.logger, request=request)
+    def submit(self, key: str, task: Callable[[], None]) -> None:
         with self._lock:
             queue = self._queues.setdefault(key, deque())
             queue.append(task)
             if len(queue) > 1:
-                return  # the thread draining this person's queue will get to it
+                return  # the thread draining this key's queue will get to it
         self.executor.submit(self._drain, key)
 
     def _drain(self, key: str) -> None:
-        while True:
+        more = True
+        while more:
             with self._lock:
                 task = self._queues[key][0]
-            task()  # build_runnable_function logs and swallows the task's own errors
+            try:
+                task()
+            except Exception:  # one failure must not strand the rest of this person's queue
+                logger.exception("work after the ack failed")
             with self._lock:
                 queue = self._queues[key]
                 queue.popleft()
-                if not queue:
+                more = bool(queue)
+                if not more:
                     del self._queues[key]
-                    return
+
+
+class PerPersonLazyRunner(LazyListenerRunner):
+    """Bolt's lazy listeners, serialised per person (see `SerialPerKey`)."""
+
+    def __init__(self, logger: Logger, executor: Executor) -> None:
+        self.logger = logger
+        self.serial = SerialPerKey(executor)
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        key = f"{request.context.team_id}:{request.context.user_id}"
+        self.serial.submit(
+            key, build_runnable_function(func=function, logger=self.logger, request=request)
+        )
