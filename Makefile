@@ -2,10 +2,14 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 
 # The two set-up commands (README): `make run` and `make test`. Everything else is installed here.
-.PHONY: run test browser
+.PHONY: run test demo browser
 
 run: $(STAMP)
 	$(VENV)/bin/cascade run
+
+# The sandbox with a demo organisation (README: The sandbox).
+demo: $(STAMP)
+	$(VENV)/bin/cascade sandbox --demo
 
 test: $(STAMP) browser
 	$(VENV)/bin/pytest
