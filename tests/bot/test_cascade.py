@@ -299,3 +299,13 @@ def test_one_undeliverable_invitation_does_not_stop_the_others(walk: Walk) -> No
     w.expect(CAROL, "Set your personal goals")
     assert w.r.fake.wait_for(lambda f: f.errors) == [("chat.postMessage", "channel_not_found")]
     w.r.fake.errors.clear()  # the refusal was expected; nothing else may be refused
+
+
+def test_a_flow_started_in_a_channel_points_to_the_dm(walk: Walk) -> None:
+    w = walk
+    w._mark(OWNER)
+    body = w.r.slack.command_body(OWNER, "plan", channel_id="CGENERAL")
+    assert w.r.slack.post(body, "application/x-www-form-urlencoded").status == 200
+    w.expect(OWNER, "Type an objective")
+    hint = w.expect(OWNER, "let's continue there")
+    assert hint.ephemeral_to == OWNER and hint.channel == "CGENERAL"

@@ -51,6 +51,8 @@ def goals_command(
         reply = Reply(refusal_text(refusal))
     if reply.turn is not None:
         send_turn(client=client, user_id=payload.user_id, turn=reply.turn)
+        if not payload.channel_id.startswith("D"):  # typed in a channel: say where to look
+            reply.text = reply.text or render("commands/continue_in_dm")
     if reply.text:
         respond(**blocks.message(reply.text, *reply.extra), response_type="ephemeral")
 
