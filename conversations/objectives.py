@@ -10,6 +10,7 @@ Editing or retiring a published objective tells whoever built on it.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from sqlmodel import Session
 
@@ -283,37 +284,7 @@ def _publish(ctx: Context) -> Outcome:
         objectives.update_objective(
             session=ctx.session, objective=objective, now=ctx.now, status=ObjectiveStatus.PUBLISHED
         )
-    cycle = _cycle(ctx)
-    notices: list[Notice] = []
-    assert unit.id is not None
-    for child in units.list_units(session=ctx.session, team_id=ctx.actor.team_id):
-        manager = _person(ctx, child.manager_id)
-        if child.parent_id == unit.id and manager is not None:
-            notices.append(
-                Notice(
-                    manager.user_id,
-                    "objectives/invite_child",
-                    {"unit": child, "parent": unit, "cycle": cycle},
-                    (Action(render_plain("buttons/plan"), START, str(child.id), primary=True),),
-                )
-            )
-    for member in units.members_of(session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.id):
-        if member.id != ctx.actor.person_id and not member.deleted:
-            notices.append(
-                Notice(
-                    member.user_id,
-                    "objectives/invite_member",
-                    {"unit": unit, "cycle": cycle},
-                    (
-                        Action(
-                            render_plain("buttons/set_goals"),
-                            goal_interview.START,
-                            "",
-                            primary=True,
-                        ),
-                    ),
-                )
-            )
+    notices = _invitations(ctx, unit)
     return Outcome(
         None,
         say=[
@@ -321,6 +292,39 @@ def _publish(ctx: Context) -> Outcome:
         ],
         notices=notices,
     )
+
+
+def _invitations(ctx: Context, unit: Unit) -> list[Notice]:
+    """One DM per person: child units' managers plan theirs, members set goals (a manager who is
+    also a member gets both buttons in one message)."""
+    assert unit.id is not None
+    cycle = _cycle(ctx)
+    team_id = ctx.actor.team_id
+    plans: dict[int, Unit] = {
+        child.manager_id: child
+        for child in units.list_units(session=ctx.session, team_id=team_id)
+        if child.parent_id == unit.id and child.manager_id is not None
+    }
+    members = {
+        m.id: m
+        for m in units.members_of(session=ctx.session, team_id=team_id, unit_id=unit.id)
+        if m.id is not None and m.id != ctx.actor.person_id and not m.deleted
+    }
+    set_goals = Action(render_plain("buttons/set_goals"), goal_interview.START, "", primary=True)
+    notices: list[Notice] = []
+    for person_id in [*plans, *(m for m in members if m not in plans)]:
+        person = members.get(person_id) or _person(ctx, person_id)
+        if person is None or person.deleted:
+            continue
+        child = plans.get(person_id)
+        actions = []
+        if child is not None:
+            actions.append(Action(render_plain("buttons/plan"), START, str(child.id), primary=True))
+        if person_id in members:
+            actions.append(set_goals if child is None else replace(set_goals, primary=False))
+        context = {"unit": unit, "cycle": cycle, "child": child, "member": person_id in members}
+        notices.append(Notice(person.user_id, "objectives/invitation", context, tuple(actions)))
+    return notices
 
 
 def answer(ctx: Context, step: str, text: str) -> Outcome:
