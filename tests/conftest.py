@@ -102,7 +102,7 @@ def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Runni
     fake, fake_url = fake_slack
     services = Services(settings=settings_for(fake, fake_url), engine=engine)
     app = build_app(services)
-    served = BackgroundServer(wsgi_app(app))
+    served = BackgroundServer(wsgi_app(app), threads=16)  # as `cascade serve` runs
     yield Running(services, fake, SlackClient(served.url, fake, fake_url))
     # Let the work after the acks finish while the fake Slack is still there to receive it.
     app.listener_runner.listener_executor.shutdown(wait=True)
