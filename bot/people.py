@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.services import Services
-from bot.slack import directory_is_stale, sync_directory
+from bot.slack import directory_is_stale, sync_directory, sync_users, unknown_users
 from conversations.organisation import Actor, actor_for
 from storage.db import transaction
 
@@ -20,10 +20,15 @@ from storage.db import transaction
 def refresh_directory(
     *, services: Services, client: WebClient, team_id: str, user_ids: list[str]
 ) -> None:
-    """Sync from Slack when anyone named is unknown or the directory is a day old."""
+    """Sync the whole directory when it is a day old; else look up only the people it lacks."""
     now = services.clock()
-    if directory_is_stale(engine=services.engine, team_id=team_id, user_ids=user_ids, now=now):
-        sync_directory(client=client, engine=services.engine, team_id=team_id, now=now)
+    engine = services.engine
+    if directory_is_stale(engine=engine, team_id=team_id, now=now):
+        sync_directory(client=client, engine=engine, team_id=team_id, now=now)
+        return
+    unknown = unknown_users(engine=engine, team_id=team_id, user_ids=user_ids)
+    if unknown:
+        sync_users(client=client, engine=engine, team_id=team_id, user_ids=unknown, now=now)
 
 
 def actor(*, services: Services, session: Session, team_id: str, user_id: str) -> Actor:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import (
     BackoffRetryIntervalCalculator,
     ConnectionErrorRetryHandler,
@@ -26,6 +27,7 @@ from storage.people import SlackProfile
 
 USERS_PAGE = 200
 DIRECTORY_STALE_AFTER = timedelta(hours=24)
+MAX_LOOKUPS = 20  # people named in one request that users.info may look up
 
 
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
@@ -105,12 +107,34 @@ def sync_directory(*, client: WebClient, engine: Engine, team_id: str, now: date
     return changed
 
 
-def directory_is_stale(*, engine: Engine, team_id: str, user_ids: list[str], now: datetime) -> bool:
-    """Whether anyone named is unknown, or the last sync is older than a day."""
+def directory_is_stale(*, engine: Engine, team_id: str, now: datetime) -> bool:
+    """Whether the whole directory needs a sync: never synced, or last synced over a day ago."""
     with transaction(engine) as session:
         synced = workspaces.get_workspace(session=session, team_id=team_id).directory_synced_at
-        if synced is None or now - synced > DIRECTORY_STALE_AFTER:
-            return True
-        return any(
-            people.get_person(session=session, team_id=team_id, user_id=u) is None for u in user_ids
-        )
+        return synced is None or now - synced > DIRECTORY_STALE_AFTER
+
+
+def unknown_users(*, engine: Engine, team_id: str, user_ids: list[str]) -> list[str]:
+    with transaction(engine) as session:
+        return [
+            u
+            for u in user_ids
+            if people.get_person(session=session, team_id=team_id, user_id=u) is None
+        ]
+
+
+def sync_users(
+    *, client: WebClient, engine: Engine, team_id: str, user_ids: list[str], now: datetime
+) -> None:
+    """Look up a few people the directory does not know yet (new since the last sync) with
+    users.info: far cheaper than a full users.list, and a stranger stays unknown."""
+    profiles = []
+    for user_id in user_ids[:MAX_LOOKUPS]:
+        try:
+            profiles.append(_profile(client.users_info(user=user_id)["user"]))
+        except SlackApiError as error:
+            if error.response.get("error") != "user_not_found":
+                raise
+    if profiles:
+        with transaction(engine) as session:
+            people.upsert_profiles(session=session, team_id=team_id, profiles=profiles, at=now)

@@ -108,4 +108,7 @@ def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Runni
     app.listener_runner.listener_executor.shutdown(wait=True)
     services.background.shutdown(wait=True)
     served.stop()
-    assert fake.errors == [], "the app sent Slack something it refuses (see fake.errors)"
+    # Looking someone up who does not exist is a question, not a mistake; anything else Slack
+    # refused (invalid blocks, no such channel, …) is a bug in what the app sent.
+    refused = [e for e in fake.errors if e != ("users.info", "user_not_found")]
+    assert refused == [], "the app sent Slack something it refuses (see fake.errors)"

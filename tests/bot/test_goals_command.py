@@ -177,3 +177,12 @@ def test_user_text_is_escaped_and_never_pings(org: Running) -> None:
 
 def test_not_yet_built_commands_say_so(org: Running) -> None:
     assert "isn't available in this version" in run(org, BOB, "checkin")
+
+
+def test_people_new_since_the_last_sync_are_looked_up_one_by_one(org: Running) -> None:
+    lists = len(org.fake.calls_to("users.list"))
+    org.fake.add_user("UNEWHIRE", "New Hire", email="new@example.com")
+    assert "updated" in run(org, ALICE, f'unit members "Sales" <@{BOB}> <@UNEWHIRE>')
+    assert "can't find" in run(org, ALICE, f'unit members "Sales" <@{BOB}> <@USTRANGER>')
+    assert len(org.fake.calls_to("users.list")) == lists  # no full sync for one or two people
+    assert [c.args["user"] for c in org.fake.calls_to("users.info")] == ["UNEWHIRE", "USTRANGER"]
