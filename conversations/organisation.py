@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session
@@ -206,6 +206,7 @@ class NextSteps:
     unit_published: bool
     manages: list[Unit]
     parent_published: dict[str, bool]  # managed unit name → its parent unit has published
+    published: dict[str, bool] = field(default_factory=dict)  # managed unit name → it has published
     goals: int = 0  # my goals in the active cycle
 
 
@@ -239,6 +240,7 @@ def next_steps(*, session: Session, actor: Actor) -> NextSteps:
         )
         if cycle is not None
         else 0,
+        published={m.name: _published(session, team_id, m.id, cycle) for m in manages},
         parent_published={
             m.name: m.parent_id is None or _published(session, team_id, m.parent_id, cycle)
             for m in manages

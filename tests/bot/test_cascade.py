@@ -309,3 +309,17 @@ def test_a_flow_started_in_a_channel_points_to_the_dm(walk: Walk) -> None:
     w.expect(OWNER, "Type an objective")
     hint = w.expect(OWNER, "let's continue there")
     assert hint.ephemeral_to == OWNER and hint.channel == "CGENERAL"
+
+
+def test_help_follows_the_cascade(walk: Walk) -> None:
+    w = walk
+    w.command(ALICE, "help")
+    w.expect(ALICE, "Its objectives come after the unit above publishes its own")
+    publish_top(w)
+    w.command(ALICE, "help")
+    w.expect(ALICE, "set its objectives for *FY27 H1* with `/goals plan`")
+    publish_sales(w)
+    w.command(ALICE, "help")
+    w.expect(ALICE, "are published. Review or change them")
+    w.command(BOB, "help")
+    w.expect(BOB, "set your personal goals with `/goals set`")
