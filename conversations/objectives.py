@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from conversations import goal_interview
 from conversations.flow import Action, Button, Context, FlowSpec, Notice, Outcome, Say, register
-from conversations.organisation import Actor
+from conversations.organisation import Actor, unit_named
 from prompts import render_plain
 from storage import cycles, goals, objectives, people, units
 from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
@@ -32,7 +32,7 @@ DONE_WORDS = {"done", "review", "finished", "that's all", "fertig", "listo", "fi
 def planned_unit(*, session: Session, actor: Actor, name: str | None) -> Unit | None:
     """The unit `/goals plan` is about: the one named, else the first of mine that is due."""
     if name:
-        return units.find_unit(session=session, team_id=actor.team_id, name=name)
+        return unit_named(session=session, team_id=actor.team_id, name=name, usage="plan")
     managed = units.units_managed_by(
         session=session, team_id=actor.team_id, person_id=actor.person_id
     )

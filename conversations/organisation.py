@@ -60,6 +60,14 @@ def clean_name(text: str, usage: str) -> str:
     return name
 
 
+def iso_date(raw: str, *, what: str, usage: str) -> date:
+    """A YYYY-MM-DD date, or a refusal that says which date could not be read."""
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Refusal("bad_date", usage=usage, value=raw[:40], what=what) from None
+
+
 def _require_admin(actor: Actor, usage: str) -> None:
     if not actor.is_admin:
         raise Refusal("not_admin", usage=usage)
@@ -76,7 +84,8 @@ def _person(session: Session, team_id: str, user_id: str, usage: str) -> Person:
     return person
 
 
-def _unit(session: Session, team_id: str, name: str, usage: str) -> Unit:
+def unit_named(*, session: Session, team_id: str, name: str, usage: str) -> Unit:
+    """The unit called `name`, or a refusal that lists the units there are."""
     unit = units.find_unit(session=session, team_id=team_id, name=name)
     if unit is None:
         known = [u.name for u in units.list_units(session=session, team_id=team_id)]
@@ -120,7 +129,11 @@ def add_unit(
     team_id = actor.team_id
     if units.find_unit(session=session, team_id=team_id, name=name) is not None:
         raise Refusal("duplicate_unit", usage="unit_add", name=name)
-    parent = None if parent_name is None else _unit(session, team_id, parent_name, "unit_add")
+    parent = (
+        None
+        if parent_name is None
+        else unit_named(session=session, team_id=team_id, name=parent_name, usage="unit_add")
+    )
     roots = units.root_units(session=session, team_id=team_id)
     if parent is None and roots:
         raise Refusal("second_root", usage="unit_add", root=roots[0].name)
@@ -159,7 +172,7 @@ def set_unit_members(
 ) -> MembersSet:
     """Make exactly these people the unit's members."""
     team_id = actor.team_id
-    unit = _unit(session, team_id, name, "unit_members")
+    unit = unit_named(session=session, team_id=team_id, name=name, usage="unit_members")
     if not actor.is_admin and unit.manager_id != actor.person_id:
         raise Refusal("not_unit_manager", usage="unit_members", unit=unit.name)
     members = [_person(session, team_id, uid, "unit_members") for uid in member_user_ids]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations.errors import Refusal
-from conversations.organisation import Actor
+from conversations.organisation import Actor, unit_named
 from storage import cycles, goals, objectives, people, units
 from storage.models import Cycle, Goal, GoalStatus, Objective, Person, Unit
 
@@ -82,9 +82,7 @@ def alignment_tree(*, session: Session, actor: Actor, unit_name: str | None) -> 
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
     if unit_name:
-        top = units.find_unit(session=session, team_id=team_id, name=unit_name)
-        if top is None:
-            raise Refusal("unknown_unit", usage="tree", name=unit_name, known=[], more=False)
+        top = unit_named(session=session, team_id=team_id, name=unit_name, usage="tree")
     else:
         roots = units.root_units(session=session, team_id=team_id)
         if not roots:

@@ -118,8 +118,6 @@ def _dispatch(a: Acting, command: Command) -> Reply:
         return Reply(render("commands/members_set", result=result))
     if isinstance(command, Plan):
         unit = objectives.planned_unit(session=session, actor=who, name=command.unit)
-        if command.unit and unit is None:
-            raise Refusal("unknown_unit", usage="plan", name=command.unit, known=[], more=False)
         answers = {"unit_id": unit.id} if unit is not None else {}
         return Reply(
             turn=flow.start(

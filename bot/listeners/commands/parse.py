@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from conversations.errors import Refusal
-from conversations.organisation import clean_name
+from conversations.organisation import clean_name, iso_date
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
@@ -98,13 +98,6 @@ def _name(raw: str, usage: str) -> str:
     return clean_name(readable(raw), usage)
 
 
-def _date(raw: str, usage: str, what: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Refusal("bad_date", usage=usage, value=readable(raw)[:40], what=what) from None
-
-
 def _mention(raw: str, usage: str) -> str:
     match = MENTION.match(raw)
     if match is None:
@@ -132,8 +125,8 @@ def _cycle(args: list[str]) -> Command:
     if len(args) != 4:
         raise Refusal("wrong_arguments", usage="cycle_add", got=len(args) - 1, expected=3)
     name = _name(args[1], "cycle_add")
-    start = _date(args[2], "cycle_add", "start")
-    end = _date(args[3], "cycle_add", "end")
+    start = iso_date(readable(args[2]), what="start", usage="cycle_add")
+    end = iso_date(readable(args[3]), what="end", usage="cycle_add")
     return CycleAdd(name=name, start=start, end=end)
 
 

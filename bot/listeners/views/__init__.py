@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from contextlib import AbstractContextManager
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -24,13 +23,6 @@ from prompts import render, render_plain
 
 # Which field of the cycle form each refusal belongs on (the rest go on the name).
 CYCLE_FIELD = {"end_before_start": "end", "cycle_in_past": "end"}
-
-
-def _date(raw: str, what: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Refusal("bad_date", value=raw[:40], what=what) from None
 
 
 def _field_error(refusal: Refusal, field: str) -> dict[str, str]:
@@ -57,8 +49,8 @@ def submit_cycle(
     values = submission.values
     try:
         name = organisation.clean_name(values.get("name", ""), "cycle_add")
-        start = _date(values.get("start", ""), "start")
-        end = _date(values.get("end", ""), "end")
+        start = organisation.iso_date(values.get("start", ""), what="start", usage="cycle_add")
+        end = organisation.iso_date(values.get("end", ""), what="end", usage="cycle_add")
         with _acting(services, client, submission) as a:
             cycle, previous = organisation.add_cycle(
                 session=a.session, actor=a.actor, name=name, start=start, end=end, today=a.today
