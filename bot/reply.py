@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot import blocks
+from conversations.errors import Refusal
+from prompts import render
 
 
 def tell_user(*, body: dict[str, Any], respond: Any, client: Any, text: str) -> None:
@@ -14,3 +16,12 @@ def tell_user(*, body: dict[str, Any], respond: Any, client: Any, text: str) -> 
     user = (body.get("event") or {}).get("user") or (body.get("user") or {}).get("id")
     if user:
         client.chat_postMessage(channel=user, **blocks.message(text))
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """Why a request was refused, and the right form of the command."""
+    return render(
+        "errors/refusal",
+        problem=render(f"errors/{refusal.code}", **refusal.params),
+        usage=refusal.usage,
+    )

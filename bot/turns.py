@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
+from bot.payloads import Click
 from conversations.flow import Action, ButtonsFor, Notice, Say, Turn
 from prompts import render
 
@@ -71,3 +72,10 @@ def send_notices(*, client: WebClient, notices: list[Notice]) -> None:
             client.chat_postMessage(channel=notice.user_id, **notice_message(notice))
         except (SlackApiError, OSError):
             logger.exception("could not deliver a notice to %s", notice.user_id)
+
+
+def answered(click: Click) -> dict[str, Any]:
+    """The question a button answered: its words kept, its buttons replaced by the answer."""
+    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
+    note = blocks.context(render("flow/answered", label=click.label))
+    return {"text": click.message_text, "blocks": [*kept, note]}

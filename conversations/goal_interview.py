@@ -52,10 +52,6 @@ def _objectives(ctx: Context) -> list[Objective]:
     )
 
 
-def chain(ctx: Context, objective_id: int | None) -> list[Objective]:
-    return views.chain_of(ctx.session, ctx.actor.team_id, objective_id)
-
-
 def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Outcome:
     """The unit has not published: explain, and nudge its manager (at most once a day)."""
     manager = (
@@ -136,7 +132,12 @@ def ask(ctx: Context, step: str) -> Say:
         objective_id = ctx.answers.get("objective_id")
         return Say(
             "goal_interview/ask_statement",
-            {"chain": chain(ctx, int(objective_id) if objective_id else None), "goal": goal},
+            {
+                "chain": views.chain_of(
+                    ctx.session, ctx.actor.team_id, int(objective_id) if objective_id else None
+                ),
+                "goal": goal,
+            },
         )
     if step == "coach":
         keep = Button(render_plain("buttons/keep_wording"), "keep")
@@ -176,7 +177,11 @@ def ask(ctx: Context, step: str) -> Say:
     )
     return Say(
         "goal_interview/ask_review",
-        {"goal": goal, "chain": chain(ctx, goal.objective_id), "approvers": approver},
+        {
+            "goal": goal,
+            "chain": views.chain_of(ctx.session, ctx.actor.team_id, goal.objective_id),
+            "approvers": approver,
+        },
         buttons,
     )
 

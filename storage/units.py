@@ -103,18 +103,3 @@ def set_members(
     for person_id in added:
         set_unit_of(session=session, team_id=team_id, person_id=person_id, unit_id=unit_id)
     return added, removed
-
-
-def ancestors(*, session: Session, team_id: str, unit: Unit) -> list[Unit]:
-    """The chain of parents above a unit, nearest first (stops on a cycle)."""
-    chain: list[Unit] = []
-    seen = {unit.id}
-    parent_id = unit.parent_id
-    while parent_id is not None and parent_id not in seen:
-        parent = get_unit(session=session, team_id=team_id, unit_id=parent_id)
-        if parent is None:
-            break
-        chain.append(parent)
-        seen.add(parent.id)
-        parent_id = parent.parent_id
-    return chain

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from storage.models import Workspace
 
@@ -17,10 +17,6 @@ def get_workspace(*, session: Session, team_id: str) -> Workspace:
         session.add(workspace)
         session.flush()
     return workspace
-
-
-def list_team_ids(*, session: Session) -> list[str]:
-    return list(session.exec(select(Workspace.team_id).order_by(Workspace.team_id)))
 
 
 def mark_directory_synced(*, session: Session, team_id: str, at: datetime) -> None:

@@ -12,13 +12,12 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.errors import reported
-from bot.listeners.commands.goals import refusal_text
 from bot.listeners.forms import CYCLE_FORM, cycle_form, suggest_form
 from bot.payloads import Click
 from bot.people import acting
-from bot.reply import tell_user
+from bot.reply import refusal_text, tell_user
 from bot.services import Services
-from bot.turns import FLOW_ANSWER, parse_answer, send_notices, send_turn
+from bot.turns import FLOW_ANSWER, answered, parse_answer, send_notices, send_turn
 from conversations import agreement, flow, goal_interview, objectives
 from conversations.errors import Refusal
 from prompts import render
@@ -51,12 +50,6 @@ def answer_flow(services: Services, body: dict[str, Any], client: WebClient, res
     if turn.accepted and click.message_blocks:  # the question keeps its words, loses its buttons
         respond(**answered(click), replace_original=True)
     send_turn(client=client, user_id=click.user_id, turn=turn)
-
-
-def answered(click: Click) -> dict[str, Any]:
-    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
-    note = blocks.context(render("flow/answered", label=click.label))
-    return {"text": click.message_text, "blocks": [*kept, note]}
 
 
 def agree(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:

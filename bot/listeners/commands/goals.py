@@ -27,6 +27,7 @@ from bot.listeners.commands.parse import (
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import SlashCommand
 from bot.people import Acting, acting
+from bot.reply import refusal_text
 from bot.services import Services
 from bot.turns import send_turn
 from conversations import flow, goal_interview, objectives, organisation, views
@@ -55,14 +56,6 @@ def goals_command(
             reply.text = reply.text or render("commands/continue_in_dm")
     if reply.text:
         respond(**blocks.message(reply.text, *reply.extra), response_type="ephemeral")
-
-
-def refusal_text(refusal: Refusal) -> str:
-    return render(
-        "errors/refusal",
-        problem=render(f"errors/{refusal.code}", **refusal.params),
-        usage=refusal.usage,
-    )
 
 
 def _mentioned(command: Command) -> list[str]:
