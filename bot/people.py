@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.services import Services
-from bot.slack import directory_is_stale, sync_directory, sync_users, unknown_users
+from bot.slack import directory_gaps, sync_directory, sync_users
 from conversations.organisation import Actor, actor_for
 from storage.db import transaction
 
@@ -23,11 +23,10 @@ def refresh_directory(
     """Sync the whole directory when it is a day old; else look up only the people it lacks."""
     now = services.clock()
     engine = services.engine
-    if directory_is_stale(engine=engine, team_id=team_id, now=now):
+    stale, unknown = directory_gaps(engine=engine, team_id=team_id, user_ids=user_ids, now=now)
+    if stale:
         sync_directory(client=client, engine=engine, team_id=team_id, now=now)
-        return
-    unknown = unknown_users(engine=engine, team_id=team_id, user_ids=user_ids)
-    if unknown:
+    elif unknown:
         sync_users(client=client, engine=engine, team_id=team_id, user_ids=unknown, now=now)
 
 

@@ -107,20 +107,20 @@ def sync_directory(*, client: WebClient, engine: Engine, team_id: str, now: date
     return changed
 
 
-def directory_is_stale(*, engine: Engine, team_id: str, now: datetime) -> bool:
-    """Whether the whole directory needs a sync: never synced, or last synced over a day ago."""
+def directory_gaps(
+    *, engine: Engine, team_id: str, user_ids: list[str], now: datetime
+) -> tuple[bool, list[str]]:
+    """(whether the whole directory needs a sync — never synced or a day old, which of
+    `user_ids` it does not know), read in one transaction."""
     with transaction(engine) as session:
         synced = workspaces.get_workspace(session=session, team_id=team_id).directory_synced_at
-        return synced is None or now - synced > DIRECTORY_STALE_AFTER
-
-
-def unknown_users(*, engine: Engine, team_id: str, user_ids: list[str]) -> list[str]:
-    with transaction(engine) as session:
-        return [
+        stale = synced is None or now - synced > DIRECTORY_STALE_AFTER
+        unknown = [
             u
             for u in user_ids
             if people.get_person(session=session, team_id=team_id, user_id=u) is None
         ]
+    return stale, unknown
 
 
 def sync_users(
