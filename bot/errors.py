@@ -11,16 +11,17 @@ from slack_bolt import BoltResponse
 
 from bot.reply import tell_user
 from bot.services import Services
+from bot.work import request_scope, saved
 from prompts import render
 
 logger = logging.getLogger("cascade")
 
 
 def _tell(body: dict[str, Any], respond: Any, client: Any) -> None:
+    # The truth about what was kept: a change that committed stays, and what it owes is sent.
+    apology = "errors/went_wrong_after_saving" if saved.get() else "errors/something_went_wrong"
     try:
-        tell_user(
-            body=body, respond=respond, client=client, text=render("errors/something_went_wrong")
-        )
+        tell_user(body=body, respond=respond, client=client, text=render(apology))
     except Exception:  # the apology itself failed: the log already has the cause
         logger.exception("could not tell the user about a failure")
 
@@ -52,11 +53,12 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
         say: Any,
     ) -> None:
         given = locals()
-        try:
-            func(**{name: given[name] for name in wanted})
-        except Exception:
-            logger.exception("unhandled error in %s", func.__name__)
-            _tell(body or {}, respond, client)
+        with request_scope():
+            try:
+                func(**{name: given[name] for name in wanted})
+            except Exception:
+                logger.exception("unhandled error in %s", func.__name__)
+                _tell(body or {}, respond, client)
 
     wrapper.__name__ = wrapper.__qualname__ = func.__name__
     return wrapper

@@ -5,6 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+ID_LIMIT = 2**63 - 1  # the largest id a database row can have
+
+
+def parse_id(value: str) -> int | None:
+    """A row id from a button's value, or None for anything a Cascade button never carries."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= ID_LIMIT else None
+
 
 @dataclass(frozen=True)
 class SlashCommand:

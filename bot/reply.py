@@ -18,10 +18,10 @@ def tell_user(*, body: dict[str, Any], respond: Any, client: Any, text: str) -> 
         client.chat_postMessage(channel=user, **blocks.message(text))
 
 
-def refusal_text(refusal: Refusal) -> str:
-    """Why a request was refused, and the right form of the command."""
+def refusal_text(refusal: Refusal, usage: str | None = None) -> str:
+    """Why a request was refused, and (for a slash command) the command's right form."""
     return render(
         "errors/refusal",
         problem=render(f"errors/{refusal.code}", **refusal.params),
-        usage=refusal.usage,
+        usage=usage,
     )

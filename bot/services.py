@@ -6,10 +6,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import Engine
 
+from bot.outbox import Sender
 from bot.settings import Settings
+from bot.slack import make_client
 
 
 def system_clock() -> datetime:
@@ -30,3 +33,8 @@ class Services:
     clock: Callable[[], datetime] = field(default=system_clock)
     # Work after the ack (Web API calls) runs here, never in the pool that runs ack functions.
     background: Executor = field(default_factory=slow_work_pool)
+
+    @cached_property
+    def sender(self) -> Sender:
+        """The one send path, with a Web API client of its own built from the settings."""
+        return Sender(engine=self.engine, client=make_client(self.settings), clock=self.clock)

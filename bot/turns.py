@@ -1,21 +1,21 @@
-"""Sending what a flow said: the person's messages (with answer buttons) and notices to others."""
+"""What a flow said, rendered: the person's messages (with answer buttons) and notices to others,
+as outbox rows owed in the same transaction as the change."""
 
 from __future__ import annotations
 
 import json
-import logging
+from dataclasses import dataclass, field
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot import blocks
+from bot.action_ids import FLOW_ANSWER, OFFERS
 from bot.payloads import Click
-from conversations.flow import Action, ButtonsFor, Notice, Say, Turn
-from prompts import render
+from conversations.flow import Button, Choice, Notice, Say
+from conversations.runner import ButtonsFor, Turn
+from prompts import render, render_plain
+from storage.outbox import Owed
 
-logger = logging.getLogger("cascade")
-FLOW_ANSWER = "flow_answer_"  # + index: action ids must be unique within a block
+REPLY = "reply"  # the kind of outbox row that carries a flow's words to the person
 
 
 def answer_value(target: ButtonsFor, value: str) -> str:
@@ -31,47 +31,63 @@ def parse_answer(value: str) -> tuple[ButtonsFor, str] | None:
         return None
 
 
+def button_label(button: Button) -> str:
+    return button.text if button.text else render_plain(f"buttons/{button.label}")
+
+
 def _message(say: Say, target: ButtonsFor | None) -> dict[str, Any]:
     text = render(say.template, **say.context)
     if not say.buttons or target is None:
         return blocks.message(text)
     buttons = [
         blocks.button(
-            b.label, f"{FLOW_ANSWER}{i}", answer_value(target, b.value), primary=b.primary
+            button_label(b), f"{FLOW_ANSWER}{i}", answer_value(target, b.value), primary=b.primary
         )
         for i, b in enumerate(say.buttons)
     ]
     return blocks.message(text, blocks.actions(*buttons))
 
 
-def _actions(actions: tuple[Action, ...]) -> list[blocks.Block]:
-    if not actions:
-        return []
-    return [
-        blocks.actions(
-            *(blocks.button(a.label, a.action_id, a.value, primary=a.primary) for a in actions)
-        )
-    ]
+def choice_button(choice: Choice) -> blocks.Block:
+    return blocks.button(
+        render_plain(f"buttons/{choice.offer.value}"),
+        OFFERS[choice.offer],
+        choice.value,
+        primary=choice.primary,
+    )
 
 
 def notice_message(notice: Notice) -> dict[str, Any]:
-    return blocks.message(render(notice.template, **notice.context), *_actions(notice.actions))
+    extra = [blocks.actions(*map(choice_button, notice.choices))] if notice.choices else []
+    return blocks.message(render(notice.template, **notice.context), *extra)
 
 
-def send_turn(*, client: WebClient, user_id: str, turn: Turn) -> None:
-    """DM the person what the flow said, then tell everyone else their part."""
-    for say, target in turn.say:
-        client.chat_postMessage(channel=user_id, **_message(say, target))
-    send_notices(client=client, notices=turn.notices)
+@dataclass
+class Owing:
+    """What a change owes, rendered: new outbox rows, and payloads for rows already claimed."""
+
+    new: list[Owed] = field(default_factory=list)
+    claimed: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.new) + len(self.claimed)
 
 
-def send_notices(*, client: WebClient, notices: list[Notice]) -> None:
-    """Each notice on its own: one that Slack refuses (after retries) never stops the others."""
+def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None) -> Owing:
+    owing = owing or Owing()
     for notice in notices:
-        try:
-            client.chat_postMessage(channel=notice.user_id, **notice_message(notice))
-        except (SlackApiError, OSError):
-            logger.exception("could not deliver a notice to %s", notice.user_id)
+        payload = notice_message(notice)
+        if notice.claimed is not None:
+            owing.claimed[notice.claimed] = payload
+        else:
+            owing.new.append(Owed(team_id, notice.kind, notice.user_id, payload))
+    return owing
+
+
+def owed_turn(team_id: str, user_id: str, turn: Turn) -> Owing:
+    """The person's messages first (in order), then everyone else's."""
+    said = [Owed(team_id, REPLY, user_id, _message(say, target)) for say, target in turn.say]
+    return owed_notices(team_id, turn.notices, Owing(new=said))
 
 
 def answered(click: Click) -> dict[str, Any]:

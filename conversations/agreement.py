@@ -1,22 +1,41 @@
-"""Agreement: a goal counts as agreed only when its owner and their manager have both agreed."""
+"""Agreement: a goal counts as agreed only when its owner and their manager have both agreed.
+
+A goal's status moves only along `TRANSITIONS` (drawn in agreement.mmd, checked by a test).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlmodel import Session
 
 from conversations.errors import Refusal
-from conversations.flow import Action, Notice
+from conversations.flow import Choice, Notice, Offer
 from conversations.organisation import Actor
-from prompts import render_plain
 from storage import goals, people, units
 from storage.models import Goal, GoalStatus, Person, Unit
 
-AGREE = "goal_agree"
-SUGGEST = "goal_suggest"
-REVISE = "goal_revise"
+
+class Event(StrEnum):
+    """What happens to a goal, and who makes it happen."""
+
+    SUBMIT = "submit"  # the owner agrees and sends it to their manager
+    AGREE = "agree"  # the manager agrees too
+    SUGGEST_CHANGES = "suggest_changes"  # the manager sends it back with a comment
+
+
+TRANSITIONS: dict[tuple[GoalStatus, Event], GoalStatus] = {
+    (GoalStatus.DRAFT, Event.SUBMIT): GoalStatus.PROPOSED,
+    (GoalStatus.PROPOSED, Event.AGREE): GoalStatus.AGREED,
+    (GoalStatus.PROPOSED, Event.SUGGEST_CHANGES): GoalStatus.DRAFT,
+}
+
+
+def next_status(goal: Goal, event: Event) -> GoalStatus | None:
+    """Where `event` takes this goal, or None when it cannot happen to a goal in its status."""
+    return TRANSITIONS.get((GoalStatus(goal.status), event))
 
 
 def goal_unit(*, session: Session, team_id: str, person: Person) -> Unit | None:
@@ -59,13 +78,24 @@ def may_agree(*, session: Session, actor: Actor, goal: Goal) -> bool:
     )
 
 
+def submit(
+    *, session: Session, actor: Actor, goal: Goal, unit: Unit, now: datetime
+) -> list[Notice]:
+    """The owner agrees their draft and proposes it: the notices to whoever agrees it."""
+    status = next_status(goal, Event.SUBMIT)
+    if status is None:
+        raise Refusal("goal_not_draft", status=goal.status)
+    goals.update_goal(session=session, goal=goal, now=now, status=status, owner_agreed_at=now)
+    return proposal_notices(session=session, actor=actor, goal=goal, unit=unit)
+
+
 def proposal_notices(*, session: Session, actor: Actor, goal: Goal, unit: Unit) -> list[Notice]:
     """The proposal, with Agree and Suggest changes, to whoever agrees it."""
     owner = actor.person
     assert goal.id is not None
     buttons = (
-        Action(render_plain("buttons/agree"), AGREE, str(goal.id), primary=True),
-        Action(render_plain("buttons/suggest_changes"), SUGGEST, str(goal.id)),
+        Choice(Offer.AGREE_GOAL, str(goal.id), primary=True),
+        Choice(Offer.SUGGEST_CHANGES, str(goal.id)),
     )
     return [
         Notice(
@@ -90,7 +120,7 @@ def _proposed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, 
     assert owner is not None
     if not may_agree(session=session, actor=actor, goal=goal):
         raise Refusal("not_your_report", owner=owner.name)
-    if goal.status != GoalStatus.PROPOSED:
+    if next_status(goal, Event.AGREE) is None:
         raise Refusal("goal_not_proposed", status=goal.status, owner=owner.name)
     return goal, owner
 
@@ -104,7 +134,7 @@ def agree(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Dec
         session=session,
         goal=goal,
         now=now,
-        status=GoalStatus.AGREED,
+        status=next_status(goal, Event.AGREE),
         manager_agreed_at=now,
         agreed_by_id=actor.person_id,
         agreed_at=now,
@@ -132,12 +162,12 @@ def suggest_changes(
         session=session,
         goal=goal,
         now=now,
-        status=GoalStatus.DRAFT,
+        status=next_status(goal, Event.SUGGEST_CHANGES),
         manager_comment=comment,
         owner_agreed_at=None,
     )
     assert goal.id is not None
-    revise = Action(render_plain("buttons/revise"), REVISE, str(goal.id), primary=True)
+    revise = Choice(Offer.REVISE_GOAL, str(goal.id), primary=True)
     notice = Notice(
         owner.user_id,
         "agreement/changes_suggested",

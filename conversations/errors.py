@@ -1,4 +1,4 @@
-"""Refusals: bad input or a missing permission, reported to the user and never half-applied."""
+"""Refusals: bad input or a missing permission, reported to the person and never half-applied."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ from typing import Any
 
 
 class Refusal(Exception):
-    """Why a request was refused: a template under prompts/errors/ and what it needs.
+    """Why a request was refused: a reason (a template under prompts/errors/), the field it is
+    about if any (a form's input, a command's argument), and what the words need.
 
-    `usage` names the command whose right form the reply shows (see prompts/commands/usage).
-    """
+    It says nothing of how the request was made: the slash command adds its right form, a modal
+    puts the reason on the field."""
 
-    def __init__(self, code: str, *, usage: str | None = None, **params: Any) -> None:
+    def __init__(self, code: str, *, field: str | None = None, **params: Any) -> None:
         super().__init__(code)
         self.code = code
-        self.usage = usage
+        self.field = field
         self.params = params
 
     def __repr__(self) -> str:
-        return f"Refusal({self.code!r}, usage={self.usage!r}, {self.params!r})"
+        return f"Refusal({self.code!r}, field={self.field!r}, {self.params!r})"

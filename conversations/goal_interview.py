@@ -7,17 +7,42 @@ published objectives for the active cycle.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 
 from conversations import agreement, coach, views
 from conversations.dates import parse_due
-from conversations.flow import Button, Context, FlowSpec, Notice, Outcome, Say, register
-from prompts import render_plain
-from storage import cycles, deliveries, goals, objectives, people
+from conversations.flow import (
+    Button,
+    Context,
+    Finish,
+    FlowSpec,
+    Next,
+    Notice,
+    Outcome,
+    Refuse,
+    Say,
+    Step,
+)
+from storage import cycles, goals, objectives, outbox, people
 from storage.models import Cycle, Goal, GoalStatus, Objective, Unit
 
 FLOW = "goal_interview"
-START = "goal_interview_start"  # a button that starts (or resumes) the interview
+GATE_NUDGE = "gate_nudge"
+
+
+class S(StrEnum):
+    OBJECTIVE = "objective"
+    STATEMENT = "statement"
+    COACH = "coach"
+    MEASURE = "measure"
+    DUE = "due"
+    CONFIRM_DUE = "confirm_due"
+    BARRIERS = "barriers"
+    REVIEW = "review"
+
+
 COACH_ROUNDS = 2  # after this many follow-ups, take the wording as it is
 NUMBERED_BUTTONS = 5
 ACTIVE = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)
@@ -52,7 +77,7 @@ def _objectives(ctx: Context) -> list[Objective]:
     )
 
 
-def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Outcome:
+def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
     """The unit has not published: explain, and nudge its manager (at most once a day)."""
     manager = (
         people.get_person_by_id(
@@ -64,20 +89,22 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Outcome:
     notices: list[Notice] = []
     nudged = False
     if manager is not None and manager.id != ctx.actor.person_id:
-        nudged = deliveries.claim_delivery(
+        key = (GATE_NUDGE, f"unit:{unit.id}", ctx.today.isoformat())  # once a day per unit
+        claimed = outbox.claim(
             session=ctx.session,
             team_id=ctx.actor.team_id,
-            kind="gate_nudge",
-            subject=f"unit:{unit.id}",
-            period_key=ctx.today.isoformat(),
+            claims=[(key, manager.user_id)],
             now=ctx.now,
-        )
+        ).get(key)
+        nudged = claimed is not None
         if nudged:
             notices.append(
                 Notice(
                     manager.user_id,
                     "goal_interview/gate_nudge",
                     {"unit": unit, "cycle": cycle, "asker": ctx.actor.person},
+                    kind=GATE_NUDGE,
+                    claimed=claimed,
                 )
             )
     context = {
@@ -87,15 +114,15 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Outcome:
         "nudged": nudged,
         "is_manager": manager is not None and manager.id == ctx.actor.person_id,
     }
-    return Outcome(None, say=[Say("goal_interview/gate", context)], notices=notices)
+    return Refuse(say=[Say("goal_interview/gate", context)], notices=notices)
 
 
-def start(ctx: Context) -> Outcome:
+def start(ctx: Context) -> Next | Refuse:
     cycle, unit = _cycle(ctx), _unit(ctx)
     if cycle is None:
-        return Outcome(None, say=[Say("goal_interview/no_cycle")])
+        return Refuse(say=[Say("goal_interview/no_cycle")])
     if unit is None:
-        return Outcome(None, say=[Say("goal_interview/no_unit")])
+        return Refuse(say=[Say("goal_interview/no_unit")])
     if not _objectives(ctx):
         return _gate(ctx, unit, cycle)
     mine = goals.list_goals(
@@ -107,67 +134,74 @@ def start(ctx: Context) -> Outcome:
     draft = next((g for g in mine if g.status == GoalStatus.DRAFT), None)
     if draft is not None:  # finish the draft before starting another
         ctx.answers.update(goal_id=draft.id, objective_id=draft.objective_id, editing=True)
-        return Outcome("review", say=[Say("goal_interview/resume_draft", {"goal": draft})])
-    return Outcome("objective")
+        return Next(S.REVIEW, say=[Say("goal_interview/resume_draft", {"goal": draft})])
+    return Next(S.OBJECTIVE)
 
 
-def _next(ctx: Context, step: str) -> str:
+def _next(ctx: Context, step: S) -> S:
     """After an edit from the review, go straight back to the review."""
-    return "review" if ctx.answers.get("editing") else step
+    return S.REVIEW if ctx.answers.get("editing") else step
 
 
-def ask(ctx: Context, step: str) -> Say:
+def ask_objective(ctx: Context) -> Say:
+    options = _objectives(ctx)
+    buttons = tuple(
+        Button(str(i), text=f"{i}. {o.title}") for i, o in enumerate(options[:NUMBERED_BUTTONS], 1)
+    )
+    return Say("goal_interview/ask_objective", {"objectives": options, "unit": _unit(ctx)}, buttons)
+
+
+def ask_statement(ctx: Context) -> Say:
+    objective_id = ctx.answers.get("objective_id")
+    return Say(
+        "goal_interview/ask_statement",
+        {
+            "chain": views.chain_of(
+                ctx.session, ctx.actor.team_id, int(objective_id) if objective_id else None
+            ),
+            "goal": _goal(ctx),
+        },
+    )
+
+
+def ask_coach(ctx: Context) -> Say:
     goal = _goal(ctx)
-    cycle = _cycle(ctx)
-    if step == "objective":
-        options = _objectives(ctx)
-        buttons = tuple(
-            Button(f"{i}. {o.title}"[:75], str(i))
-            for i, o in enumerate(options[:NUMBERED_BUTTONS], 1)
-        )
-        return Say(
-            "goal_interview/ask_objective", {"objectives": options, "unit": _unit(ctx)}, buttons
-        )
-    if step == "statement":
-        objective_id = ctx.answers.get("objective_id")
-        return Say(
-            "goal_interview/ask_statement",
-            {
-                "chain": views.chain_of(
-                    ctx.session, ctx.actor.team_id, int(objective_id) if objective_id else None
-                ),
-                "goal": goal,
-            },
-        )
-    if step == "coach":
-        keep = Button(render_plain("buttons/keep_wording"), "keep")
-        return Say(
-            "goal_interview/ask_coach", {"questions": ctx.answers.get("questions", [])}, (keep,)
-        )
-    if step == "measure":
-        return Say("goal_interview/ask_measure", {"goal": goal})
-    if step == "due":
-        return Say("goal_interview/ask_due", {"cycle": cycle, "goal": goal})
-    if step == "confirm_due":
-        buttons = (
-            Button(render_plain("buttons/yes_keep_date"), "yes"),
-            Button(render_plain("buttons/no_change_date"), "no"),
-        )
-        return Say(
-            "goal_interview/ask_confirm_due",
-            {"due": date.fromisoformat(ctx.answers["due"]), "cycle": cycle},
-            buttons,
-        )
-    if step == "barriers":
-        return Say(
-            "goal_interview/ask_barriers", {}, (Button(render_plain("buttons/none"), "none"),)
-        )
-    assert goal is not None and step == "review"
+    questions = _review_statement(ctx, goal).questions if goal is not None else []
+    return Say(
+        "goal_interview/ask_coach",
+        {"questions": questions},
+        (Button("keep", label="keep_wording"),),
+    )
+
+
+def ask_measure(ctx: Context) -> Say:
+    return Say("goal_interview/ask_measure", {"goal": _goal(ctx)})
+
+
+def ask_due(ctx: Context) -> Say:
+    return Say("goal_interview/ask_due", {"cycle": _cycle(ctx), "goal": _goal(ctx)})
+
+
+def ask_confirm_due(ctx: Context) -> Say:
+    buttons = (Button("yes", label="yes_keep_date"), Button("no", label="no_change_date"))
+    return Say(
+        "goal_interview/ask_confirm_due",
+        {"due": date.fromisoformat(ctx.answers["due"]), "cycle": _cycle(ctx)},
+        buttons,
+    )
+
+
+def ask_barriers(ctx: Context) -> Say:
+    return Say("goal_interview/ask_barriers", {}, (Button("none", label="none"),))
+
+
+def ask_review(ctx: Context) -> Say:
+    goal = _goal(ctx)
     buttons = (
-        Button(render_plain("buttons/submit"), "submit", primary=True),
-        Button(render_plain("buttons/edit_statement"), "statement"),
-        Button(render_plain("buttons/edit_measure"), "measure"),
-        Button(render_plain("buttons/edit_due"), "due"),
+        Button("submit", label="submit", primary=True),
+        Button("statement", label="edit_statement"),
+        Button("measure", label="edit_measure"),
+        Button("due", label="edit_due"),
     )
     unit = _unit(ctx)
     approver = (
@@ -179,14 +213,16 @@ def ask(ctx: Context, step: str) -> Say:
         "goal_interview/ask_review",
         {
             "goal": goal,
-            "chain": views.chain_of(ctx.session, ctx.actor.team_id, goal.objective_id),
+            "chain": views.chain_of(
+                ctx.session, ctx.actor.team_id, goal.objective_id if goal else None
+            ),
             "approvers": approver,
         },
         buttons,
     )
 
 
-def help_for(ctx: Context, step: str) -> Say:
+def help_for(ctx: Context, step: StrEnum) -> Say:
     return Say("goal_interview/help", {"step": step})
 
 
@@ -194,14 +230,14 @@ def _choose_objective(ctx: Context, text: str) -> Outcome:
     options = _objectives(ctx)
     choice = text.strip().rstrip(".")
     if not choice.isdigit() or not 1 <= int(choice) <= len(options):
-        return Outcome("objective", say=[Say("goal_interview/bad_choice", {"count": len(options)})])
+        return Next(S.OBJECTIVE, say=[Say("goal_interview/bad_choice", {"count": len(options)})])
     ctx.answers["objective_id"] = options[int(choice) - 1].id
     goal = _goal(ctx)
     if goal is not None:
         goals.update_goal(
             session=ctx.session, goal=goal, now=ctx.now, objective_id=ctx.answers["objective_id"]
         )
-    return Outcome(_next(ctx, "statement") if goal is not None else "statement")
+    return Next(_next(ctx, S.STATEMENT) if goal is not None else S.STATEMENT)
 
 
 def _review_statement(ctx: Context, goal: Goal) -> coach.Review:
@@ -235,7 +271,7 @@ def _statement(ctx: Context, text: str) -> Outcome:
     if goal is None:
         cycle, unit = _cycle(ctx), _unit(ctx)
         if cycle is None or unit is None or cycle.id is None or unit.id is None:
-            return Outcome(None, say=[Say("goal_interview/no_cycle")])
+            return Refuse(say=[Say("goal_interview/no_cycle")])
         goal = goals.create_goal(
             session=ctx.session,
             team_id=ctx.actor.team_id,
@@ -249,116 +285,133 @@ def _statement(ctx: Context, text: str) -> Outcome:
         ctx.answers["goal_id"] = goal.id
     else:
         goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, statement=text)
-    review = _review_statement(ctx, goal)
-    if review.questions:
-        ctx.answers.update(questions=review.questions, coached=1)
-        return Outcome("coach")
-    return Outcome(_next(ctx, "measure"), say=[Say("goal_interview/statement_clear")])
+    if _review_statement(ctx, goal).questions:
+        ctx.answers["coached"] = 1
+        return Next(S.COACH)
+    return Next(_next(ctx, S.MEASURE), say=[Say("goal_interview/statement_clear")])
 
 
-def _coach(ctx: Context, text: str) -> Outcome:
-    goal = _goal(ctx)
-    assert goal is not None
+def _coach(ctx: Context, text: str, goal: Goal) -> Outcome:
     if text.lower().strip(" .!") in YES_WORDS:
-        return Outcome(_next(ctx, "measure"), say=[Say("goal_interview/kept_wording")])
+        return Next(_next(ctx, S.MEASURE), say=[Say("goal_interview/kept_wording")])
     goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, statement=text)
-    review = _review_statement(ctx, goal)
     rounds = int(ctx.answers.get("coached", 1))
-    if review.questions and rounds < COACH_ROUNDS:
-        ctx.answers.update(questions=review.questions, coached=rounds + 1)
-        return Outcome("coach")
-    return Outcome(_next(ctx, "measure"), say=[Say("goal_interview/statement_noted")])
+    if _review_statement(ctx, goal).questions and rounds < COACH_ROUNDS:
+        ctx.answers["coached"] = rounds + 1
+        return Next(S.COACH)
+    return Next(_next(ctx, S.MEASURE), say=[Say("goal_interview/statement_noted")])
 
 
-def _due(ctx: Context, text: str) -> Outcome:
+def _measure(ctx: Context, text: str, goal: Goal) -> Outcome:
+    goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, measure=text)
+    return Next(_next(ctx, S.DUE))
+
+
+def _due(ctx: Context, text: str, goal: Goal) -> Outcome:
     due = parse_due(text, ctx.today)
     cycle = _cycle(ctx)
     if due is None:
-        return Outcome("due", say=[Say("goal_interview/bad_due", {"text": text[:80]})])
+        return Next(S.DUE, say=[Say("goal_interview/bad_due", {"text": text[:80]})])
     if due < ctx.today:
-        return Outcome(
-            "due", say=[Say("goal_interview/due_in_past", {"due": due, "today": ctx.today})]
+        return Next(
+            S.DUE, say=[Say("goal_interview/due_in_past", {"due": due, "today": ctx.today})]
         )
     if cycle is not None and not cycle.start <= due <= cycle.end:
         ctx.answers["due"] = due.isoformat()
-        return Outcome("confirm_due")
-    return _set_due(ctx, due)
+        return Next(S.CONFIRM_DUE)
+    return _set_due(ctx, goal, due)
 
 
-def _set_due(ctx: Context, due: date) -> Outcome:
-    goal = _goal(ctx)
-    assert goal is not None
+def _set_due(ctx: Context, goal: Goal, due: date) -> Outcome:
     goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, due=due)
-    return Outcome(_next(ctx, "barriers"))
+    return Next(_next(ctx, S.BARRIERS))
 
 
-def _confirm_due(ctx: Context, text: str) -> Outcome:
+def _confirm_due(ctx: Context, text: str, goal: Goal) -> Outcome:
     word = text.lower().strip(" .!")
     if word in YES_WORDS:
-        return _set_due(ctx, date.fromisoformat(ctx.answers["due"]))
+        return _set_due(ctx, goal, date.fromisoformat(ctx.answers["due"]))
     if word in NO_WORDS:
-        return Outcome("due")
+        return Next(S.DUE)
     if parse_due(text, ctx.today) is not None:  # they answered with another date
-        return _due(ctx, text)
-    return Outcome("confirm_due", say=[Say("goal_interview/yes_or_no")])
+        return _due(ctx, text, goal)
+    return Next(S.CONFIRM_DUE, say=[Say("goal_interview/yes_or_no")])
 
 
-def _review(ctx: Context, text: str) -> Outcome:
-    goal = _goal(ctx)
-    assert goal is not None and goal.id is not None
+def _barriers(ctx: Context, text: str, goal: Goal) -> Outcome:
+    barriers = None if text.lower().strip(" .!") in NONE_WORDS else text
+    goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, anticipated_barriers=barriers)
+    return Next(S.REVIEW)
+
+
+REVIEW_EDITS = {"statement": S.STATEMENT, "measure": S.MEASURE, "due": S.DUE}
+
+
+def _review(ctx: Context, text: str, goal: Goal) -> Outcome:
     choice = text.lower().strip(" .!")
-    if choice in ("statement", "measure", "due"):
+    if choice in REVIEW_EDITS:
         ctx.answers["editing"] = True
-        return Outcome(choice)
+        return Next(REVIEW_EDITS[choice])
     if choice not in ("submit", "send", "yes"):
-        return Outcome("review", say=[Say("goal_interview/bad_review_choice")])
+        return Next(S.REVIEW, say=[Say("goal_interview/bad_review_choice")])
     unit = _unit(ctx)
     if unit is None or not goal.statement or goal.due is None:
-        return Outcome("review", say=[Say("goal_interview/incomplete")])
+        return Next(S.REVIEW, say=[Say("goal_interview/incomplete")])
     if not agreement.approvers(
         session=ctx.session, actor=ctx.actor, unit=unit, owner=ctx.actor.person
     ):
-        return Outcome("review", say=[Say("goal_interview/no_approver", {"unit": unit})])
-    goals.update_goal(
-        session=ctx.session,
-        goal=goal,
-        now=ctx.now,
-        status=GoalStatus.PROPOSED,
-        owner_agreed_at=ctx.now,
+        return Next(S.REVIEW, say=[Say("goal_interview/no_approver", {"unit": unit})])
+    notices = agreement.submit(
+        session=ctx.session, actor=ctx.actor, goal=goal, unit=unit, now=ctx.now
     )
-    notices = agreement.proposal_notices(session=ctx.session, actor=ctx.actor, goal=goal, unit=unit)
     approver_names = [n.user_id for n in notices]
-    return Outcome(
-        None,
+    return Finish(
         say=[Say("goal_interview/submitted", {"goal": goal, "approvers": approver_names})],
         notices=notices,
     )
 
 
-def answer(ctx: Context, step: str, text: str) -> Outcome:
-    goal = _goal(ctx)
-    if step == "objective":
-        return _choose_objective(ctx, text)
-    if step == "statement":
-        return _statement(ctx, text)
-    if step == "coach":
-        return _coach(ctx, text)
-    if goal is None:  # the draft was deleted meanwhile: start over
-        return Outcome("objective", say=[Say("goal_interview/draft_gone")])
-    if step == "measure":
-        goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, measure=text)
-        return Outcome(_next(ctx, "due"))
-    if step == "due":
-        return _due(ctx, text)
-    if step == "confirm_due":
-        return _confirm_due(ctx, text)
-    if step == "barriers":
-        barriers = None if text.lower().strip(" .!") in NONE_WORDS else text
-        goals.update_goal(
-            session=ctx.session, goal=goal, now=ctx.now, anticipated_barriers=barriers
-        )
-        return Outcome("review")
-    return _review(ctx, text)
+def _with_draft(take: Callable[[Context, str, Goal], Outcome]) -> Callable[[Context, str], Outcome]:
+    """A step that works on the draft goal; if the draft is gone meanwhile, start over."""
+
+    def answer(ctx: Context, text: str) -> Outcome:
+        goal = _goal(ctx)
+        if goal is None:
+            return Next(S.OBJECTIVE, say=[Say("goal_interview/draft_gone")])
+        return take(ctx, text, goal)
+
+    return answer
 
 
-SPEC = register(FlowSpec(name=FLOW, start=start, ask=ask, answer=answer, help=help_for))
+TABLE: dict[StrEnum, Step] = {
+    S.OBJECTIVE: Step(ask_objective, _choose_objective, to=(S.OBJECTIVE, S.STATEMENT, S.REVIEW)),
+    S.STATEMENT: Step(ask_statement, _statement, to=(S.COACH, S.MEASURE, S.REVIEW)),
+    S.COACH: Step(ask_coach, _with_draft(_coach), to=(S.OBJECTIVE, S.COACH, S.MEASURE, S.REVIEW)),
+    S.MEASURE: Step(ask_measure, _with_draft(_measure), to=(S.OBJECTIVE, S.DUE, S.REVIEW)),
+    S.DUE: Step(
+        ask_due,
+        _with_draft(_due),
+        to=(S.OBJECTIVE, S.DUE, S.CONFIRM_DUE, S.BARRIERS, S.REVIEW),
+    ),
+    S.CONFIRM_DUE: Step(
+        ask_confirm_due,
+        _with_draft(_confirm_due),
+        to=(S.OBJECTIVE, S.DUE, S.CONFIRM_DUE, S.BARRIERS, S.REVIEW),
+    ),
+    S.BARRIERS: Step(ask_barriers, _with_draft(_barriers), to=(S.OBJECTIVE, S.REVIEW)),
+    S.REVIEW: Step(
+        ask_review,
+        _with_draft(_review),
+        to=(S.OBJECTIVE, S.STATEMENT, S.MEASURE, S.DUE, S.REVIEW),
+        finishes=True,
+    ),
+}
+
+SPEC = FlowSpec(
+    name=FLOW,
+    steps=S,
+    table=TABLE,
+    start=start,
+    starts=(S.OBJECTIVE, S.REVIEW),
+    help=help_for,
+)

@@ -10,19 +10,39 @@ Editing or retiring a published objective tells whoever built on it.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from enum import StrEnum
 
 from sqlmodel import Session
 
 from conversations import goal_interview
-from conversations.flow import Action, Button, Context, FlowSpec, Notice, Outcome, Say, register
+from conversations.flow import (
+    Button,
+    Choice,
+    Context,
+    Finish,
+    FlowSpec,
+    Next,
+    Notice,
+    Offer,
+    Outcome,
+    Refuse,
+    Say,
+    Step,
+)
 from conversations.organisation import Actor, unit_named
-from prompts import render_plain
 from storage import cycles, goals, objectives, people, units
 from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
 
 FLOW = "objectives"
-START = "objectives_start"  # a button that starts planning the unit whose id is its value
+
+
+class S(StrEnum):
+    COLLECT = "collect"
+    CONTRIBUTE = "contribute"
+    EXTRA = "extra"
+    REVIEW = "review"
+
+
 TITLE_LIMIT = 300
 EDIT = re.compile(r"^(edit|remove|delete|retire)\s+(\d+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 LINKED = re.compile(r"^(\d+)[.):]?\s+(.+)$", re.DOTALL)
@@ -32,7 +52,7 @@ DONE_WORDS = {"done", "review", "finished", "that's all", "fertig", "listo", "fi
 def planned_unit(*, session: Session, actor: Actor, name: str | None) -> Unit | None:
     """The unit `/goals plan` is about: the one named, else the first of mine that is due."""
     if name:
-        return unit_named(session=session, team_id=actor.team_id, name=name, usage="plan")
+        return unit_named(session=session, team_id=actor.team_id, name=name)
     managed = units.units_managed_by(
         session=session, team_id=actor.team_id, person_id=actor.person_id
     )
@@ -46,11 +66,18 @@ def _cycle(ctx: Context) -> Cycle | None:
     return cycles.active_cycle(session=ctx.session, team_id=ctx.actor.team_id)
 
 
+def _find_unit(ctx: Context) -> Unit | None:
+    unit_id = ctx.answers.get("unit_id")
+    if not isinstance(unit_id, int):
+        return None
+    return units.get_unit(session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit_id)
+
+
 def _unit(ctx: Context) -> Unit:
-    unit = units.get_unit(
-        session=ctx.session, team_id=ctx.actor.team_id, unit_id=int(ctx.answers["unit_id"])
-    )
-    assert unit is not None
+    """The unit being planned; `guard` has checked, this turn, that it exists."""
+    unit = _find_unit(ctx)
+    if unit is None:
+        raise LookupError(f"unit {ctx.answers.get('unit_id')!r} is gone")
     return unit
 
 
@@ -84,60 +111,72 @@ def may_plan(actor: Actor, unit: Unit) -> bool:
     return actor.is_admin or unit.manager_id == actor.person_id
 
 
-def start(ctx: Context) -> Outcome:
+def guard(ctx: Context) -> Refuse | None:
+    """Before every turn: the unit still exists and this person may still plan it."""
+    unit = _find_unit(ctx)
+    if unit is None:
+        return Refuse(say=[Say("objectives/no_unit")])
+    if not may_plan(ctx.actor, unit):
+        return Refuse(say=[Say("objectives/not_manager", {"unit": unit})])
+    return None
+
+
+def start(ctx: Context) -> Next | Refuse:
     """`ctx.answers["unit_id"]` is set by the caller (see `planned_unit`)."""
     cycle = _cycle(ctx)
-    unit_id = ctx.answers.get("unit_id")
     if cycle is None:
-        return Outcome(None, say=[Say("objectives/no_cycle")])
-    if unit_id is None:
-        return Outcome(None, say=[Say("objectives/no_unit")])
+        return Refuse(say=[Say("objectives/no_cycle")])
+    refused = guard(ctx)
+    if refused is not None:
+        return refused
     unit = _unit(ctx)
-    if not may_plan(ctx.actor, unit):
-        return Outcome(None, say=[Say("objectives/not_manager", {"unit": unit})])
     if _mine(ctx):
-        return Outcome("review")
+        return Next(S.REVIEW)
     if unit.parent_id is None:
-        return Outcome("collect", say=[Say("objectives/intro_top", {"unit": unit, "cycle": cycle})])
+        return Next(S.COLLECT, say=[Say("objectives/intro_top", {"unit": unit, "cycle": cycle})])
     parents = _parents(ctx)
     if not parents:
         parent = units.get_unit(
             session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.parent_id
         )
-        return Outcome(
-            None, say=[Say("objectives/parent_not_published", {"unit": unit, "parent": parent})]
+        return Refuse(
+            say=[Say("objectives/parent_not_published", {"unit": unit, "parent": parent})]
         )
     ctx.answers["index"] = 0
-    return Outcome(
-        "contribute",
+    return Next(
+        S.CONTRIBUTE,
         say=[Say("objectives/intro_unit", {"unit": unit, "cycle": cycle, "count": len(parents)})],
     )
 
 
-def ask(ctx: Context, step: str) -> Say:
-    unit = _unit(ctx)
-    if step == "collect":
-        return Say("objectives/ask_collect", {"unit": unit, "drafts": _mine(ctx)})
-    if step == "contribute":
-        parents = _parents(ctx)
-        index = min(int(ctx.answers.get("index", 0)), max(len(parents) - 1, 0))
-        skip = Button(render_plain("buttons/skip"), "skip")
-        return Say(
-            "objectives/ask_contribute",
-            {"unit": unit, "parent": parents[index], "number": index + 1, "count": len(parents)},
-            (skip,),
-        )
-    if step == "extra":
-        done = Button(render_plain("buttons/done"), "done", primary=True)
-        return Say("objectives/ask_extra", {"unit": unit, "parents": _parents(ctx)}, (done,))
+def ask_collect(ctx: Context) -> Say:
+    return Say("objectives/ask_collect", {"unit": _unit(ctx), "drafts": _mine(ctx)})
+
+
+def ask_contribute(ctx: Context) -> Say:
+    parents = _parents(ctx)
+    index = min(int(ctx.answers.get("index", 0)), max(len(parents) - 1, 0))
+    return Say(
+        "objectives/ask_contribute",
+        {"unit": _unit(ctx), "parent": parents[index], "number": index + 1, "count": len(parents)},
+        (Button("skip", label="skip"),),
+    )
+
+
+def ask_extra(ctx: Context) -> Say:
+    done = Button("done", label="done", primary=True)
+    return Say("objectives/ask_extra", {"unit": _unit(ctx), "parents": _parents(ctx)}, (done,))
+
+
+def ask_review(ctx: Context) -> Say:
     buttons = (
-        Button(render_plain("buttons/publish"), "publish", primary=True),
-        Button(render_plain("buttons/add_objective"), "add"),
+        Button("publish", label="publish", primary=True),
+        Button("add", label="add_objective"),
     )
     return Say(
         "objectives/ask_review",
         {
-            "unit": unit,
+            "unit": _unit(ctx),
             "mine": _mine(ctx),
             "cycle": _cycle(ctx),
             "parents": {o.id: o for o in _parents(ctx)},
@@ -146,34 +185,31 @@ def ask(ctx: Context, step: str) -> Say:
     )
 
 
-def help_for(ctx: Context, step: str) -> Say:
+def help_for(ctx: Context, step: StrEnum) -> Say:
     return Say("objectives/help", {"step": step, "top": _unit(ctx).parent_id is None})
 
 
 def _draft(ctx: Context, title: str, parent_id: int | None) -> Objective:
     cycle = _cycle(ctx)
     assert cycle is not None and cycle.id is not None
-    created = objectives.create_objective(
+    return objectives.create_objective(
         session=ctx.session,
         team_id=ctx.actor.team_id,
         unit_id=int(ctx.answers["unit_id"]),
         cycle_id=cycle.id,
         title=" ".join(title.split())[:TITLE_LIMIT],
         parent_id=parent_id,
+        position=len(_mine(ctx)),
     )
-    created.position = len(_mine(ctx))
-    return created
 
 
 def _collect(ctx: Context, text: str) -> Outcome:
     if text.lower().strip(" .!") in DONE_WORDS:
         if not _mine(ctx):
-            return Outcome("collect", say=[Say("objectives/need_one")])
-        return Outcome("review")
+            return Next(S.COLLECT, say=[Say("objectives/need_one")])
+        return Next(S.REVIEW)
     objective = _draft(ctx, text, None)
-    return Outcome(
-        "collect", say=[Say("objectives/noted", {"objective": objective})], ask_next=False
-    )
+    return Next(S.COLLECT, say=[Say("objectives/noted", {"objective": objective})], ask=False)
 
 
 def _contribute(ctx: Context, text: str) -> Outcome:
@@ -182,18 +218,18 @@ def _contribute(ctx: Context, text: str) -> Outcome:
     if index < len(parents) and text.lower().strip(" .!") != "skip":
         _draft(ctx, text, parents[index].id)
     ctx.answers["index"] = index + 1
-    return Outcome("contribute" if index + 1 < len(parents) else "extra")
+    return Next(S.CONTRIBUTE if index + 1 < len(parents) else S.EXTRA)
 
 
 def _extra(ctx: Context, text: str) -> Outcome:
     if text.lower().strip(" .!") in DONE_WORDS:
-        return Outcome("review")
+        return Next(S.REVIEW)
     parents = _parents(ctx)
     match = LINKED.match(text.strip())
     if match is None or not 1 <= int(match.group(1)) <= len(parents):
-        return Outcome("extra", say=[Say("objectives/bad_extra", {"count": len(parents)})])
+        return Next(S.EXTRA, say=[Say("objectives/bad_extra", {"count": len(parents)})])
     objective = _draft(ctx, match.group(2), parents[int(match.group(1)) - 1].id)
-    return Outcome("extra", say=[Say("objectives/noted", {"objective": objective})], ask_next=False)
+    return Next(S.EXTRA, say=[Say("objectives/noted", {"objective": objective})], ask=False)
 
 
 def _derived_notices(ctx: Context, objective: Objective, template: str) -> list[Notice]:
@@ -243,31 +279,31 @@ def _person(ctx: Context, person_id: int | None) -> Person | None:
 def _edit(ctx: Context, verb: str, number: int, text: str) -> Outcome:
     mine = _mine(ctx)
     if not 1 <= number <= len(mine):
-        return Outcome("review", say=[Say("objectives/bad_number", {"count": len(mine)})])
+        return Next(S.REVIEW, say=[Say("objectives/bad_number", {"count": len(mine)})])
     objective = mine[number - 1]
     published = objective.status == ObjectiveStatus.PUBLISHED
     if verb == "edit":
         title = " ".join(text.split())[:TITLE_LIMIT]
         if not title:
-            return Outcome("review", say=[Say("objectives/edit_needs_text", {"number": number})])
+            return Next(S.REVIEW, say=[Say("objectives/edit_needs_text", {"number": number})])
         objectives.update_objective(
             session=ctx.session, objective=objective, now=ctx.now, title=title
         )
         notices = _derived_notices(ctx, objective, "edited") if published else []
-        return Outcome(
-            "review",
+        return Next(
+            S.REVIEW,
             say=[Say("objectives/edited", {"objective": objective, "told": len(notices)})],
             notices=notices,
         )
     if not published:
         objectives.delete_objective(session=ctx.session, objective=objective)
-        return Outcome("review", say=[Say("objectives/removed", {"objective": objective})])
+        return Next(S.REVIEW, say=[Say("objectives/removed", {"objective": objective})])
     objectives.update_objective(
         session=ctx.session, objective=objective, now=ctx.now, status=ObjectiveStatus.RETIRED
     )
     notices = _derived_notices(ctx, objective, "retired")
-    return Outcome(
-        "review",
+    return Next(
+        S.REVIEW,
         say=[Say("objectives/retired", {"objective": objective, "told": len(notices)})],
         notices=notices,
     )
@@ -275,18 +311,15 @@ def _edit(ctx: Context, verb: str, number: int, text: str) -> Outcome:
 
 def _publish(ctx: Context) -> Outcome:
     unit = _unit(ctx)
-    if not may_plan(ctx.actor, unit):
-        return Outcome(None, say=[Say("objectives/not_manager", {"unit": unit})])
     drafts = [o for o in _mine(ctx) if o.status == ObjectiveStatus.DRAFT]
     if not drafts:
-        return Outcome(None, say=[Say("objectives/nothing_to_publish", {"unit": unit})])
+        return Finish(say=[Say("objectives/nothing_to_publish", {"unit": unit})])
     for objective in drafts:
         objectives.update_objective(
             session=ctx.session, objective=objective, now=ctx.now, status=ObjectiveStatus.PUBLISHED
         )
     notices = _invitations(ctx, unit)
-    return Outcome(
-        None,
+    return Finish(
         say=[
             Say("objectives/published", {"unit": unit, "published": drafts, "told": len(notices)})
         ],
@@ -310,40 +343,56 @@ def _invitations(ctx: Context, unit: Unit) -> list[Notice]:
         for m in units.members_of(session=ctx.session, team_id=team_id, unit_id=unit.id)
         if m.id is not None and m.id != ctx.actor.person_id and not m.deleted
     }
-    set_goals = Action(render_plain("buttons/set_goals"), goal_interview.START, "", primary=True)
     notices: list[Notice] = []
     for person_id in [*plans, *(m for m in members if m not in plans)]:
         person = members.get(person_id) or _person(ctx, person_id)
         if person is None or person.deleted:
             continue
         child = plans.get(person_id)
-        actions = []
+        choices = []
         if child is not None:
-            actions.append(Action(render_plain("buttons/plan"), START, str(child.id), primary=True))
+            choices.append(Choice(Offer.PLAN_UNIT, str(child.id), primary=True))
         if person_id in members:
-            actions.append(set_goals if child is None else replace(set_goals, primary=False))
+            choices.append(Choice(Offer.SET_GOALS, primary=child is None))
         context = {"unit": unit, "cycle": cycle, "child": child, "member": person_id in members}
-        notices.append(Notice(person.user_id, "objectives/invitation", context, tuple(actions)))
+        notices.append(
+            Notice(
+                person.user_id,
+                "objectives/invitation",
+                context,
+                tuple(choices),
+                kind="invitation",
+            )
+        )
     return notices
 
 
-def answer(ctx: Context, step: str, text: str) -> Outcome:
-    if step == "collect":
-        return _collect(ctx, text)
-    if step == "contribute":
-        return _contribute(ctx, text)
-    if step == "extra":
-        return _extra(ctx, text)
+def _review(ctx: Context, text: str) -> Outcome:
     word = text.lower().strip(" .!")
     if word == "publish":
         return _publish(ctx)
     if word == "add":
-        return Outcome("collect" if _unit(ctx).parent_id is None else "extra")
+        return Next(S.COLLECT if _unit(ctx).parent_id is None else S.EXTRA)
     match = EDIT.match(text.strip())
     if match is None:
-        return Outcome("review", say=[Say("objectives/bad_review_choice")])
+        return Next(S.REVIEW, say=[Say("objectives/bad_review_choice")])
     verb = {"delete": "remove"}.get(match.group(1).lower(), match.group(1).lower())
     return _edit(ctx, verb, int(match.group(2)), match.group(3))
 
 
-SPEC = register(FlowSpec(name=FLOW, start=start, ask=ask, answer=answer, help=help_for))
+TABLE: dict[StrEnum, Step] = {
+    S.COLLECT: Step(ask_collect, _collect, to=(S.COLLECT, S.REVIEW)),
+    S.CONTRIBUTE: Step(ask_contribute, _contribute, to=(S.CONTRIBUTE, S.EXTRA)),
+    S.EXTRA: Step(ask_extra, _extra, to=(S.EXTRA, S.REVIEW)),
+    S.REVIEW: Step(ask_review, _review, to=(S.REVIEW, S.COLLECT, S.EXTRA), finishes=True),
+}
+
+SPEC = FlowSpec(
+    name=FLOW,
+    steps=S,
+    table=TABLE,
+    start=start,
+    starts=(S.COLLECT, S.CONTRIBUTE, S.REVIEW),
+    help=help_for,
+    guard=guard,
+)

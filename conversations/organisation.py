@@ -45,52 +45,52 @@ NAME_LIMIT = 80
 _ALLOWED_FORMAT_CHARACTERS = "\u200d\ufe0f"  # emoji joiners and variation selectors
 
 
-def clean_name(text: str, usage: str) -> str:
+def clean_name(text: str, *, field: str = "name") -> str:
     """A unit or cycle name: spaces collapsed, not empty, not too long, no control characters."""
     name = " ".join(text.split())
     if not name:
-        raise Refusal("empty_name", usage=usage)
+        raise Refusal("empty_name", field=field)
     if len(name) > NAME_LIMIT:
-        raise Refusal("too_long", usage=usage, limit=NAME_LIMIT, length=len(name))
+        raise Refusal("too_long", field=field, limit=NAME_LIMIT, length=len(name))
     if any(
         unicodedata.category(ch) in ("Cc", "Cf") and ch not in _ALLOWED_FORMAT_CHARACTERS
         for ch in name
     ):
-        raise Refusal("bad_characters", usage=usage)
+        raise Refusal("bad_characters", field=field)
     return name
 
 
-def iso_date(raw: str, *, what: str, usage: str) -> date:
+def iso_date(raw: str, *, field: str) -> date:
     """A YYYY-MM-DD date, or a refusal that says which date could not be read."""
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise Refusal("bad_date", usage=usage, value=raw[:40], what=what) from None
+        raise Refusal("bad_date", field=field, value=raw[:40], what=field) from None
 
 
-def _require_admin(actor: Actor, usage: str) -> None:
+def _require_admin(actor: Actor) -> None:
     if not actor.is_admin:
-        raise Refusal("not_admin", usage=usage)
+        raise Refusal("not_admin")
 
 
-def _person(session: Session, team_id: str, user_id: str, usage: str) -> Person:
+def _person(session: Session, team_id: str, user_id: str, field: str) -> Person:
     person = people.get_person(session=session, team_id=team_id, user_id=user_id)
     if person is None:
-        raise Refusal("unknown_user", usage=usage, user_id=user_id)
+        raise Refusal("unknown_user", field=field, user_id=user_id)
     if person.deleted:
-        raise Refusal("deleted_user", usage=usage, name=person.name)
+        raise Refusal("deleted_user", field=field, name=person.name)
     if person.is_bot:
-        raise Refusal("bot_user", usage=usage, name=person.name)
+        raise Refusal("bot_user", field=field, name=person.name)
     return person
 
 
-def unit_named(*, session: Session, team_id: str, name: str, usage: str) -> Unit:
+def unit_named(*, session: Session, team_id: str, name: str, field: str = "unit") -> Unit:
     """The unit called `name`, or a refusal that lists the units there are."""
     unit = units.find_unit(session=session, team_id=team_id, name=name)
     if unit is None:
         known = [u.name for u in units.list_units(session=session, team_id=team_id)]
         raise Refusal(
-            "unknown_unit", usage=usage, name=name, known=known[:10], more=len(known) > 10
+            "unknown_unit", field=field, name=name, known=known[:10], more=len(known) > 10
         )
     return unit
 
@@ -99,14 +99,14 @@ def add_cycle(
     *, session: Session, actor: Actor, name: str, start: date, end: date, today: date
 ) -> tuple[Cycle, Cycle | None]:
     """Create a cycle and make it active; returns it and the cycle it replaced as active."""
-    _require_admin(actor, "cycle_add")
+    _require_admin(actor)
     team_id = actor.team_id
     if end <= start:
-        raise Refusal("end_before_start", usage="cycle_add", start=start, end=end)
+        raise Refusal("end_before_start", field="end", start=start, end=end)
     if end < today:
-        raise Refusal("cycle_in_past", usage="cycle_add", end=end, today=today)
+        raise Refusal("cycle_in_past", field="end", end=end, today=today)
     if cycles.find_cycle(session=session, team_id=team_id, name=name) is not None:
-        raise Refusal("duplicate_cycle", usage="cycle_add", name=name)
+        raise Refusal("duplicate_cycle", field="name", name=name)
     workspaces.get_workspace(session=session, team_id=team_id)
     previous = cycles.active_cycle(session=session, team_id=team_id)
     cycle = cycles.add_cycle(session=session, team_id=team_id, name=name, start=start, end=end)
@@ -125,19 +125,19 @@ def add_unit(
     *, session: Session, actor: Actor, name: str, parent_name: str | None, manager_user_id: str
 ) -> UnitAdded:
     """Create a unit under a parent (or the root, when there is none yet)."""
-    _require_admin(actor, "unit_add")
+    _require_admin(actor)
     team_id = actor.team_id
     if units.find_unit(session=session, team_id=team_id, name=name) is not None:
-        raise Refusal("duplicate_unit", usage="unit_add", name=name)
+        raise Refusal("duplicate_unit", field="name", name=name)
     parent = (
         None
         if parent_name is None
-        else unit_named(session=session, team_id=team_id, name=parent_name, usage="unit_add")
+        else unit_named(session=session, team_id=team_id, name=parent_name, field="parent")
     )
     roots = units.root_units(session=session, team_id=team_id)
     if parent is None and roots:
-        raise Refusal("second_root", usage="unit_add", root=roots[0].name)
-    manager = _person(session, team_id, manager_user_id, "unit_add")
+        raise Refusal("second_root", field="parent", root=roots[0].name)
+    manager = _person(session, team_id, manager_user_id, "manager")
     workspaces.get_workspace(session=session, team_id=team_id)
     unit = units.create_unit(
         session=session,
@@ -172,22 +172,20 @@ def set_unit_members(
 ) -> MembersSet:
     """Make exactly these people the unit's members."""
     team_id = actor.team_id
-    unit = unit_named(session=session, team_id=team_id, name=name, usage="unit_members")
+    unit = unit_named(session=session, team_id=team_id, name=name)
     if not actor.is_admin and unit.manager_id != actor.person_id:
-        raise Refusal("not_unit_manager", usage="unit_members", unit=unit.name)
-    members = [_person(session, team_id, uid, "unit_members") for uid in member_user_ids]
+        raise Refusal("not_unit_manager", unit=unit.name)
+    members = [_person(session, team_id, uid, "members") for uid in member_user_ids]
     moved_from: dict[str, str] = {}
     for person in members:
         assert person.id is not None
         if person.id == unit.manager_id:
-            raise Refusal(
-                "manager_as_member", usage="unit_members", name=person.name, unit=unit.name
-            )
+            raise Refusal("manager_as_member", field="members", name=person.name, unit=unit.name)
         current = units.unit_of(session=session, team_id=team_id, person_id=person.id)
         if current is not None and current.id != unit.id:
             if not actor.is_admin and current.manager_id != actor.person_id:
                 raise Refusal(
-                    "member_elsewhere", usage="unit_members", name=person.name, unit=current.name
+                    "member_elsewhere", field="members", name=person.name, unit=current.name
                 )
             moved_from[person.name] = current.name
     before = {

@@ -82,7 +82,7 @@ def alignment_tree(*, session: Session, actor: Actor, unit_name: str | None) -> 
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
     if unit_name:
-        top = unit_named(session=session, team_id=team_id, name=unit_name, usage="tree")
+        top = unit_named(session=session, team_id=team_id, name=unit_name)
     else:
         roots = units.root_units(session=session, team_id=team_id)
         if not roots:

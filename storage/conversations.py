@@ -1,4 +1,7 @@
-"""Conversations: the durable state of guided interviews, one row per (person, flow)."""
+"""Conversations: the durable state of guided interviews, one row per (person, flow).
+
+A row outlives its flow (state `finished`), so its version only ever goes up and a button from an
+earlier run can never answer a later one."""
 
 from __future__ import annotations
 
@@ -7,13 +10,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.models import Conversation
+from storage.models import Conversation, ConversationState
 
 
 def get_conversation(
     *, session: Session, team_id: str, person_id: int, flow: str, lock: bool = False
 ) -> Conversation | None:
-    """One flow's conversation; `lock` holds it until the transaction ends (one turn at a time)."""
+    """One flow's conversation, finished or not; `lock` holds it until the transaction ends."""
     query = select(Conversation).where(
         Conversation.team_id == team_id,
         Conversation.person_id == person_id,
@@ -25,11 +28,15 @@ def get_conversation(
 def latest_conversation(
     *, session: Session, team_id: str, person_id: int, lock: bool = False
 ) -> Conversation | None:
-    """The conversation this person touched last: their DM text goes to it."""
+    """The open conversation that asked this person a question last: their DM text goes to it."""
     query = (
         select(Conversation)
-        .where(Conversation.team_id == team_id, Conversation.person_id == person_id)
-        .order_by(col(Conversation.last_activity).desc(), col(Conversation.id).desc())
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.person_id == person_id,
+            Conversation.state == ConversationState.ACTIVE,
+        )
+        .order_by(col(Conversation.asked_at).desc(), col(Conversation.id).desc())
     )
     return session.exec(query.with_for_update() if lock else query).first()
 
@@ -44,20 +51,19 @@ def start_conversation(
     answers: dict[str, Any],
     now: datetime,
 ) -> Conversation:
-    """Begin a flow (replacing an unfinished one of the same flow)."""
-    existing = get_conversation(session=session, team_id=team_id, person_id=person_id, flow=flow)
-    if existing is not None:
-        session.delete(existing)
-        session.flush()
-    conversation = Conversation(
-        team_id=team_id,
-        person_id=person_id,
-        flow=flow,
-        step=step,
-        answers=answers,
-        last_activity=now,
-        created_at=now,
+    """Begin a flow afresh (replacing an earlier run of the same flow, whose version goes on)."""
+    conversation = get_conversation(
+        session=session, team_id=team_id, person_id=person_id, flow=flow
     )
+    if conversation is None:
+        conversation = Conversation(team_id=team_id, person_id=person_id, flow=flow, step=step)
+    else:
+        conversation.version += 1
+    conversation.step = step
+    conversation.state = ConversationState.ACTIVE
+    conversation.answers = dict(answers)
+    conversation.history = []
+    conversation.last_activity = conversation.asked_at = conversation.created_at = now
     session.add(conversation)
     session.flush()
     return conversation
@@ -69,27 +75,35 @@ def save_turn(
     conversation: Conversation,
     step: str,
     answers: dict[str, Any],
+    history: list[str],
     now: datetime,
+    asked: bool = True,
 ) -> None:
     """Record one step taken: the version goes up, so buttons from before it are stale."""
     conversation.step = step
-    conversation.answers = dict(answers)  # a new object, so the JSON column is written
+    conversation.answers = dict(answers)  # new objects, so the JSON columns are written
+    conversation.history = list(history)
+    conversation.version += 1
+    conversation.last_activity = now
+    if asked:
+        conversation.asked_at = now
+    session.add(conversation)
+    session.flush()
+
+
+def end_conversation(*, session: Session, conversation: Conversation, now: datetime) -> None:
+    """The flow is over (done, cancelled, refused or expired): it takes no more answers."""
+    conversation.state = ConversationState.FINISHED
     conversation.version += 1
     conversation.last_activity = now
     session.add(conversation)
     session.flush()
 
 
-def end_conversation(*, session: Session, conversation: Conversation) -> None:
-    session.delete(conversation)
-    session.flush()
-
-
-def list_conversations(*, session: Session, team_id: str) -> list[Conversation]:
-    return list(
-        session.exec(
-            select(Conversation)
-            .where(Conversation.team_id == team_id)
-            .order_by(col(Conversation.id))
-        )
-    )
+def list_conversations(
+    *, session: Session, team_id: str, active_only: bool = True
+) -> list[Conversation]:
+    query = select(Conversation).where(Conversation.team_id == team_id)
+    if active_only:
+        query = query.where(Conversation.state == ConversationState.ACTIVE)
+    return list(session.exec(query.order_by(col(Conversation.id))))

@@ -68,6 +68,17 @@ class BarrierStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class ConversationState(StrEnum):
+    ACTIVE = "active"
+    FINISHED = "finished"  # completed, refused part-way, cancelled or expired: it takes no answers
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 class Workspace(SQLModel, table=True):
     """One Slack workspace and its configurable defaults."""
 
@@ -213,7 +224,10 @@ class Barrier(SQLModel, table=True):
 
 
 class Conversation(SQLModel, table=True):
-    """The durable state of one guided interview; a restart loses nothing."""
+    """The durable state of one guided interview; a restart loses nothing.
+
+    One row per (person, flow), kept when the flow ends so its version only ever goes up: a
+    button from an earlier run of the flow can never answer a later one."""
 
     __table_args__ = (sa.UniqueConstraint("team_id", "person_id", "flow"),)
 
@@ -222,23 +236,45 @@ class Conversation(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id")
     flow: str = Field(max_length=32)
     step: str = Field(max_length=32)
+    state: str = Field(default=ConversationState.ACTIVE, max_length=16)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The engine's own record of the steps taken (for `back`), apart from the person's answers.
+    history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     version: int = 0  # bumped on every step: two processes never advance one interview twice
     last_activity: datetime = instant(default_now=True)
+    asked_at: datetime = instant(default_now=True)  # typed DM text goes to the latest question
     created_at: datetime = instant(default_now=True)
 
 
-class Delivery(SQLModel, table=True):
-    """One scheduled message that fell due; its uniqueness makes every nudge exactly-once."""
+class OutboxMessage(SQLModel, table=True):
+    """One message owed to someone, written in the transaction of the change that owes it.
 
-    __table_args__ = (sa.UniqueConstraint("team_id", "kind", "subject", "period_key"),)
+    Its life: pending → sent (with Slack's `ts`) or failed (with the error). A scheduled message
+    carries (kind, subject, period_key), unique per workspace: that makes every nudge exactly-once
+    across retries, restarts and processes. See storage/outbox.py for the delivery semantics."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "kind", "subject", "period_key"),
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
-    kind: str = Field(max_length=32)
-    subject: str = Field(max_length=64)  # a Slack user id, a unit id, a barrier id...
-    period_key: str = Field(max_length=64)
-    claimed_at: datetime = instant(default_now=True)
+    kind: str = Field(max_length=32)  # what it is: a flow's reply, an invitation, a nudge…
+    recipient: str = Field(max_length=32)  # a Slack user id (a DM) or a channel id
+    subject: str | None = Field(default=None, max_length=64)  # a unit, a goal, a barrier…
+    period_key: str | None = Field(default=None, max_length=64)  # a day, an ISO week…
+    method: str = Field(default="chat.postMessage", max_length=40)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = instant()
+    next_attempt_at: datetime = instant(default_now=True)
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = instant(default_now=True)
     sent_at: datetime | None = instant()
 
 

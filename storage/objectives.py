@@ -21,6 +21,7 @@ def create_objective(
     parent_id: int | None = None,
     measure: str | None = None,
     status: ObjectiveStatus = ObjectiveStatus.DRAFT,
+    position: int = 0,
 ) -> Objective:
     objective = Objective(
         team_id=team_id,
@@ -30,6 +31,7 @@ def create_objective(
         parent_id=parent_id,
         measure=measure,
         status=status,
+        position=position,
     )
     session.add(objective)
     session.flush()

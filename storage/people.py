@@ -77,3 +77,12 @@ def upsert_profiles(
         person.synced_at = at
     session.flush()
     return changed
+
+
+def mark_gone(*, session: Session, team_id: str, user_id: str) -> None:
+    """Slack says this person can no longer be reached: they have left the workspace."""
+    person = get_person(session=session, team_id=team_id, user_id=user_id)
+    if person is not None and not person.deleted:
+        person.deleted = True
+        session.add(person)
+        session.flush()

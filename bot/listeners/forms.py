@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot import blocks
+from bot.action_ids import CYCLE_FORM, SUGGEST_FORM
 from prompts import render, render_plain
 from storage.models import Goal, Person
-
-CYCLE_FORM = "cycle_new"  # the button's action_id and the modal's callback_id
 
 
 def cycle_form() -> dict[str, Any]:
@@ -27,9 +26,6 @@ def cycle_form() -> dict[str, Any]:
 
 def new_cycle_button() -> blocks.Block:
     return blocks.actions(blocks.button(render_plain("buttons/new_cycle"), CYCLE_FORM))
-
-
-SUGGEST_FORM = "goal_suggest"
 
 
 def suggest_form(goal: Goal, owner: Person, metadata: str) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, time, timedelta
+
+from conversations import clock
 
 
 class SandboxClock:
@@ -27,13 +28,4 @@ class SandboxClock:
 
 def next_monday_at(now: datetime, tz: str, hour: int = 9) -> datetime:
     """The next Monday at `hour`:00 in time zone `tz`, strictly after `now`."""
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = now.astimezone(zone)
-    candidate = local.replace(hour=hour, minute=0, second=0, microsecond=0)
-    candidate += timedelta(days=(0 - candidate.weekday()) % 7)
-    if candidate <= local:
-        candidate += timedelta(days=7)
-    return candidate.astimezone(UTC)
+    return clock.next_weekday_at(now, tz, 0, time(hour))

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from conversations import flow, goal_interview, objectives, organisation
-from conversations.flow import Turn
+from conversations import goal_interview, objectives, organisation, runner
+from conversations.runner import Turn
 from prompts import render
 from storage import conversations, cycles, goals, people, units
 from storage import objectives as objective_store
@@ -99,7 +99,7 @@ def as_(org: Org, user: str, *, admin: bool = False) -> organisation.Actor:
 
 def start(org: Org, user: str, name: str, now: datetime = NOW, **answers: object) -> Turn:
     with transaction(org.engine) as s:
-        return flow.start(
+        return runner.start(
             session=s,
             actor=as_(org, user),
             flow=name,
@@ -111,7 +111,7 @@ def start(org: Org, user: str, name: str, now: datetime = NOW, **answers: object
 
 def say(org: Org, user: str, text: str, now: datetime = NOW) -> Turn | None:
     with transaction(org.engine) as s:
-        return flow.reply(session=s, actor=as_(org, user), text=text, now=now, today=now.date())
+        return runner.reply(session=s, actor=as_(org, user), text=text, now=now, today=now.date())
 
 
 def step(org: Org, user: str) -> str | None:
@@ -326,7 +326,7 @@ def test_only_the_manager_or_an_admin_plans(engine: Engine) -> None:
         start(org, "UBOB", objectives.FLOW, unit_id=sales.id)
     )
     with transaction(engine) as s:
-        turn = flow.start(
+        turn = runner.start(
             session=s,
             actor=as_(org, "UCAT", admin=True),
             flow=objectives.FLOW,
@@ -366,7 +366,7 @@ def test_a_button_from_someone_elses_interview_does_nothing(engine: Engine) -> N
     _, target = turn.say[-1]
     assert target is not None
     with transaction(engine) as s:
-        stolen = flow.reply(
+        stolen = runner.reply(
             session=s, actor=as_(org, "UCAT"), text="1", now=NOW, today=TODAY, clicked=target
         )
     assert "from an earlier question" in text_of(stolen)
@@ -465,7 +465,7 @@ def test_planning_another_unit_starts_afresh_rather_than_resuming(engine: Engine
         assert acme and sales
     admin = as_(org, "UCAT", admin=True)
     with transaction(engine) as s:
-        flow.start(
+        runner.start(
             session=s,
             actor=admin,
             flow=objectives.FLOW,
@@ -474,7 +474,7 @@ def test_planning_another_unit_starts_afresh_rather_than_resuming(engine: Engine
             answers={"unit_id": acme.id},
         )
     with transaction(engine) as s:
-        turn = flow.start(
+        turn = runner.start(
             session=s,
             actor=admin,
             flow=objectives.FLOW,

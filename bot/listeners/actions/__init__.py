@@ -1,5 +1,6 @@
-"""Button clicks: answers to a flow's question, agreement, forms. The fallback (registered last)
-answers clicks on buttons nothing knows any more."""
+"""Button clicks: answers to a flow's question, agreement, forms. `HANDLERS` is the one table
+from action id to handler; the fallback (registered last) answers clicks on buttons nothing knows
+any more."""
 
 from __future__ import annotations
 
@@ -11,22 +12,27 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.action_ids import CYCLE_FORM, FLOW_ANSWER, OFFERS
 from bot.errors import reported
-from bot.listeners.forms import CYCLE_FORM, cycle_form, suggest_form
-from bot.payloads import Click
-from bot.people import acting
+from bot.listeners.forms import cycle_form, suggest_form
+from bot.payloads import Click, parse_id
 from bot.reply import refusal_text, tell_user
 from bot.services import Services
-from bot.turns import FLOW_ANSWER, answered, parse_answer, send_notices, send_turn
-from conversations import agreement, flow, goal_interview, objectives
+from bot.turns import answered, parse_answer
+from bot.work import acting
+from conversations import agreement, goal_interview, objectives
 from conversations.errors import Refusal
+from conversations.flow import Offer
 from prompts import render
+
+Handler = Callable[[Services, dict[str, Any], WebClient, Any], None]
 
 
 def _goal_id(click: Click) -> int:
-    if not click.value.isdigit():
+    goal_id = parse_id(click.value)
+    if goal_id is None:
         raise Refusal("goal_gone")
-    return int(click.value)
+    return goal_id
 
 
 def answer_flow(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -42,14 +48,11 @@ def answer_flow(services: Services, body: dict[str, Any], client: WebClient, res
     with acting(
         services=services, client=client, team_id=click.team_id, user_id=click.user_id
     ) as a:
-        turn = flow.reply(
-            session=a.session, actor=a.actor, text=value, now=a.now, today=a.today, clicked=target
-        )
-    if turn is None:
-        return
-    if turn.accepted and click.message_blocks:  # the question keeps its words, loses its buttons
-        respond(**answered(click), replace_original=True)
-    send_turn(client=client, user_id=click.user_id, turn=turn)
+        turn = a.reply(value, clicked=target)
+        if turn is not None:
+            a.owe_turn(turn)
+    if turn is not None and turn.accepted and click.message_blocks:
+        respond(**answered(click), replace_original=True)  # the question loses its buttons
 
 
 def agree(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -61,12 +64,12 @@ def agree(services: Services, body: dict[str, Any], client: WebClient, respond: 
             decision = agreement.agree(
                 session=a.session, actor=a.actor, goal_id=_goal_id(click), now=a.now
             )
+            a.owe_notices(decision.notices)
     except Refusal as refusal:
         tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
         return
     text = render("agreement/agreed_manager", goal=decision.goal, owner=decision.owner)
     respond(**blocks.message(text), replace_original=True)
-    send_notices(client=client, notices=decision.notices)
 
 
 def open_suggestion_form(
@@ -88,20 +91,48 @@ def open_suggestion_form(
     client.views_open(trigger_id=click.trigger_id, view=suggest_form(goal, owner, where))
 
 
-def start_flow(services: Services, body: dict[str, Any], client: WebClient) -> None:
+def _start(flow: str, answers: Callable[[Click], dict[str, Any]]) -> Handler:
     """A button that starts (or resumes) a flow: Set my goals, Revise, Plan our objectives."""
-    click = Click.parse(body)
-    name = objectives.FLOW if click.action_id == objectives.START else goal_interview.FLOW
-    unit = (
-        {"unit_id": int(click.value)} if name == objectives.FLOW and click.value.isdigit() else {}
-    )
-    with acting(
-        services=services, client=client, team_id=click.team_id, user_id=click.user_id
-    ) as a:
-        turn = flow.start(
-            session=a.session, actor=a.actor, flow=name, now=a.now, today=a.today, answers=unit
-        )
-    send_turn(client=client, user_id=click.user_id, turn=turn)
+
+    def start(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        click = Click.parse(body)
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            a.owe_turn(a.start_flow(flow, answers(click)))
+
+    return start
+
+
+def _unit_to_plan(click: Click) -> dict[str, Any]:
+    unit_id = parse_id(click.value)
+    return {} if unit_id is None else {"unit_id": unit_id}
+
+
+def open_cycle_form(
+    services: Services, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    client.views_open(trigger_id=Click.parse(body).trigger_id, view=cycle_form())
+
+
+def stale_action(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    tell_user(body=body, respond=respond, client=client, text=render("errors/stale_button"))
+
+
+OFFER_HANDLERS: dict[Offer, Handler] = {
+    Offer.AGREE_GOAL: agree,
+    Offer.SUGGEST_CHANGES: open_suggestion_form,
+    Offer.REVISE_GOAL: _start(goal_interview.FLOW, lambda click: {}),
+    Offer.SET_GOALS: _start(goal_interview.FLOW, lambda click: {}),
+    Offer.PLAN_UNIT: _start(objectives.FLOW, _unit_to_plan),
+}
+
+HANDLERS: list[tuple[str | re.Pattern[str], Handler]] = [
+    (CYCLE_FORM, open_cycle_form),
+    (re.compile(f"^{FLOW_ANSWER}\\d+$"), answer_flow),
+    *((OFFERS[offer], handler) for offer, handler in OFFER_HANDLERS.items()),
+    (re.compile(".*"), stale_action),  # last: clicks nothing else claims
+]
 
 
 def _ack(ack: Ack) -> None:
@@ -110,34 +141,13 @@ def _ack(ack: Ack) -> None:
 
 def register(app: App, services: Services) -> None:
     """Every click is acknowledged at once; the work, and its Web API calls, run lazily."""
+    for action_id, handler in HANDLERS:
+        app.action(action_id)(ack=_ack, lazy=[reported(_lazy(services, handler))])
 
-    def open_cycle_form(body: dict[str, Any], client: WebClient) -> None:
-        client.views_open(trigger_id=Click.parse(body).trigger_id, view=cycle_form())
 
-    def flow_answer(body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        answer_flow(services, body, client, respond)
+def _lazy(services: Services, handler: Handler) -> Callable[..., None]:
+    def lazy(body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        handler(services, body, client, respond)
 
-    def agree_clicked(body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        agree(services, body, client, respond)
-
-    def suggest_clicked(body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        open_suggestion_form(services, body, client, respond)
-
-    def start_clicked(body: dict[str, Any], client: WebClient) -> None:
-        start_flow(services, body, client)
-
-    def stale_action(body: dict[str, Any], respond: Any, client: Any) -> None:
-        tell_user(body=body, respond=respond, client=client, text=render("errors/stale_button"))
-
-    handlers: list[tuple[str | re.Pattern[str], Callable[..., None]]] = [
-        (CYCLE_FORM, open_cycle_form),
-        (re.compile(f"^{FLOW_ANSWER}\\d+$"), flow_answer),
-        (agreement.AGREE, agree_clicked),
-        (agreement.SUGGEST, suggest_clicked),
-        (agreement.REVISE, start_clicked),
-        (goal_interview.START, start_clicked),
-        (objectives.START, start_clicked),
-        (re.compile(".*"), stale_action),  # last: clicks nothing else claims
-    ]
-    for action_id, handler in handlers:
-        app.action(action_id)(ack=_ack, lazy=[reported(handler)])
+    lazy.__name__ = lazy.__qualname__ = handler.__name__
+    return lazy

@@ -1,36 +1,26 @@
 """`/goals …`: parse → call a service or start a flow → render → reply.
 
-Replies to set-up commands and views are ephemeral; flows talk in the person's DM.
+`SUBCOMMANDS` is the one table from what a person types to its parser, its handler and the form
+a refusal shows. Adding a command is one row and one handler. Replies to set-up commands and views
+are ephemeral; flows talk in the person's DM.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.listeners.commands.parse import (
-    Command,
-    CycleAdd,
-    Help,
-    Mine,
-    NotYetAvailable,
-    Plan,
-    SetGoal,
-    Tree,
-    UnitAdd,
-    UnitMembers,
-    parse,
-)
+from bot.listeners.commands import parse
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import SlashCommand
-from bot.people import Acting, acting
 from bot.reply import refusal_text
 from bot.services import Services
-from bot.turns import send_turn
-from conversations import flow, goal_interview, objectives, organisation, views
+from bot.work import Acting, acting
+from conversations import goal_interview, objectives, organisation, runner, views
 from conversations.errors import Refusal
 from prompts import render
 
@@ -39,7 +29,115 @@ from prompts import render
 class Reply:
     text: str = ""  # an ephemeral reply, if any
     extra: list[blocks.Block] = field(default_factory=list)
-    turn: flow.Turn | None = None  # a flow's messages, sent to the DM
+    turn: runner.Turn | None = None  # a flow's messages, owed to the person's DM
+
+
+def _help(a: Acting, command: Any) -> Reply:
+    steps = organisation.next_steps(session=a.session, actor=a.actor)
+    return Reply(
+        render("commands/help", steps=steps), [new_cycle_button()] if a.actor.is_admin else []
+    )
+
+
+def _cycle_add(a: Acting, command: parse.CycleAdd) -> Reply:
+    cycle, previous = organisation.add_cycle(
+        session=a.session,
+        actor=a.actor,
+        name=command.name,
+        start=command.start,
+        end=command.end,
+        today=a.today,
+    )
+    return Reply(render("commands/cycle_added", cycle=cycle, previous=previous))
+
+
+def _unit_add(a: Acting, command: parse.UnitAdd) -> Reply:
+    added = organisation.add_unit(
+        session=a.session,
+        actor=a.actor,
+        name=command.name,
+        parent_name=command.parent,
+        manager_user_id=command.manager,
+    )
+    return Reply(render("commands/unit_added", added=added))
+
+
+def _unit_members(a: Acting, command: parse.UnitMembers) -> Reply:
+    result = organisation.set_unit_members(
+        session=a.session, actor=a.actor, name=command.name, member_user_ids=list(command.members)
+    )
+    return Reply(render("commands/members_set", result=result))
+
+
+def _plan(a: Acting, command: parse.Plan) -> Reply:
+    unit = objectives.planned_unit(session=a.session, actor=a.actor, name=command.unit)
+    answers = {"unit_id": unit.id} if unit is not None else {}
+    return Reply(turn=a.start_flow(objectives.FLOW, answers))
+
+
+def _set(a: Acting, command: Any) -> Reply:
+    return Reply(turn=a.start_flow(goal_interview.FLOW))
+
+
+def _mine(a: Acting, command: Any) -> Reply:
+    active, mine = views.my_goals(session=a.session, actor=a.actor)
+    return Reply(render("commands/mine", cycle=active, mine=mine))
+
+
+def _tree(a: Acting, command: parse.Tree) -> Reply:
+    tree = views.alignment_tree(session=a.session, actor=a.actor, unit_name=command.unit)
+    return Reply(render("commands/tree", tree=tree))
+
+
+def _not_yet(a: Acting, command: parse.NotYetAvailable) -> Reply:
+    return Reply(render("commands/not_yet_available", command=command.command))
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    parse: Callable[[list[str]], parse.Command]
+    run: Callable[[Acting, Any], Reply]
+    usage: str  # the right form shown with a refusal (prompts/commands/usage)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": Subcommand(parse.help_, _help, "all"),
+    "cycle add": Subcommand(parse.cycle_add, _cycle_add, "cycle_add"),
+    "unit add": Subcommand(parse.unit_add, _unit_add, "unit_add"),
+    "unit members": Subcommand(parse.unit_members, _unit_members, "unit_members"),
+    "plan": Subcommand(parse.plan, _plan, "plan"),
+    "set": Subcommand(parse.set_goal, _set, "set"),
+    "mine": Subcommand(parse.mine, _mine, "mine"),
+    "tree": Subcommand(parse.tree, _tree, "tree"),
+    **{
+        word: Subcommand(parse.not_yet(word), _not_yet, "all")
+        for word in ("team", "checkin", "barrier", "summary", "pause", "resume")
+    },
+}
+GROUPS = {"cycle", "unit"}  # words that only begin a subcommand
+
+
+def lookup(words: list[str]) -> tuple[Subcommand, list[str]]:
+    """The subcommand the words name, and the words after it."""
+    if not words:
+        return SUBCOMMANDS["help"], []
+    head = words[0].lower()
+    pair = f"{head} {words[1].lower()}" if len(words) > 1 else ""
+    if pair in SUBCOMMANDS:
+        return SUBCOMMANDS[pair], words[2:]
+    if head in SUBCOMMANDS:
+        return SUBCOMMANDS[head], words[1:]
+    usage, value = (head, " ".join(words[1:])) if head in GROUPS else ("all", words[0])
+    raise parse.BadCommand(Refusal("unknown_command", value=parse.readable(value)[:40]), usage)
+
+
+def read(text: str) -> tuple[Subcommand, parse.Command]:
+    """Parse the text after `/goals`; bad input is refused before anything is read or written."""
+    subcommand, args = lookup(parse.tokens(text))
+    try:
+        return subcommand, subcommand.parse(args)
+    except Refusal as refusal:
+        raise parse.BadCommand(refusal, subcommand.usage) from refusal
 
 
 def goals_command(
@@ -47,92 +145,28 @@ def goals_command(
 ) -> None:
     payload = SlashCommand.parse(command)
     try:
-        reply = _run(services, client, payload)
+        subcommand, parsed = read(payload.text)
+    except parse.BadCommand as bad:
+        respond(**blocks.message(refusal_text(bad.refusal, bad.usage)), response_type="ephemeral")
+        return
+    try:
+        with acting(
+            services=services,
+            client=client,
+            team_id=payload.team_id,
+            user_id=payload.user_id,
+            also=getattr(parsed, "mentions", ()),
+        ) as a:
+            reply = _dispatch(a, subcommand, parsed)
+            if reply.turn is not None:
+                a.owe_turn(reply.turn)
     except Refusal as refusal:
-        reply = Reply(refusal_text(refusal))
-    if reply.turn is not None:
-        send_turn(client=client, user_id=payload.user_id, turn=reply.turn)
-        if not payload.channel_id.startswith("D"):  # typed in a channel: say where to look
-            reply.text = reply.text or render("commands/continue_in_dm")
+        reply = Reply(refusal_text(refusal, subcommand.usage))
+    if reply.turn is not None and not payload.channel_id.startswith("D"):
+        reply.text = reply.text or render("commands/continue_in_dm")  # say where to look
     if reply.text:
         respond(**blocks.message(reply.text, *reply.extra), response_type="ephemeral")
 
 
-def _mentioned(command: Command) -> list[str]:
-    if isinstance(command, UnitAdd):
-        return [command.manager]
-    if isinstance(command, UnitMembers):
-        return list(command.members)
-    return []
-
-
-def _run(services: Services, client: WebClient, payload: SlashCommand) -> Reply:
-    command = parse(payload.text)  # bad input is refused before anything is read or written
-    with acting(
-        services=services,
-        client=client,
-        team_id=payload.team_id,
-        user_id=payload.user_id,
-        also=tuple(_mentioned(command)),
-    ) as a:
-        return _dispatch(a, command)
-
-
-def _dispatch(a: Acting, command: Command) -> Reply:
-    session, who, now, today = a.session, a.actor, a.now, a.today
-    if isinstance(command, Help):
-        steps = organisation.next_steps(session=session, actor=who)
-        return Reply(
-            render("commands/help", steps=steps), [new_cycle_button()] if who.is_admin else []
-        )
-    if isinstance(command, CycleAdd):
-        cycle, previous = organisation.add_cycle(
-            session=session,
-            actor=who,
-            name=command.name,
-            start=command.start,
-            end=command.end,
-            today=today,
-        )
-        return Reply(render("commands/cycle_added", cycle=cycle, previous=previous))
-    if isinstance(command, UnitAdd):
-        added = organisation.add_unit(
-            session=session,
-            actor=who,
-            name=command.name,
-            parent_name=command.parent,
-            manager_user_id=command.manager,
-        )
-        return Reply(render("commands/unit_added", added=added))
-    if isinstance(command, UnitMembers):
-        result = organisation.set_unit_members(
-            session=session, actor=who, name=command.name, member_user_ids=list(command.members)
-        )
-        return Reply(render("commands/members_set", result=result))
-    if isinstance(command, Plan):
-        unit = objectives.planned_unit(session=session, actor=who, name=command.unit)
-        answers = {"unit_id": unit.id} if unit is not None else {}
-        return Reply(
-            turn=flow.start(
-                session=session,
-                actor=who,
-                flow=objectives.FLOW,
-                now=now,
-                today=today,
-                answers=answers,
-            )
-        )
-    if isinstance(command, SetGoal):
-        return Reply(
-            turn=flow.start(
-                session=session, actor=who, flow=goal_interview.FLOW, now=now, today=today
-            )
-        )
-    if isinstance(command, Mine):
-        active, mine = views.my_goals(session=session, actor=who)
-        return Reply(render("commands/mine", cycle=active, mine=mine))
-    if isinstance(command, Tree):
-        tree = views.alignment_tree(session=session, actor=who, unit_name=command.unit)
-        return Reply(render("commands/tree", tree=tree))
-    assert isinstance(command, NotYetAvailable)
-    return Reply(render("commands/not_yet_available", command=command.command))
+def _dispatch(a: Acting, subcommand: Subcommand, command: parse.Command) -> Reply:
+    return subcommand.run(a, command)

@@ -1,9 +1,11 @@
-"""`/goals` text → a typed command. Every malformed input raises a Refusal naming the problem."""
+"""`/goals` text → a typed command. Every malformed input raises `BadCommand`: the refusal, and
+which command's right form to show."""
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +17,15 @@ SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:
 DOUBLE_QUOTES = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"'}
 )
+
+
+class BadCommand(Exception):
+    """`/goals` text that could not be read: why, and the form to show (commands/usage)."""
+
+    def __init__(self, refusal: Refusal, usage: str) -> None:
+        super().__init__(refusal.code)
+        self.refusal = refusal
+        self.usage = usage
 
 
 @dataclass(frozen=True)
@@ -35,11 +46,19 @@ class UnitAdd:
     parent: str | None
     manager: str  # Slack user id
 
+    @property
+    def mentions(self) -> tuple[str, ...]:
+        return (self.manager,)
+
 
 @dataclass(frozen=True)
 class UnitMembers:
     name: str
     members: tuple[str, ...]  # Slack user ids
+
+    @property
+    def mentions(self) -> tuple[str, ...]:
+        return self.members
 
 
 @dataclass(frozen=True)
@@ -69,8 +88,6 @@ class NotYetAvailable:
 
 Command = Help | CycleAdd | UnitAdd | UnitMembers | Plan | SetGoal | Mine | Tree | NotYetAvailable
 
-LATER_COMMANDS = {"team", "checkin", "barrier", "summary", "pause", "resume"}
-
 
 def readable(text: str) -> str:
     """Slack's escaped text as the person typed it: tokens become @name / #channel / links."""
@@ -87,88 +104,99 @@ def readable(text: str) -> str:
     return replaced.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
     try:
-        return shlex.split(text.translate(DOUBLE_QUOTES))
+        return shlex.split(text.strip().translate(DOUBLE_QUOTES))
     except ValueError as error:
-        raise Refusal("open_quote", usage="all") from error
+        raise BadCommand(Refusal("open_quote"), "all") from error
 
 
-def _name(raw: str, usage: str) -> str:
-    return clean_name(readable(raw), usage)
+def _name(raw: str, field: str = "name") -> str:
+    return clean_name(readable(raw), field=field)
 
 
-def _mention(raw: str, usage: str) -> str:
+def _mention(raw: str, field: str) -> str:
     match = MENTION.match(raw)
     if match is None:
-        raise Refusal("not_a_mention", usage=usage, value=readable(raw)[:40])
+        raise Refusal("not_a_mention", field=field, value=readable(raw)[:40])
     return match.group(1)
 
 
-def _options(tokens: list[str], allowed: set[str], usage: str) -> tuple[list[str], dict[str, str]]:
+def _options(args: list[str], allowed: set[str]) -> tuple[list[str], dict[str, str]]:
     positional: list[str] = []
     options: dict[str, str] = {}
-    for token in tokens:
+    for token in args:
         key, sep, value = token.partition(":")
         if sep and key.lower() in allowed:
             if key.lower() in options:
-                raise Refusal("repeated_option", usage=usage, option=key.lower())
+                raise Refusal("repeated_option", field=key.lower(), option=key.lower())
             options[key.lower()] = value
         else:
             positional.append(token)
     return positional, options
 
 
-def _cycle(args: list[str]) -> Command:
-    if not args or args[0].lower() != "add":
-        raise Refusal("unknown_command", usage="cycle", value=readable(" ".join(args))[:40])
-    if len(args) != 4:
-        raise Refusal("wrong_arguments", usage="cycle_add", got=len(args) - 1, expected=3)
-    name = _name(args[1], "cycle_add")
-    start = iso_date(readable(args[2]), what="start", usage="cycle_add")
-    end = iso_date(readable(args[3]), what="end", usage="cycle_add")
-    return CycleAdd(name=name, start=start, end=end)
+# One parser per subcommand: the words after the subcommand's own → its typed command.
 
 
-def _unit(args: list[str]) -> Command:
-    verb = args[0].lower() if args else ""
-    if verb == "add":
-        positional, options = _options(args[1:], {"parent", "manager"}, "unit_add")
-        if len(positional) != 1 or "manager" not in options:
-            raise Refusal("wrong_arguments_unit_add", usage="unit_add")
-        parent = _name(options["parent"], "unit_add") if "parent" in options else None
-        return UnitAdd(
-            name=_name(positional[0], "unit_add"),
-            parent=parent,
-            manager=_mention(options["manager"], "unit_add"),
-        )
-    if verb == "members":
-        if len(args) < 3:
-            raise Refusal("wrong_arguments_unit_members", usage="unit_members")
-        members = tuple(dict.fromkeys(_mention(a, "unit_members") for a in args[2:]))
-        return UnitMembers(name=_name(args[1], "unit_members"), members=members)
-    raise Refusal("unknown_command", usage="unit", value=readable(" ".join(args))[:40])
+def help_(args: list[str]) -> Command:
+    return Help()
 
 
-def parse(text: str) -> Command:
-    """Parse the text after `/goals`."""
-    tokens = _tokens(text.strip())
-    if not tokens or tokens[0].lower() == "help":
-        return Help()
-    head, args = tokens[0].lower(), tokens[1:]
-    if head == "cycle":
-        return _cycle(args)
-    if head == "unit":
-        return _unit(args)
-    if head in ("plan", "tree"):
-        if len(args) > 1:
-            raise Refusal("one_unit_only", usage=head)
-        unit = _name(args[0], head) if args else None
-        return Plan(unit=unit) if head == "plan" else Tree(unit=unit)
-    if head in ("set", "mine"):
+def cycle_add(args: list[str]) -> Command:
+    if len(args) != 3:
+        raise Refusal("wrong_arguments", got=len(args), expected=3)
+    return CycleAdd(
+        name=_name(args[0]),
+        start=iso_date(readable(args[1]), field="start"),
+        end=iso_date(readable(args[2]), field="end"),
+    )
+
+
+def unit_add(args: list[str]) -> Command:
+    positional, options = _options(args, {"parent", "manager"})
+    if len(positional) != 1 or "manager" not in options:
+        raise Refusal("wrong_arguments_unit_add")
+    return UnitAdd(
+        name=_name(positional[0]),
+        parent=_name(options["parent"], "parent") if "parent" in options else None,
+        manager=_mention(options["manager"], "manager"),
+    )
+
+
+def unit_members(args: list[str]) -> Command:
+    if len(args) < 2:
+        raise Refusal("wrong_arguments_unit_members")
+    members = tuple(dict.fromkeys(_mention(a, "members") for a in args[1:]))
+    return UnitMembers(name=_name(args[0], "unit"), members=members)
+
+
+def _one_unit(args: list[str]) -> str | None:
+    if len(args) > 1:
+        raise Refusal("one_unit_only")
+    return _name(args[0], "unit") if args else None
+
+
+def plan(args: list[str]) -> Command:
+    return Plan(unit=_one_unit(args))
+
+
+def tree(args: list[str]) -> Command:
+    return Tree(unit=_one_unit(args))
+
+
+def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]:
+    def parse(args: list[str]) -> Command:
         if args:
-            raise Refusal("no_arguments", usage=head, command=head)
-        return SetGoal() if head == "set" else Mine()
-    if head in LATER_COMMANDS:
-        return NotYetAvailable(command=head)
-    raise Refusal("unknown_command", usage="all", value=readable(tokens[0])[:40])
+            raise Refusal("no_arguments", command=word)
+        return command
+
+    return parse
+
+
+set_goal = _no_arguments(SetGoal(), "set")
+mine = _no_arguments(Mine(), "mine")
+
+
+def not_yet(word: str) -> Callable[[list[str]], Command]:
+    return lambda args: NotYetAvailable(command=word)

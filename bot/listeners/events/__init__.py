@@ -11,8 +11,8 @@ from bot import blocks
 from bot.errors import reported
 from bot.listeners.forms import new_cycle_button
 from bot.payloads import HomeOpened
-from bot.people import acting
 from bot.services import Services
+from bot.work import acting
 from conversations import organisation, views
 from prompts import render
 

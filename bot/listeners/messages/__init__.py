@@ -12,10 +12,10 @@ from slack_sdk import WebClient
 
 from bot.errors import reported
 from bot.payloads import DirectMessage
-from bot.people import acting
 from bot.services import Services
-from bot.turns import send_turn
-from conversations import flow, organisation
+from bot.work import acting
+from conversations import organisation, runner
+from conversations.flow import Say
 
 
 def _ack(ack: Ack) -> None:
@@ -30,12 +30,10 @@ def register(app: App, services: Services) -> None:
         with acting(
             services=services, client=client, team_id=message.team_id, user_id=message.user_id
         ) as a:
-            turn = flow.reply(
-                session=a.session, actor=a.actor, text=message.text, now=a.now, today=a.today
-            )
+            turn = a.reply(message.text)
             if turn is None:
                 steps = organisation.next_steps(session=a.session, actor=a.actor)
-                turn = flow.Turn(say=[(flow.Say("messages/no_flow", {"steps": steps}), None)])
-        send_turn(client=client, user_id=message.user_id, turn=turn)
+                turn = runner.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)])
+            a.owe_turn(turn)
 
     app.event("message")(ack=_ack, lazy=[reported(direct_message)])

@@ -4,6 +4,7 @@ closes a modal nothing knows any more, saying so."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -11,21 +12,21 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.errors import after_ack
-from bot.listeners.forms import CYCLE_FORM, SUGGEST_FORM
-from bot.payloads import ViewSubmission
-from bot.people import Acting, acting
+from bot.action_ids import CYCLE_FORM, SUGGEST_FORM
+from bot.payloads import ViewSubmission, parse_id
 from bot.services import Services
-from bot.turns import send_notices
+from bot.work import Acting, acting
 from conversations import agreement, organisation
 from conversations.errors import Refusal
 from prompts import render, render_plain
 
-# Which field of the cycle form each refusal belongs on (the rest go on the name).
-CYCLE_FIELD = {"end_before_start": "end", "cycle_in_past": "end"}
+Errors = dict[str, str]  # block id → what is wrong with it
+CYCLE_FIELDS = ("name", "start", "end")  # the cycle form's inputs, by the field they hold
 
 
-def _field_error(refusal: Refusal, field: str) -> dict[str, str]:
+def _field_error(refusal: Refusal, fields: tuple[str, ...]) -> dict[str, str]:
+    """The refusal on the input it is about (else the form's first)."""
+    field = refusal.field if refusal.field in fields else fields[0]
     return {field: render_plain(f"errors/{refusal.code}", **refusal.params)}
 
 
@@ -38,90 +39,75 @@ def _acting(
         client=client,
         team_id=submission.team_id,
         user_id=submission.user_id,
-        refresh=False,
+        ack_path=True,
     )
 
 
-def submit_cycle(
-    *, services: Services, client: WebClient, submission: ViewSubmission
-) -> tuple[dict[str, str], str | None]:
-    """Create the cycle; returns (field errors, confirmation text)."""
+def submit_cycle(*, services: Services, client: WebClient, submission: ViewSubmission) -> Errors:
+    """Create the cycle (its confirmation is owed to the admin's DM); returns field errors."""
     values = submission.values
     try:
-        name = organisation.clean_name(values.get("name", ""), "cycle_add")
-        start = organisation.iso_date(values.get("start", ""), what="start", usage="cycle_add")
-        end = organisation.iso_date(values.get("end", ""), what="end", usage="cycle_add")
+        name = organisation.clean_name(values.get("name", ""))
+        start = organisation.iso_date(values.get("start", ""), field="start")
+        end = organisation.iso_date(values.get("end", ""), field="end")
         with _acting(services, client, submission) as a:
             cycle, previous = organisation.add_cycle(
                 session=a.session, actor=a.actor, name=name, start=start, end=end, today=a.today
             )
+            a.owe_text(render("commands/cycle_added", cycle=cycle, previous=previous))
     except Refusal as refusal:
-        field = refusal.params.get("what") if refusal.code == "bad_date" else None
-        return _field_error(refusal, str(field or CYCLE_FIELD.get(refusal.code, "name"))), None
-    return {}, render("commands/cycle_added", cycle=cycle, previous=previous)
+        return _field_error(refusal, CYCLE_FIELDS)
+    return {}
 
 
 def submit_suggestion(
     *, services: Services, client: WebClient, submission: ViewSubmission
-) -> tuple[dict[str, str], agreement.Decision | None]:
-    """Return the goal to its owner with the manager's comment; (field errors, decision)."""
-    goal_id = submission.private_metadata.partition("|")[0]
+) -> Errors:
+    """Return the goal to its owner with the manager's comment; returns field errors.
+
+    The manager's message with the buttons becomes the record of what was done."""
+    goal_id, _, where = submission.private_metadata.partition("|")
+    channel, _, ts = where.partition("|")
     try:
         with _acting(services, client, submission) as a:
             decision = agreement.suggest_changes(
                 session=a.session,
                 actor=a.actor,
-                goal_id=int(goal_id) if goal_id.isdigit() else 0,
+                goal_id=parse_id(goal_id) or 0,
                 comment=submission.values.get("comment", ""),
                 now=a.now,
             )
+            a.owe_notices(decision.notices)
+            done = render("agreement/suggested_manager", goal=decision.goal, owner=decision.owner)
+            a.owe_text(done, replacing=(channel, ts) if channel and ts else None)
     except Refusal as refusal:
-        return _field_error(refusal, "comment"), None
-    return {}, decision
+        return _field_error(refusal, ("comment",))
+    return {}
 
 
-def tell_both(client: WebClient, submission: ViewSubmission, decision: agreement.Decision) -> None:
-    """The manager's message becomes the record of what was done; the owner gets the comment."""
-    done = blocks.message(
-        render("agreement/suggested_manager", goal=decision.goal, owner=decision.owner)
-    )
-    _, _, where = submission.private_metadata.partition("|")
-    channel, _, ts = where.partition("|")
-    if channel and ts:
-        client.chat_update(channel=channel, ts=ts, **done)
-    else:
-        client.chat_postMessage(channel=submission.user_id, **done)
-    send_notices(client=client, notices=decision.notices)
+FORMS: dict[str, Callable[..., Errors]] = {
+    CYCLE_FORM: submit_cycle,
+    SUGGEST_FORM: submit_suggestion,
+}
 
 
 def register(app: App, services: Services) -> None:
-    @app.view(CYCLE_FORM)
-    def cycle_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        submission = ViewSubmission.parse(body)
-        errors, confirmation = submit_cycle(services=services, client=client, submission=submission)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        if confirmation:
-            text = confirmation
-            after_ack(
-                services,
-                lambda: client.chat_postMessage(channel=submission.user_id, **blocks.message(text)),
-            )
-
-    @app.view(SUGGEST_FORM)
-    def suggestion_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        submission = ViewSubmission.parse(body)
-        errors, decision = submit_suggestion(
-            services=services, client=client, submission=submission
-        )
-        if decision is None:
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        after_ack(services, lambda: tell_both(client, submission, decision))
+    """Each form's errors come back in the ack; what it owes is delivered after it."""
+    for callback_id, submit in FORMS.items():
+        app.view(callback_id)(_submitted(services, submit))
 
     @app.view(re.compile(".*"))
     def stale_view(ack: Ack) -> None:
         ack(response_action="update", view=blocks.modal("Cascade", render("errors/stale_view")))
+
+
+def _submitted(services: Services, submit: Callable[..., Errors]) -> Callable[..., None]:
+    def submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        errors = submit(services=services, client=client, submission=ViewSubmission.parse(body))
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    submitted.__name__ = submit.__name__
+    return submitted

@@ -1,0 +1,187 @@
+"""The one send path: delivers what the outbox holds, in a request or from the tick alike.
+
+Built from settings (its own Web API client) and the database; it never calls Slack inside a
+transaction. The delivery semantics are in storage/outbox.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Engine
+
+from storage import outbox, people
+from storage.db import transaction
+from storage.models import OutboxMessage
+
+logger = logging.getLogger("cascade")
+
+# Slack's answers that no retry can change.
+GONE = frozenset({"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"})
+PERMANENT = GONE | frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "restricted_action",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+RENEW_EVERY = 20  # messages: a long batch keeps its lease this often
+BATCH = 200
+
+
+class NothingToSend(Exception):
+    """An outbox row with no payload."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long after its `attempts`-th failure a message is tried again: 30 s, 1 min, 2 min…"""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def new_owner() -> str:
+    """A name for one delivery: unique across threads, processes and hosts."""
+    return f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+@dataclass
+class Report:
+    """What one delivery did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Report) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.errors.extend(other.errors)
+
+
+class Sender:
+    """Delivers outbox rows through one Web API client."""
+
+    def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+
+    def deliver_owned(self, owner: str) -> Report:
+        """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py)."""
+        with transaction(self.engine) as session:
+            rows = outbox.leased_to(session=session, owner=owner)
+        return self._deliver(rows, owner)
+
+    def deliver_due(self, *, limit: int | None = None) -> Report:
+        """Deliver everything pending that is due and leased to nobody (the tick's part)."""
+        report = Report()
+        while limit is None or report.sent + report.failed + report.retrying < limit:
+            owner = new_owner()
+            with transaction(self.engine) as session:
+                rows = outbox.claim_due(session=session, owner=owner, now=self.clock(), limit=BATCH)
+            if not rows:
+                break
+            report.add(self._deliver(rows, owner))
+        return report
+
+    def _deliver(self, rows: list[OutboxMessage], owner: str) -> Report:
+        report = Report()
+        held_back: set[tuple[str, str]] = set()  # recipients with a failed message this batch
+        for index, row in enumerate(rows):
+            assert row.id is not None
+            who = (row.team_id, row.recipient)
+            if who in held_back:  # keep each person's messages in order behind the failed one
+                with transaction(self.engine) as session:
+                    outbox.release(session=session, message_ids=[row.id])
+                continue
+            if index and index % RENEW_EVERY == 0:
+                with transaction(self.engine) as session:
+                    outbox.renew_lease(session=session, owner=owner, now=self.clock())
+            outcome = self._send(row)
+            report.add(outcome)
+            if outcome.retrying:
+                held_back.add(who)
+        return report
+
+    def _send(self, row: OutboxMessage) -> Report:
+        assert row.id is not None
+        try:
+            response = self._call(row)
+        except SlackApiError as failure:
+            error = str(failure.response.get("error") or "slack_error")
+            return self._failed(row, error, permanent=error in PERMANENT)
+        except NothingToSend:
+            logger.error("outbox message %s was claimed but never given words", row.id)
+            return self._failed(row, "nothing_to_send", permanent=True)
+        except Exception as failure:  # a dropped connection, a timeout: worth trying again
+            logger.warning("could not deliver outbox message %s: %r", row.id, failure)
+            return self._failed(row, type(failure).__name__, permanent=False)
+        with transaction(self.engine) as session:
+            outbox.mark_sent(session=session, message_id=row.id, ts=_ts(response), now=self.clock())
+        return Report(sent=1)
+
+    def _call(self, row: OutboxMessage) -> Any:
+        payload = dict(row.payload)
+        if not payload:  # a claim nobody filled: a bug, and never worth an empty message
+            raise NothingToSend(row.id)
+        if row.method == "chat.postMessage":
+            # channel=<user id> posts to the person's DM: no conversations.open per person.
+            return self.client.chat_postMessage(channel=row.recipient, **payload)
+        return self.client.api_call(row.method, json={"channel": row.recipient, **payload})
+
+    def _failed(self, row: OutboxMessage, error: str, *, permanent: bool) -> Report:
+        assert row.id is not None
+        now = self.clock()
+        logger.warning(
+            "outbox message %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, error
+        )
+        with transaction(self.engine) as session:
+            outbox.mark_failed(
+                session=session,
+                message_id=row.id,
+                error=error,
+                now=now,
+                retry_at=None if permanent else now + backoff(row.attempts + 1),
+            )
+            if error in GONE:  # they have left Slack: stop owing them anything
+                people.mark_gone(session=session, team_id=row.team_id, user_id=row.recipient)
+                outbox.fail_pending_to(
+                    session=session,
+                    team_id=row.team_id,
+                    recipient=row.recipient,
+                    error=error,
+                    now=now,
+                )
+        if permanent:
+            return Report(failed=1, errors=[error])
+        return Report(retrying=1, errors=[error])
+
+
+def _ts(response: Any) -> str | None:
+    try:
+        ts = response.get("ts")
+    except AttributeError:
+        return None
+    return None if ts is None else str(ts)

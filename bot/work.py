@@ -1,0 +1,152 @@
+"""One unit of work on behalf of a Slack user: who they are, one transaction, and the messages
+the work owes, written into the outbox before the transaction commits and delivered after it."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy import event
+from sqlmodel import Session
+
+from bot import blocks
+from bot.outbox import Sender, new_owner
+from bot.people import actor, refresh_directory
+from bot.services import Services
+from bot.turns import REPLY, Owing, owed_notices, owed_turn
+from conversations import clock, runner
+from conversations.flow import Notice
+from conversations.organisation import Actor
+from storage import outbox
+from storage.db import transaction
+
+# Whether the request being handled on this thread has committed a change: the apology after a
+# failure must say truthfully whether anything was saved. Reset at the start of each listener.
+saved = contextvars.ContextVar("saved", default=False)
+# What the request's committed work owes, delivered when its listener is done (after it has
+# updated the clicked message, so a person sees their answer before the next question).
+_owing: contextvars.ContextVar[list[tuple[Sender, str]] | None] = contextvars.ContextVar(
+    "owing", default=None
+)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """One listener's run: starts with nothing saved or owed; delivers what it owes at the end,
+    even if it failed after committing."""
+    saved.set(False)
+    owing: list[tuple[Sender, str]] = []
+    token = _owing.set(owing)
+    try:
+        yield
+    finally:
+        _owing.reset(token)
+        for sender, owner in owing:
+            sender.deliver_owned(owner)
+
+
+@dataclass
+class Acting:
+    """One unit of work on behalf of a Slack user."""
+
+    session: Session
+    actor: Actor
+    now: datetime
+    today: date
+    owner: str  # the outbox lease this work's messages are written under
+    owed: int = field(default=0)
+    wrote: bool = False  # whether anything was written (flushed) in this unit of work
+
+    def start_flow(self, flow: str, answers: dict[str, Any] | None = None) -> runner.Turn:
+        return runner.start(
+            session=self.session,
+            actor=self.actor,
+            flow=flow,
+            now=self.now,
+            today=self.today,
+            answers=answers,
+        )
+
+    def reply(self, text: str, clicked: runner.ButtonsFor | None = None) -> runner.Turn | None:
+        return runner.reply(
+            session=self.session,
+            actor=self.actor,
+            text=text,
+            now=self.now,
+            today=self.today,
+            clicked=clicked,
+        )
+
+    def owe_turn(self, turn: runner.Turn) -> None:
+        """What a flow said (to this person, and to others) is owed, with this change."""
+        self._owe(owed_turn(self.actor.team_id, self.actor.person.user_id, turn))
+
+    def owe_notices(self, notices: list[Notice]) -> None:
+        self._owe(owed_notices(self.actor.team_id, notices))
+
+    def owe_text(self, text: str, *, replacing: tuple[str, str] | None = None) -> None:
+        """A message to this person; with `replacing` (channel, ts), it rewrites that message."""
+        payload = blocks.message(text)
+        if replacing is None:
+            message = outbox.Owed(self.actor.team_id, REPLY, self.actor.person.user_id, payload)
+        else:
+            channel, ts = replacing
+            message = outbox.Owed(
+                self.actor.team_id, REPLY, channel, {**payload, "ts": ts}, method="chat.update"
+            )
+        self._owe(Owing(new=[message]))
+
+    def _owe(self, owing: Owing) -> None:
+        outbox.enqueue(session=self.session, messages=owing.new, now=self.now, owner=self.owner)
+        outbox.fill(session=self.session, payloads=owing.claimed, now=self.now, owner=self.owner)
+        self.owed += len(owing)
+
+
+@contextmanager
+def acting(
+    *,
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    also: tuple[str, ...] = (),
+    ack_path: bool = False,
+) -> Iterator[Acting]:
+    """Refresh the directory if needed (outside any transaction), then open one transaction on
+    behalf of `user_id`; `also` names other users the request mentions. What the work owes is
+    delivered once it has committed.
+
+    On the ack path (a modal's errors must come back in the ack) pass `ack_path=True`: no Web API
+    call before the ack; the owed messages are delivered in the background."""
+    if not ack_path:
+        refresh_directory(
+            services=services, client=client, team_id=team_id, user_ids=[user_id, *also]
+        )
+    now = services.clock()
+    with transaction(services.engine) as session:
+        who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
+        work = Acting(
+            session=session,
+            actor=who,
+            now=now,
+            today=clock.local_date(now, who.person.tz),
+            owner=new_owner(),
+        )
+        event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
+        yield work
+    if work.wrote or work.owed:
+        saved.set(True)
+    if not work.owed:
+        return
+    owing = _owing.get()
+    if ack_path:
+        services.background.submit(services.sender.deliver_owned, work.owner)
+    elif owing is not None:
+        owing.append((services.sender, work.owner))
+    else:
+        services.sender.deliver_owned(work.owner)

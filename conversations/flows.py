@@ -1,0 +1,14 @@
+"""Every guided flow Cascade runs, by name: the one list the engine looks flows up in."""
+
+from __future__ import annotations
+
+from conversations import goal_interview, objectives
+from conversations.flow import FlowSpec
+
+FLOWS: dict[str, FlowSpec] = {
+    spec.name: spec
+    for spec in (
+        objectives.SPEC,
+        goal_interview.SPEC,
+    )
+}

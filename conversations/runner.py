@@ -1,0 +1,270 @@
+"""The engine every guided flow runs on: one turn in, what to say out, state in a row.
+
+It owns what every flow shares: `cancel`, `back`, `help`, empty and over-long answers, stale
+buttons, idle expiry, checking each step against the flow's table, and saving the state after
+each turn. A flow's own steps are in its table (conversations/flow.py describes the parts).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session
+
+from conversations.flow import (
+    Context,
+    Finish,
+    FlowError,
+    FlowSpec,
+    Next,
+    Notice,
+    Outcome,
+    Refuse,
+    Say,
+)
+from conversations.flows import FLOWS
+from conversations.organisation import Actor
+from storage import conversations
+from storage.models import Conversation, ConversationState
+
+logger = logging.getLogger("cascade")
+
+ANSWER_LIMIT = 3000
+HISTORY_LIMIT = 50
+IDLE_LIMIT = timedelta(days=30)
+CANCEL_WORDS = {"cancel", "stop", "quit", "exit"}
+BACK_WORDS = {"back", "undo"}
+HELP_WORDS = {"help", "?"}
+
+
+@dataclass(frozen=True)
+class ButtonsFor:
+    """Where a message's buttons point: this flow, at this step and version."""
+
+    flow: str
+    step: str
+    version: int
+
+
+@dataclass
+class Turn:
+    """The engine's result: messages for the person (with where their buttons point) and others."""
+
+    say: list[tuple[Say, ButtonsFor | None]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    accepted: bool = True  # False: a stale button, ignored
+
+
+def _context(
+    session: Session, actor: Actor, conversation: Conversation | None, now: datetime, today: date
+) -> Context:
+    answers = dict(conversation.answers) if conversation is not None else {}
+    return Context(session=session, actor=actor, answers=answers, now=now, today=today)
+
+
+def _step(spec: FlowSpec, conversation: Conversation) -> StrEnum | None:
+    try:
+        return spec.steps(conversation.step)
+    except ValueError:
+        return None
+
+
+def _question(spec: FlowSpec, ctx: Context, conversation: Conversation) -> tuple[Say, ButtonsFor]:
+    step = spec.steps(conversation.step)
+    return spec.table[step].ask(ctx), ButtonsFor(spec.name, conversation.step, conversation.version)
+
+
+def _said(outcome: Outcome) -> list[tuple[Say, ButtonsFor | None]]:
+    return [(s, None) for s in outcome.say]
+
+
+def _finish(
+    session: Session,
+    spec: FlowSpec,
+    ctx: Context,
+    conversation: Conversation,
+    outcome: Outcome,
+    turn: Turn,
+) -> Turn:
+    """Save the step taken, or end the flow; then ask the next question."""
+    current = spec.steps(conversation.step)
+    turn.notices.extend(outcome.notices)
+    turn.say.extend(_said(outcome))
+    if isinstance(outcome, Finish) and not spec.table[current].finishes:
+        raise FlowError(f"flow {spec.name} finished at {current}, which its table does not allow")
+    if not isinstance(outcome, Next):
+        conversations.end_conversation(session=session, conversation=conversation, now=ctx.now)
+        return turn
+    if outcome.step not in spec.table[current].to:
+        raise FlowError(
+            f"flow {spec.name} went from {current} to {outcome.step}, "
+            "which its table does not allow"
+        )
+    history = list(conversation.history)
+    if outcome.step != current:
+        history.append(current.value)
+    conversations.save_turn(
+        session=session,
+        conversation=conversation,
+        step=outcome.step.value,
+        answers=ctx.answers,
+        history=history[-HISTORY_LIMIT:],
+        now=ctx.now,
+    )
+    if outcome.ask:
+        turn.say.append(_question(spec, ctx, conversation))
+    return turn
+
+
+def start(
+    *,
+    session: Session,
+    actor: Actor,
+    flow: str,
+    now: datetime,
+    today: date,
+    answers: dict[str, Any] | None = None,
+) -> Turn:
+    """Start a flow (with these first answers), or resume it where it was."""
+    spec = FLOWS[flow]
+    existing = conversations.get_conversation(
+        session=session, team_id=actor.team_id, person_id=actor.person_id, flow=flow, lock=True
+    )
+    if (
+        existing is not None
+        and existing.state == ConversationState.ACTIVE
+        and _step(spec, existing) is not None
+        and all(existing.answers.get(key) == value for key, value in (answers or {}).items())
+    ):
+        ctx = _context(session, actor, existing, now, today)
+        refused = spec.guard(ctx)
+        if refused is not None:
+            conversations.end_conversation(session=session, conversation=existing, now=now)
+            return Turn(say=_said(refused), notices=list(refused.notices))
+        conversations.save_turn(
+            session=session,
+            conversation=existing,
+            step=existing.step,
+            answers=ctx.answers,
+            history=existing.history,
+            now=now,
+        )  # now the latest question: DMs come here
+        return Turn(say=[(Say("flow/resuming"), None), _question(spec, ctx, existing)])
+    ctx = _context(session, actor, None, now, today)
+    ctx.answers.update(answers or {})
+    outcome = spec.start(ctx)
+    if isinstance(outcome, Refuse):
+        return Turn(say=_said(outcome), notices=list(outcome.notices))
+    if outcome.step not in spec.starts:
+        raise FlowError(f"flow {spec.name} started at {outcome.step}, not one of {spec.starts}")
+    conversation = conversations.start_conversation(
+        session=session,
+        team_id=actor.team_id,
+        person_id=actor.person_id,
+        flow=flow,
+        step=outcome.step.value,
+        answers=ctx.answers,
+        now=now,
+    )
+    turn = Turn(say=_said(outcome), notices=list(outcome.notices))
+    turn.say.append(_question(spec, ctx, conversation))
+    return turn
+
+
+def reply(
+    *,
+    session: Session,
+    actor: Actor,
+    text: str,
+    now: datetime,
+    today: date,
+    clicked: ButtonsFor | None = None,
+) -> Turn | None:
+    """Take the person's DM (or button click) as the answer to their current step.
+
+    None when they have no conversation going (the caller shows what they can do instead).
+    """
+    if clicked is not None:
+        conversation = conversations.get_conversation(
+            session=session,
+            team_id=actor.team_id,
+            person_id=actor.person_id,
+            flow=clicked.flow,
+            lock=True,
+        )
+        if (
+            conversation is None
+            or conversation.state != ConversationState.ACTIVE
+            or (conversation.step, conversation.version) != (clicked.step, clicked.version)
+        ):
+            return Turn(say=[(Say("flow/stale_button"), None)], accepted=False)
+    else:
+        conversation = conversations.latest_conversation(
+            session=session, team_id=actor.team_id, person_id=actor.person_id, lock=True
+        )
+    if conversation is None or conversation.flow not in FLOWS:
+        return None
+    spec = FLOWS[conversation.flow]
+    ctx = _context(session, actor, conversation, now, today)
+    if _step(spec, conversation) is None:
+        logger.error(
+            "conversation %s (flow %s) is at step %r, which the flow does not have; ended",
+            conversation.id,
+            spec.name,
+            conversation.step,
+        )
+        conversations.end_conversation(session=session, conversation=conversation, now=now)
+        return Turn(say=[(Say("flow/broken", {"flow": spec.name}), None)])
+    if now - conversation.last_activity > IDLE_LIMIT:
+        conversations.end_conversation(session=session, conversation=conversation, now=now)
+        return Turn(say=[(Say("flow/expired", {"flow": spec.name}), None)])
+    refused = spec.guard(ctx)
+    if refused is not None:
+        conversations.end_conversation(session=session, conversation=conversation, now=now)
+        return Turn(say=_said(refused), notices=list(refused.notices))
+
+    answer = text.strip()
+    shared = _shared_answer(session, spec, ctx, conversation, answer)
+    if shared is not None:
+        return shared
+    turn = Turn()
+    if len(answer) > ANSWER_LIMIT:
+        answer = answer[:ANSWER_LIMIT]
+        turn.say.append((Say("flow/trimmed", {"limit": ANSWER_LIMIT}), None))
+    outcome = spec.table[spec.steps(conversation.step)].answer(ctx, answer)
+    return _finish(session, spec, ctx, conversation, outcome, turn)
+
+
+def _shared_answer(
+    session: Session, spec: FlowSpec, ctx: Context, conversation: Conversation, answer: str
+) -> Turn | None:
+    """What every flow understands: an empty answer, `cancel`, `help` and `back`."""
+    word = answer.lower().strip(" .!")
+    if word in CANCEL_WORDS:
+        conversations.end_conversation(session=session, conversation=conversation, now=ctx.now)
+        return Turn(say=[(Say("flow/cancelled", {"flow": spec.name}), None)])
+    if not answer:
+        first: Say = Say("flow/empty_answer")
+    elif word in HELP_WORDS:
+        first = spec.help(ctx, spec.steps(conversation.step))
+    elif word in BACK_WORDS:
+        known = {s.value for s in spec.steps}
+        history = [s for s in conversation.history if s in known]
+        if history:
+            conversations.save_turn(
+                session=session,
+                conversation=conversation,
+                step=history[-1],
+                answers=ctx.answers,
+                history=history[:-1],
+                now=ctx.now,
+            )
+            return Turn(say=[_question(spec, ctx, conversation)])
+        first = Say("flow/cannot_go_back")
+    else:
+        return None
+    return Turn(say=[(first, None), _question(spec, ctx, conversation)])

@@ -1,0 +1,324 @@
+"""The outbox: every message Cascade owes someone, written in the transaction that owes it.
+
+A change and the messages it owes commit together, or neither does. One sender (bot/outbox.py)
+delivers what is pending: right after the request's transaction commits, and again from the
+tick for anything still unsent. No Slack call ever happens inside a database transaction.
+
+Delivery semantics
+------------------
+* A row is delivered only by the holder of its lease. Rows written by a request are leased to
+  that request's sender at once, so the tick leaves them alone while it delivers them; if the
+  process dies, the lease runs out (`LEASE`) and the next tick delivers them.
+* Scheduled messages carry (kind, subject, period_key), unique per workspace. Writing one that
+  is already owed writes nothing, so a nudge is owed once however many ticks or processes ask.
+* **At least once, with one narrow window.** The sender posts, then marks the row sent in its own
+  short transaction. A crash after Slack accepted the post and before that mark commits leaves the
+  row pending: when its lease runs out it is sent again. Nothing is ever lost; a message can be
+  sent twice only if the process died in that window, and then only the one message (per sender)
+  that was in flight. Slack's chat.postMessage has no idempotency key that would close it.
+* A transient failure (rate limit or server error after the client's own retries, a dropped
+  connection) puts the row back with a later `next_attempt_at`; after `MAX_ATTEMPTS` it fails.
+  A permanent one (no such user, invalid blocks) fails at once and is never retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, OutboxStatus
+
+LEASE = timedelta(seconds=90)
+MAX_ATTEMPTS = 8
+ERROR_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A message to write into the outbox."""
+
+    team_id: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    method: str = "chat.postMessage"
+    subject: str | None = None
+    period_key: str | None = None  # with kind and subject: owed at most once
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def enqueue(
+    *, session: Session, messages: Sequence[Owed], now: datetime, owner: str | None = None
+) -> None:
+    """Write these messages, pending; with `owner`, already leased to that sender.
+
+    A scheduled message whose (kind, subject, period_key) is already in the outbox is skipped."""
+    if not messages:
+        return
+    rows = [
+        {
+            "team_id": m.team_id,
+            "kind": m.kind,
+            "recipient": m.recipient,
+            "subject": m.subject,
+            "period_key": m.period_key,
+            "method": m.method,
+            "payload": m.payload,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "lease_owner": owner,
+            "lease_until": now + LEASE if owner else None,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    session.execute(_insert(session), rows)
+
+
+Key = tuple[str, str, str]  # (kind, subject, period_key)
+
+
+def claim(
+    *, session: Session, team_id: str, claims: Sequence[tuple[Key, str]], now: datetime
+) -> dict[Key, int]:
+    """Claim scheduled messages ((kind, subject, period_key), recipient) before saying them.
+
+    Returns the ids of those this call claimed; a key already owed is not claimed again. A claimed
+    row has no payload until `fill` gives it one, in the same transaction; the sender never sends
+    an empty one."""
+    if not claims:
+        return {}
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    rows = [
+        {
+            "team_id": team_id,
+            "kind": kind,
+            "subject": subject,
+            "period_key": period_key,
+            "recipient": recipient,
+            "method": "chat.postMessage",
+            "payload": {},
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for (kind, subject, period_key), recipient in claims
+    ]
+    statement = _insert(session).returning(
+        table.c.id, table.c.kind, table.c.subject, table.c.period_key
+    )
+    return {(k, s, p): i for i, k, s, p in session.execute(statement, rows).all()}
+
+
+def fill(
+    *,
+    session: Session,
+    payloads: dict[int, dict[str, Any]],
+    now: datetime,
+    owner: str | None = None,
+) -> None:
+    """Give claimed rows what they say (and, with `owner`, lease them to that sender)."""
+    if not payloads:
+        return
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            payload=bindparam("row_payload"),
+            lease_owner=owner,
+            lease_until=now + LEASE if owner else None,
+        ),
+        [{"row_id": i, "row_payload": p} for i, p in payloads.items()],
+    )
+
+
+def owed(*, session: Session, team_id: str, kind: str, subject: str, period_key: str) -> bool:
+    """Whether this scheduled message is already in the outbox (sent or not)."""
+    return (
+        session.exec(
+            select(OutboxMessage.id).where(
+                col(OutboxMessage.team_id) == team_id,
+                col(OutboxMessage.kind) == kind,
+                col(OutboxMessage.subject) == subject,
+                col(OutboxMessage.period_key) == period_key,
+            )
+        ).first()
+        is not None
+    )
+
+
+def owed_subjects(
+    *, session: Session, team_id: str, kinds: Sequence[str], period_keys: Sequence[str]
+) -> set[tuple[str, str, str]]:
+    """(kind, subject, period_key) of these kinds and periods already owed, in one query."""
+    if not kinds or not period_keys:
+        return set()
+    rows = session.exec(
+        select(OutboxMessage.kind, OutboxMessage.subject, OutboxMessage.period_key).where(
+            col(OutboxMessage.team_id) == team_id,
+            col(OutboxMessage.kind).in_(kinds),
+            col(OutboxMessage.period_key).in_(period_keys),
+        )
+    )
+    return {(k, s or "", p or "") for k, s, p in rows}
+
+
+def _claimable(now: datetime) -> Any:
+    return and_(
+        col(OutboxMessage.status) == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= now,
+        or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+    )
+
+
+def claim_due(
+    *, session: Session, owner: str, now: datetime, limit: int = 200
+) -> list[OutboxMessage]:
+    """Lease up to `limit` pending rows that are due and leased to nobody; returns them in order.
+
+    The conditional UPDATE decides races: of two senders, each row goes to exactly one."""
+    candidates = list(
+        session.exec(
+            select(OutboxMessage.id)
+            .where(_claimable(now))
+            .order_by(col(OutboxMessage.id))
+            .limit(limit)
+        )
+    )
+    if candidates:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(candidates), _claimable(now))
+            .values(lease_owner=owner, lease_until=now + LEASE)
+        )
+    return leased_to(session=session, owner=owner)
+
+
+def leased_to(*, session: Session, owner: str) -> list[OutboxMessage]:
+    """The pending rows this sender holds, oldest first."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(
+                col(OutboxMessage.lease_owner) == owner,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+    )
+
+
+def renew_lease(*, session: Session, owner: str, now: datetime) -> None:
+    """Keep holding this sender's pending rows while a long batch is delivered."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.lease_owner) == owner,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        )
+        .values(lease_until=now + LEASE)
+    )
+
+
+def mark_sent(*, session: Session, message_id: int, ts: str | None, now: datetime) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id, col(OutboxMessage.status) == OutboxStatus.PENDING
+        )
+        .values(
+            status=OutboxStatus.SENT,
+            ts=ts,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            lease_owner=None,
+            lease_until=None,
+            error=None,
+        )
+    )
+
+
+def mark_failed(
+    *, session: Session, message_id: int, error: str, now: datetime, retry_at: datetime | None
+) -> None:
+    """A failed attempt: tried again at `retry_at` (until MAX_ATTEMPTS), or failed for good."""
+    row = session.get(OutboxMessage, message_id)
+    if row is None or row.status != OutboxStatus.PENDING:
+        return
+    attempts = row.attempts + 1
+    again = retry_at is not None and attempts < MAX_ATTEMPTS
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(
+            status=OutboxStatus.PENDING if again else OutboxStatus.FAILED,
+            attempts=attempts,
+            error=error[:ERROR_LIMIT],
+            next_attempt_at=retry_at if again and retry_at is not None else row.next_attempt_at,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+
+
+def release(*, session: Session, message_ids: Sequence[int]) -> None:
+    """Give rows back unsent (kept in order behind a recipient's failed message)."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(message_ids))
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+def fail_pending_to(
+    *, session: Session, team_id: str, recipient: str, error: str, now: datetime
+) -> int:
+    """Everything still owed to someone who can no longer receive it fails at once."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.team_id) == team_id,
+            col(OutboxMessage.recipient) == recipient,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.FAILED, error=error[:ERROR_LIMIT], lease_owner=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_messages(
+    *, session: Session, team_id: str | None = None, status: str | None = None
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage)
+    if team_id is not None:
+        query = query.where(col(OutboxMessage.team_id) == team_id)
+    if status is not None:
+        query = query.where(col(OutboxMessage.status) == status)
+    return list(session.exec(query.order_by(col(OutboxMessage.id))))
+
+
+def pending_count(*, session: Session) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
+        ).one()
+    )
