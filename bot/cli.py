@@ -27,10 +27,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from slack_sdk.errors import SlackApiError
 
         settings.require_slack(socket_mode=True)
         app = build_app(build_services(settings))
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        try:  # start() asks apps.connections.open for a WebSocket URL, connects, then blocks
+            SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        except SlackApiError as refused:
+            error = str(refused.response.get("error") or "")
+            print(render_plain("cli/socket_mode_refused", error=error), file=sys.stderr)
+            return 1
         return 0
     if not settings.has_slack_credentials:
         print(render_plain("cli/no_credentials_sandbox"), file=sys.stderr)

@@ -2,7 +2,8 @@
 
 It answers the methods Cascade calls with Slack's own shapes, records every call, validates every
 `blocks` and `view` with slack_sdk.models (answering `invalid_blocks` as Slack does), and on
-demand answers 429 with `Retry-After`, a 5xx, or slowly.
+demand answers 429 with `Retry-After`, a 5xx, or slowly. With a Socket Mode server attached
+(bot/sandbox/socket_mode.py), `apps.connections.open` hands out its WebSocket URLs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 TEXT_LIMIT = 40_000
 USERS_LIST_MAX = 1000
+# Methods that take the app-level token (`xapp-`); every other method takes the bot token.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
 class SlackError(Exception):
@@ -135,11 +138,15 @@ class FakeSlack:
         team_name: str = "Cascade Sandbox",
         bot_token: str = "xoxb-sandbox",
         bot_user_id: str = "UCASCADEBOT",
+        app_token: str = "xapp-sandbox",
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
         self.bot_token = bot_token
         self.bot_user_id = bot_user_id
+        self.app_token = app_token
+        # Issues a Socket Mode WebSocket URL; set by SocketModeServer.attach.
+        self.socket_mode_url: Callable[[], str] | None = None
         self.latency = 0.0
         self.calls: list[Call] = []
         self.errors: list[tuple[str, str]] = []  # (method, error) for every refused call
@@ -341,8 +348,9 @@ class FakeSlack:
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return 200, {}, {"ok": False, "error": "unknown_method"}
-            if method != "response_url" and token != self.bot_token:
-                return 200, {}, {"ok": False, "error": "invalid_auth" if token else "not_authed"}
+            refused = self._token_refusal(method, token)
+            if refused:
+                return 200, {}, {"ok": False, "error": refused}
             try:
                 body = handler(args)
             except SlackError as error:
@@ -350,6 +358,20 @@ class FakeSlack:
                 return 200, {}, {"ok": False, "error": error.error, **error.extra}
             self.changed()
             return 200, {}, {"ok": True, **body}
+
+    def _token_refusal(self, method: str, token: str | None) -> str | None:
+        """Slack's error for a call made without the token this method takes, or None."""
+        if method == "response_url":  # the URL itself is the credential
+            return None
+        if not token:
+            return "not_authed"
+        wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+        if token == wanted:
+            return None
+        # A real token of the wrong kind (the bot token for apps.connections.open, the app token
+        # for chat.postMessage) is told so; anything else is not a token at all.
+        known = (self.app_token, self.bot_token)
+        return "not_allowed_token_type" if token in known else "invalid_auth"
 
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
@@ -383,6 +405,11 @@ class FakeSlack:
             "bot_id": "BCASCADE",
             "is_enterprise_install": False,
         }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:  # a set-up mistake in a test, not something Slack says
+            raise SlackError("fake_has_no_socket_mode_server")
+        return {"url": self.socket_mode_url()}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)

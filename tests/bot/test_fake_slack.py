@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.socket_mode import SocketModeServer
 from tests.conftest import BOB
 
 
@@ -108,3 +113,42 @@ def test_typed_text_arrives_as_slack_sends_it(fake_slack: tuple[FakeSlack, str])
     assert sent == (
         'unit add "R&amp;D &lt;b&gt;" manager:<@UALICE|alice> <!channel> @nobody <@UBOB|bob> a@b.c'
     )
+
+
+def test_apps_connections_open_takes_the_app_token_and_nothing_else_does(
+    fake_slack: tuple[FakeSlack, str],
+) -> None:
+    fake, url = fake_slack
+    server = SocketModeServer()
+    server.attach(fake)
+    try:
+        opened = WebClient(base_url=url + "/api/").apps_connections_open(app_token=fake.app_token)
+        assert opened["url"].startswith(f"ws://127.0.0.1:{server.port}/link/?ticket=")
+        for token, method, error in [
+            (fake.bot_token, "apps.connections.open", "not_allowed_token_type"),
+            ("xapp-1-revoked", "apps.connections.open", "invalid_auth"),
+            (fake.app_token, "chat.postMessage", "not_allowed_token_type"),
+        ]:
+            with pytest.raises(SlackApiError) as refused:
+                WebClient(token=token, base_url=url + "/api/").api_call(
+                    method, params={"channel": BOB, "text": "hi"}
+                )
+            assert refused.value.response["error"] == error, (token, method)
+    finally:
+        server.stop()
+
+
+def test_a_socket_mode_ticket_opens_one_connection_which_is_greeted(
+    fake_slack: tuple[FakeSlack, str],
+) -> None:
+    server = SocketModeServer()
+    server.attach(fake_slack[0])
+    try:
+        url = server.new_url()
+        with connect(url) as link:
+            hello = json.loads(link.recv(timeout=5))
+            assert hello["type"] == "hello" and hello["num_connections"] == 1
+            with pytest.raises(InvalidStatus):
+                connect(url)
+    finally:
+        server.stop()
