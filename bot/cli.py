@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import build_app, build_services
@@ -132,6 +133,34 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _instant(text: str | None) -> datetime:
+    """`--at`: an ISO-8601 instant (UTC when it carries no offset); now when not given."""
+    if text is None:
+        return datetime.now(UTC)
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from bot.services import Services
+    from bot.tick import run_tick
+
+    try:
+        at = _instant(args.at)
+    except ValueError:
+        print(render_plain("cli/bad_instant", value=args.at), file=sys.stderr)
+        return 2
+    settings = _settings()
+    if not args.dry_run:
+        settings.require_bot_token()
+    engine = open_database(settings.database_url)
+    report = run_tick(
+        Services(settings=settings, engine=engine, clock=lambda: at), at, dry_run=args.dry_run
+    )
+    print(render_plain("cli/tick", report=report, dry_run=args.dry_run))
+    return 0
+
+
 def cmd_coach(args: argparse.Namespace) -> int:
     from conversations.coach import review
 
@@ -182,6 +211,11 @@ def parser() -> argparse.ArgumentParser:
     coach.add_argument("--json", action="store_true", help="print a JSON object")
     coach.add_argument("text", help="the goal statement, in quotes")
     coach.set_defaults(func=cmd_coach)
+
+    tick = sub.add_parser("tick", help="run everything due once, then exit (for cron)")
+    tick.add_argument("--at", help="the instant to run as (ISO-8601; UTC if no offset)")
+    tick.add_argument("--dry-run", action="store_true", help="list what would be sent")
+    tick.set_defaults(func=cmd_tick)
 
     export = sub.add_parser("export", help="every workspace's data, as JSON or CSV")
     export.add_argument("--format", choices=["json", "csv"], default="json")

@@ -72,8 +72,10 @@ class Report:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    retry_at: datetime | None = None  # of the one message this report is about, if it failed
 
     def add(self, other: Report) -> None:
+        """Fold another report into this one."""
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
@@ -108,21 +110,26 @@ class Sender:
 
     def _deliver(self, rows: list[OutboxMessage], owner: str) -> Report:
         report = Report()
-        held_back: set[tuple[str, str]] = set()  # recipients with a failed message this batch
+        held_back: dict[tuple[str, str], datetime] = {}  # recipient → when their failed one retries
+        gone: set[tuple[str, str]] = set()  # recipients who have left (their rows have failed)
         for index, row in enumerate(rows):
             assert row.id is not None
             who = (row.team_id, row.recipient)
+            if who in gone:
+                continue
             if who in held_back:  # keep each person's messages in order behind the failed one
                 with transaction(self.engine) as session:
-                    outbox.release(session=session, message_ids=[row.id])
+                    outbox.defer(session=session, message_ids=[row.id], until=held_back[who])
                 continue
             if index and index % RENEW_EVERY == 0:
                 with transaction(self.engine) as session:
                     outbox.renew_lease(session=session, owner=owner, now=self.clock())
             outcome = self._send(row)
             report.add(outcome)
-            if outcome.retrying:
-                held_back.add(who)
+            if outcome.retry_at is not None:
+                held_back[who] = outcome.retry_at
+            if set(outcome.errors) & GONE:
+                gone.add(who)
         return report
 
     def _send(self, row: OutboxMessage) -> Report:
@@ -157,13 +164,10 @@ class Sender:
         logger.warning(
             "outbox message %s (%s to %s) failed: %s", row.id, row.kind, row.recipient, error
         )
+        retry_at = None if permanent else now + backoff(row.attempts + 1)
         with transaction(self.engine) as session:
             outbox.mark_failed(
-                session=session,
-                message_id=row.id,
-                error=error,
-                now=now,
-                retry_at=None if permanent else now + backoff(row.attempts + 1),
+                session=session, message_id=row.id, error=error, now=now, retry_at=retry_at
             )
             if error in GONE:  # they have left Slack: stop owing them anything
                 people.mark_gone(session=session, team_id=row.team_id, user_id=row.recipient)
@@ -176,7 +180,7 @@ class Sender:
                 )
         if permanent:
             return Report(failed=1, errors=[error])
-        return Report(retrying=1, errors=[error])
+        return Report(retrying=1, errors=[error], retry_at=retry_at)
 
 
 def _ts(response: Any) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.models import Conversation, ConversationState
 
@@ -36,7 +36,7 @@ def latest_conversation(
             Conversation.person_id == person_id,
             Conversation.state == ConversationState.ACTIVE,
         )
-        .order_by(col(Conversation.asked_at).desc(), col(Conversation.id).desc())
+        .order_by(col(Conversation.asked_seq).desc(), col(Conversation.id).desc())
     )
     return session.exec(query.with_for_update() if lock else query).first()
 
@@ -63,7 +63,8 @@ def start_conversation(
     conversation.state = ConversationState.ACTIVE
     conversation.answers = dict(answers)
     conversation.history = []
-    conversation.last_activity = conversation.asked_at = conversation.created_at = now
+    conversation.last_activity = conversation.created_at = now
+    conversation.asked_seq = _next_ask(session, team_id, person_id)
     session.add(conversation)
     session.flush()
     return conversation
@@ -86,9 +87,18 @@ def save_turn(
     conversation.version += 1
     conversation.last_activity = now
     if asked:
-        conversation.asked_at = now
+        conversation.asked_seq = _next_ask(session, conversation.team_id, conversation.person_id)
     session.add(conversation)
     session.flush()
+
+
+def _next_ask(session: Session, team_id: str, person_id: int) -> int:
+    latest = session.exec(
+        select(func.max(Conversation.asked_seq)).where(
+            Conversation.team_id == team_id, Conversation.person_id == person_id
+        )
+    ).one()
+    return int(latest or 0) + 1
 
 
 def end_conversation(*, session: Session, conversation: Conversation, now: datetime) -> None:

@@ -242,7 +242,9 @@ class Conversation(SQLModel, table=True):
     history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     version: int = 0  # bumped on every step: two processes never advance one interview twice
     last_activity: datetime = instant(default_now=True)
-    asked_at: datetime = instant(default_now=True)  # typed DM text goes to the latest question
+    # Which of this person's conversations asked last (a per-person counter, never a clock, so two
+    # questions in the same instant still have an order): typed DM text goes to the latest.
+    asked_seq: int = 0
     created_at: datetime = instant(default_now=True)
 
 

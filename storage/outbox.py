@@ -277,13 +277,13 @@ def mark_failed(
     )
 
 
-def release(*, session: Session, message_ids: Sequence[int]) -> None:
-    """Give rows back unsent (kept in order behind a recipient's failed message)."""
+def defer(*, session: Session, message_ids: Sequence[int], until: datetime) -> None:
+    """Give rows back unsent, not due before `until` (behind a recipient's failed message)."""
     if message_ids:
         session.execute(
             update(OutboxMessage)
             .where(col(OutboxMessage.id).in_(message_ids))
-            .values(lease_owner=None, lease_until=None)
+            .values(lease_owner=None, lease_until=None, next_attempt_at=until)
         )
 
 

@@ -50,6 +50,7 @@ class SlackError(Exception):
 class Fault:
     status: int
     retry_after: int | None = None
+    error: str | None = None  # with status 200: Slack's `{"ok": false, "error": ...}`
 
 
 @dataclass
@@ -228,11 +229,19 @@ class FakeSlack:
             return home if home is not None and home.get("id") == view_id else None
 
     def fail_next(
-        self, method: str, status: int, *, retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        error: str | None = None,
     ) -> None:
-        """The next `times` calls of `method` answer `status` (429 with Retry-After if given)."""
+        """The next `times` calls of `method` answer `status` (429 with Retry-After if given), or
+        with status 200, Slack's error answer `error` (e.g. `account_inactive`)."""
         with self.lock:
-            self._faults.setdefault(method, []).extend([Fault(status, retry_after)] * times)
+            fault = Fault(status, retry_after, error)
+            self._faults.setdefault(method, []).extend([fault] * times)
 
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
@@ -343,7 +352,7 @@ class FakeSlack:
                 headers = (
                     {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 )
-                error = "ratelimited" if fault.status == 429 else "fatal_error"
+                error = fault.error or ("ratelimited" if fault.status == 429 else "fatal_error")
                 return fault.status, headers, {"ok": False, "error": error}
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:

@@ -43,6 +43,12 @@ class SandboxPage:
     summary_channel: str
     slack: SlackSide | None = None  # set once the app is up
     tick: Callable[[datetime], Any] | None = None  # the scheduler's tick, once there is one
+    closing: bool = False  # set when the sandbox stops: long polls answer at once
+
+    def close_polls(self) -> None:
+        """Answer every waiting long poll now, so stopping never waits out a poll."""
+        self.closing = True
+        self.fake.changed()
 
     # -- what the page shows ---------------------------------------------------------------
 
@@ -74,7 +80,9 @@ class SandboxPage:
 
     def state(self, user: str, since: int) -> dict[str, Any]:
         with contextlib.suppress(TimeoutError):  # nothing new: answer with the same state
-            self.fake.wait_for(lambda f: f.version > since, timeout=LONG_POLL_SECONDS)
+            self.fake.wait_for(
+                lambda f: f.version > since or self.closing, timeout=LONG_POLL_SECONDS
+            )
         with self.fake.lock:
             people = [
                 {

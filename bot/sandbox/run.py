@@ -40,6 +40,7 @@ class Sandbox:
         return self.page_server.url
 
     def stop(self) -> None:
+        self.page.close_polls()
         self.page_server.stop()
         self.app_server.stop()
 

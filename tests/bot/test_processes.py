@@ -20,11 +20,10 @@ from sqlalchemy import create_engine, text
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.slack_side import SlackSide
-from storage import conversations, cycles, objectives, people, units, workspaces
+from storage import conversations
 from storage.db import open_database, transaction, upgrade
-from storage.models import ObjectiveStatus
-from storage.people import SlackProfile
 from tests.conftest import ALICE, BACKENDS, BOB, OWNER, POSTGRES_URL
+from tests.factories import ObjectiveSpec, UnitSpec, build_org, profile
 from tests.fakes.slack_requests import SIGNING_SECRET
 
 
@@ -32,55 +31,31 @@ def seed(url: str, fake: FakeSlack) -> None:
     """Acme (Olga) → Sales (Alice; Bob), one published objective each, an active cycle."""
     engine = open_database(url)
     upgrade(engine)  # PostgreSQL is not migrated at start
-    now = datetime.now(UTC)
     with transaction(engine) as s:
-        team = fake.team_id
-        people.upsert_profiles(
-            session=s,
-            team_id=team,
-            at=now,
+        build_org(
+            s,
+            team_id=fake.team_id,
             profiles=[
-                SlackProfile(
+                profile(
                     u["id"],
                     u["real_name"],
-                    u["profile"]["email"],
-                    u["tz"],
-                    u["is_admin"] or u["is_owner"],
-                    u["is_bot"],
-                    u["deleted"],
+                    email=u["profile"]["email"],
+                    tz=u["tz"],
+                    is_admin=u["is_admin"] or u["is_owner"],
+                    is_bot=u["is_bot"],
+                    deleted=u["deleted"],
                 )
                 for u in fake.users.values()
             ],
+            units_=[UnitSpec("Acme", OWNER), UnitSpec("Sales", ALICE, "Acme", members=(BOB,))],
+            cycle=("FY27", date(2026, 1, 1), date(2027, 12, 31)),
+            objectives_=[
+                ObjectiveSpec("Acme", "Grow"),
+                ObjectiveSpec("Sales", "Sell more", "Grow"),
+            ],
+            now=datetime.now(UTC),
+            synced=True,
         )
-        pid = {p.user_id: p.id or 0 for p in people.list_people(session=s, team_id=team)}
-        acme = units.create_unit(
-            session=s, team_id=team, name="Acme", parent_id=None, manager_id=pid[OWNER]
-        )
-        sales = units.create_unit(
-            session=s, team_id=team, name="Sales", parent_id=acme.id, manager_id=pid[ALICE]
-        )
-        units.set_unit_of(session=s, team_id=team, person_id=pid[BOB], unit_id=sales.id)
-        cycle = cycles.add_cycle(
-            session=s, team_id=team, name="FY27", start=date(2026, 1, 1), end=date(2027, 12, 31)
-        )
-        top = objectives.create_objective(
-            session=s,
-            team_id=team,
-            unit_id=acme.id or 0,
-            cycle_id=cycle.id or 0,
-            title="Grow",
-            status=ObjectiveStatus.PUBLISHED,
-        )
-        objectives.create_objective(
-            session=s,
-            team_id=team,
-            unit_id=sales.id or 0,
-            cycle_id=cycle.id or 0,
-            title="Sell more",
-            parent_id=top.id,
-            status=ObjectiveStatus.PUBLISHED,
-        )
-        workspaces.mark_directory_synced(session=s, team_id=team, at=now)
     engine.dispose()
 
 

@@ -15,7 +15,7 @@ from storage import conversations, cycles, goals, people, units
 from storage import objectives as objective_store
 from storage.db import transaction
 from storage.models import ObjectiveStatus
-from storage.people import SlackProfile
+from tests.factories import ObjectiveSpec, UnitSpec, build_org, profile
 
 TEAM = "T1"
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -32,52 +32,25 @@ class Org:
 def seed(engine: Engine, *, published: bool = True) -> Org:
     """Acme (Cleo) → Sales (Max; Bob, Cat) → Sales Kids (Kim manages, no members)."""
     with transaction(engine) as s:
-        people.upsert_profiles(
-            session=s,
+        org = build_org(
+            s,
             team_id=TEAM,
-            at=NOW,
-            profiles=[
-                SlackProfile(u, n, f"{n.lower()}@x.com", "UTC", False, False, False)
-                for u, n in USERS.items()
+            profiles=[profile(u, n, email=f"{n.lower()}@x.com") for u, n in USERS.items()],
+            units_=[
+                UnitSpec("Acme", "UCEO"),
+                UnitSpec("Sales", "UMGR", parent="Acme", members=("UBOB", "UCAT")),
+                UnitSpec("Sales Kids", "UKID", parent="Sales"),
             ],
+            cycle=("FY27", date(2026, 10, 1), date(2027, 6, 30)),
+            objectives_=[
+                ObjectiveSpec("Acme", "Grow"),
+                ObjectiveSpec("Sales", "Sell more", parent="Grow"),
+            ]
+            if published
+            else [],
+            now=NOW,
         )
-        ids = {p.user_id: p.id or 0 for p in people.list_people(session=s, team_id=TEAM)}
-        acme = units.create_unit(
-            session=s, team_id=TEAM, name="Acme", parent_id=None, manager_id=ids["UCEO"]
-        )
-        sales = units.create_unit(
-            session=s, team_id=TEAM, name="Sales", parent_id=acme.id, manager_id=ids["UMGR"]
-        )
-        units.create_unit(
-            session=s, team_id=TEAM, name="Sales Kids", parent_id=sales.id, manager_id=ids["UKID"]
-        )
-        units.set_unit_of(session=s, team_id=TEAM, person_id=ids["UMGR"], unit_id=acme.id)
-        for user in ("UBOB", "UCAT"):
-            units.set_unit_of(session=s, team_id=TEAM, person_id=ids[user], unit_id=sales.id)
-        units.set_unit_of(session=s, team_id=TEAM, person_id=ids["UKID"], unit_id=sales.id)
-        cycle = cycles.add_cycle(
-            session=s, team_id=TEAM, name="FY27", start=date(2026, 10, 1), end=date(2027, 6, 30)
-        )
-        if published:
-            status = ObjectiveStatus.PUBLISHED
-            top = objective_store.create_objective(
-                session=s,
-                team_id=TEAM,
-                unit_id=acme.id or 0,
-                cycle_id=cycle.id or 0,
-                title="Grow",
-                status=status,
-            )
-            objective_store.create_objective(
-                session=s,
-                team_id=TEAM,
-                unit_id=sales.id or 0,
-                cycle_id=cycle.id or 0,
-                title="Sell more",
-                parent_id=top.id,
-                status=status,
-            )
-    return Org(engine, ids)
+    return Org(engine, org.ids)
 
 
 def text_of(turn: Turn | None) -> str:

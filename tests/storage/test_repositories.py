@@ -8,58 +8,40 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from storage import barriers, checkins, cycles, events, goals, objectives, people, units, workspaces
+from storage import barriers, checkins, cycles, events, goals, people, units, workspaces
 from storage.db import transaction
 from storage.export import export_workspace
-from storage.models import Confidence
-from storage.people import SlackProfile
+from storage.models import Confidence, ObjectiveStatus
+from tests.factories import ObjectiveSpec, UnitSpec, build_org, profile
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-
-
-def profile(user_id: str, name: str, **kw: object) -> SlackProfile:
-    fields: dict[str, object] = {
-        "email": f"{name.lower()}@example.com",
-        "tz": "UTC",
-        "is_admin": False,
-        "is_bot": False,
-        "deleted": False,
-    }
-    fields.update(kw)
-    return SlackProfile(user_id=user_id, name=name, **fields)  # type: ignore[arg-type]
 
 
 def seed(engine: Engine, team_id: str, suffix: str) -> None:
     """One small but complete workspace: every entity has a row."""
     with transaction(engine) as s:
-        people.upsert_profiles(
-            session=s,
+        org = build_org(
+            s,
             team_id=team_id,
-            at=NOW,
             profiles=[profile("U1", f"Boss{suffix}"), profile("U2", f"Worker{suffix}")],
+            units_=[UnitSpec(f"Org{suffix}", "U1", members=("U2",))],
+            cycle=(f"C{suffix}", date(2027, 1, 1), date(2027, 6, 30)),
+            objectives_=[
+                ObjectiveSpec(f"Org{suffix}", f"Grow{suffix}", status=ObjectiveStatus.DRAFT)
+            ],
+            now=NOW,
         )
-        boss = people.get_person(session=s, team_id=team_id, user_id="U1")
-        worker = people.get_person(session=s, team_id=team_id, user_id="U2")
-        assert boss and worker and boss.id and worker.id
-        root = units.create_unit(
-            session=s, team_id=team_id, name=f"Org{suffix}", parent_id=None, manager_id=boss.id
+        root, cycle, objective = (
+            org.units[f"Org{suffix}"],
+            org.cycle,
+            org.objectives[f"Grow{suffix}"],
         )
-        units.set_unit_of(session=s, team_id=team_id, person_id=worker.id, unit_id=root.id)
-        cycle = cycles.add_cycle(
-            session=s,
-            team_id=team_id,
-            name=f"C{suffix}",
-            start=date(2027, 1, 1),
-            end=date(2027, 6, 30),
-        )
-        assert root.id and cycle.id
-        objective = objectives.create_objective(
-            session=s, team_id=team_id, unit_id=root.id, cycle_id=cycle.id, title=f"Grow{suffix}"
-        )
+        worker_id, boss_id = org.ids["U2"], org.ids["U1"]
+        assert root.id and cycle and cycle.id
         goal = goals.create_goal(
             session=s,
             team_id=team_id,
-            owner_id=worker.id,
+            owner_id=worker_id,
             unit_id=root.id,
             cycle_id=cycle.id,
             objective_id=objective.id,
@@ -70,7 +52,7 @@ def seed(engine: Engine, team_id: str, suffix: str) -> None:
             session=s,
             team_id=team_id,
             goal_id=goal.id,
-            person_id=worker.id,
+            person_id=worker_id,
             progress=10,
             confidence=Confidence.AT_RISK,
             note=f"note{suffix}",
@@ -78,9 +60,9 @@ def seed(engine: Engine, team_id: str, suffix: str) -> None:
         barriers.report_barrier(
             session=s,
             team_id=team_id,
-            reporter_id=worker.id,
+            reporter_id=worker_id,
             text=f"blocked{suffix}",
-            holder_id=boss.id,
+            holder_id=boss_id,
             goal_id=goal.id,
         )
         events.claim_event(session=s, team_id=team_id, event_id=f"Ev{suffix}")

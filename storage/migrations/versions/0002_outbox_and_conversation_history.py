@@ -1,4 +1,4 @@
-"""outbox (replaces the delivery ledger); conversations keep their state, history, last question
+"""outbox (replaces the delivery ledger); conversations keep their state, history, and which asked last
 
 Revision ID: 0002
 Revises: 0001
@@ -51,7 +51,9 @@ def upgrade() -> None:
             sa.Column("state", sa.String(length=16), nullable=False, server_default="active")
         )
         batch_op.add_column(sa.Column("history", sa.JSON(), nullable=False, server_default="[]"))
-        batch_op.add_column(sa.Column("asked_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("asked_seq", sa.Integer(), nullable=False, server_default="0")
+        )
 
     # The engine's history used to live among the answers, under "_history".
     conversation = sa.table(
@@ -59,8 +61,7 @@ def upgrade() -> None:
         sa.column("id", sa.Integer()),
         sa.column("answers", sa.JSON()),
         sa.column("history", sa.JSON()),
-        sa.column("last_activity", sa.DateTime(timezone=True)),
-        sa.column("asked_at", sa.DateTime(timezone=True)),
+        sa.column("asked_seq", sa.Integer()),
     )
     bind = op.get_bind()
     for row in bind.execute(sa.select(conversation.c.id, conversation.c.answers)).all():
@@ -72,17 +73,17 @@ def upgrade() -> None:
             .where(conversation.c.id == row.id)
             .values(answers=answers, history=history)
         )
-    bind.execute(conversation.update().values(asked_at=conversation.c.last_activity))
+    bind.execute(conversation.update().values(asked_seq=conversation.c.id))
 
     with op.batch_alter_table("conversation", schema=None) as batch_op:
         batch_op.alter_column("state", server_default=None)
         batch_op.alter_column("history", server_default=None)
-        batch_op.alter_column("asked_at", existing_type=sa.DateTime(timezone=True), nullable=False)
+        batch_op.alter_column("asked_seq", server_default=None)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("conversation", schema=None) as batch_op:
-        batch_op.drop_column("asked_at")
+        batch_op.drop_column("asked_seq")
         batch_op.drop_column("history")
         batch_op.drop_column("state")
 

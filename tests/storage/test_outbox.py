@@ -1,0 +1,112 @@
+"""The outbox's rules, on SQLite and PostgreSQL: once-only keys, leases, retries."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from storage import outbox
+from storage.db import transaction
+from storage.models import OutboxStatus
+
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def owed(n: int, kind: str = "reply") -> list[outbox.Owed]:
+    return [outbox.Owed("T", kind, f"U{i}", {"text": f"hello {i}"}) for i in range(n)]
+
+
+def test_a_once_only_key_is_claimed_once(engine: Engine) -> None:
+    key = ("gate_nudge", "unit:1", "2027-03-01")
+    with transaction(engine) as s:
+        assert outbox.claim(session=s, team_id="T", claims=[(key, "UMGR")], now=NOW) != {}
+    with transaction(engine) as s:
+        assert outbox.claim(session=s, team_id="T", claims=[(key, "UMGR")], now=NOW) == {}
+        assert outbox.owed(session=s, team_id="T", kind=key[0], subject=key[1], period_key=key[2])
+    with transaction(engine) as s:  # another workspace, another day: their own keys
+        assert outbox.claim(session=s, team_id="T2", claims=[(key, "UMGR")], now=NOW)
+        other_day = (key[0], key[1], "2027-03-02")
+        assert outbox.claim(session=s, team_id="T", claims=[(other_day, "UMGR")], now=NOW)
+
+
+def test_claims_racing_from_many_threads_win_once(engine: Engine) -> None:
+    keys = [(("checkin", f"U{i}", "2027-W09"), f"U{i}") for i in range(20)]
+
+    def claim() -> int:
+        with transaction(engine) as s:
+            return len(outbox.claim(session=s, team_id="T", claims=keys, now=NOW))
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        won = list(pool.map(lambda _: claim(), range(6)))
+    assert sum(won) == 20
+
+
+def test_two_senders_never_take_the_same_row(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(50), now=NOW)
+
+    def take(owner: str) -> list[int]:
+        with transaction(engine) as s:
+            return [m.id or 0 for m in outbox.claim_due(session=s, owner=owner, now=NOW, limit=30)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        taken = list(pool.map(take, ["a", "b", "c", "d"]))
+    flat = [i for ids in taken for i in ids]
+    assert len(flat) == len(set(flat)) == 50
+
+
+def test_rows_written_by_a_request_are_its_own_until_the_lease_runs_out(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(3), now=NOW, owner="request")
+    with transaction(engine) as s:
+        assert outbox.claim_due(session=s, owner="tick", now=NOW + timedelta(seconds=5)) == []
+        later = NOW + outbox.LEASE + timedelta(seconds=1)  # the request's process died
+        assert len(outbox.claim_due(session=s, owner="tick", now=later)) == 3
+
+
+def test_failures_back_off_then_give_up(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(1), now=NOW)
+        [row] = outbox.claim_due(session=s, owner="a", now=NOW)
+        assert row.id
+    for attempt in range(1, outbox.MAX_ATTEMPTS + 1):
+        with transaction(engine) as s:
+            outbox.mark_failed(
+                session=s,
+                message_id=row.id,
+                error="ratelimited",
+                now=NOW,
+                retry_at=NOW + timedelta(minutes=attempt),
+            )
+            [after] = outbox.list_messages(session=s)
+            assert after.attempts == attempt and after.lease_owner is None
+    assert after.status == OutboxStatus.FAILED and after.error == "ratelimited"
+
+
+def test_a_sent_row_is_never_claimed_again(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(1), now=NOW)
+        [row] = outbox.claim_due(session=s, owner="a", now=NOW)
+        outbox.mark_sent(session=s, message_id=row.id or 0, ts="1.0001", now=NOW)
+    with transaction(engine) as s:
+        later = NOW + timedelta(days=1)
+        assert outbox.claim_due(session=s, owner="b", now=later) == []
+        [sent] = outbox.list_messages(session=s)
+        assert (sent.status, sent.ts, sent.sent_at) == (OutboxStatus.SENT, "1.0001", NOW)
+
+
+def test_everything_owed_to_someone_gone_fails_at_once(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(2) + owed(2), now=NOW)
+        assert (
+            outbox.fail_pending_to(
+                session=s, team_id="T", recipient="U1", error="user_not_found", now=NOW
+            )
+            == 2
+        )
+        assert [m.recipient for m in outbox.list_messages(session=s, status="pending")] == [
+            "U0",
+            "U0",
+        ]
