@@ -1,4 +1,4 @@
-"""outbox (replaces the delivery ledger); conversations keep their state, history, and which asked last
+"""outbox (replaces the delivery ledger); conversations keep state, history, who asked last
 
 Revision ID: 0002
 Revises: 0001
