@@ -192,13 +192,15 @@ def claim_due(
 ) -> list[OutboxMessage]:
     """Lease up to `limit` pending rows that are due and leased to nobody; returns them in order.
 
-    The conditional UPDATE decides races: of two senders, each row goes to exactly one."""
+    The conditional UPDATE decides races: of two senders, each row goes to exactly one. On
+    PostgreSQL, rows another sender is claiming are skipped, so concurrent senders share the work."""
     candidates = list(
         session.exec(
             select(OutboxMessage.id)
             .where(_claimable(now))
             .order_by(col(OutboxMessage.id))
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
     )
     if candidates:
