@@ -134,7 +134,12 @@ def _word_re(phrases: Iterable[str], *, compound: bool = False) -> re.Pattern[st
     return re.compile(rf"{start}(?:{_alt(phrases)})(?![\w])")
 
 
-NUMBER = r"(?:\d+(?:[.,]\d+)?|[a-z]+)"
+NUMBER_WORDS = _alt(
+    [n for lex in LEXICONS.values() for n in lex.numbers if re.fullmatch(r"[a-z ]+", n)]
+    + ["a", "an", "un", "une", "um", "uma", "ein", "einem", "einer", "einen", "one"]
+)
+# Digits may touch their unit ("24h"); a number word may not ("in touch" is no "in tou-ch").
+NUMBER = rf"(?:\d+(?:[.,]\d+)? ?|(?:{NUMBER_WORDS}) )"
 ALL_MONTHS = _alt(m for lex in LEXICONS.values() for m in lex.months)
 ALL_WEEKDAYS = _alt(w for lex in LEXICONS.values() for w in lex.weekdays)
 ALL_PERIODS = _alt(p for lex in LEXICONS.values() for p in lex.periods)
@@ -184,14 +189,14 @@ SPAN = re.compile(
     r"em|durante|sous|nos|nas)"
     r" (?:the |los |las |les |den |os |as )?(?P<next>(?:next|coming|proximos|proximas|"
     r"prochains|prochaines|nachsten|kommenden) )?"
-    rf"(?P<n>{NUMBER}) (?:(?:more|working|business|calendar|habiles|ouvres|uteis) )?"
+    rf"(?P<n>{NUMBER})(?:(?:more|working|business|calendar|habiles|ouvres|uteis) )?"
     r"(?:prochains |prochaines )?"
     rf"(?P<unit>{DAY_UNITS}|{SPAN_UNITS}|{SLA_UNITS})(?![\w])"
 )
 SLA = re.compile(
     r"(?<![\w-])(?:within|in|under|below|less than|en menos de|en moins de|em menos de|"
     r"innerhalb von|binnen|unter|en|em|in) "
-    rf"{NUMBER} ?(?:(?:working|business|habiles|ouvres|uteis) )?(?:{SLA_UNITS}|{DAY_UNITS})"
+    rf"{NUMBER}(?:(?:working|business|habiles|ouvres|uteis) )?(?:{SLA_UNITS}|{DAY_UNITS})"
     r"(?![\w])"
     r"|in (?:their|his|her|the) first (?:day|week|month)"
 )
@@ -387,7 +392,8 @@ def _deadline(text: str, lang: str) -> bool:
         days = re.fullmatch(DAY_UNITS, unit)
         if span["next"] or not days:
             return True
-        if not span["n"].isdigit() or int(span["n"]) >= SLA_DAYS:
+        amount = span["n"].strip()
+        if not amount.isdigit() or int(amount) >= SLA_DAYS:
             return True
     return False
 
@@ -499,7 +505,10 @@ def _label(statement: str) -> _Labels:
     return _Labels(
         specific=_specific(text, head, c, quantity),
         measurable=_measurable(text, head, quantity),
-        time_bound=_deadline(text, language),
+        # The head's own words are no deadline ("look over the Q1 report").
+        time_bound=_deadline(
+            text[: head.start] + " " * (head.end - head.start) + text[head.end :], language
+        ),
         outcome=_outcome(text, head, c, quantity),
         is_goal=True,
         language=language,
