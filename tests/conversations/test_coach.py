@@ -8,14 +8,15 @@ import sys
 
 import pytest
 
-from conversations.coach import review
+from conversations.coach import review, review_objective
 
 # text, specific, measurable, time_bound, outcome
 CASES = [
     ("Improve onboarding", False, False, False, True),
-    ("Help the team", False, False, False, True),
-    ("Support sales", False, False, False, True),
-    ("Work on documentation", False, False, False, True),
+    # Helping, supporting and working on name the effort, not its result (coach_labels.md).
+    ("Help the team", False, False, False, False),
+    ("Support sales", False, False, False, False),
+    ("Work on documentation", False, False, False, False),
     ("Get better at things", False, False, False, True),
     ("Increase trial-to-paid conversion from 4% to 6% by end of Q2", True, True, True, True),
     ("Reduce p95 API latency to 200 ms by March 31", True, True, True, True),
@@ -40,7 +41,8 @@ CASES = [
     ("顧客満足度を９０％に上げる（６月まで）", True, True, True, True),
     ("Reduce tickets to ٣٠ a week by 30/06", True, True, True, True),
     ("Improve", False, False, False, True),
-    ("", False, False, False, True),
+    # An empty answer is not a goal, so it is no outcome either (coach_labels.md, section 0).
+    ("", False, False, False, False),
 ]
 
 
@@ -101,3 +103,49 @@ def test_cli_plain() -> None:
         timeout=60,
     ).stdout
     assert "✗ an outcome" in out and "sounds like a task" in out
+
+
+@pytest.mark.parametrize("text", ["2027-05-31", "100%", "Q3", "TBD", "asdf", "👍", "", "n/a"])
+def test_an_answer_that_is_not_a_goal_is_asked_about_first(text: str) -> None:
+    result = review(text)
+    assert not result.is_goal and result.findings == ["not_a_goal"]
+    assert result.question is not None and "goal" in result.question
+
+
+def test_the_single_best_question_comes_first() -> None:
+    result = review("Help the team")
+    assert result.findings == ["task", "vague", "not_measurable", "no_deadline"]
+    assert result.question == result.questions[0] and "task" in result.question
+    assert review("Improve onboarding").findings[0] == "vague"
+    assert review("Cut churn to 2% by Q3").question is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "words"),
+    [
+        ("Ayudar al equipo de ventas", "es", "resultado"),
+        ("Gagner plus de clients", "fr", "différent"),
+        ("Mehr Kunden gewinnen", "de", "anders"),
+        ("Reduzir custos", "pt", "diferente"),
+        ("pendiente", "es", "objetivo"),
+        ("Improve onboarding", "en", "different"),
+    ],
+)
+def test_questions_are_asked_in_the_statements_language(
+    text: str, language: str, words: str
+) -> None:
+    result = review(text)
+    assert result.language == language
+    assert result.question is not None and words in result.question
+
+
+def test_an_objective_is_bounded_by_its_cycle_unless_it_says_otherwise() -> None:
+    clear = review_objective("Cut enterprise churn to 3%")
+    assert clear.time_bound and clear.outcome and clear.questions == []
+    assert not review_objective("Reduce churn over time").time_bound
+    assert not review_objective("Reducir costes de forma continua").time_bound
+    vague = review_objective("Improve onboarding")
+    assert vague.findings == ["vague", "not_measurable"] and "the unit" in vague.questions[1]
+    task = review_objective("Organise the leadership offsite")
+    assert task.question is not None and "task" in task.question
+    assert review_objective("TBD").findings == ["not_a_goal"]
