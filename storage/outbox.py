@@ -193,7 +193,7 @@ def claim_due(
     """Lease up to `limit` pending rows that are due and leased to nobody; returns them in order.
 
     The conditional UPDATE decides races: of two senders, each row goes to exactly one. On
-    PostgreSQL, rows another sender is claiming are skipped, so concurrent senders share the work."""
+    PostgreSQL, rows another sender is claiming are skipped: concurrent senders share the work."""
     candidates = list(
         session.exec(
             select(OutboxMessage.id)
