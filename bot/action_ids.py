@@ -9,6 +9,7 @@ from conversations.flow import Offer
 FLOW_ANSWER = "flow_answer_"  # + index: an answer to a flow's question (ids unique per block)
 CYCLE_FORM = "cycle_new"  # the New cycle button, and the modal's callback_id
 SUGGEST_FORM = "goal_suggest"  # the Suggest changes modal's callback_id
+CHECKIN_FORM = "checkin"  # the check-in modal's callback_id
 
 OFFERS: dict[Offer, str] = {
     Offer.AGREE_GOAL: "goal_agree",
@@ -16,4 +17,12 @@ OFFERS: dict[Offer, str] = {
     Offer.REVISE_GOAL: "goal_revise",
     Offer.SET_GOALS: "goal_interview_start",
     Offer.PLAN_UNIT: "objectives_start",
+    Offer.CHECK_IN: "checkin_open",
+    Offer.ACKNOWLEDGE_BARRIER: "barrier_acknowledge",
+    Offer.RESOLVE_BARRIER: "barrier_resolve",
+    Offer.ESCALATE_BARRIER: "barrier_escalate",
+    Offer.REPORT_ANTICIPATED: "barrier_report_anticipated",
+    Offer.GOAL_ACHIEVED: "goal_close_achieved",
+    Offer.GOAL_MISSED: "goal_close_missed",
+    Offer.GOAL_DROPPED: "goal_close_dropped",
 }

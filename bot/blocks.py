@@ -63,21 +63,54 @@ def message(text: str, *extra: Block) -> dict[str, Any]:
 
 
 def text_input(
-    block_id: str, label: str, *, initial: str = "", max_length: int = 80, multiline: bool = False
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    max_length: int = 80,
+    multiline: bool = False,
+    optional: bool = False,
+    hint: str = "",
 ) -> Block:
     element: Block = {"type": "plain_text_input", "action_id": block_id, "max_length": max_length}
     if multiline:
         element["multiline"] = True
     if initial:
         element["initial_value"] = initial
-    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+    return _input(block_id, label, element, optional=optional, hint=hint)
+
+
+def select_input(
+    block_id: str, label: str, options: list[tuple[str, str]], *, initial: str | None = None
+) -> Block:
+    """A static select of (text, value) options."""
+    choices = [{"text": _plain(text[:75]), "value": value} for text, value in options]
+    element: Block = {"type": "static_select", "action_id": block_id, "options": choices}
+    chosen = next((c for c in choices if c["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return _input(block_id, label, element, optional=False)
+
+
+def _input(block_id: str, label: str, element: Block, *, optional: bool, hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "element": element,
+    }
+    if optional:
+        block["optional"] = True
+    if hint:
+        block["hint"] = _plain(hint)
+    return block
 
 
 def date_input(block_id: str, label: str, *, initial: str | None = None) -> Block:
     element: Block = {"type": "datepicker", "action_id": block_id}
     if initial:
         element["initial_date"] = initial
-    return {"type": "input", "block_id": block_id, "label": _plain(label), "element": element}
+    return _input(block_id, label, element, optional=False)
 
 
 def _plain(text: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ class SlashCommand:
     user_id: str
     channel_id: str
     text: str
+    trigger_id: str = ""  # lets the command open a modal
 
     @classmethod
     def parse(cls, command: dict[str, Any]) -> SlashCommand:
@@ -31,6 +32,7 @@ class SlashCommand:
             user_id=str(command.get("user_id") or ""),
             channel_id=str(command.get("channel_id") or ""),
             text=str(command.get("text") or ""),
+            trigger_id=str(command.get("trigger_id") or ""),
         )
 
 

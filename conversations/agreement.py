@@ -24,13 +24,20 @@ class Event(StrEnum):
     SUBMIT = "submit"  # the owner agrees and sends it to their manager
     AGREE = "agree"  # the manager agrees too
     SUGGEST_CHANGES = "suggest_changes"  # the manager sends it back with a comment
+    ACHIEVE = "achieve"  # the owner closes it, with a line on what was learned
+    MISS = "miss"
+    DROP = "drop"
 
 
 TRANSITIONS: dict[tuple[GoalStatus, Event], GoalStatus] = {
     (GoalStatus.DRAFT, Event.SUBMIT): GoalStatus.PROPOSED,
     (GoalStatus.PROPOSED, Event.AGREE): GoalStatus.AGREED,
     (GoalStatus.PROPOSED, Event.SUGGEST_CHANGES): GoalStatus.DRAFT,
+    (GoalStatus.AGREED, Event.ACHIEVE): GoalStatus.ACHIEVED,
+    (GoalStatus.AGREED, Event.MISS): GoalStatus.MISSED,
+    (GoalStatus.AGREED, Event.DROP): GoalStatus.DROPPED,
 }
+CLOSED = (GoalStatus.ACHIEVED, GoalStatus.MISSED, GoalStatus.DROPPED)
 
 
 def next_status(goal: Goal, event: Event) -> GoalStatus | None:

@@ -20,3 +20,12 @@ class Refusal(Exception):
 
     def __repr__(self) -> str:
         return f"Refusal({self.code!r}, field={self.field!r}, {self.params!r})"
+
+
+class Refusals(Refusal):
+    """Several problems at once (a form with more than one field wrong): the first stands for all."""
+
+    def __init__(self, refusals: list[Refusal]) -> None:
+        first = refusals[0]
+        super().__init__(first.code, field=first.field, **first.params)
+        self.refusals = refusals

@@ -28,6 +28,14 @@ class Offer(StrEnum):
     REVISE_GOAL = "revise"
     SET_GOALS = "set_goals"
     PLAN_UNIT = "plan"
+    CHECK_IN = "check_in"
+    ACKNOWLEDGE_BARRIER = "acknowledge"
+    RESOLVE_BARRIER = "resolved"
+    ESCALATE_BARRIER = "escalate"
+    REPORT_ANTICIPATED = "report_anticipated"  # an anticipated barrier is in the way now
+    GOAL_ACHIEVED = "achieved"  # closing a goal past its due date
+    GOAL_MISSED = "missed"
+    GOAL_DROPPED = "dropped"
 
 
 @dataclass(frozen=True)

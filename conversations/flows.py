@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conversations import goal_interview, objectives
+from conversations import goal_closing, goal_interview, objectives
 from conversations.flow import FlowSpec
 
 FLOWS: dict[str, FlowSpec] = {
@@ -10,5 +10,6 @@ FLOWS: dict[str, FlowSpec] = {
     for spec in (
         objectives.SPEC,
         goal_interview.SPEC,
+        goal_closing.SPEC,
     )
 }

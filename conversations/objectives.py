@@ -316,7 +316,11 @@ def _publish(ctx: Context) -> Outcome:
         return Finish(say=[Say("objectives/nothing_to_publish", {"unit": unit})])
     for objective in drafts:
         objectives.update_objective(
-            session=ctx.session, objective=objective, now=ctx.now, status=ObjectiveStatus.PUBLISHED
+            session=ctx.session,
+            objective=objective,
+            now=ctx.now,
+            status=ObjectiveStatus.PUBLISHED,
+            published_at=ctx.now,
         )
     notices = _invitations(ctx, unit)
     return Finish(

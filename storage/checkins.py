@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
 
 from storage.models import CheckIn, Confidence
 
@@ -16,6 +19,8 @@ def record_checkin(
     progress: int,
     confidence: Confidence,
     note: str | None = None,
+    at: datetime | None = None,
+    week: str | None = None,
 ) -> CheckIn:
     checkin = CheckIn(
         team_id=team_id,
@@ -24,7 +29,10 @@ def record_checkin(
         progress=progress,
         confidence=confidence,
         note=note,
+        week=week,
     )
+    if at is not None:
+        checkin.at = at
     session.add(checkin)
     session.flush()
     return checkin
@@ -35,3 +43,29 @@ def list_checkins(*, session: Session, team_id: str, goal_id: int | None = None)
     if goal_id is not None:
         query = query.where(CheckIn.goal_id == goal_id)
     return list(session.exec(query.order_by(col(CheckIn.at), col(CheckIn.id))))
+
+
+def last_checkin_at(
+    *, session: Session, team_id: str, person_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """When each of these people last checked in, in one query."""
+    if not person_ids:
+        return {}
+    rows = session.exec(
+        select(CheckIn.person_id, func.max(CheckIn.at))
+        .where(CheckIn.team_id == team_id, col(CheckIn.person_id).in_(person_ids))
+        .group_by(col(CheckIn.person_id))
+    )
+    return {person_id: at for person_id, at in rows if at is not None}
+
+
+def checked_in(*, session: Session, team_id: str, weeks: Sequence[str]) -> set[tuple[int, str]]:
+    """(person id, week) for everyone who checked in during these weeks, in one query."""
+    if not weeks:
+        return set()
+    rows = session.exec(
+        select(CheckIn.person_id, CheckIn.week)
+        .where(CheckIn.team_id == team_id, col(CheckIn.week).in_(weeks))
+        .distinct()
+    )
+    return {(person_id, week or "") for person_id, week in rows}

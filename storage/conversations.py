@@ -117,3 +117,18 @@ def list_conversations(
     if active_only:
         query = query.where(Conversation.state == ConversationState.ACTIVE)
     return list(session.exec(query.order_by(col(Conversation.id))))
+
+
+def active_of_flow(*, session: Session, team_id: str, flow: str) -> list[Conversation]:
+    """Every open conversation of one flow in a workspace, in one query."""
+    return list(
+        session.exec(
+            select(Conversation)
+            .where(
+                Conversation.team_id == team_id,
+                Conversation.flow == flow,
+                Conversation.state == ConversationState.ACTIVE,
+            )
+            .order_by(col(Conversation.id))
+        )
+    )

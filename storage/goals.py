@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from storage.db import update_fields
-from storage.models import Goal
+from storage.models import Goal, GoalStatus
 
 
 def create_goal(
@@ -73,6 +73,20 @@ def goals_of_unit(*, session: Session, team_id: str, unit_id: int, cycle_id: int
         session.exec(
             select(Goal)
             .where(Goal.team_id == team_id, Goal.unit_id == unit_id, Goal.cycle_id == cycle_id)
+            .order_by(col(Goal.id))
+        )
+    )
+
+
+def open_goals(*, session: Session, team_id: str) -> list[Goal]:
+    """Every goal still in play (draft, proposed or agreed), in every cycle, in one query."""
+    return list(
+        session.exec(
+            select(Goal)
+            .where(
+                Goal.team_id == team_id,
+                col(Goal.status).in_((GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)),
+            )
             .order_by(col(Goal.id))
         )
     )

@@ -77,6 +77,8 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    HELD = "held"  # a nudge over the person's weekly budget: told in their next message instead
+    FOLDED = "folded"  # a held nudge, told as an "also" line in a later message
 
 
 class Workspace(SQLModel, table=True):
@@ -91,6 +93,8 @@ class Workspace(SQLModel, table=True):
     summary_weekday: int = 0
     summary_time: str = Field(default="08:00", max_length=5)
     barrier_escalation_days: int = 3
+    working_days: str = Field(default="0,1,2,3,4", max_length=13)  # Monday = 0
+    nudge_budget: int = 5  # scheduled nudges per person per week, at most
     directory_synced_at: datetime | None = instant()
     created_at: datetime = instant(default_now=True)
 
@@ -164,6 +168,7 @@ class Objective(SQLModel, table=True):
     measure: str | None = Field(default=None, max_length=3000)
     parent_id: int | None = Field(default=None, foreign_key="objective.id", index=True)
     status: str = Field(default=ObjectiveStatus.DRAFT, max_length=16)
+    published_at: datetime | None = instant()
     position: int = 0
     created_at: datetime = instant(default_now=True)
     updated_at: datetime = instant(default_now=True)
@@ -190,6 +195,8 @@ class Goal(SQLModel, table=True):
     manager_agreed_at: datetime | None = instant()
     agreed_by_id: int | None = Field(default=None, foreign_key="person.id")
     agreed_at: datetime | None = instant()
+    closed_at: datetime | None = instant()  # achieved, missed or dropped
+    learning: str | None = Field(default=None, max_length=3000)  # one line, when closed
     created_at: datetime = instant(default_now=True)
     updated_at: datetime = instant(default_now=True)
 
@@ -205,6 +212,7 @@ class CheckIn(SQLModel, table=True):
     progress: int
     confidence: str = Field(max_length=16)
     note: str | None = Field(default=None, max_length=3000)
+    week: str | None = Field(default=None, max_length=10, index=True)  # the person's ISO week
 
 
 class Barrier(SQLModel, table=True):
@@ -217,6 +225,8 @@ class Barrier(SQLModel, table=True):
     text: str = Field(max_length=3000)
     status: str = Field(default=BarrierStatus.OPEN, max_length=16)
     holder_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # Everyone who has held it, in order: they (and the reporter) may read its text.
+    chain: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reported_at: datetime = instant(default_now=True)
     acknowledged_at: datetime | None = instant()
     escalated_at: datetime | None = instant()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
 from storage.models import Objective, ObjectiveStatus
@@ -22,6 +22,7 @@ def create_objective(
     measure: str | None = None,
     status: ObjectiveStatus = ObjectiveStatus.DRAFT,
     position: int = 0,
+    published_at: datetime | None = None,
 ) -> Objective:
     objective = Objective(
         team_id=team_id,
@@ -32,6 +33,7 @@ def create_objective(
         measure=measure,
         status=status,
         position=position,
+        published_at=published_at,
     )
     session.add(objective)
     session.flush()
@@ -87,3 +89,17 @@ def children_of(*, session: Session, team_id: str, objective_id: int) -> list[Ob
             .order_by(col(Objective.id))
         )
     )
+
+
+def first_published(*, session: Session, team_id: str, cycle_id: int) -> dict[int, datetime]:
+    """When each unit first published objectives for this cycle, in one query."""
+    rows = session.exec(
+        select(Objective.unit_id, func.min(Objective.published_at))
+        .where(
+            Objective.team_id == team_id,
+            Objective.cycle_id == cycle_id,
+            Objective.status == ObjectiveStatus.PUBLISHED,
+        )
+        .group_by(col(Objective.unit_id))
+    )
+    return {unit_id: at for unit_id, at in rows if at is not None}

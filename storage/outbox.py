@@ -324,3 +324,90 @@ def pending_count(*, session: Session) -> int:
             .where(col(OutboxMessage.status) == OutboxStatus.PENDING)
         ).one()
     )
+
+
+def sent_at(
+    *, session: Session, team_id: str, kind: str, period_keys: Sequence[str]
+) -> dict[tuple[str, str], datetime]:
+    """(subject, period) → when it was sent, for this kind's sent rows in these periods."""
+    if not period_keys:
+        return {}
+    rows = session.exec(
+        select(OutboxMessage.subject, OutboxMessage.period_key, OutboxMessage.sent_at).where(
+            col(OutboxMessage.team_id) == team_id,
+            col(OutboxMessage.kind) == kind,
+            col(OutboxMessage.status) == OutboxStatus.SENT,
+            col(OutboxMessage.period_key).in_(period_keys),
+        )
+    )
+    return {(s or "", p or ""): at for s, p, at in rows if at is not None}
+
+
+def owed_since(
+    *, session: Session, team_id: str, kinds: Sequence[str], since: datetime
+) -> list[tuple[str, datetime]]:
+    """(recipient, when) of every message of these kinds owed since `since` (budgets)."""
+    rows = session.exec(
+        select(OutboxMessage.recipient, OutboxMessage.created_at).where(
+            col(OutboxMessage.team_id) == team_id,
+            col(OutboxMessage.kind).in_(kinds),
+            col(OutboxMessage.status).in_(
+                (OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.FAILED)
+            ),
+            col(OutboxMessage.created_at) >= since,
+        )
+    )
+    return list(rows)
+
+
+def hold(
+    *,
+    session: Session,
+    team_id: str,
+    items: Sequence[tuple[Key, str, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Record nudges held back by a budget ((key, recipient, what to say of it later)): owed in
+    their period like any other, never sent alone, folded into the person's next message."""
+    if not items:
+        return
+    rows = [
+        {
+            "team_id": team_id,
+            "kind": kind,
+            "subject": subject,
+            "period_key": period_key,
+            "recipient": recipient,
+            "method": "chat.postMessage",
+            "payload": {"also": also},
+            "status": OutboxStatus.HELD,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for (kind, subject, period_key), recipient, also in items
+    ]
+    session.execute(_insert(session), rows)
+
+
+def held(*, session: Session, team_id: str) -> list[OutboxMessage]:
+    """Nudges held back and not yet told, oldest first."""
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(
+                col(OutboxMessage.team_id) == team_id,
+                col(OutboxMessage.status) == OutboxStatus.HELD,
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+    )
+
+
+def mark_folded(*, session: Session, message_ids: Sequence[int], now: datetime) -> None:
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(message_ids))
+            .values(status=OutboxStatus.FOLDED, sent_at=now)
+        )

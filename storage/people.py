@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -86,3 +86,10 @@ def mark_gone(*, session: Session, team_id: str, user_id: str) -> None:
         person.deleted = True
         session.add(person)
         session.flush()
+
+
+def set_paused_until(*, session: Session, person: Person, until: date | None) -> None:
+    """Pause this person's nudges until `until` (they resume that day); None resumes them."""
+    person.paused_until = until
+    session.add(person)
+    session.flush()

@@ -101,6 +101,7 @@ def build_org(
             title=spec_.title,
             parent_id=parent_objective.id if parent_objective else None,
             status=spec_.status,
+            published_at=now if spec_.status == ObjectiveStatus.PUBLISHED else None,
         )
     if synced:
         workspaces.mark_directory_synced(session=session, team_id=team_id, at=now)

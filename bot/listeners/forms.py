@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot import blocks
-from bot.action_ids import CYCLE_FORM, SUGGEST_FORM
+from bot.action_ids import CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
 from prompts import render, render_plain
-from storage.models import Goal, Person
+from storage.models import Confidence, Goal, Person
 
 
 def cycle_form() -> dict[str, Any]:
@@ -42,4 +42,60 @@ def suggest_form(goal: Goal, owner: Person, metadata: str) -> dict[str, Any]:
         intro=render("agreement/form_intro", goal=goal, owner=owner),
     )
     view["private_metadata"] = metadata
+    return view
+
+
+IN_THE_WAY = "in_the_way"
+
+
+def checkin_form(goals: list[Goal]) -> dict[str, Any]:
+    """One modal for the whole check-in: per goal progress, confidence and a note; then "anything
+    in the way?". Block ids name the goal: `progress_<id>`, `confidence_<id>`, `note_<id>`."""
+    options = [(render_plain(f"checkin/{c.value}"), c.value) for c in Confidence]
+    inputs: list[blocks.Block] = []
+    for goal in goals:
+        inputs.append(blocks.sections(render("checkin/goal_heading", goal=goal))[0])
+        inputs.append(
+            blocks.text_input(
+                f"progress_{goal.id}",
+                render_plain("checkin/progress_label"),
+                initial=str(goal.progress),
+                max_length=5,
+            )
+        )
+        inputs.append(
+            blocks.select_input(
+                f"confidence_{goal.id}",
+                render_plain("checkin/confidence_label"),
+                options,
+                initial=goal.confidence or Confidence.ON_TRACK.value,
+            )
+        )
+        inputs.append(
+            blocks.text_input(
+                f"note_{goal.id}",
+                render_plain("checkin/note_label"),
+                max_length=3000,
+                multiline=True,
+                optional=True,
+            )
+        )
+    inputs.append(
+        blocks.text_input(
+            IN_THE_WAY,
+            render_plain("checkin/in_the_way_label"),
+            max_length=3000,
+            multiline=True,
+            optional=True,
+            hint=render_plain("checkin/in_the_way_hint"),
+        )
+    )
+    view = blocks.form(
+        CHECKIN_FORM,
+        render_plain("checkin/form_title"),
+        render_plain("checkin/form_submit"),
+        inputs,
+        intro=render("checkin/form_intro"),
+    )
+    view["private_metadata"] = ",".join(str(g.id) for g in goals)
     return view

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conversations import agreement
+from conversations import agreement, barrier
 from conversations.flows import FLOWS
 
 HERE = Path(agreement.__file__).parent
@@ -35,12 +36,16 @@ def test_every_flow_diagram_is_its_table(name: str) -> None:
     assert steps <= {x for a, b, _ in drawn for x in (a, b)}, "a step the diagram never shows"
 
 
-def test_the_agreement_diagram_is_its_transitions() -> None:
-    drawn = edges("agreement")
+@pytest.mark.parametrize(
+    ("name", "transitions"),
+    [("agreement", agreement.TRANSITIONS), ("barrier", barrier.TRANSITIONS)],
+)
+def test_each_status_diagram_is_its_transitions(name: str, transitions: dict[Any, Any]) -> None:
+    drawn = edges(name)
     between = {(a, b, label.split(" (")[0]) for a, b, label in drawn if "[*]" not in (a, b)}
     assert between == {
         (old.value, new.value, event.value.replace("_", " "))
-        for (old, event), new in agreement.TRANSITIONS.items()
+        for (old, event), new in transitions.items()
     }
 
 

@@ -86,7 +86,48 @@ class NotYetAvailable:
     command: str
 
 
-Command = Help | CycleAdd | UnitAdd | UnitMembers | Plan | SetGoal | Mine | Tree | NotYetAvailable
+@dataclass(frozen=True)
+class CheckIn:
+    pass
+
+
+@dataclass(frozen=True)
+class ReportBarrier:
+    text: str  # as the person typed it (Slack's escaping undone)
+
+
+@dataclass(frozen=True)
+class Barriers:
+    pass
+
+
+@dataclass(frozen=True)
+class Pause:
+    duration: str | None  # "2w", "10 days"…
+    until: date | None
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+Command = (
+    Help
+    | CycleAdd
+    | UnitAdd
+    | UnitMembers
+    | Plan
+    | SetGoal
+    | Mine
+    | Tree
+    | NotYetAvailable
+    | CheckIn
+    | ReportBarrier
+    | Barriers
+    | Pause
+    | Resume
+)
 
 
 def readable(text: str) -> str:
@@ -196,6 +237,27 @@ def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]
 
 set_goal = _no_arguments(SetGoal(), "set")
 mine = _no_arguments(Mine(), "mine")
+checkin = _no_arguments(CheckIn(), "checkin")
+barriers = _no_arguments(Barriers(), "barriers")
+resume = _no_arguments(Resume(), "resume")
+
+
+def barrier(args: list[str]) -> Command:
+    """The words after `barrier`, untouched (apostrophes and quotes are the person's own)."""
+    text = readable(" ".join(args)).strip()
+    if not text:
+        raise Refusal("empty_barrier")
+    return ReportBarrier(text=text)
+
+
+def pause(args: list[str]) -> Command:
+    if not args:
+        raise Refusal("bad_pause", value="")
+    if args[0].lower() == "until":
+        if len(args) != 2:
+            raise Refusal("bad_pause", value=readable(" ".join(args))[:40])
+        return Pause(duration=None, until=iso_date(readable(args[1]), field="until"))
+    return Pause(duration=readable(" ".join(args)), until=None)
 
 
 def not_yet(word: str) -> Callable[[list[str]], Command]:

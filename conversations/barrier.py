@@ -1,0 +1,254 @@
+"""Barriers: what gets in the way, reported at any time, held by the reporter's manager, and
+escalated up the same tree the goals came down. See barrier.mmd (checked against TRANSITIONS).
+
+Its text is seen only by the reporter and by the managers it has passed through (`chain`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from conversations import agreement, clock
+from conversations.errors import Refusal
+from conversations.flow import Choice, Notice, Offer
+from conversations.organisation import Actor
+from storage import barriers, goals, people, units, workspaces
+from storage.models import Barrier, BarrierStatus, Person
+
+TEXT_LIMIT = 3000
+ESCALATION = "barrier_escalation"  # the outbox kind of a barrier moving up on its own
+
+
+class Event(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    RESOLVE = "resolve"
+    ESCALATE = "escalate"
+
+
+TRANSITIONS: dict[tuple[BarrierStatus, Event], BarrierStatus] = {
+    (BarrierStatus.OPEN, Event.ACKNOWLEDGE): BarrierStatus.ACKNOWLEDGED,
+    (BarrierStatus.OPEN, Event.RESOLVE): BarrierStatus.RESOLVED,
+    (BarrierStatus.ACKNOWLEDGED, Event.RESOLVE): BarrierStatus.RESOLVED,
+    (BarrierStatus.OPEN, Event.ESCALATE): BarrierStatus.OPEN,
+    (BarrierStatus.ACKNOWLEDGED, Event.ESCALATE): BarrierStatus.OPEN,
+}
+
+
+def holder_choices(barrier: Barrier) -> tuple[Choice, ...]:
+    value = str(barrier.id)
+    return (
+        Choice(Offer.ACKNOWLEDGE_BARRIER, value, primary=True),
+        Choice(Offer.RESOLVE_BARRIER, value),
+        Choice(Offer.ESCALATE_BARRIER, value),
+    )
+
+
+def _person(session: Session, team_id: str, person_id: int | None) -> Person | None:
+    if person_id is None:
+        return None
+    return people.get_person_by_id(session=session, team_id=team_id, person_id=person_id)
+
+
+def manager_of(session: Session, team_id: str, person: Person) -> Person | None:
+    """The manager of the unit this person belongs to (none for the head of the organisation)."""
+    assert person.id is not None
+    unit = units.unit_of(session=session, team_id=team_id, person_id=person.id)
+    manager = _person(session, team_id, unit.manager_id if unit else None)
+    if manager is None or manager.deleted or manager.id == person.id:
+        return None
+    return manager
+
+
+def clean_text(text: str) -> tuple[str, bool]:
+    """The barrier as reported: not empty, at most TEXT_LIMIT characters (and whether it was cut)."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise Refusal("empty_barrier", field="barrier")
+    return cleaned[:TEXT_LIMIT], len(cleaned) > TEXT_LIMIT
+
+
+@dataclass(frozen=True)
+class Reported:
+    barrier: Barrier
+    holder: Person | None
+    trimmed: bool
+    notices: list[Notice]
+
+
+def report(
+    *, session: Session, actor: Actor, text: str, now: datetime, goal_id: int | None = None
+) -> Reported:
+    """Report a barrier: its holder (the reporter's manager) hears at once, with the buttons."""
+    cleaned, trimmed = clean_text(text)
+    reporter = actor.person
+    holder = manager_of(session, actor.team_id, reporter)
+    if holder is None:  # the head of the organisation: the admins hold it
+        unit = agreement.goal_unit(session=session, team_id=actor.team_id, person=reporter)
+        found = (
+            agreement.approvers(session=session, actor=actor, unit=unit, owner=reporter)
+            if unit is not None
+            else []
+        )
+        holder = next((p for p in found if p.id != reporter.id), None)
+    if goal_id is not None:
+        goal = goals.get_goal(session=session, team_id=actor.team_id, goal_id=goal_id)
+        if goal is None or goal.owner_id != actor.person_id:
+            goal_id = None
+    barrier = barriers.report_barrier(
+        session=session,
+        team_id=actor.team_id,
+        reporter_id=actor.person_id,
+        text=cleaned,
+        holder_id=holder.id if holder else None,
+        goal_id=goal_id,
+        now=now,
+    )
+    notices = []
+    if holder is not None:
+        notices.append(
+            Notice(
+                holder.user_id,
+                "barrier/to_holder",
+                {"barrier": barrier, "reporter": reporter, "escalated_from": None},
+                holder_choices(barrier),
+                kind="barrier",
+            )
+        )
+    return Reported(barrier=barrier, holder=holder, trimmed=trimmed, notices=notices)
+
+
+@dataclass(frozen=True)
+class Decision:
+    barrier: Barrier
+    event: Event
+    holder: Person | None  # who holds it now
+    notices: list[Notice]
+
+
+def act(
+    *, session: Session, actor: Actor, barrier_id: int, event: Event, now: datetime
+) -> Decision:
+    """The holder acknowledges, resolves or escalates; the reporter may resolve their own."""
+    barrier = barriers.get_barrier(
+        session=session, team_id=actor.team_id, barrier_id=barrier_id, lock=True
+    )
+    if barrier is None:
+        raise Refusal("barrier_gone")
+    holder = _person(session, actor.team_id, barrier.holder_id)
+    reporter = _person(session, actor.team_id, barrier.reporter_id)
+    assert reporter is not None
+    is_holder = barrier.holder_id == actor.person_id
+    if not (is_holder or (event == Event.RESOLVE and barrier.reporter_id == actor.person_id)):
+        raise Refusal("not_your_barrier", holder=holder.name if holder else None)
+    status = TRANSITIONS.get((BarrierStatus(barrier.status), event))
+    if status is None:
+        raise Refusal("barrier_already", status=barrier.status)
+    if event == Event.ESCALATE:
+        assert holder is not None
+        return _move_up(session, barrier, holder, reporter, now, by_hand=True)
+    fields: dict[str, object] = {"status": status}
+    if event == Event.ACKNOWLEDGE:
+        fields["acknowledged_at"] = now
+    else:
+        fields["resolved_at"] = now
+    barriers.update_barrier(session=session, barrier=barrier, **fields)
+    notices = []
+    if actor.person_id != reporter.id:
+        notices.append(
+            Notice(
+                reporter.user_id,
+                f"barrier/{event.value}d_reporter",
+                {"barrier": barrier, "by": actor.person},
+                kind="barrier",
+            )
+        )
+    if event == Event.RESOLVE and holder is not None and actor.person_id != holder.id:
+        notices.append(
+            Notice(
+                holder.user_id,
+                "barrier/resolved_holder",
+                {"barrier": barrier, "by": actor.person},
+                kind="barrier",
+            )
+        )
+    return Decision(barrier=barrier, event=event, holder=holder, notices=notices)
+
+
+def _move_up(
+    session: Session,
+    barrier: Barrier,
+    holder: Person,
+    reporter: Person,
+    now: datetime,
+    *,
+    by_hand: bool,
+) -> Decision:
+    above = manager_of(session, barrier.team_id, holder)
+    if above is None:
+        raise Refusal("barrier_at_top", holder=holder.name)
+    barriers.update_barrier(
+        session=session,
+        barrier=barrier,
+        holder_id=above.id,
+        status=BarrierStatus.OPEN,
+        acknowledged_at=None,
+        escalated_at=now,
+        chain=[*barrier.chain, above.id],
+    )
+    context = {"barrier": barrier, "reporter": reporter, "escalated_from": holder}
+    kind = "barrier" if by_hand else ESCALATION
+    notices = [
+        Notice(above.user_id, "barrier/to_holder", context, holder_choices(barrier), kind=kind),
+        Notice(
+            reporter.user_id,
+            "barrier/escalated_reporter",
+            {"barrier": barrier, "to": above, "by_hand": by_hand},
+            kind="barrier",
+        ),
+    ]
+    if not by_hand:  # the holder who let it sit hears where it went
+        notices.append(
+            Notice(
+                holder.user_id,
+                "barrier/escalated_holder",
+                {"barrier": barrier, "to": above},
+                kind="barrier",
+            )
+        )
+    return Decision(barrier=barrier, event=Event.ESCALATE, holder=above, notices=notices)
+
+
+def escalations_due(*, session: Session, team_id: str, now: datetime) -> list[Notice]:
+    """Move up every barrier its holder has left unacknowledged for `barrier_escalation_days`
+    working days (counted in the holder's time zone); it stops at the root's manager."""
+    workspace = workspaces.get_workspace(session=session, team_id=team_id)
+    working = clock.parse_working_days(workspace.working_days)
+    notices: list[Notice] = []
+    for barrier in barriers.unacknowledged(session=session, team_id=team_id):
+        holder = _person(session, team_id, barrier.holder_id)
+        reporter = _person(session, team_id, barrier.reporter_id)
+        if holder is None or reporter is None:
+            continue
+        since = clock.local_date(barrier.escalated_at or barrier.reported_at, holder.tz)
+        today = clock.local_date(now, holder.tz)
+        if clock.working_days_between(since, today, working) < workspace.barrier_escalation_days:
+            continue
+        if manager_of(session, team_id, holder) is None:
+            continue  # with the root's manager: it stays
+        locked = barriers.get_barrier(
+            session=session, team_id=team_id, barrier_id=barrier.id or 0, lock=True
+        )
+        if locked is None or locked.holder_id != holder.id or locked.status != BarrierStatus.OPEN:
+            continue  # another tick moved it meanwhile
+        decision = _move_up(session, locked, holder, reporter, now, by_hand=False)
+        notices.extend(decision.notices)
+    return notices
+
+
+def visible_to(barrier: Barrier, person_id: int) -> bool:
+    """Whether this person may read the barrier's text: its reporter, or a manager it passed."""
+    return person_id == barrier.reporter_id or person_id in barrier.chain

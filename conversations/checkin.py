@@ -1,0 +1,121 @@
+"""The weekly check-in: for each agreed goal, progress, confidence and a note, plus "anything in
+the way?" (an answer there is a barrier report). One form, answered at once: it is a modal in
+Slack, so its answers arrive together and its errors go back on their fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from conversations import barrier, clock
+from conversations.errors import Refusal, Refusals
+from conversations.flow import Notice
+from conversations.organisation import Actor
+from storage import checkins, goals
+from storage.models import CheckIn, Confidence, Goal, GoalStatus
+
+NOTE_LIMIT = 3000
+FORM_GOALS = 20  # a modal holds 100 blocks: four a goal, and room to spare
+
+
+def checkin_goals(*, session: Session, actor: Actor) -> list[Goal]:
+    """The goals a check-in asks about: this person's agreed goals that are still open."""
+    mine = goals.list_goals(session=session, team_id=actor.team_id, owner_id=actor.person_id)
+    return [g for g in mine if g.status == GoalStatus.AGREED][:FORM_GOALS]
+
+
+def form_goals(*, session: Session, actor: Actor) -> list[Goal]:
+    """The goals for the check-in form, or a refusal that says why there is nothing to check."""
+    found = checkin_goals(session=session, actor=actor)
+    if not found:
+        raise Refusal("nothing_to_check_in")
+    return found
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the form said about one goal, as typed."""
+
+    goal_id: int
+    progress: str
+    confidence: str
+    note: str = ""
+
+
+@dataclass
+class Recorded:
+    checkins: list[tuple[Goal, CheckIn]] = field(default_factory=list)
+    barrier: barrier.Reported | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+
+def read_progress(text: str) -> int | None:
+    """ "60", "60%", " 60 % " → 60; anything else (or outside 0–100) → None."""
+    cleaned = text.strip().removesuffix("%").strip()
+    if not cleaned.isascii() or not cleaned.isdigit() or len(cleaned) > 3:
+        return None
+    value = int(cleaned)
+    return value if 0 <= value <= 100 else None
+
+
+def check(answers: list[Answer], goals_asked: list[Goal]) -> list[Refusal]:
+    """Every problem with the form, each on its field; nothing is recorded if there is any."""
+    asked = {g.id for g in goals_asked}
+    problems: list[Refusal] = []
+    for answer in answers:
+        if answer.goal_id not in asked:
+            problems.append(Refusal("checkin_goal_changed", field=f"progress_{answer.goal_id}"))
+            continue
+        if read_progress(answer.progress) is None:
+            problems.append(
+                Refusal("bad_progress", field=f"progress_{answer.goal_id}", value=answer.progress)
+            )
+        if answer.confidence not in {c.value for c in Confidence}:
+            problems.append(Refusal("pick_confidence", field=f"confidence_{answer.goal_id}"))
+    return problems
+
+
+def record(
+    *,
+    session: Session,
+    actor: Actor,
+    answers: list[Answer],
+    in_the_way: str,
+    now: datetime,
+) -> Recorded:
+    """Record one check-in per goal and update each goal; "anything in the way?" is a barrier."""
+    asked = checkin_goals(session=session, actor=actor)
+    problems = check(answers, asked)
+    if problems:
+        raise problems[0] if len(problems) == 1 else Refusals(problems)
+    by_id = {g.id: g for g in asked}
+    week = clock.week_key(now, actor.person.tz)
+    result = Recorded()
+    for answer in answers:
+        goal = by_id[answer.goal_id]
+        assert goal.id is not None
+        progress = read_progress(answer.progress)
+        assert progress is not None
+        confidence = Confidence(answer.confidence)
+        note = answer.note.strip()[:NOTE_LIMIT] or None
+        made = checkins.record_checkin(
+            session=session,
+            team_id=actor.team_id,
+            goal_id=goal.id,
+            person_id=actor.person_id,
+            progress=progress,
+            confidence=confidence,
+            note=note,
+            at=now,
+            week=week,
+        )
+        goals.update_goal(
+            session=session, goal=goal, now=now, progress=progress, confidence=confidence
+        )
+        result.checkins.append((goal, made))
+    if in_the_way.strip():
+        result.barrier = barrier.report(session=session, actor=actor, text=in_the_way, now=now)
+        result.notices.extend(result.barrier.notices)
+    return result
