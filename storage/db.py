@@ -10,6 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -63,6 +64,20 @@ def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:
         setattr(row, key, value)
     session.add(row)
     session.flush()
+
+
+def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def expire_rows(session: Session, model: type[Any], ids: set[int]) -> None:
+    """Forget what the session holds of rows a bulk statement (which bypasses it) changed."""
+    for row in list(session.identity_map.values()):
+        if isinstance(row, model) and row.id in ids:
+            session.expire(row)
 
 
 def alembic_config(engine: Engine) -> Config:

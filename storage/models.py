@@ -81,6 +81,9 @@ class Workspace(SQLModel, table=True):
     summary_time: str = Field(default="08:00", max_length=5)
     barrier_escalation_days: int = 3
     directory_synced_at: datetime | None = instant()
+    # A lease on the directory sync: whoever holds an unexpired one is syncing, nobody else.
+    directory_sync_lease_until: datetime | None = instant()
+    directory_sync_owner: str | None = Field(default=None, max_length=64)
     created_at: datetime = instant(default_now=True)
 
 
@@ -101,7 +104,7 @@ class Person(SQLModel, table=True):
     checkin_weekday: int | None = None  # None: the workspace default
     checkin_time: str | None = Field(default=None, max_length=5)
     paused_until: date | None = None
-    synced_at: datetime | None = instant()
+    synced_at: datetime | None = instant()  # when Slack's directory last changed this row
 
 
 class Unit(SQLModel, table=True):
