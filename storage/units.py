@@ -121,13 +121,22 @@ def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
 
 
 def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) -> list[int]:
-    """Insert units in one statement (batched by the driver); their ids, in the same order."""
+    """Insert units (names unique in the workspace) in one statement, then read their ids in
+    another: a list in the same order. (INSERT … RETURNING in parameter order would insert one
+    row at a time on SQLite.)"""
     if not units:
         return []
     at = utcnow()
-    statement = insert(Unit).returning(col(Unit.id), sort_by_parameter_order=True)
-    params = [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
-    return [id or 0 for id in session.scalars(statement, params)]
+    session.execute(
+        insert(Unit), [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
+    )
+    names = [unit.name for unit in units]
+    ids = dict(
+        session.exec(
+            select(Unit.name, Unit.id).where(Unit.team_id == team_id, col(Unit.name).in_(names))
+        ).all()
+    )
+    return [ids[name] or 0 for name in names]
 
 
 def update_units(

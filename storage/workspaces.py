@@ -43,20 +43,28 @@ def claim_directory_sync(
     lease_until: datetime,
 ) -> bool:
     """Take the lease on this workspace's directory sync, if nobody holds an unexpired one and
-    the last full sync began before `synced_before`. One conditional UPDATE: of any number of
-    processes asking at once, exactly one wins."""
-    ensure = insert_or(session, Workspace).values(Workspace(team_id=team_id).model_dump())
-    session.execute(ensure.on_conflict_do_nothing(index_elements=["team_id"]))
+    the last full sync began before `synced_before`. One conditional UPDATE (or, for a workspace
+    without a row yet, one INSERT … ON CONFLICT DO NOTHING): of any number of processes asking at
+    once, exactly one wins."""
     lease = col(Workspace.directory_sync_lease_until)
     synced = col(Workspace.directory_synced_at)
-    return _update_workspace(
+    if _update_workspace(
         session,
         team_id,
         or_(lease.is_(None), lease <= now),
         or_(synced.is_(None), synced < synced_before),
         directory_sync_lease_until=lease_until,
         directory_sync_owner=owner,
+    ):
+        return True
+    row = Workspace(
+        team_id=team_id, directory_sync_lease_until=lease_until, directory_sync_owner=owner
     )
+    insert = insert_or(session, Workspace).values(row.model_dump())
+    created = insert.on_conflict_do_nothing(index_elements=["team_id"]).returning(
+        col(Workspace.team_id)
+    )
+    return session.execute(created).first() is not None
 
 
 def renew_directory_sync(
