@@ -159,9 +159,7 @@ class _Plan:
     def write(self, session: Session, team_id: str) -> None:
         """Renames first (they may free names that new units take), then the new units, then
         parents (which may be new units): a few statements, however large the organisation."""
-        units.update_units(
-            session=session, team_id=team_id, units=self.renames, fields=("name", "manager_id")
-        )
+        units.rename_units(session=session, team_id=team_id, units=self.renames)
         created = [u for u in self.units.values() if u.new]
         ids = units.create_units(
             session=session,
@@ -174,14 +172,12 @@ class _Plan:
         self.id_of |= {u.key: id for u, id in zip(created, ids, strict=True)}
         for unit in created:
             self.stored_parent[unit.key] = self._in_database(unit.parent)
-        reparented = [
-            units.UnitRow(self.id_of[u.key], u.name, self._id(u.parent), u.manager_id)
+        parents = {
+            self.id_of[u.key]: self._id(u.parent)
             for u in self.units.values()
             if self._id(u.parent) != self.stored_parent[u.key]
-        ]
-        units.update_units(
-            session=session, team_id=team_id, units=reparented, fields=("parent_id",)
-        )
+        }
+        units.set_parents(session=session, team_id=team_id, parents=parents)
 
     def _in_database(self, key: int | None) -> int | None:
         """The id of a unit that is already in the database; None for one not yet inserted."""

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.db import expire_rows, insert_or
+from storage.db import expire_rows, insert_or, insert_rows, update_rows
 from storage.models import Person
 
 
@@ -137,12 +136,12 @@ def _upsert_batch(
             updates.append({"id": row[0], **fields, "synced_at": at})
     if new:
         # ON CONFLICT: a users.info lookup in another process may insert the same person first.
-        insert = insert_or(session, Person)
+        insert = insert_or(session, Person.metadata.tables["person"])
         refresh = {name: insert.excluded[name] for name in (*PROFILE_FIELDS, "synced_at")}
         upsert = insert.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=refresh)
-        session.execute(upsert, new)
+        insert_rows(session, upsert, new)
     if updates:
-        scoped = update(Person).where(col(Person.team_id) == team_id)
-        session.execute(scoped.execution_options(synchronize_session=None), updates)
+        table = Person.metadata.tables["person"]
+        update_rows(session, table, updates, where=[table.c.team_id == team_id])
         expire_rows(session, Person, {u["id"] for u in updates})
     return len(new) + len(updates)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, delete, insert, update
-from sqlmodel import Session, col, func, select
+from sqlalchemy import Table, delete, insert, update
+from sqlmodel import Session, SQLModel, col, func, select
 
-from storage.db import expire_rows
+from storage.db import expire_rows, insert_rows, update_rows
 from storage.models import Membership, Person, Unit, utcnow
 
 
@@ -110,6 +110,10 @@ def set_unit_of(*, session: Session, team_id: str, person_id: int, unit_id: int 
     return True
 
 
+def _table(model: type[SQLModel]) -> Table:
+    return model.metadata.tables[str(model.__tablename__)]
+
+
 def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
     """Every unit of the workspace as plain rows, in id order, in one query."""
     rows = session.exec(
@@ -127,9 +131,8 @@ def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) ->
     if not units:
         return []
     at = utcnow()
-    session.execute(
-        insert(Unit), [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
-    )
+    rows = [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
+    insert_rows(session, insert(_table(Unit)), rows)
     names = [unit.name for unit in units]
     ids = dict(
         session.exec(
@@ -139,17 +142,23 @@ def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) ->
     return [ids[name] or 0 for name in names]
 
 
-def update_units(
-    *, session: Session, team_id: str, units: Sequence[UnitRow], fields: Collection[str]
-) -> None:
-    """Write these `fields` of each unit, by id, in the order given (a unit may appear more
-    than once: renames that free a name for the next one must land in order); one statement."""
+def rename_units(*, session: Session, team_id: str, units: Sequence[UnitRow]) -> None:
+    """Set each unit's name and manager, by id, in the order given: one statement run once per
+    unit (a unit may appear twice), since a rename may free the name the next one takes."""
     if not units:
         return
-    params = [{"id": unit.id, **{f: getattr(unit, f) for f in fields}} for unit in units]
+    params = [{"id": u.id, "name": u.name, "manager_id": u.manager_id} for u in units]
     scoped = update(Unit).where(col(Unit.team_id) == team_id)
     session.execute(scoped.execution_options(synchronize_session=None), params)
     expire_rows(session, Unit, {unit.id for unit in units})
+
+
+def set_parents(*, session: Session, team_id: str, parents: Mapping[int, int | None]) -> None:
+    """Give these units (by id) these parents, in one statement."""
+    table = _table(Unit)
+    rows = [{"id": unit_id, "parent_id": parent_id} for unit_id, parent_id in parents.items()]
+    update_rows(session, table, rows, where=[table.c.team_id == team_id])
+    expire_rows(session, Unit, set(parents))
 
 
 def set_units_of(*, session: Session, team_id: str, units: Mapping[int, int | None]) -> int:
@@ -171,16 +180,9 @@ def set_units_of(*, session: Session, team_id: str, units: Mapping[int, int | No
             joins.append({"team_id": team_id, "person_id": person_id, "unit_id": unit_id})
         else:
             moves.append({"person_id": person_id, "unit_id": unit_id})
-    if joins:
-        session.execute(insert(Membership), joins)
-    if moves:
-        table = Membership.metadata.tables["membership"]  # Core: addressed by person, not id
-        session.connection().execute(
-            update(table)
-            .where(table.c.team_id == team_id, table.c.person_id == bindparam("person"))
-            .values(unit_id=bindparam("unit")),
-            [{"person": m["person_id"], "unit": m["unit_id"]} for m in moves],
-        )
+    table = _table(Membership)
+    insert_rows(session, insert(table), joins)
+    update_rows(session, table, moves, key="person_id", where=[table.c.team_id == team_id])
     if leaves:
         session.execute(
             delete(Membership)
