@@ -80,6 +80,11 @@ def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:
     session.flush()
 
 
+def table_of(model: Any) -> Table:
+    """A model's Core table, for statements that bypass the ORM."""
+    return model.metadata.tables[str(model.__tablename__)]  # type: ignore[no-any-return]
+
+
 def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say what to do ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
     if session.get_bind().dialect.name == "postgresql":

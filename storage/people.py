@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from storage.db import expire_rows, insert_or, insert_rows, update_rows
+from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
 from storage.models import Person
 
 
@@ -136,12 +136,12 @@ def _upsert_batch(
             updates.append({"id": row[0], **fields, "synced_at": at})
     if new:
         # ON CONFLICT: a users.info lookup in another process may insert the same person first.
-        insert = insert_or(session, Person.metadata.tables["person"])
+        insert = insert_or(session, table_of(Person))
         refresh = {name: insert.excluded[name] for name in (*PROFILE_FIELDS, "synced_at")}
         upsert = insert.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=refresh)
         insert_rows(session, upsert, new)
     if updates:
-        table = Person.metadata.tables["person"]
+        table = table_of(Person)
         update_rows(session, table, updates, where=[table.c.team_id == team_id])
         expire_rows(session, Person, {u["id"] for u in updates})
     return len(new) + len(updates)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, insert, update
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlalchemy import delete, insert, update
+from sqlmodel import Session, col, func, select
 
-from storage.db import expire_rows, insert_rows, update_rows
+from storage.db import expire_rows, insert_rows, table_of, update_rows
 from storage.models import Membership, Person, Unit, utcnow
 
 
@@ -110,10 +110,6 @@ def set_unit_of(*, session: Session, team_id: str, person_id: int, unit_id: int 
     return True
 
 
-def _table(model: type[SQLModel]) -> Table:
-    return model.metadata.tables[str(model.__tablename__)]
-
-
 def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
     """Every unit of the workspace as plain rows, in id order, in one query."""
     rows = session.exec(
@@ -132,7 +128,7 @@ def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) ->
         return []
     at = utcnow()
     rows = [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
-    insert_rows(session, insert(_table(Unit)), rows)
+    insert_rows(session, insert(table_of(Unit)), rows)
     names = [unit.name for unit in units]
     ids = dict(
         session.exec(
@@ -155,7 +151,7 @@ def rename_units(*, session: Session, team_id: str, units: Sequence[UnitRow]) ->
 
 def set_parents(*, session: Session, team_id: str, parents: Mapping[int, int | None]) -> None:
     """Give these units (by id) these parents, in one statement."""
-    table = _table(Unit)
+    table = table_of(Unit)
     rows = [{"id": unit_id, "parent_id": parent_id} for unit_id, parent_id in parents.items()]
     update_rows(session, table, rows, where=[table.c.team_id == team_id])
     expire_rows(session, Unit, set(parents))
@@ -180,7 +176,7 @@ def set_units_of(*, session: Session, team_id: str, units: Mapping[int, int | No
             joins.append({"team_id": team_id, "person_id": person_id, "unit_id": unit_id})
         else:
             moves.append({"person_id": person_id, "unit_id": unit_id})
-    table = _table(Membership)
+    table = table_of(Membership)
     insert_rows(session, insert(table), joins)
     update_rows(session, table, moves, key="person_id", where=[table.c.team_id == team_id])
     if leaves:

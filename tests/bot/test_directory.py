@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -108,42 +109,50 @@ def test_a_changed_name_is_the_only_row_written(engine: Engine, big_slack: Slack
         assert seven is not None and seven.name == "Seven"
 
 
-def ask_at_once(fake: FakeSlack, services: list[Services], askers: list[str]) -> dict[str, float]:
+def ask_at_once(fake: FakeSlack, services: list[Services], askers: list[str]) -> None:
     """Each asker's request refreshes the directory, all at the same moment (one thread each,
-    spread over `services`); returns when each refresh returned (monotonic clock)."""
+    spread over `services`); returns when every refresh has returned."""
     start = threading.Barrier(len(askers))
-    returned: dict[str, float] = {}
 
     def ask(i: int, user: str) -> None:
         mine = services[i % len(services)]
         client = make_client(mine.settings)
         start.wait()
         refresh_directory(services=mine, client=client, team_id=fake.team_id, user_ids=[user])
-        returned[user] = time.monotonic()
         with transaction(mine.engine) as s:  # whoever asked is known once the refresh returns
             assert people.get_person(session=s, team_id=fake.team_id, user_id=user) is not None
 
     with ThreadPoolExecutor(max_workers=len(askers)) as pool:
         for future in [pool.submit(ask, i, u) for i, u in enumerate(askers)]:
             future.result()
+
+
+def finish(services: list[Services]) -> None:
     for each in services:
         each.background.shutdown(wait=True)  # the one sync, finished
-    return returned
 
 
 def test_eight_requests_finding_the_directory_stale_sync_it_once_and_none_waits(
-    engine: Engine, big_slack: Slack
+    engine: Engine, big_slack: Slack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = big_slack(1000)
     sync(fake, engine)
     make_day_old(engine, fake.team_id)
     fake.calls.clear()
-    fake.latency = 0.05  # each users.list page takes a while: the sync outlasts the requests
-    askers = [f"UB{i:07d}" for i in range(1, CONCURRENT + 1)]
-    returned = ask_at_once(fake, [services_for(fake, engine)], askers)
-    calls = fake.calls_to("users.list")
-    assert len(calls) == pages(fake)  # one full sync between the eight of them
-    assert max(returned.values()) < calls[-1].at  # every request answered before it finished
+    # users.list answers nothing until the requests are all answered: none may wait for it.
+    gate = threading.Event()
+    users_list = fake._users_list
+
+    def gated(args: dict[str, Any]) -> dict[str, Any]:
+        assert gate.wait(timeout=30)
+        return users_list(args)
+
+    monkeypatch.setattr(fake, "_users_list", gated)
+    services = [services_for(fake, engine)]
+    ask_at_once(fake, services, [f"UB{i:07d}" for i in range(1, CONCURRENT + 1)])
+    gate.set()
+    finish(services)
+    assert len(fake.calls_to("users.list")) == pages(fake)  # one full sync between the eight
     with transaction(engine) as s:
         assert workspaces.directory_synced_at(session=s, team_id=fake.team_id) == NOW
 
@@ -158,7 +167,9 @@ def test_people_new_since_a_stale_sync_are_found_without_a_second_sync(
     for user in askers:
         fake.add_user(user, f"New {user}")
     fake.calls.clear()
-    ask_at_once(fake, [services_for(fake, engine)], askers)
+    services = [services_for(fake, engine)]
+    ask_at_once(fake, services, askers)
+    finish(services)
     assert len(fake.calls_to("users.list")) == pages(fake)
     # The one who synced found the others too; those who asked meanwhile looked themselves up.
     assert len(fake.calls_to("users.info")) <= CONCURRENT - 1
@@ -185,7 +196,9 @@ def test_two_processes_finding_the_directory_stale_sync_it_once(
     other = second_engine(engine)
     try:
         askers = [f"UB{i:07d}" for i in range(1, CONCURRENT + 1)]
-        ask_at_once(fake, [services_for(fake, engine), services_for(fake, other)], askers)
+        services = [services_for(fake, engine), services_for(fake, other)]
+        ask_at_once(fake, services, askers)
+        finish(services)
     finally:
         other.dispose()
     assert len(fake.calls_to("users.list")) == pages(fake)
