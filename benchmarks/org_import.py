@@ -9,7 +9,7 @@ PostgreSQL with --postgres URL or CASCADE_TEST_POSTGRES_URL — times:
 
 Start-up (creating and migrating the database) is not timed. Prints one table.
 
-    .venv/bin/python -m benchmarks.org_import [--people 10000] [--postgres URL]
+    .venv/bin/python benchmarks/org_import.py [--people 10000] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 
-from benchmarks.org import Organisation, generate
+try:
+    from benchmarks.org import Organisation, generate
+except ModuleNotFoundError:  # run by path: this folder, not the repository, is on sys.path
+    from org import Organisation, generate  # type: ignore[no-redef]
 from bot.app import build_app
 from bot.cli import import_rows
 from bot.sandbox.fake_slack import FakeSlack
@@ -221,7 +224,9 @@ def main() -> None:
     org = generate(args.people)
     print(
         f"{len(org.people)} people, {org.units} units, {org.depth} levels; "
-        f"users.list pages of 200; time excludes start-up (creating the database)\n"
+        f"users.list pages of 200; time excludes start-up (creating the database).\n"
+        "Targets for 10,000 people: an import within 3 s, 200 statements and 60 users.list "
+        "calls, writing nothing when unchanged;\nrefreshes: 50 users.list calls in all.\n"
     )
     rows: list[list[str]] = []
     for backend in ["sqlite", *(["postgresql"] if args.postgres else [])]:
