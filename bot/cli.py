@@ -10,6 +10,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
 from bot.app import build_app, build_services
 from bot.settings import Settings
 from bot.slack import make_client, sync_directory
@@ -95,17 +98,26 @@ def cmd_org_import(args: argparse.Namespace) -> int:
     try:
         rows = org_import.parse_rows(text)  # the whole file is checked before Slack is asked
         services = build_services(settings)
-        client = make_client(settings)
-        team_id = str(client.auth_test()["team_id"])
-        sync_directory(client=client, engine=services.engine, team_id=team_id, now=services.clock())
-        with transaction(services.engine) as session:
-            result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
+        result = import_rows(
+            rows=rows, client=make_client(settings), engine=services.engine, now=services.clock()
+        )
     except Refusal as refusal:
         problem = render_plain(f"errors/{refusal.code}", **refusal.params)
         print(render_plain("cli/import_refused", path=str(path), problem=problem), file=sys.stderr)
         return 1
     print(render_plain("cli/imported", result=result))
     return 0
+
+
+def import_rows(
+    *, rows: list[org_import.Row], client: WebClient, engine: Engine, now: datetime
+) -> org_import.ImportResult:
+    """Sync the directory from Slack, then make the organisation match checked rows."""
+    team_id = str(client.auth_test()["team_id"])
+    # Waits for a sync another process is running, so the file meets a whole directory.
+    sync_directory(client=client, engine=engine, team_id=team_id, now=now, wait=True)
+    with transaction(engine) as session:
+        return org_import.apply_rows(session=session, team_id=team_id, rows=rows)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -64,7 +64,7 @@ def manager_of(session: Session, team_id: str, person: Person) -> Person | None:
 
 
 def clean_text(text: str) -> tuple[str, bool]:
-    """The barrier as reported: not empty, at most TEXT_LIMIT characters (and whether it was cut)."""
+    """The barrier as reported: not empty, at most TEXT_LIMIT characters; and whether it was cut."""
     cleaned = text.strip()
     if not cleaned:
         raise Refusal("empty_barrier", field="barrier")

@@ -23,7 +23,7 @@ class Refusal(Exception):
 
 
 class Refusals(Refusal):
-    """Several problems at once (a form with more than one field wrong): the first stands for all."""
+    """Several problems at once (a form with several fields wrong); the first stands for all."""
 
     def __init__(self, refusals: list[Refusal]) -> None:
         first = refusals[0]

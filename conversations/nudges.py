@@ -4,16 +4,15 @@ owed exactly once however many ticks, late or concurrent, ask (storage/outbox.py
 
 Kinds, most important first (the order a short weekly budget is spent in):
 
-| kind | to | when | period |
-| --- | --- | --- | --- |
-| barrier_escalation | the next manager up | unacknowledged `barrier_escalation_days` working days | (a state change) |
-| close_goal | a goal's owner | its due date (or its cycle) has passed; weekly until closed | ISO week |
-| agreement_reminder | a manager | goals proposed to them over a day ago; daily | local date |
-| plan_nudge | a unit's manager | the parent unit published, this one has not; every 3 working days | cycle, n |
-| checkin | a person with agreed goals | their weekday and time, in their time zone | ISO week |
-| interview_reminder | someone mid-interview | left unfinished for 2 days | the interview's version |
-| set_goals_reminder | a member of a published unit with no goal yet | their check-in slot | ISO week |
-| checkin_reminder | a person whose check-in is unanswered | 24 h later (next working day) | ISO week |
+- barrier_escalation, to the next manager up: unacknowledged for `barrier_escalation_days`
+  working days (a state change; it always goes).
+- close_goal, to a goal's owner: its due date (or its cycle) has passed; weekly until closed.
+- agreement_reminder, to a manager: goals proposed to them over a day ago; daily.
+- plan_nudge, to a unit's manager: the parent unit published, theirs has not; every 3 working days.
+- checkin, to a person with agreed goals: their weekday and time, in their own time zone; weekly.
+- interview_reminder, to someone mid-interview: left unfinished for 2 days; once per answer.
+- set_goals_reminder, to a member of a published unit with no goal yet: at their check-in slot.
+- checkin_reminder, to a person whose check-in is unanswered: 24 h later (a working day); once.
 
 Check-ins and set-goals reminders go out at the person's own check-in time, on working days;
 the other reminders within office hours (09:00–18:00 local) on working days. A tick late by less
@@ -165,7 +164,9 @@ def due(*, session: Session, now: datetime, admin_ids: frozenset[str]) -> list[N
     return notices
 
 
-def _due_in(session: Session, team_id: str, now: datetime, admin_ids: frozenset[str]) -> list[Notice]:
+def _due_in(
+    session: Session, team_id: str, now: datetime, admin_ids: frozenset[str]
+) -> list[Notice]:
     escalated = barrier.escalations_due(session=session, team_id=team_id, now=now)
     world = _world(session, team_id, now, admin_ids)
     candidates = [
@@ -276,7 +277,8 @@ def _plan_nudges(world: World) -> Iterable[Candidate]:
         if not world.in_office_hours(manager):
             continue
         since = clock.local_date(parent_since, manager.tz)
-        rounds = clock.working_days_between(since, world.today(manager), world.working) // PLAN_EVERY
+        days = clock.working_days_between(since, world.today(manager), world.working)
+        rounds = days // PLAN_EVERY
         if rounds < 1:
             continue
         parent = world.units.get(unit.parent_id)
@@ -298,9 +300,7 @@ def _approvers(world: World, goal: Goal) -> list[Person]:
     manager = world.people.get(unit.manager_id) if unit and unit.manager_id else None
     if manager is not None and manager.id != goal.owner_id:
         return [manager]
-    return [
-        p for p in world.people.values() if p.user_id in world.admin_ids or p.is_slack_admin
-    ]
+    return [p for p in world.people.values() if p.user_id in world.admin_ids or p.is_slack_admin]
 
 
 def _agreement_reminders(world: World) -> Iterable[Candidate]:

@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from conversations.errors import Refusal
 from storage import people, units, workspaces
-from storage.models import Person, Unit
 
 REQUIRED_COLUMNS = ("email", "name", "manager_email")
 UNIT_NAME_LIMIT = 80
@@ -99,13 +98,103 @@ def _unit_name(row: Row) -> str:
     return row.unit or f"{row.name}'s team"[:UNIT_NAME_LIMIT]
 
 
+@dataclass
+class _Draft:
+    """A unit as the import will leave it. `key` is its id, or for a unit the import creates a
+    provisional one (above every id in use) until it is inserted; `parent` is such a key."""
+
+    key: int
+    name: str
+    parent: int | None
+    manager_id: int | None
+    new: bool = False
+
+
+class _Plan:
+    """The organisation in memory: read once, changed as the file says, written in bulk."""
+
+    def __init__(self, rows: list[units.UnitRow]) -> None:
+        self.units = {r.id: _Draft(r.id, r.name, r.parent_id, r.manager_id) for r in rows}
+        self.stored_parent = {r.id: r.parent_id for r in rows}
+        # Keys in order in both indexes; names are unique in the database, but not lower-cased.
+        self.by_name: dict[str, list[int]] = {}
+        self.by_manager: dict[int, list[int]] = {}
+        for row in rows:
+            self.by_name.setdefault(row.name.lower(), []).append(row.id)
+            if row.manager_id is not None:
+                self.by_manager.setdefault(row.manager_id, []).append(row.id)
+        self.roots = [r.id for r in rows if r.parent_id is None]
+        self.next_key = max(self.units, default=0) + 1
+        self.renames: list[units.UnitRow] = []  # name and manager changes, in the file's order
+        self.id_of: dict[int, int] = {}  # key → id, once written
+
+    def named(self, name: str) -> _Draft | None:
+        """The unit with this name, ignoring case (the oldest, if several)."""
+        keys = self.by_name.get(name.lower())
+        return self.units[keys[0]] if keys else None
+
+    def managed_by(self, manager_id: int) -> list[_Draft]:
+        return [self.units[k] for k in self.by_manager.get(manager_id, [])]
+
+    def create(self, name: str, parent: int | None, manager_id: int) -> _Draft:
+        unit = _Draft(self.next_key, name, parent, manager_id, new=True)
+        self.next_key += 1
+        self.units[unit.key] = unit
+        self.by_name.setdefault(name.lower(), []).append(unit.key)
+        self.by_manager.setdefault(manager_id, []).append(unit.key)
+        return unit
+
+    def change(self, unit: _Draft, name: str, parent: int | None, manager_id: int) -> None:
+        if not unit.new and (name, manager_id) != (unit.name, unit.manager_id):
+            self.renames.append(units.UnitRow(unit.key, name, None, manager_id))
+        self.by_name[unit.name.lower()].remove(unit.key)
+        self.by_name.setdefault(name.lower(), []).append(unit.key)
+        self.by_name[name.lower()].sort()
+        if unit.manager_id is not None:
+            self.by_manager[unit.manager_id].remove(unit.key)
+        self.by_manager.setdefault(manager_id, []).append(unit.key)
+        self.by_manager[manager_id].sort()
+        unit.name, unit.parent, unit.manager_id = name, parent, manager_id
+
+    def write(self, session: Session, team_id: str) -> None:
+        """Renames first (they may free names that new units take), then the new units, then
+        parents (which may be new units): a few statements, however large the organisation."""
+        units.rename_units(session=session, team_id=team_id, units=self.renames)
+        created = [u for u in self.units.values() if u.new]
+        ids = units.create_units(
+            session=session,
+            team_id=team_id,
+            units=[
+                units.NewUnit(u.name, self._in_database(u.parent), u.manager_id) for u in created
+            ],
+        )
+        self.id_of = {k: k for k, u in self.units.items() if not u.new}
+        self.id_of |= {u.key: id for u, id in zip(created, ids, strict=True)}
+        for unit in created:
+            self.stored_parent[unit.key] = self._in_database(unit.parent)
+        parents = {
+            self.id_of[u.key]: self._id(u.parent)
+            for u in self.units.values()
+            if self._id(u.parent) != self.stored_parent[u.key]
+        }
+        units.set_parents(session=session, team_id=team_id, parents=parents)
+
+    def _in_database(self, key: int | None) -> int | None:
+        """The id of a unit that is already in the database; None for one not yet inserted."""
+        return None if key is None or self.units[key].new else key
+
+    def _id(self, key: int | None) -> int | None:
+        return None if key is None else self.id_of[key]
+
+
 def apply_rows(*, session: Session, team_id: str, rows: list[Row]) -> ImportResult:
-    """Make the organisation match the file. Raises before writing if a person is not in Slack."""
-    directory = people.people_by_email(session=session, team_id=team_id)
+    """Make the organisation match the file. Raises before writing if a person is not in Slack
+    or a unit name is taken. Reads in four queries and writes in a handful of bulk statements,
+    whatever the size of the file; an unchanged file writes nothing."""
+    person_of = people.person_ids_by_email(session=session, team_id=team_id)
     for row in rows:
-        if row.email not in directory:
+        if row.email not in person_of:
             raise _bad(row.line, "not_in_slack", email=row.email)
-    person_of: dict[str, Person] = {r.email: directory[r.email] for r in rows}
     reports: dict[str, list[Row]] = {}
     for row in rows:
         if row.manager_email is not None:
@@ -113,64 +202,46 @@ def apply_rows(*, session: Session, team_id: str, rows: list[Row]) -> ImportResu
     root = next(r for r in rows if r.manager_email is None)
     workspaces.get_workspace(session=session, team_id=team_id)
 
-    created = changed = moves = 0
-    unit_of_manager: dict[str, Unit] = {}
+    plan = _Plan(units.unit_rows(session=session, team_id=team_id))
+    created = changed = 0
+    unit_of_manager: dict[str, int] = {}  # manager's email → their unit's key
     queue = deque([root])
     while queue:  # top-down, so every parent unit exists before its children
         row = queue.popleft()
         if row.email not in reports:
             continue
         parent = unit_of_manager.get(row.manager_email or "")
-        unit, was_created, was_changed = _ensure_unit(
-            session, team_id, row, person_of[row.email], parent
-        )
+        unit, was_created, was_changed = _ensure_unit(plan, row, person_of[row.email], parent)
         created += was_created
         changed += was_changed
-        unit_of_manager[row.email] = unit
+        unit_of_manager[row.email] = unit.key
         queue.extend(reports[row.email])
+
+    plan.write(session, team_id)
+    targets: dict[int, int | None] = {}
     for row in rows:
         target = unit_of_manager.get(row.manager_email or "")
-        moves += units.set_unit_of(
-            session=session,
-            team_id=team_id,
-            person_id=person_of[row.email].id or 0,
-            unit_id=None if target is None else target.id,
-        )
+        targets[person_of[row.email]] = None if target is None else plan.id_of[target]
+    moves = units.set_units_of(session=session, team_id=team_id, units=targets)
     return ImportResult(people=len(rows), units_created=created, units_changed=changed, moves=moves)
 
 
 def _ensure_unit(
-    session: Session, team_id: str, row: Row, manager: Person, parent: Unit | None
-) -> tuple[Unit, bool, bool]:
-    """The unit this manager runs, created or updated to match the file."""
+    plan: _Plan, row: Row, manager_id: int, parent: int | None
+) -> tuple[_Draft, bool, bool]:
+    """The unit this manager runs, created or changed (in the plan) to match the file."""
     name = _unit_name(row)
-    managed = units.units_managed_by(session=session, team_id=team_id, person_id=manager.id or 0)
+    managed = plan.managed_by(manager_id)
     unit = next((u for u in managed if u.name.lower() == name.lower()), None)
     unit = unit or (managed[0] if managed else None)
-    unit = unit or units.find_unit(session=session, team_id=team_id, name=name)
-    if unit is None and parent is None:
-        roots = units.root_units(session=session, team_id=team_id)
-        unit = roots[0] if roots else None
+    unit = unit or plan.named(name)
+    if unit is None and parent is None and plan.roots:
+        unit = plan.units[plan.roots[0]]
     if unit is None:
-        unit = units.create_unit(
-            session=session,
-            team_id=team_id,
-            name=name,
-            parent_id=None if parent is None else parent.id,
-            manager_id=manager.id,
-        )
-        return unit, True, False
-    wanted = {
-        "name": name,
-        "parent_id": None if parent is None else parent.id,
-        "manager_id": manager.id,
-    }
-    if all(getattr(unit, k) == v for k, v in wanted.items()):
+        return plan.create(name, parent, manager_id), True, False
+    if (unit.name, unit.parent, unit.manager_id) == (name, parent, manager_id):
         return unit, False, False
-    clash = units.find_unit(session=session, team_id=team_id, name=name)
-    if clash is not None and clash.id != unit.id:
+    if any(other != unit.key for other in plan.by_name.get(name.lower(), [])):
         raise _bad(row.line, "unit_name_taken", name=name)
-    for key, value in wanted.items():
-        setattr(unit, key, value)
-    session.flush()
+    plan.change(unit, name, parent, manager_id)
     return unit, False, True

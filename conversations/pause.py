@@ -1,4 +1,4 @@
-"""Pausing a person's nudges: `/goals pause 2w`, `/goals pause until 2027-03-01`, `/goals resume`."""
+"""Pausing a person's nudges: `/goals pause 2w`, `/goals pause until 2027-03-01`, `resume`."""
 
 from __future__ import annotations
 

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Engine,
+    Insert,
+    Select,
+    Table,
+    TableClause,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -63,6 +78,78 @@ def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:
         setattr(row, key, value)
     session.add(row)
     session.flush()
+
+
+def table_of(model: Any) -> Table:
+    """A model's Core table, for statements that bypass the ORM."""
+    return model.metadata.tables[str(model.__tablename__)]  # type: ignore[no-any-return]
+
+
+def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def insert_rows(session: Session, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows (all with the same keys) with an INSERT on a Table, which may say
+    ON CONFLICT. On PostgreSQL, one statement whatever the number of rows (see `_unnested`);
+    SQLite's executemany is fast as it is."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(statement, list(rows))
+        return
+    session.execute(statement.from_select(list(rows[0]), _unnested(statement.table, rows)))
+
+
+def update_rows(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    key: str = "id",
+    where: Sequence[ColumnElement[bool]] = (),
+) -> None:
+    """Set columns of many rows, each found by its `key` column (and `where`); rows all have the
+    same keys and are applied in no particular order. On PostgreSQL one UPDATE … FROM whatever
+    the number of rows; on SQLite an executemany."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c != key]
+    if session.get_bind().dialect.name != "postgresql":
+        by_key = table.c[key] == bindparam(f"_{key}")
+        statement = update(table).where(by_key, *where)
+        values: dict[str, Any] = {c: bindparam(f"_{c}") for c in columns}
+        params = [{f"_{c}": v for c, v in row.items()} for row in rows]
+        session.execute(statement.values(values), params)
+        return
+    source = _unnested(table, rows).subquery("source")
+    session.execute(
+        update(table)
+        .where(table.c[key] == source.c[key], *where)
+        .values({c: source.c[c] for c in columns})
+    )
+
+
+def _unnested(table: TableClause, rows: Sequence[dict[str, Any]]) -> Select[Any]:
+    """PostgreSQL: the rows as a SELECT of unnested arrays, one array parameter per column.
+    A statement this way has a handful of parameters, not thousands: the driver sends an
+    executemany row by row, and spends its time parsing a multi-row VALUES."""
+    arrays = [
+        func.unnest(bindparam(f"all_{c}", [row[c] for row in rows], type_=ARRAY(table.c[c].type)))
+        for c in rows[0]
+    ]
+    # Several unnest() in one SELECT list walk their arrays in step (PostgreSQL 10 and later).
+    return select(*(array.label(c) for array, c in zip(arrays, rows[0], strict=True)))
+
+
+def expire_rows(session: Session, model: type[Any], ids: set[int]) -> None:
+    """Forget what the session holds of rows a bulk statement (which bypasses it) changed."""
+    for row in list(session.identity_map.values()):
+        if isinstance(row, model) and row.id in ids:
+            session.expire(row)
 
 
 def alembic_config(engine: Engine) -> Config:

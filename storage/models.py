@@ -96,6 +96,9 @@ class Workspace(SQLModel, table=True):
     working_days: str = Field(default="0,1,2,3,4", max_length=13)  # Monday = 0
     nudge_budget: int = 5  # scheduled nudges per person per week, at most
     directory_synced_at: datetime | None = instant()
+    # A lease on the directory sync: whoever holds an unexpired one is syncing, nobody else.
+    directory_sync_lease_until: datetime | None = instant()
+    directory_sync_owner: str | None = Field(default=None, max_length=64)
     created_at: datetime = instant(default_now=True)
 
 
@@ -116,7 +119,7 @@ class Person(SQLModel, table=True):
     checkin_weekday: int | None = None  # None: the workspace default
     checkin_time: str | None = Field(default=None, max_length=5)
     paused_until: date | None = None
-    synced_at: datetime | None = instant()
+    synced_at: datetime | None = instant()  # when Slack's directory last changed this row
 
 
 class Unit(SQLModel, table=True):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
 from storage.models import Person
 
 
@@ -51,31 +53,64 @@ def people_by_email(*, session: Session, team_id: str) -> dict[str, Person]:
     }
 
 
+def person_ids_by_email(*, session: Session, team_id: str) -> dict[str, int]:
+    """Active, human people's ids keyed by lower-cased email, in one query."""
+    rows = session.exec(
+        select(Person.id, Person.email)
+        .where(
+            Person.team_id == team_id,
+            col(Person.email).is_not(None),
+            col(Person.deleted).is_(False),
+            col(Person.is_bot).is_(False),
+        )
+        .order_by(col(Person.id))
+    )
+    return {email.lower(): person_id for person_id, email in rows if email and person_id}
+
+
+def known_user_ids(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:
+    """Which of these Slack users the directory has a row for, in one query."""
+    if not user_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Person.user_id).where(
+                Person.team_id == team_id, col(Person.user_id).in_(sorted(set(user_ids)))
+            )
+        )
+    )
+
+
+UPSERT_BATCH = 1000  # profiles compared and written per round of statements
+PROFILE_FIELDS = ("name", "email", "tz", "is_slack_admin", "is_bot", "deleted")
+
+
+def _fields(profile: SlackProfile) -> dict[str, Any]:
+    return {
+        "name": profile.name,
+        "email": profile.email,
+        "tz": profile.tz,
+        "is_slack_admin": profile.is_admin,
+        "is_bot": profile.is_bot,
+        "deleted": profile.deleted,
+    }
+
+
 def upsert_profiles(
     *, session: Session, team_id: str, profiles: Iterable[SlackProfile], at: datetime
 ) -> int:
-    """Insert or refresh people from Slack's directory; returns how many rows changed."""
-    existing = {p.user_id: p for p in list_people(session=session, team_id=team_id)}
+    """Insert or refresh people from Slack's directory, writing only the rows that changed:
+    per thousand profiles one SELECT, at most one INSERT and one UPDATE. Returns how many rows
+    changed."""
     changed = 0
+    batch: dict[str, dict[str, Any]] = {}
     for profile in profiles:
-        person = existing.get(profile.user_id)
-        if person is None:
-            person = Person(team_id=team_id, user_id=profile.user_id)
-            session.add(person)
-        fields = {
-            "name": profile.name,
-            "email": profile.email,
-            "tz": profile.tz,
-            "is_slack_admin": profile.is_admin,
-            "is_bot": profile.is_bot,
-            "deleted": profile.deleted,
-        }
-        if person.id is None or any(getattr(person, k) != v for k, v in fields.items()):
-            changed += 1
-            for key, value in fields.items():
-                setattr(person, key, value)
-        person.synced_at = at
-    session.flush()
+        batch[profile.user_id] = _fields(profile)
+        if len(batch) >= UPSERT_BATCH:
+            changed += _upsert_batch(session, team_id, batch, at)
+            batch = {}
+    if batch:
+        changed += _upsert_batch(session, team_id, batch, at)
     return changed
 
 
@@ -93,3 +128,36 @@ def set_paused_until(*, session: Session, person: Person, until: date | None) ->
     person.paused_until = until
     session.add(person)
     session.flush()
+
+
+def _upsert_batch(
+    session: Session, team_id: str, wanted: dict[str, dict[str, Any]], at: datetime
+) -> int:
+    columns = [col(getattr(Person, name)) for name in PROFILE_FIELDS]
+    existing = {
+        row[1]: row
+        for row in session.execute(
+            select(col(Person.id), col(Person.user_id), *columns).where(
+                col(Person.team_id) == team_id, col(Person.user_id).in_(list(wanted))
+            )
+        )
+    }
+    new: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for user_id, fields in wanted.items():
+        row = existing.get(user_id)
+        if row is None:
+            new.append({"team_id": team_id, "user_id": user_id, **fields, "synced_at": at})
+        elif tuple(row[2:]) != tuple(fields.values()):
+            updates.append({"id": row[0], **fields, "synced_at": at})
+    if new:
+        # ON CONFLICT: a users.info lookup in another process may insert the same person first.
+        insert = insert_or(session, table_of(Person))
+        refresh = {name: insert.excluded[name] for name in (*PROFILE_FIELDS, "synced_at")}
+        upsert = insert.on_conflict_do_update(index_elements=["team_id", "user_id"], set_=refresh)
+        insert_rows(session, upsert, new)
+    if updates:
+        table = table_of(Person)
+        update_rows(session, table, updates, where=[table.c.team_id == team_id])
+        expire_rows(session, Person, {u["id"] for u in updates})
+    return len(new) + len(updates)

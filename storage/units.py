@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, func, select
 
-from storage.models import Membership, Person, Unit
+from storage.db import expire_rows, insert_rows, table_of, update_rows
+from storage.models import Membership, Person, Unit, utcnow
+
+
+class UnitRow(NamedTuple):
+    """A unit's place in the tree, without the ORM: what a bulk import reads and writes."""
+
+    id: int
+    name: str
+    parent_id: int | None
+    manager_id: int | None
+
+
+class NewUnit(NamedTuple):
+    name: str
+    parent_id: int | None
+    manager_id: int | None
 
 
 def create_unit(
@@ -88,6 +108,88 @@ def set_unit_of(*, session: Session, team_id: str, person_id: int, unit_id: int 
         session.add(Membership(team_id=team_id, person_id=person_id, unit_id=unit_id))
     session.flush()
     return True
+
+
+def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
+    """Every unit of the workspace as plain rows, in id order, in one query."""
+    rows = session.exec(
+        select(Unit.id, Unit.name, Unit.parent_id, Unit.manager_id)
+        .where(Unit.team_id == team_id)
+        .order_by(col(Unit.id))
+    )
+    return [UnitRow(id or 0, name, parent, manager) for id, name, parent, manager in rows]
+
+
+def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) -> list[int]:
+    """Insert units (names unique in the workspace) in one statement, then read their ids in
+    another: a list in the same order. (INSERT … RETURNING in parameter order would insert one
+    row at a time on SQLite.)"""
+    if not units:
+        return []
+    at = utcnow()
+    rows = [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
+    insert_rows(session, insert(table_of(Unit)), rows)
+    names = [unit.name for unit in units]
+    ids = dict(
+        session.exec(
+            select(Unit.name, Unit.id).where(Unit.team_id == team_id, col(Unit.name).in_(names))
+        ).all()
+    )
+    return [ids[name] or 0 for name in names]
+
+
+def rename_units(*, session: Session, team_id: str, units: Sequence[UnitRow]) -> None:
+    """Set each unit's name and manager, by id, in the order given: one statement run once per
+    unit (a unit may appear twice), since a rename may free the name the next one takes."""
+    if not units:
+        return
+    params = [{"id": u.id, "name": u.name, "manager_id": u.manager_id} for u in units]
+    scoped = update(Unit).where(col(Unit.team_id) == team_id)
+    session.execute(scoped.execution_options(synchronize_session=None), params)
+    expire_rows(session, Unit, {unit.id for unit in units})
+
+
+def set_parents(*, session: Session, team_id: str, parents: Mapping[int, int | None]) -> None:
+    """Give these units (by id) these parents, in one statement."""
+    table = table_of(Unit)
+    rows = [{"id": unit_id, "parent_id": parent_id} for unit_id, parent_id in parents.items()]
+    update_rows(session, table, rows, where=[table.c.team_id == team_id])
+    expire_rows(session, Unit, set(parents))
+
+
+def set_units_of(*, session: Session, team_id: str, units: Mapping[int, int | None]) -> int:
+    """Move each person id into its unit (None: out of every unit). One read of the workspace's
+    memberships, then at most one INSERT, one UPDATE and one DELETE; returns how many moved."""
+    if not units:
+        return 0
+    current = memberships(session=session, team_id=team_id)
+    joins: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
+    leaves: list[int] = []
+    for person_id, unit_id in units.items():
+        now_in = current.get(person_id)
+        if now_in == unit_id:
+            continue
+        if unit_id is None:
+            leaves.append(person_id)
+        elif now_in is None:
+            joins.append({"team_id": team_id, "person_id": person_id, "unit_id": unit_id})
+        else:
+            moves.append({"person_id": person_id, "unit_id": unit_id})
+    table = table_of(Membership)
+    insert_rows(session, insert(table), joins)
+    update_rows(session, table, moves, key="person_id", where=[table.c.team_id == team_id])
+    if leaves:
+        session.execute(
+            delete(Membership)
+            .where(col(Membership.team_id) == team_id, col(Membership.person_id).in_(leaves))
+            .execution_options(synchronize_session=False)
+        )
+    if moves or leaves:
+        for row in list(session.identity_map.values()):
+            if isinstance(row, Membership) and row.team_id == team_id:
+                session.expire(row)
+    return len(joins) + len(moves) + len(leaves)
 
 
 def set_members(

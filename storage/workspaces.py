@@ -1,11 +1,14 @@
-"""Workspaces and their settings."""
+"""Workspaces, their settings, and the lease on their directory sync."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import insert_or
 from storage.models import Workspace
 
 
@@ -26,3 +29,90 @@ def mark_directory_synced(*, session: Session, team_id: str, at: datetime) -> No
 def team_ids(*, session: Session) -> list[str]:
     """Every workspace Cascade keeps data for."""
     return list(session.exec(select(Workspace.team_id).order_by(col(Workspace.team_id))))
+
+
+def directory_synced_at(*, session: Session, team_id: str) -> datetime | None:
+    """When the directory was last synced in full (None: never, or no such workspace yet)."""
+    return session.exec(
+        select(Workspace.directory_synced_at).where(Workspace.team_id == team_id)
+    ).first()
+
+
+def claim_directory_sync(
+    *,
+    session: Session,
+    team_id: str,
+    owner: str,
+    now: datetime,
+    synced_before: datetime,
+    lease_until: datetime,
+) -> bool:
+    """Take the lease on this workspace's directory sync, if nobody holds an unexpired one and
+    the last full sync began before `synced_before`. One conditional UPDATE (or, for a workspace
+    without a row yet, one INSERT … ON CONFLICT DO NOTHING): of any number of processes asking at
+    once, exactly one wins."""
+    lease = col(Workspace.directory_sync_lease_until)
+    synced = col(Workspace.directory_synced_at)
+    if _update_workspace(
+        session,
+        team_id,
+        or_(lease.is_(None), lease <= now),
+        or_(synced.is_(None), synced < synced_before),
+        directory_sync_lease_until=lease_until,
+        directory_sync_owner=owner,
+    ):
+        return True
+    row = Workspace(
+        team_id=team_id, directory_sync_lease_until=lease_until, directory_sync_owner=owner
+    )
+    insert = insert_or(session, Workspace).values(row.model_dump())
+    created = insert.on_conflict_do_nothing(index_elements=["team_id"]).returning(
+        col(Workspace.team_id)
+    )
+    return session.execute(created).first() is not None
+
+
+def renew_directory_sync(
+    *, session: Session, team_id: str, owner: str, lease_until: datetime
+) -> bool:
+    """Extend a lease this owner still holds; False when it has lost it."""
+    return _update_workspace(
+        session,
+        team_id,
+        col(Workspace.directory_sync_owner) == owner,
+        directory_sync_lease_until=lease_until,
+    )
+
+
+def release_directory_sync(
+    *, session: Session, team_id: str, owner: str, synced_at: datetime | None
+) -> bool:
+    """Give the lease back; with `synced_at`, the sync finished and the directory is fresh."""
+    fields: dict[str, datetime | None] = {
+        "directory_sync_lease_until": None,
+        "directory_sync_owner": None,
+    }
+    if synced_at is not None:
+        fields["directory_synced_at"] = synced_at
+    return _update_workspace(
+        session, team_id, col(Workspace.directory_sync_owner) == owner, **fields
+    )
+
+
+def _update_workspace(
+    session: Session, team_id: str, *where: ColumnElement[bool], **values: object
+) -> bool:
+    """One conditional UPDATE of the workspace row; whether it matched."""
+    statement = (
+        update(Workspace)
+        .where(col(Workspace.team_id) == team_id, *where)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    result = cast(CursorResult[Any], session.execute(statement))
+    matched = result.rowcount == 1
+    # The UPDATE bypassed the session: a Workspace it holds would otherwise read stale values.
+    for row in list(session.identity_map.values()):
+        if isinstance(row, Workspace) and row.team_id == team_id:
+            session.expire(row)
+    return matched

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from bot.sandbox.fake_slack import FakeSlack, Message
 from storage.db import transaction
@@ -30,3 +32,34 @@ def replies_to(
 
 def last_reply(fake: FakeSlack, user_id: str, count: int = 1) -> Message:
     return replies_to(fake, user_id, count)[-1]
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+class Statements(list[str]):
+    """Every statement an engine sent while counting (SQLAlchemy's before_cursor_execute)."""
+
+    def writes(self, *, table: str | None = None) -> list[str]:
+        found = [s for s in self if s.lstrip().upper().startswith(WRITES)]
+        if table is not None:
+            found = [s for s in found if f" {table} " in s.replace("(", " ") + " "]
+        return found
+
+    def data_writes(self) -> list[str]:
+        """Writes to anything but the workspace row (the directory sync's lease lives there)."""
+        return [s for s in self.writes() if s not in self.writes(table="workspace")]
+
+
+@contextmanager
+def counting_statements(engine: Engine) -> Iterator[Statements]:
+    statements = Statements()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from benchmarks.org import Organisation, generate
 from conversations.errors import Refusal
 from conversations.org_import import apply_rows, parse_rows
 from storage import people
 from storage.db import transaction
 from storage.people import SlackProfile
-from tests.helpers import snapshot
+from tests.helpers import counting_statements, snapshot
 from tests.storage.test_repositories import NOW
 
 ORG = """email,name,manager_email,unit
@@ -140,3 +141,88 @@ def test_a_byte_order_mark_and_messy_spacing_are_fine(engine: Engine) -> None:
         "vp@acme.com,Victor, ceo@ACME.com\n"
     )
     assert apply(engine, messy) == (1, 0, 1)
+
+
+def test_a_name_one_unit_gives_up_is_free_for_another_in_the_same_file(engine: Engine) -> None:
+    directory(engine)
+    apply(engine, ORG)
+    renamed = ORG.replace("ceo@acme.com,Sales", "ceo@acme.com,Field Sales")
+    renamed = renamed.replace(
+        "cto@acme.com,Tara,ceo@acme.com,", "cto@acme.com,Tara,ceo@acme.com,Sales"
+    )
+    # Dev now manages Nia; Dev's new unit takes the name Tara's unit gave up.
+    renamed = renamed.replace(
+        "dev@acme.com,Dev,cto@acme.com,", "dev@acme.com,Dev,cto@acme.com,Tara's team"
+    )
+    renamed += "new@acme.com,Nia,dev@acme.com,\n"
+    assert apply(engine, renamed) == (1, 2, 1)
+    data = snapshot(engine)
+    units = {u["name"]: u for u in data["units"]}
+    assert set(units) == {"Acme", "Field Sales", "Sales", "Tara's team"}
+    assert units["Field Sales"]["manager_id"] == "UVP" and units["Sales"]["manager_id"] == "UCTO"
+    assert units["Tara's team"]["manager_id"] == "UDEV"
+    assert units["Tara's team"]["parent_id"] == units["Sales"]["id"]
+    member = {p["user_id"]: p["unit_id"] for p in data["people"]}
+    assert member["UNEW"] == units["Tara's team"]["id"] and member["UDEV"] == units["Sales"]["id"]
+    assert apply(engine, renamed) == (0, 0, 0)
+
+
+def test_a_unit_name_another_unit_keeps_is_refused_and_nothing_is_written(engine: Engine) -> None:
+    directory(engine)
+    apply(engine, ORG)
+    before = snapshot(engine)
+    clash = ORG.replace("cto@acme.com,Tara,ceo@acme.com,", "cto@acme.com,Tara,ceo@acme.com,sales")
+    with pytest.raises(Refusal) as refused:
+        apply(engine, clash)
+    assert refused.value.code == "import_unit_name_taken" and refused.value.params["line"] == 6
+    assert snapshot(engine) == before
+
+
+def seed_directory(engine: Engine, org: Organisation, team_id: str) -> None:
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s,
+            team_id=team_id,
+            at=NOW,
+            profiles=[
+                SlackProfile(p.user_id, p.name, p.email, p.tz, False, False, False)
+                for p in org.people
+            ],
+        )
+
+
+def test_import_takes_the_same_few_statements_for_100_people_as_for_1000(engine: Engine) -> None:
+    first: dict[int, int] = {}
+    again: dict[int, int] = {}
+    moved: dict[int, int] = {}
+    for size in (100, 1000):
+        org = generate(size)
+        team = f"T{size}"
+        seed_directory(engine, org, team)
+        rows = parse_rows(org.csv())
+        with counting_statements(engine) as statements, transaction(engine) as s:
+            result = apply_rows(session=s, team_id=team, rows=rows)
+        assert (result.units_created, result.units_changed, result.moves) == (
+            org.units,
+            0,
+            size - 1,
+        )
+        first[size] = len(statements)
+
+        with counting_statements(engine) as statements, transaction(engine) as s:
+            result = apply_rows(session=s, team_id=team, rows=rows)
+        assert not result.changed
+        assert statements.writes() == []  # an unchanged file writes nothing
+        again[size] = len(statements)
+
+        # Everyone in the last unit moves to the root's, and every named unit is renamed.
+        last_manager = org.people[-1].manager_email
+        changed = org.csv().replace(f",{last_manager},", f",{org.people[0].email},")
+        changed = changed.replace(",Unit ", ",Team ")
+        with counting_statements(engine) as statements, transaction(engine) as s:
+            result = apply_rows(session=s, team_id=team, rows=parse_rows(changed))
+        assert result.moves > 0 and result.units_changed > 0
+        moved[size] = len(statements)
+    assert first[100] == first[1000] <= 12
+    assert again[100] == again[1000] <= 6
+    assert moved[100] == moved[1000] <= 12

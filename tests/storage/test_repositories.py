@@ -188,3 +188,60 @@ def test_only_the_newest_cycle_is_active(engine: Engine) -> None:
             ("H1", False),
             ("H2", True),
         ]
+
+
+def test_set_units_of_joins_moves_and_removes_in_bulk(engine: Engine) -> None:
+    with transaction(engine) as s:
+        people.upsert_profiles(
+            session=s, team_id="T", at=NOW, profiles=[profile(f"U{i}", f"P{i}") for i in range(4)]
+        )
+        a, b, c, d = (p.id or 0 for p in people.list_people(session=s, team_id="T"))
+        first, second = units.create_units(
+            session=s,
+            team_id="T",
+            units=[units.NewUnit("One", None, a), units.NewUnit("Two", None, b)],
+        )
+        assert units.set_units_of(session=s, team_id="T", units={b: first, c: first}) == 2
+        assert units.set_units_of(session=s, team_id="T", units={b: first, c: second}) == 1
+        assert units.set_units_of(session=s, team_id="T", units={b: None, d: second}) == 2
+        assert units.memberships(session=s, team_id="T") == {c: second, d: second}
+        units.set_parents(session=s, team_id="T", parents={second: first})
+        assert [(u.name, u.parent_id) for u in units.unit_rows(session=s, team_id="T")] == [
+            ("One", None),
+            ("Two", first),
+        ]
+    with transaction(engine) as s:  # another workspace's units are out of reach
+        units.set_parents(session=s, team_id="OTHER", parents={second: None})
+        assert units.unit_rows(session=s, team_id="T")[1].parent_id == first
+
+
+def test_the_directory_lease_goes_to_one_owner_until_it_lapses(engine: Engine) -> None:
+    lease = timedelta(minutes=2)
+
+    def claim(owner: str, at: datetime, synced_before: datetime | None = None) -> bool:
+        with transaction(engine) as s:
+            return workspaces.claim_directory_sync(
+                session=s,
+                team_id="T",
+                owner=owner,
+                now=at,
+                synced_before=synced_before or at,
+                lease_until=at + lease,
+            )
+
+    assert claim("a", NOW)  # no workspace row yet: claiming creates it
+    assert not claim("b", NOW + timedelta(minutes=1))
+    assert claim("b", NOW + timedelta(minutes=3))  # a stalled past its lease
+    with transaction(engine) as s:
+        assert not workspaces.renew_directory_sync(
+            session=s, team_id="T", owner="a", lease_until=NOW + timedelta(minutes=9)
+        )
+        assert not workspaces.release_directory_sync(
+            session=s, team_id="T", owner="a", synced_at=NOW
+        )
+        assert workspaces.release_directory_sync(
+            session=s, team_id="T", owner="b", synced_at=NOW + timedelta(minutes=3)
+        )
+    # Fresh: nobody claims it until the last sync began before `synced_before`.
+    assert not claim("c", NOW + timedelta(minutes=4), synced_before=NOW)
+    assert claim("c", NOW + timedelta(minutes=4))

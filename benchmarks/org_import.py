@@ -1,0 +1,240 @@
+"""`cascade org import` and directory refreshes on a big organisation, against the fake Slack.
+
+Generates 10,000 people in about 1,000 units (benchmarks/org.py), then on SQLite — and on
+PostgreSQL with --postgres URL or CASCADE_TEST_POSTGRES_URL — times:
+
+- the first import (directory sync + org import) and the same file again, unchanged;
+- 8 `/goals help` requests from 8 people arriving at once while the directory is a day old,
+  through the real app over HTTP: time until the slowest reply, users.list calls in all.
+
+Start-up (creating and migrating the database) is not timed. Prints one table.
+
+    .venv/bin/python benchmarks/org_import.py [--people 10000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+
+try:
+    from benchmarks.org import Organisation, generate
+except ModuleNotFoundError:  # run by path: this folder, not the repository, is on sys.path
+    from org import Organisation, generate  # type: ignore[no-redef]
+from bot.app import build_app
+from bot.cli import import_rows
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.serving import BackgroundServer
+from bot.sandbox.slack_side import SlackSide
+from bot.server import wsgi_app
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack import make_client
+from conversations.org_import import parse_rows
+from storage import workspaces
+from storage.db import make_engine, transaction, upgrade
+
+SECRET = "benchmark-secret"
+CONCURRENT = 8
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@dataclass
+class Measured:
+    seconds: float
+    statements: int
+    writes: int  # INSERT, UPDATE, DELETE of people, units, memberships
+    lease_writes: int  # of the workspace row: the directory sync's lease and freshness
+    users_list: int
+    note: str = ""
+
+
+@contextmanager
+def measuring(engine: Engine, fake: FakeSlack) -> Iterator[Measured]:
+    """Counts every statement the engine sends (before_cursor_execute) and users.list calls."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    calls = len(fake.calls_to("users.list"))
+    event.listen(engine, "before_cursor_execute", count)
+    result = Measured(0.0, 0, 0, 0, 0)
+    started = time.perf_counter()
+    try:
+        yield result
+    finally:
+        result.seconds = time.perf_counter() - started
+        event.remove(engine, "before_cursor_execute", count)
+        result.statements = len(statements)
+        writes = [s for s in statements if s.lstrip().upper().startswith(WRITES)]
+        result.lease_writes = sum(" workspace " in f"{s} ".replace("(", " ") for s in writes)
+        result.writes = len(writes) - result.lease_writes
+        result.users_list = len(fake.calls_to("users.list")) - calls
+
+
+@contextmanager
+def database(backend: str, postgres_url: str | None) -> Iterator[Engine]:
+    if backend == "sqlite":
+        folder = tempfile.mkdtemp(prefix="cascade-bench-")
+        engine = make_engine(f"sqlite:///{folder}/bench.db")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    assert postgres_url is not None
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={schema}"})
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def run_backend(backend: str, org: Organisation, postgres_url: str | None) -> list[list[str]]:
+    fake = FakeSlack()
+    org.add_to(fake)
+    fake_server = BackgroundServer(fake.wsgi_app(), threads=16)
+    fake.base_url = fake_server.url
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=fake.bot_token,
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_server.url + "/api/",
+        database_url="sqlite://",
+    )
+    rows: list[list[str]] = []
+    try:
+        with database(backend, postgres_url) as engine:
+            client = make_client(settings)
+            csv_text = org.csv()
+            for label in ("first import", "unchanged re-import"):
+                with measuring(engine, fake) as m:
+                    result = import_rows(
+                        rows=parse_rows(csv_text),
+                        client=client,
+                        engine=engine,
+                        now=datetime.now(UTC),
+                    )
+                m.note = (
+                    f"{result.units_created} units created, {result.units_changed} changed, "
+                    f"{result.moves} moves"
+                )
+                rows.append(row(backend, label, m))
+            rows.append(
+                row(
+                    backend,
+                    f"{CONCURRENT} requests, directory a day old",
+                    *burst(engine, fake, org, settings),
+                )
+            )
+    finally:
+        fake_server.stop()
+    return rows
+
+
+def burst(
+    engine: Engine, fake: FakeSlack, org: Organisation, settings: Settings
+) -> tuple[Measured]:
+    """8 people ask at once while the directory is a day old, through the real app over HTTP."""
+    with transaction(engine) as session:
+        workspaces.mark_directory_synced(
+            session=session, team_id=fake.team_id, at=datetime.now(UTC) - timedelta(days=1, hours=1)
+        )
+    services = Services(settings=settings, engine=engine)
+    app = build_app(services)
+    server = BackgroundServer(wsgi_app(app), threads=16)
+    slack = SlackSide(server.url, fake, fake.base_url, SECRET)
+    askers = [p.user_id for p in org.people[-CONCURRENT:]]
+    start = threading.Barrier(CONCURRENT)
+    answered: dict[str, float] = {}
+
+    def ask(user: str) -> None:
+        start.wait()
+        sent = time.perf_counter()
+        slack.command(user, "help")
+        fake.wait_for(lambda f: f.replies_for(user), timeout=60)
+        answered[user] = time.perf_counter() - sent
+
+    try:
+        with measuring(engine, fake) as m:
+            threads = [threading.Thread(target=ask, args=(u,)) for u in askers]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            services.background.shutdown(wait=True)  # the one sync, finished
+        m.note = f"slowest answer {max(answered.values()):.2f} s; sync done in {m.seconds:.2f} s"
+        m.seconds = max(answered.values())
+    finally:
+        server.stop()
+        app.listener_runner.listener_executor.shutdown(wait=True)
+    return (m,)
+
+
+def row(backend: str, label: str, m: Measured) -> list[str]:
+    return [
+        backend,
+        label,
+        f"{m.seconds:.2f} s",
+        str(m.statements),
+        f"{m.writes} (+{m.lease_writes} lease)",
+        str(m.users_list),
+        m.note,
+    ]
+
+
+def print_table(rows: list[list[str]]) -> None:
+    header = ["database", "run", "time", "SQL statements", "writes", "users.list", "notes"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print(line(r))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--postgres", default=os.environ.get("CASCADE_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    org = generate(args.people)
+    print(
+        f"{len(org.people)} people, {org.units} units, {org.depth} levels; "
+        f"users.list pages of 200; time excludes start-up (creating the database).\n"
+        "Targets for 10,000 people: an import within 3 s, 200 statements and 60 users.list "
+        "calls, writing nothing when unchanged;\nrefreshes: 50 users.list calls in all.\n"
+    )
+    rows: list[list[str]] = []
+    for backend in ["sqlite", *(["postgresql"] if args.postgres else [])]:
+        rows += run_backend(backend, org, args.postgres)
+    print_table(rows)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS of this process (fake Slack included): {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
