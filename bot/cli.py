@@ -14,8 +14,9 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.app import build_app, build_services
+from bot.directory import sync_directory
 from bot.settings import Settings
-from bot.slack import make_client, sync_directory
+from bot.slack import make_client
 from conversations import org_import
 from conversations.errors import Refusal
 from prompts import render_plain

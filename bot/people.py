@@ -9,14 +9,14 @@ from functools import partial
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.services import Services
-from bot.slack import (
+from bot.directory import (
     DIRECTORY_STALE_AFTER,
     claim_directory_sync,
     directory_gaps,
     run_directory_sync,
     sync_users,
 )
+from bot.services import Services
 from conversations.organisation import Actor, actor_for
 
 logger = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.directory import sync_directory
 from bot.sandbox.fake_slack import FakeSlack
-from bot.slack import sync_directory
 from conversations.org_import import Row, apply_rows
 from storage import cycles
 from storage.db import transaction

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import Engine, text
 
 from benchmarks.org import generate
-from bot import slack
+from bot import directory
+from bot.directory import sync_directory
 from bot.people import refresh_directory
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
 from bot.services import Services
-from bot.slack import USERS_PAGE, make_client, sync_directory
+from bot.slack import USERS_PAGE, make_client
 from storage import people, workspaces
 from storage.db import make_engine, transaction
 from tests.conftest import POSTGRES_URL, settings_for
@@ -225,7 +226,7 @@ def test_the_import_waits_for_a_sync_another_process_is_running(
     engine: Engine, big_slack: Slack
 ) -> None:
     fake = big_slack(300)
-    holder = slack.claim_directory_sync(
+    holder = directory.claim_directory_sync(
         engine=engine, team_id=fake.team_id, now=NOW, older_than=timedelta(0)
     )
     assert holder is not None
