@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from bot.app import build_app, build_services
 from bot.directory import sync_directory
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
 from conversations import org_import
@@ -28,6 +29,14 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _clock(args: argparse.Namespace, services: Services) -> None:
+    """The in-process scheduler, unless `--no-scheduler` (cron runs `cascade tick` instead)."""
+    if not getattr(args, "no_scheduler", False):
+        from bot.scheduler import start_scheduler
+
+        start_scheduler(services)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if settings.slack_app_token:
@@ -35,7 +44,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         from slack_sdk.errors import SlackApiError
 
         settings.require_slack(socket_mode=True)
-        app = build_app(build_services(settings))
+        services = build_services(settings)
+        app = build_app(services)
+        _clock(args, services)
         try:  # start() asks apps.connections.open for a WebSocket URL, connects, then blocks
             SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         except SlackApiError as refused:
@@ -54,7 +65,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings()
     settings.require_slack()
-    app = build_app(build_services(settings))
+    services = build_services(settings)
+    app = build_app(services)
+    _clock(args, services)
     print(render_plain("cli/serving", host=args.host, port=args.port), file=sys.stderr)
     serve(app, host=args.host, port=args.port)
     return 0
@@ -66,7 +79,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.run import PortInUse, start_sandbox
 
     try:
-        sandbox = start_sandbox(port=args.port, demo=getattr(args, "demo", False))
+        sandbox = start_sandbox(
+            port=args.port,
+            demo=getattr(args, "demo", False),
+            scheduler=not getattr(args, "no_scheduler", False),
+        )
     except PortInUse:
         print(render_plain("cli/port_in_use", port=args.port), file=sys.stderr)
         return 1
@@ -155,7 +172,6 @@ def _instant(text: str | None) -> datetime:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from bot.services import Services
     from bot.tick import run_tick
 
     try:
@@ -185,6 +201,9 @@ def cmd_coach(args: argparse.Namespace) -> int:
     return 0
 
 
+NO_SCHEDULER = "no in-process scheduler (when cron runs `cascade tick`)"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="cascade", description="Cascade: goals that cascade, in Slack."
@@ -198,16 +217,19 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--port", type=int, default=3000)
     run.add_argument("--demo", action="store_true", help="sandbox only: seed a demo organisation")
+    run.add_argument("--no-scheduler", action="store_true", help=NO_SCHEDULER)
     run.set_defaults(func=cmd_run)
 
     sandbox = sub.add_parser("sandbox", help="the whole app with a local Slack-like page")
     sandbox.add_argument("--port", type=int, default=3000)
     sandbox.add_argument("--demo", action="store_true", help="seed a demo organisation")
+    sandbox.add_argument("--no-scheduler", action="store_true", help=NO_SCHEDULER)
     sandbox.set_defaults(func=cmd_sandbox)
 
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--no-scheduler", action="store_true", help=NO_SCHEDULER)
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)

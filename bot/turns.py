@@ -95,3 +95,11 @@ def answered(click: Click) -> dict[str, Any]:
     kept = [b for b in click.message_blocks if b.get("type") != "actions"]
     note = blocks.context(render("flow/answered", label=click.label))
     return {"text": click.message_text, "blocks": [*kept, note]}
+
+
+def updated(click: Click, note: str, choices: tuple[Choice, ...] = ()) -> dict[str, Any]:
+    """The clicked message, its words kept, with a note of what was done and what buttons are
+    left (none: the decision is its record)."""
+    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
+    extra = [blocks.actions(*map(choice_button, choices))] if choices else []
+    return {"text": click.message_text, "blocks": [*kept, blocks.context(note), *extra]}

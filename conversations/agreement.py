@@ -146,8 +146,14 @@ def agree(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Dec
         agreed_by_id=actor.person_id,
         agreed_at=now,
     )
+    anticipated = (
+        (Choice(Offer.REPORT_ANTICIPATED, str(goal.id)),) if goal.anticipated_barriers else ()
+    )
     notice = Notice(
-        owner.user_id, "agreement/agreed_owner", {"goal": goal, "manager": actor.person}
+        owner.user_id,
+        "agreement/agreed_owner",
+        {"goal": goal, "manager": actor.person},
+        anticipated,
     )
     return Decision(goal=goal, owner=owner, notices=[notice])
 

@@ -38,13 +38,18 @@ TRANSITIONS: dict[tuple[BarrierStatus, Event], BarrierStatus] = {
 }
 
 
+OFFERS = {
+    Event.ACKNOWLEDGE: Offer.ACKNOWLEDGE_BARRIER,
+    Event.RESOLVE: Offer.RESOLVE_BARRIER,
+    Event.ESCALATE: Offer.ESCALATE_BARRIER,
+}
+
+
 def holder_choices(barrier: Barrier) -> tuple[Choice, ...]:
-    value = str(barrier.id)
-    return (
-        Choice(Offer.ACKNOWLEDGE_BARRIER, value, primary=True),
-        Choice(Offer.RESOLVE_BARRIER, value),
-        Choice(Offer.ESCALATE_BARRIER, value),
-    )
+    """The buttons its holder has, for what can still happen to it."""
+    status = BarrierStatus(barrier.status)
+    possible = [e for e in Event if (status, e) in TRANSITIONS]
+    return tuple(Choice(OFFERS[e], str(barrier.id), primary=i == 0) for i, e in enumerate(possible))
 
 
 def _person(session: Session, team_id: str, person_id: int | None) -> Person | None:

@@ -155,13 +155,13 @@ def _world(session: Session, team_id: str, now: datetime, admin_ids: frozenset[s
     )
 
 
-def due(*, session: Session, now: datetime, admin_ids: frozenset[str]) -> list[Notice]:
-    """Everything scheduled that is due as of `now`, in every workspace: claimed in the outbox
-    (each notice carries its claimed row), with escalations applied."""
-    notices: list[Notice] = []
-    for team_id in workspaces.team_ids(session=session):
-        notices.extend(_due_in(session, team_id, now, admin_ids))
-    return notices
+def due(*, session: Session, now: datetime, admin_ids: frozenset[str]) -> dict[str, list[Notice]]:
+    """Everything scheduled that is due as of `now`, by workspace: claimed in the outbox (each
+    notice carries its claimed row), with escalations applied."""
+    return {
+        team_id: _due_in(session, team_id, now, admin_ids)
+        for team_id in workspaces.team_ids(session=session)
+    }
 
 
 def _due_in(

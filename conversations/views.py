@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from conversations.errors import Refusal
 from conversations.organisation import Actor, unit_named
-from storage import cycles, goals, objectives, people, units
-from storage.models import Cycle, Goal, GoalStatus, Objective, Person, Unit
+from storage import barriers, cycles, goals, objectives, people, units
+from storage.models import Barrier, Cycle, Goal, GoalStatus, Objective, Person, Unit
 
 TREE_ROWS = 120  # beyond this the tree is cut, with a count and a pointer to a smaller subtree
 
@@ -121,3 +122,33 @@ def alignment_tree(*, session: Session, actor: Actor, unit_name: str | None) -> 
     walk(top, 0, set())
     shown = rows[:TREE_ROWS]
     return Tree(unit=top, cycle=cycle, rows=shown, hidden=len(rows) - len(shown))
+
+
+@dataclass(frozen=True)
+class OpenBarrier:
+    barrier: Barrier
+    held: bool  # this person holds it (else they reported it)
+    reporter: Person | None
+    holder: Person | None
+    age: int  # days since it was reported
+
+
+def open_barriers(*, session: Session, actor: Actor, now: datetime) -> list[OpenBarrier]:
+    """The unresolved barriers this person reported or holds, with their age."""
+    found = barriers.open_barriers_of(
+        session=session, team_id=actor.team_id, person_id=actor.person_id
+    )
+    ids = {b.reporter_id for b in found} | {b.holder_id for b in found if b.holder_id}
+    known = {
+        p.id: p for p in people.list_people(session=session, team_id=actor.team_id) if p.id in ids
+    }
+    return [
+        OpenBarrier(
+            barrier=b,
+            held=b.holder_id == actor.person_id,
+            reporter=known.get(b.reporter_id),
+            holder=known.get(b.holder_id) if b.holder_id else None,
+            age=(now - b.reported_at).days,
+        )
+        for b in found
+    ]

@@ -70,6 +70,17 @@ def transaction(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def rehearsal(engine: Engine) -> Iterator[Session]:
+    """A unit of work that is always rolled back: what would happen, with nothing kept."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.begin()
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
 def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:
     """Set a row's fields by name (refusing names the model lacks) and flush."""
     for key, value in fields.items():

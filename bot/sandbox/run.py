@@ -8,6 +8,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from apscheduler.schedulers.background import BackgroundScheduler
+
 from bot.app import build_app
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.demo import seed_demo, seed_visitor
@@ -15,10 +17,12 @@ from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.page import SandboxPage
 from bot.sandbox.serving import BackgroundServer
 from bot.sandbox.slack_side import SlackSide
+from bot.scheduler import start_scheduler
 from bot.server import wsgi_app
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
+from bot.tick import run_tick
 from storage.db import open_database
 
 SUMMARY_CHANNEL = "CLEADERSHIP"
@@ -34,19 +38,27 @@ class Sandbox:
     page_server: BackgroundServer
     app_server: BackgroundServer
     services: Services
+    scheduler: BackgroundScheduler | None = None
 
     @property
     def url(self) -> str:
         return self.page_server.url
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
         self.page.close_polls()
         self.page_server.stop()
         self.app_server.stop()
 
 
 def start_sandbox(
-    *, port: int = 3000, demo: bool = False, database: str | None = None, visitor_tz: str = "UTC"
+    *,
+    port: int = 3000,
+    demo: bool = False,
+    database: str | None = None,
+    visitor_tz: str = "UTC",
+    scheduler: bool = True,
 ) -> Sandbox:
     """Start everything in background threads; raises PortInUse if `port` is taken."""
     fake = FakeSlack()
@@ -86,4 +98,9 @@ def start_sandbox(
         fake_url=page_server.url,
         secret=settings.slack_signing_secret or "",
     )
-    return Sandbox(page=page, page_server=page_server, app_server=app_server, services=services)
+    # Moving the page's clock runs the tick for the new instant; the scheduler ticks on its own.
+    page.tick = lambda now: run_tick(services, now)
+    sandbox = Sandbox(page=page, page_server=page_server, app_server=app_server, services=services)
+    if scheduler:
+        sandbox.scheduler = start_scheduler(services)
+    return sandbox

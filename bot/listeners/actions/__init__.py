@@ -14,16 +14,17 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.action_ids import CYCLE_FORM, FLOW_ANSWER, OFFERS
 from bot.errors import reported
-from bot.listeners.forms import cycle_form, suggest_form
+from bot.listeners.forms import checkin_form, cycle_form, suggest_form
 from bot.payloads import Click, parse_id
 from bot.reply import refusal_text, tell_user
 from bot.services import Services
-from bot.turns import answered, parse_answer
+from bot.turns import answered, parse_answer, updated
 from bot.work import acting
-from conversations import agreement, goal_interview, objectives
+from conversations import agreement, barrier, checkin, goal_closing, goal_interview, objectives
 from conversations.errors import Refusal
 from conversations.flow import Offer
 from prompts import render
+from storage import goals, people
 
 Handler = Callable[[Services, dict[str, Any], WebClient, Any], None]
 
@@ -104,6 +105,110 @@ def _start(flow: str, answers: Callable[[Click], dict[str, Any]]) -> Handler:
     return start
 
 
+def open_checkin(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    """Check in: the one form, for every agreed goal."""
+    click = Click.parse(body)
+    try:
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            asked = checkin.form_goals(session=a.session, actor=a.actor)
+    except Refusal as refusal:
+        tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+        return
+    client.views_open(trigger_id=click.trigger_id, view=checkin_form(asked))
+
+
+def _barrier_event(event: barrier.Event) -> Handler:
+    """Acknowledge, Resolved or Escalate, on a barrier's message."""
+
+    def act(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        click = Click.parse(body)
+        try:
+            with acting(
+                services=services, client=client, team_id=click.team_id, user_id=click.user_id
+            ) as a:
+                decision = barrier.act(
+                    session=a.session,
+                    actor=a.actor,
+                    barrier_id=_barrier_id(click),
+                    event=event,
+                    now=a.now,
+                )
+                a.owe_notices(decision.notices)
+                reporter = people.get_person_by_id(
+                    session=a.session,
+                    team_id=a.actor.team_id,
+                    person_id=decision.barrier.reporter_id,
+                )
+                mine = decision.barrier.holder_id == a.actor.person_id
+        except Refusal as refusal:
+            tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+            return
+        if click.message_blocks:  # the message keeps its words; its buttons say what is left
+            done = render(
+                "barrier/holder_done",
+                event=event.value,
+                holder=decision.holder,
+                reporter=reporter if reporter and reporter.id != a.actor.person_id else None,
+            )
+            left = barrier.holder_choices(decision.barrier) if mine else ()
+            respond(**updated(click, done, left), replace_original=True)
+
+    act.__name__ = f"barrier_{event.value}"
+    return act
+
+
+def _barrier_id(click: Click) -> int:
+    barrier_id = parse_id(click.value)
+    if barrier_id is None:
+        raise Refusal("barrier_gone")
+    return barrier_id
+
+
+def report_anticipated(
+    services: Services, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    """One click: the barrier a person anticipated when they set the goal is in the way now."""
+    click = Click.parse(body)
+    try:
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            goal = goals.get_goal(
+                session=a.session, team_id=a.actor.team_id, goal_id=_goal_id(click)
+            )
+            if goal is None or goal.owner_id != a.actor.person_id or not goal.anticipated_barriers:
+                raise Refusal("goal_gone")
+            reported = barrier.report(
+                session=a.session,
+                actor=a.actor,
+                text=goal.anticipated_barriers,
+                now=a.now,
+                goal_id=goal.id,
+            )
+            a.owe_notices(reported.notices)
+    except Refusal as refusal:
+        tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+        return
+    text = render(
+        "barrier/reported",
+        holder=reported.holder,
+        barrier=reported.barrier,
+        trimmed=reported.trimmed,
+        limit=barrier.TEXT_LIMIT,
+    )
+    tell_user(body=body, respond=respond, client=client, text=text)
+
+
+def _close_goal(outcome: str) -> Handler:
+    """Achieved / Missed / Dropped on the closing nudge: the closing flow, its outcome given."""
+    return _start(
+        goal_closing.FLOW,
+        lambda click: {"goal_id": parse_id(click.value), "outcome": outcome},
+    )
+
+
 def _unit_to_plan(click: Click) -> dict[str, Any]:
     unit_id = parse_id(click.value)
     return {} if unit_id is None else {"unit_id": unit_id}
@@ -125,6 +230,14 @@ OFFER_HANDLERS: dict[Offer, Handler] = {
     Offer.REVISE_GOAL: _start(goal_interview.FLOW, lambda click: {}),
     Offer.SET_GOALS: _start(goal_interview.FLOW, lambda click: {}),
     Offer.PLAN_UNIT: _start(objectives.FLOW, _unit_to_plan),
+    Offer.CHECK_IN: open_checkin,
+    Offer.ACKNOWLEDGE_BARRIER: _barrier_event(barrier.Event.ACKNOWLEDGE),
+    Offer.RESOLVE_BARRIER: _barrier_event(barrier.Event.RESOLVE),
+    Offer.ESCALATE_BARRIER: _barrier_event(barrier.Event.ESCALATE),
+    Offer.REPORT_ANTICIPATED: report_anticipated,
+    Offer.GOAL_ACHIEVED: _close_goal("achieved"),
+    Offer.GOAL_MISSED: _close_goal("missed"),
+    Offer.GOAL_DROPPED: _close_goal("dropped"),
 }
 
 HANDLERS: list[tuple[str | re.Pattern[str], Handler]] = [

@@ -15,12 +15,21 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.commands import parse
-from bot.listeners.forms import new_cycle_button
+from bot.listeners.forms import checkin_form, new_cycle_button
 from bot.payloads import SlashCommand
 from bot.reply import refusal_text
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import goal_interview, objectives, organisation, runner, views
+from conversations import (
+    barrier,
+    checkin,
+    goal_interview,
+    objectives,
+    organisation,
+    pause,
+    runner,
+    views,
+)
 from conversations.errors import Refusal
 from prompts import render
 
@@ -30,6 +39,7 @@ class Reply:
     text: str = ""  # an ephemeral reply, if any
     extra: list[blocks.Block] = field(default_factory=list)
     turn: runner.Turn | None = None  # a flow's messages, owed to the person's DM
+    modal: dict[str, Any] | None = None  # a form to open (the command's trigger allows one)
 
 
 def _help(a: Acting, command: Any) -> Reply:
@@ -93,11 +103,49 @@ def _not_yet(a: Acting, command: parse.NotYetAvailable) -> Reply:
     return Reply(render("commands/not_yet_available", command=command.command))
 
 
+def _checkin(a: Acting, command: Any) -> Reply:
+    return Reply(modal=checkin_form(checkin.form_goals(session=a.session, actor=a.actor)))
+
+
+def _barrier(a: Acting, command: parse.ReportBarrier) -> Reply:
+    reported = barrier.report(session=a.session, actor=a.actor, text=command.text, now=a.now)
+    a.owe_notices(reported.notices)
+    return Reply(
+        render(
+            "barrier/reported",
+            holder=reported.holder,
+            barrier=reported.barrier,
+            trimmed=reported.trimmed,
+            limit=barrier.TEXT_LIMIT,
+        )
+    )
+
+
+def _barriers(a: Acting, command: Any) -> Reply:
+    return Reply(
+        render(
+            "barrier/list", mine=views.open_barriers(session=a.session, actor=a.actor, now=a.now)
+        )
+    )
+
+
+def _pause(a: Acting, command: parse.Pause) -> Reply:
+    until = command.until or pause.pause_for(command.duration or "", a.today)
+    pause.pause(session=a.session, actor=a.actor, until=until, today=a.today)
+    return Reply(render("pause/paused", until=until))
+
+
+def _resume(a: Acting, command: Any) -> Reply:
+    was = pause.resume(session=a.session, actor=a.actor, today=a.today)
+    return Reply(render("pause/resumed", was=was))
+
+
 @dataclass(frozen=True)
 class Subcommand:
     parse: Callable[[list[str]], parse.Command]
     run: Callable[[Acting, Any], Reply]
     usage: str  # the right form shown with a refusal (prompts/commands/usage)
+    raw: bool = False  # takes free text: its words are not split on quotes
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -109,10 +157,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "set": Subcommand(parse.set_goal, _set, "set"),
     "mine": Subcommand(parse.mine, _mine, "mine"),
     "tree": Subcommand(parse.tree, _tree, "tree"),
-    **{
-        word: Subcommand(parse.not_yet(word), _not_yet, "all")
-        for word in ("team", "checkin", "barrier", "summary", "pause", "resume")
-    },
+    "checkin": Subcommand(parse.checkin, _checkin, "checkin"),
+    "barrier": Subcommand(parse.barrier, _barrier, "barrier", raw=True),
+    "barriers": Subcommand(parse.barriers, _barriers, "barriers"),
+    "pause": Subcommand(parse.pause, _pause, "pause"),
+    "resume": Subcommand(parse.resume, _resume, "resume"),
+    **{word: Subcommand(parse.not_yet(word), _not_yet, "all") for word in ("team", "summary")},
 }
 GROUPS = {"cycle", "unit"}  # words that only begin a subcommand
 
@@ -133,7 +183,12 @@ def lookup(words: list[str]) -> tuple[Subcommand, list[str]]:
 
 def read(text: str) -> tuple[Subcommand, parse.Command]:
     """Parse the text after `/goals`; bad input is refused before anything is read or written."""
-    subcommand, args = lookup(parse.tokens(text))
+    head, _, rest = text.strip().partition(" ")
+    free = SUBCOMMANDS.get(head.lower())
+    if free is not None and free.raw:  # free text: apostrophes and quotes are the person's own
+        subcommand, args = free, [rest]
+    else:
+        subcommand, args = lookup(parse.tokens(text))
     try:
         return subcommand, subcommand.parse(args)
     except Refusal as refusal:
@@ -166,6 +221,8 @@ def goals_command(
         reply.text = reply.text or render("commands/continue_in_dm")  # say where to look
     if reply.text:
         respond(**blocks.message(reply.text, *reply.extra), response_type="ephemeral")
+    if reply.modal is not None:
+        client.views_open(trigger_id=payload.trigger_id, view=reply.modal)
 
 
 def _dispatch(a: Acting, subcommand: Subcommand, command: parse.Command) -> Reply:

@@ -12,11 +12,12 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.action_ids import CYCLE_FORM, SUGGEST_FORM
+from bot.action_ids import CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
+from bot.listeners.forms import IN_THE_WAY
 from bot.payloads import ViewSubmission, parse_id
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import agreement, organisation
+from conversations import agreement, barrier, checkin, organisation
 from conversations.errors import Refusal
 from prompts import render, render_plain
 
@@ -25,9 +26,12 @@ CYCLE_FIELDS = ("name", "start", "end")  # the cycle form's inputs, by the field
 
 
 def _field_error(refusal: Refusal, fields: tuple[str, ...]) -> dict[str, str]:
-    """The refusal on the input it is about (else the form's first)."""
-    field = refusal.field if refusal.field in fields else fields[0]
-    return {field: render_plain(f"errors/{refusal.code}", **refusal.params)}
+    """Each refusal on the input it is about (else on the form's first input)."""
+    errors: dict[str, str] = {}
+    for one in getattr(refusal, "refusals", [refusal]):
+        field = one.field if one.field in fields else fields[0]
+        errors.setdefault(field, render_plain(f"errors/{one.code}", **one.params))
+    return errors
 
 
 def _acting(
@@ -85,9 +89,40 @@ def submit_suggestion(
     return {}
 
 
+def submit_checkin(*, services: Services, client: WebClient, submission: ViewSubmission) -> Errors:
+    """Record the check-in (and a barrier, if something is in the way); confirmed in the DM."""
+    goal_ids = [i for i in (parse_id(x) for x in submission.private_metadata.split(",")) if i]
+    values = submission.values
+    answers = [
+        checkin.Answer(
+            goal_id=goal_id,
+            progress=values.get(f"progress_{goal_id}", ""),
+            confidence=values.get(f"confidence_{goal_id}", ""),
+            note=values.get(f"note_{goal_id}", ""),
+        )
+        for goal_id in goal_ids
+    ]
+    fields = (*(f"{kind}_{i}" for i in goal_ids for kind in ("progress", "confidence")), IN_THE_WAY)
+    try:
+        with _acting(services, client, submission) as a:
+            recorded = checkin.record(
+                session=a.session,
+                actor=a.actor,
+                answers=answers,
+                in_the_way=values.get(IN_THE_WAY, ""),
+                now=a.now,
+            )
+            a.owe_notices(recorded.notices)
+            a.owe_text(render("checkin/recorded", recorded=recorded, limit=barrier.TEXT_LIMIT))
+    except Refusal as refusal:
+        return _field_error(refusal, fields)
+    return {}
+
+
 FORMS: dict[str, Callable[..., Errors]] = {
     CYCLE_FORM: submit_cycle,
     SUGGEST_FORM: submit_suggestion,
+    CHECKIN_FORM: submit_checkin,
 }
 
 

@@ -203,8 +203,8 @@ function renderClock() {
   const person = (state.people || []).find((p) => p.id === me);
   $("now").textContent = formatTime(state.now, person?.tz);
   $("clock-note").textContent = state.scheduler
-    ? "Advancing runs the scheduler's tick at that instant."
-    : "The scheduler arrives in a later version: for now advancing only moves the clock.";
+    ? "Advancing runs the scheduler's tick at that instant: check-ins, reminders, escalations."
+    : "";
 }
 
 function render() {
