@@ -90,6 +90,10 @@ class Sender:
         self.client = client
         self.clock = clock
 
+    def at(self, now: datetime) -> Sender:
+        """This sender, with its clock stopped at `now` (a tick runs as of one instant)."""
+        return Sender(engine=self.engine, client=self.client, clock=lambda: now)
+
     def deliver_owned(self, owner: str) -> Report:
         """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py)."""
         with transaction(self.engine) as session:

@@ -63,8 +63,9 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
             report.due.extend(Due(team_id, n.kind, n.user_id) for n in notices)
     if dry_run:
         return report
-    report.delivery = services.sender.deliver_owned(owner)
-    report.delivery.add(services.sender.deliver_due())
+    sender = services.sender.at(now)
+    report.delivery = sender.deliver_owned(owner)
+    report.delivery.add(sender.deliver_due())
     if report.due or report.delivery.sent or report.delivery.failed:
         logger.info(
             "tick at %s: %d due, %d sent, %d to retry, %d failed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -63,3 +64,20 @@ def counting_statements(engine: Engine) -> Iterator[Statements]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def cli_env(running: Any) -> dict[str, str]:
+    """The environment for a `cascade …` child process on the running app's database and fake."""
+    settings = running.services.settings
+    url = running.engine.url
+    if url.get_backend_name() == "sqlite":
+        database = f"sqlite:///{url.database}"
+    else:  # the test's own schema, found through search_path
+        schema = running.engine.dialect.default_schema_name
+        database = f"{os.environ['CASCADE_TEST_POSTGRES_URL']}?options=-csearch_path%3D{schema}"
+    return dict(os.environ) | {
+        "SLACK_BOT_TOKEN": settings.slack_bot_token or "",
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret or "",
+        "SLACK_API_URL": settings.slack_api_url,
+        "DATABASE_URL": database,
+    }

@@ -3,7 +3,6 @@ their buttons, pausing, closing a goal, and `cascade tick` from the command line
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +18,7 @@ from storage.db import transaction
 from storage.models import GoalStatus
 from tests.bot.conftest import Walk, publish_sales, publish_top
 from tests.conftest import ALICE, BOB, CAROL, OWNER
-from tests.helpers import snapshot
+from tests.helpers import cli_env, snapshot
 
 
 def agreed_goal(w: Walk, user: str = BOB, *, publish: bool = True, **fields: object) -> int:
@@ -243,30 +242,11 @@ def _proposal(w: Walk, goal_id: str) -> Message:
 # -- cascade tick ----------------------------------------------------------------------------
 
 
-def _env(w: Walk, url: str) -> dict[str, str]:
-    settings = w.r.services.settings
-    return dict(os.environ) | {
-        "SLACK_BOT_TOKEN": settings.slack_bot_token or "",
-        "SLACK_SIGNING_SECRET": settings.slack_signing_secret or "",
-        "SLACK_API_URL": settings.slack_api_url,
-        "DATABASE_URL": url,
-    }
-
-
-def _database_url(w: Walk) -> str:
-    url = w.r.engine.url
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{url.database}"
-    schema = w.r.engine.dialect.default_schema_name
-    base = os.environ["CASCADE_TEST_POSTGRES_URL"]
-    return f"{base}?options=-csearch_path%3D{schema}"
-
-
 def tick_process(w: Walk, at: datetime, *extra: str, cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "tick", "--at", at.isoformat(), *extra],
         cwd=cwd,
-        env=_env(w, _database_url(w)),
+        env=cli_env(w.r),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -306,7 +286,7 @@ def test_a_bad_instant_is_refused(walk: Walk, tmp_path: Path) -> None:
     bad = subprocess.run(
         [sys.executable, "-m", "bot.cli", "tick", "--at", "next tuesday"],
         cwd=tmp_path,
-        env=_env(walk, _database_url(walk)),
+        env=cli_env(walk.r),
         capture_output=True,
         text=True,
         timeout=60,
