@@ -38,10 +38,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
+    # Connections are kept (each is set up once: WAL, busy timeout, foreign keys); as many as the
+    # threads that may hold one, so nobody waits for a connection rather than for the lock.
+    memory = url in ("sqlite://", "sqlite:///:memory:")
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        poolclass=NullPool,
+        **({"poolclass": NullPool} if memory else {"pool_size": 8, "max_overflow": 64}),
         **kwargs,
     )
 
