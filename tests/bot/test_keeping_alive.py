@@ -71,8 +71,8 @@ def test_the_check_in_modal_checks_its_fields_then_records_and_reports(walk: Wal
     assert labels == [
         "Progress, 0–100 %",
         "Confidence",
-        "Note (optional)",
-        "Anything in the way? (optional)",
+        "Note",
+        "Anything in the way?",
     ]
     confidence = {"type": "static_select", "selected_option": {"value": "at_risk"}}
     for bad in ("150", "abc", "-3", ""):

@@ -309,3 +309,84 @@ def test_a_goal_titled_with_a_script_tag_renders_as_text(page: Any) -> None:
         shot(page, "goal-with-script-tag")
     finally:
         running.stop()
+
+
+def test_the_check_in_walk_a_barrier_and_its_escalation(page: Any) -> None:
+    """Monday 09:00 brings Rita's check-in; she reports a barrier in it; Victor, her manager,
+    sees it at once; four working days later, unacknowledged, it has climbed to Cleo."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from storage import cycles, goals, people, units
+    from storage import objectives as objective_store
+    from storage.db import transaction
+    from storage.models import GoalStatus, ObjectiveStatus
+
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        now = running.services.clock()
+        with transaction(running.services.engine) as s:
+            team = running.page.fake.team_id
+            rita = people.get_person(session=s, team_id=team, user_id="URITA")
+            assert rita and rita.id
+            sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
+            cycle = cycles.active_cycle(session=s, team_id=team)
+            assert sales and sales.id and cycle and cycle.id
+            objective = objective_store.create_objective(
+                session=s,
+                team_id=team,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                title="Win the Nordics",
+                status=ObjectiveStatus.PUBLISHED,
+                published_at=now - timedelta(days=10),
+            )
+            goal = goals.create_goal(
+                session=s,
+                team_id=team,
+                owner_id=rita.id,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                objective_id=objective.id,
+                statement="Sign 3 Nordic retailers",
+                now=now,
+            )
+            goals.update_goal(
+                session=s, goal=goal, now=now, status=GoalStatus.AGREED, due=date(2099, 1, 1)
+            )
+        become(page, running, "URITA")
+        page.click("[data-testid=next-monday]")
+        nudge = page.locator(".message", has_text="Time for your weekly check-in").last
+        nudge.wait_for()
+        shot(page, "checkin-1-nudge")
+        nudge.get_by_role("button", name="Check in").click()
+        page.locator("[data-testid=modal] .modal").wait_for()
+        page.fill(f".block-input[data-block-id=progress_{goal.id}] input", "35")
+        page.select_option(f".block-input[data-block-id=confidence_{goal.id}] select", "at_risk")
+        page.fill(
+            ".block-input[data-block-id=in_the_way] textarea",
+            "Legal hasn't cleared the pilot contract",
+        )
+        shot(page, "checkin-2-modal")
+        page.click("[data-testid=modal-submit]")
+        page.locator("[data-testid=modal]").wait_for(state="hidden")
+        page.get_by_text("Check-in recorded").wait_for()
+        shot(page, "checkin-3-recorded")
+
+        become(page, running, "UVICTOR")
+        held = page.locator(".message", has_text="reports something in the way").last
+        held.wait_for()
+        assert "Legal hasn" in held.inner_text()
+        assert held.get_by_role("button", name="Acknowledge").count() == 1
+        shot(page, "checkin-4-manager-sees-barrier")
+
+        page.fill("#hours", str(4 * 24))  # Monday 09:00 to Friday 09:00: four working days
+        page.click("[data-testid=advance-hours]")
+        become(page, running, "UCLEO")
+        climbed = page.locator(".message", has_text="Escalated to you").last
+        climbed.wait_for()
+        assert "Legal hasn" in climbed.inner_text()
+        shot(page, "checkin-5-escalated")
+        assert page.dialogs == []
+        assert datetime.now(UTC) < running.services.clock()  # the sandbox's time moved, not ours
+    finally:
+        running.stop()
