@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -82,6 +83,27 @@ def unacknowledged(*, session: Session, team_id: str) -> list[Barrier]:
                 Barrier.team_id == team_id,
                 Barrier.status == BarrierStatus.OPEN,
                 col(Barrier.holder_id).is_not(None),
+            )
+            .order_by(col(Barrier.id))
+        )
+    )
+
+
+def open_barriers_of_people(
+    *, session: Session, team_id: str, person_ids: Sequence[int]
+) -> list[Barrier]:
+    """Unresolved barriers any of these people reported or hold, in one query."""
+    if not person_ids:
+        return []
+    return list(
+        session.exec(
+            select(Barrier)
+            .where(
+                Barrier.team_id == team_id,
+                Barrier.status != BarrierStatus.RESOLVED,
+                or_(
+                    col(Barrier.reporter_id).in_(person_ids), col(Barrier.holder_id).in_(person_ids)
+                ),
             )
             .order_by(col(Barrier.id))
         )

@@ -69,3 +69,25 @@ def checked_in(*, session: Session, team_id: str, weeks: Sequence[str]) -> set[t
         .distinct()
     )
     return {(person_id, week or "") for person_id, week in rows}
+
+
+def latest_of(*, session: Session, team_id: str, person_ids: Sequence[int]) -> dict[int, CheckIn]:
+    """Each of these people's latest check-in, in one query."""
+    if not person_ids:
+        return {}
+    latest = (
+        select(CheckIn.person_id, func.max(CheckIn.at).label("at"))
+        .where(CheckIn.team_id == team_id, col(CheckIn.person_id).in_(person_ids))
+        .group_by(col(CheckIn.person_id))
+        .subquery()
+    )
+    rows = session.exec(
+        select(CheckIn)
+        .join(
+            latest,
+            (col(CheckIn.person_id) == latest.c.person_id) & (col(CheckIn.at) == latest.c.at),
+        )
+        .where(CheckIn.team_id == team_id)
+        .order_by(col(CheckIn.id))
+    )
+    return {c.person_id: c for c in rows}

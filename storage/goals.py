@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -86,6 +87,25 @@ def open_goals(*, session: Session, team_id: str) -> list[Goal]:
             .where(
                 Goal.team_id == team_id,
                 col(Goal.status).in_((GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)),
+            )
+            .order_by(col(Goal.id))
+        )
+    )
+
+
+def goals_of_owners(
+    *, session: Session, team_id: str, owner_ids: Sequence[int], statuses: Sequence[str]
+) -> list[Goal]:
+    """These people's goals in these statuses, in one query."""
+    if not owner_ids:
+        return []
+    return list(
+        session.exec(
+            select(Goal)
+            .where(
+                Goal.team_id == team_id,
+                col(Goal.owner_id).in_(owner_ids),
+                col(Goal.status).in_(statuses),
             )
             .order_by(col(Goal.id))
         )

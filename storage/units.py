@@ -205,3 +205,18 @@ def set_members(
     for person_id in added:
         set_unit_of(session=session, team_id=team_id, person_id=person_id, unit_id=unit_id)
     return added, removed
+
+
+def members_of_units(
+    *, session: Session, team_id: str, unit_ids: Sequence[int]
+) -> list[tuple[int, Person]]:
+    """(unit id, person) for every member of these units, by name, in one query."""
+    if not unit_ids:
+        return []
+    rows = session.exec(
+        select(Membership.unit_id, Person)
+        .join(Person, col(Membership.person_id) == col(Person.id))
+        .where(col(Membership.team_id) == team_id, col(Membership.unit_id).in_(unit_ids))
+        .order_by(col(Person.name))
+    )
+    return [(unit_id, person) for unit_id, person in rows]

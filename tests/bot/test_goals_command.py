@@ -176,7 +176,7 @@ def test_user_text_is_escaped_and_never_pings(org: Running) -> None:
 
 
 def test_not_yet_built_commands_say_so(org: Running) -> None:
-    assert "isn't available in this version" in run(org, BOB, "team")
+    assert "isn't available in this version" in run(org, BOB, "summary")
 
 
 def test_people_new_since_the_last_sync_are_looked_up_one_by_one(org: Running) -> None:

@@ -292,3 +292,20 @@ def test_a_bad_instant_is_refused(walk: Walk, tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and "ISO-8601" in bad.stderr
+
+
+def test_a_manager_sees_their_team_and_what_needs_them(walk: Walk) -> None:
+    w = walk
+    agreed_goal(w)
+    agreed_goal(
+        w, CAROL, publish=False, status=GoalStatus.PROPOSED, owner_agreed_at=datetime.now(UTC)
+    )
+    w.command(BOB, "barrier The CRM is down")
+    w.expect(ALICE, "reports something in the way")
+    w.command(ALICE, "team")
+    team = w.expect(ALICE, "*Sales* · 2 members")
+    assert f"<@{BOB}> — 1 agreed" in team.text and "no check-in yet" in team.text
+    assert f"<@{CAROL}> — 0 agreed, 1 awaiting agreement" in team.text
+    assert "1 goal awaits your agreement" in team.text and "The CRM is down" in team.text
+    w.command(BOB, "team")
+    assert "Only managers have a team" in w.expect(BOB, "Only managers").text

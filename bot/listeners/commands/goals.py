@@ -28,6 +28,7 @@ from conversations import (
     organisation,
     pause,
     runner,
+    team,
     views,
 )
 from conversations.errors import Refusal
@@ -129,6 +130,12 @@ def _barriers(a: Acting, command: Any) -> Reply:
     )
 
 
+def _team(a: Acting, command: Any) -> Reply:
+    return Reply(
+        render("team/team", teams=team.teams_of(session=a.session, actor=a.actor, now=a.now))
+    )
+
+
 def _pause(a: Acting, command: parse.Pause) -> Reply:
     until = command.until or pause.pause_for(command.duration or "", a.today)
     pause.pause(session=a.session, actor=a.actor, until=until, today=a.today)
@@ -162,7 +169,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "barriers": Subcommand(parse.barriers, _barriers, "barriers"),
     "pause": Subcommand(parse.pause, _pause, "pause"),
     "resume": Subcommand(parse.resume, _resume, "resume"),
-    **{word: Subcommand(parse.not_yet(word), _not_yet, "all") for word in ("team", "summary")},
+    "team": Subcommand(parse.team, _team, "team"),
+    "summary": Subcommand(parse.not_yet("summary"), _not_yet, "all"),
 }
 GROUPS = {"cycle", "unit"}  # words that only begin a subcommand
 

@@ -102,6 +102,11 @@ class Barriers:
 
 
 @dataclass(frozen=True)
+class Team:
+    pass
+
+
+@dataclass(frozen=True)
 class Pause:
     duration: str | None  # "2w", "10 days"…
     until: date | None
@@ -125,6 +130,7 @@ Command = (
     | CheckIn
     | ReportBarrier
     | Barriers
+    | Team
     | Pause
     | Resume
 )
@@ -238,6 +244,7 @@ def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]
 set_goal = _no_arguments(SetGoal(), "set")
 mine = _no_arguments(Mine(), "mine")
 checkin = _no_arguments(CheckIn(), "checkin")
+team = _no_arguments(Team(), "team")
 barriers = _no_arguments(Barriers(), "barriers")
 resume = _no_arguments(Resume(), "resume")
 
