@@ -10,6 +10,7 @@ FLOW_ANSWER = "flow_answer_"  # + index: an answer to a flow's question (ids uni
 CYCLE_FORM = "cycle_new"  # the New cycle button, and the modal's callback_id
 SUGGEST_FORM = "goal_suggest"  # the Suggest changes modal's callback_id
 CHECKIN_FORM = "checkin"  # the check-in modal's callback_id
+BARRIER_FORM = "barrier_new"  # the Report a barrier modal's callback_id
 
 OFFERS: dict[Offer, str] = {
     Offer.AGREE_GOAL: "goal_agree",
@@ -25,4 +26,5 @@ OFFERS: dict[Offer, str] = {
     Offer.GOAL_ACHIEVED: "goal_close_achieved",
     Offer.GOAL_MISSED: "goal_close_missed",
     Offer.GOAL_DROPPED: "goal_close_dropped",
+    Offer.REPORT_BARRIER: "barrier_form_open",
 }

@@ -131,10 +131,6 @@ def form(
     }
 
 
-def home_view(text: str, *extra: Block) -> dict[str, Any]:
-    return {"type": "home", "blocks": sections(text)[: 100 - len(extra)] + list(extra)}
-
-
 def modal(title: str, text: str) -> dict[str, Any]:
     """A modal with only text (titles are at most 24 characters)."""
     return {

@@ -73,9 +73,11 @@ class Report:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     retry_at: datetime | None = None  # of the one message this report is about, if it failed
+    unreached: set[str] = field(default_factory=set)  # recipients a message could not reach
 
     def add(self, other: Report) -> None:
         """Fold another report into this one."""
+        self.unreached |= other.unreached
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
@@ -183,8 +185,8 @@ class Sender:
                     now=now,
                 )
         if permanent:
-            return Report(failed=1, errors=[error])
-        return Report(retrying=1, errors=[error], retry_at=retry_at)
+            return Report(failed=1, errors=[error], unreached={row.recipient})
+        return Report(retrying=1, errors=[error], retry_at=retry_at, unreached={row.recipient})
 
 
 def _ts(response: Any) -> str | None:

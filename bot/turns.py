@@ -50,7 +50,7 @@ def _message(say: Say, target: ButtonsFor | None) -> dict[str, Any]:
 
 def choice_button(choice: Choice) -> blocks.Block:
     return blocks.button(
-        render_plain(f"buttons/{choice.offer.value}"),
+        render_plain(f"buttons/{choice.label or choice.offer.value}"),
         OFFERS[choice.offer],
         choice.value,
         primary=choice.primary,

@@ -4,7 +4,7 @@ the work owes, written into the outbox before the transaction commits and delive
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,7 +15,8 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bot import blocks
-from bot.outbox import Sender, new_owner
+from bot.home import refresh_homes
+from bot.outbox import new_owner
 from bot.people import actor, refresh_directory
 from bot.services import Services
 from bot.turns import REPLY, Owing, owed_notices, owed_turn
@@ -30,24 +31,25 @@ from storage.db import transaction
 saved = contextvars.ContextVar("saved", default=False)
 # What the request's committed work owes, delivered when its listener is done (after it has
 # updated the clicked message, so a person sees their answer before the next question).
-_owing: contextvars.ContextVar[list[tuple[Sender, str]] | None] = contextvars.ContextVar(
+_owing: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.ContextVar(
     "owing", default=None
 )
+HOMES_REFRESHED = 20  # at most, per request: the rest see the change when they next open it
 
 
 @contextmanager
 def request_scope() -> Iterator[None]:
     """One listener's run: starts with nothing saved or owed; delivers what it owes at the end,
-    even if it failed after committing."""
+    even if it failed after committing, then refreshes the Homes the change concerns."""
     saved.set(False)
-    owing: list[tuple[Sender, str]] = []
+    owing: list[Callable[[], object]] = []
     token = _owing.set(owing)
     try:
         yield
     finally:
         _owing.reset(token)
-        for sender, owner in owing:
-            sender.deliver_owned(owner)
+        for deliver in owing:
+            deliver()
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Acting:
     owner: str  # the outbox lease this work's messages are written under
     owed: int = field(default=0)
     wrote: bool = False  # whether anything was written (flushed) in this unit of work
+    touched: set[str] = field(default_factory=set)  # people told of a change: their Homes change
 
     def start_flow(self, flow: str, answers: dict[str, Any] | None = None) -> runner.Turn:
         return runner.start(
@@ -85,9 +88,11 @@ class Acting:
     def owe_turn(self, turn: runner.Turn) -> None:
         """What a flow said (to this person, and to others) is owed, with this change."""
         self._owe(owed_turn(self.actor.team_id, self.actor.person.user_id, turn))
+        self.touched.update(n.user_id for n in turn.notices)
 
     def owe_notices(self, notices: list[Notice]) -> None:
         self._owe(owed_notices(self.actor.team_id, notices))
+        self.touched.update(n.user_id for n in notices)
 
     def owe_text(self, text: str, *, replacing: tuple[str, str] | None = None) -> None:
         """A message to this person; with `replacing` (channel, ts), it rewrites that message."""
@@ -141,12 +146,19 @@ def acting(
         yield work
     if work.wrote or work.owed:
         saved.set(True)
-    if not work.owed:
+    if not (work.wrote or work.owed):
         return
+    homes = sorted(work.touched | {who.person.user_id})[:HOMES_REFRESHED]
+
+    def after() -> None:
+        unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()
+        reachable = [u for u in homes if u not in unreached]
+        refresh_homes(services=services, team_id=team_id, user_ids=reachable)
+
     owing = _owing.get()
     if ack_path:
-        services.background.submit(services.sender.deliver_owned, work.owner)
+        services.background.submit(after)
     elif owing is not None:
-        owing.append((services.sender, work.owner))
+        owing.append(after)
     else:
-        services.sender.deliver_owned(work.owner)
+        after()

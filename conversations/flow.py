@@ -36,6 +36,7 @@ class Offer(StrEnum):
     GOAL_ACHIEVED = "achieved"  # closing a goal past its due date
     GOAL_MISSED = "missed"
     GOAL_DROPPED = "dropped"
+    REPORT_BARRIER = "report_barrier"  # opens a form: what's in the way?
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Choice:
     offer: Offer
     value: str = ""
     primary: bool = False
+    label: str = ""  # another prompt under buttons/ than the offer's own, where it reads better
 
 
 @dataclass(frozen=True)

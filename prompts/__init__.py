@@ -36,6 +36,12 @@ def _date(value: date) -> Trusted:
     return Trusted(f"{value:%a %-d %b %Y}")
 
 
+def _bar(progress: int) -> Trusted:
+    """A text progress bar: ▓▓▓░░░░░░░ for 30%."""
+    filled = max(0, min(10, round(progress / 10)))
+    return Trusted("▓" * filled + "░" * (10 - filled))
+
+
 def _build(*, for_slack: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("prompts", ""),
@@ -48,6 +54,7 @@ def _build(*, for_slack: bool) -> Environment:
     )
     env.filters["mention"] = _mention
     env.filters["date"] = _date
+    env.filters["bar"] = _bar
     return env
 
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.action_ids import CYCLE_FORM, FLOW_ANSWER, OFFERS
 from bot.errors import reported
-from bot.listeners.forms import checkin_form, cycle_form, suggest_form
+from bot.forms import barrier_form, checkin_form, cycle_form, suggest_form
 from bot.payloads import Click, parse_id
 from bot.reply import refusal_text, tell_user
 from bot.services import Services
@@ -214,6 +214,12 @@ def _unit_to_plan(click: Click) -> dict[str, Any]:
     return {} if unit_id is None else {"unit_id": unit_id}
 
 
+def open_barrier_form(
+    services: Services, body: dict[str, Any], client: WebClient, respond: Any
+) -> None:
+    client.views_open(trigger_id=Click.parse(body).trigger_id, view=barrier_form())
+
+
 def open_cycle_form(
     services: Services, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
@@ -238,6 +244,7 @@ OFFER_HANDLERS: dict[Offer, Handler] = {
     Offer.GOAL_ACHIEVED: _close_goal("achieved"),
     Offer.GOAL_MISSED: _close_goal("missed"),
     Offer.GOAL_DROPPED: _close_goal("dropped"),
+    Offer.REPORT_BARRIER: open_barrier_form,
 }
 
 HANDLERS: list[tuple[str | re.Pattern[str], Handler]] = [

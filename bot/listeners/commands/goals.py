@@ -14,8 +14,8 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.forms import checkin_form, new_cycle_button
 from bot.listeners.commands import parse
-from bot.listeners.forms import checkin_form, new_cycle_button
 from bot.payloads import SlashCommand
 from bot.reply import refusal_text
 from bot.services import Services

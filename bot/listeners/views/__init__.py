@@ -12,8 +12,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.action_ids import CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
-from bot.listeners.forms import IN_THE_WAY
+from bot.action_ids import BARRIER_FORM, CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
+from bot.forms import BARRIER_TEXT, IN_THE_WAY
 from bot.payloads import ViewSubmission, parse_id
 from bot.services import Services
 from bot.work import Acting, acting
@@ -119,10 +119,36 @@ def submit_checkin(*, services: Services, client: WebClient, submission: ViewSub
     return {}
 
 
+def submit_barrier(*, services: Services, client: WebClient, submission: ViewSubmission) -> Errors:
+    """Report a barrier from the Home's form; the reporter's confirmation comes by DM."""
+    try:
+        with _acting(services, client, submission) as a:
+            reported = barrier.report(
+                session=a.session,
+                actor=a.actor,
+                text=submission.values.get(BARRIER_TEXT, ""),
+                now=a.now,
+            )
+            a.owe_notices(reported.notices)
+            a.owe_text(
+                render(
+                    "barrier/reported",
+                    holder=reported.holder,
+                    barrier=reported.barrier,
+                    trimmed=reported.trimmed,
+                    limit=barrier.TEXT_LIMIT,
+                )
+            )
+    except Refusal as refusal:
+        return _field_error(refusal, (BARRIER_TEXT,))
+    return {}
+
+
 FORMS: dict[str, Callable[..., Errors]] = {
     CYCLE_FORM: submit_cycle,
     SUGGEST_FORM: submit_suggestion,
     CHECKIN_FORM: submit_checkin,
+    BARRIER_FORM: submit_barrier,
 }
 
 

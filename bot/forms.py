@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import blocks
-from bot.action_ids import CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
+from bot.action_ids import BARRIER_FORM, CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
 from prompts import render, render_plain
 from storage.models import Confidence, Goal, Person
 
@@ -99,3 +99,21 @@ def checkin_form(goals: list[Goal]) -> dict[str, Any]:
     )
     view["private_metadata"] = ",".join(str(g.id) for g in goals)
     return view
+
+
+BARRIER_TEXT = "what"
+
+
+def barrier_form() -> dict[str, Any]:
+    """Report a barrier: one question, what is in the way."""
+    return blocks.form(
+        BARRIER_FORM,
+        render_plain("barrier/form_title"),
+        render_plain("barrier/form_submit"),
+        [
+            blocks.text_input(
+                BARRIER_TEXT, render_plain("barrier/form_label"), max_length=3000, multiline=True
+            )
+        ],
+        intro=render("barrier/form_intro"),
+    )

@@ -1,0 +1,86 @@
+"""What a person's App Home shows, as plain data: their chain of goals, their next check-in, their
+open barriers; a manager's team and what awaits them; an admin's view of the organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from conversations import clock, views
+from conversations.errors import Refusal
+from conversations.organisation import Actor, NextSteps, next_steps
+from conversations.pause import is_paused
+from conversations.team import Team, teams_of
+from storage import goals, units, workspaces
+from storage.models import Cycle, GoalStatus
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Across the organisation: members with an agreed goal linked to an objective, of all."""
+
+    covered: int
+    members: int
+
+
+@dataclass
+class Home:
+    steps: NextSteps
+    cycle: Cycle | None
+    mine: list[views.MyGoal]
+    next_checkin: datetime | None  # in the person's own time zone
+    paused_until: date | None
+    barriers: list[views.OpenBarrier]
+    teams: list[Team] = field(default_factory=list)
+    coverage: Coverage | None = None  # admins only
+    is_admin: bool = False
+
+
+def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
+    person = actor.person
+    cycle, mine = views.my_goals(session=session, actor=actor)
+    today = clock.local_date(now, person.tz)
+    paused = person.paused_until if is_paused(person.paused_until, today) else None
+    has_agreed = any(m.goal.status == GoalStatus.AGREED for m in mine)
+    home = Home(
+        steps=next_steps(session=session, actor=actor),
+        cycle=cycle,
+        mine=mine,
+        next_checkin=_next_checkin(session, actor, now) if has_agreed and not paused else None,
+        paused_until=paused,
+        barriers=views.open_barriers(session=session, actor=actor, now=now),
+        is_admin=actor.is_admin,
+    )
+    try:
+        home.teams = teams_of(session=session, actor=actor, now=now)
+    except Refusal:
+        home.teams = []
+    if actor.is_admin and cycle is not None and cycle.id is not None:
+        home.coverage = _coverage(session, actor.team_id, cycle.id)
+    return home
+
+
+def _next_checkin(session: Session, actor: Actor, now: datetime) -> datetime:
+    workspace = workspaces.get_workspace(session=session, team_id=actor.team_id)
+    person = actor.person
+    weekday = (
+        person.checkin_weekday if person.checkin_weekday is not None else workspace.checkin_weekday
+    )
+    at = clock.next_weekday_at(
+        now, person.tz, weekday, person.checkin_time or workspace.checkin_time
+    )
+    return at.astimezone(clock.zone(person.tz))
+
+
+def _coverage(session: Session, team_id: str, cycle_id: int) -> Coverage:
+    member_of = units.memberships(session=session, team_id=team_id)
+    agreed = goals.goals_of_owners(
+        session=session,
+        team_id=team_id,
+        owner_ids=list(member_of),
+        statuses=(GoalStatus.AGREED,),
+    )
+    covered = {g.owner_id for g in agreed if g.objective_id is not None and g.cycle_id == cycle_id}
+    return Coverage(covered=len(covered), members=len(member_of))
