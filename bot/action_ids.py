@@ -16,4 +16,10 @@ OFFERS: dict[Offer, str] = {
     Offer.REVISE_GOAL: "goal_revise",
     Offer.SET_GOALS: "goal_interview_start",
     Offer.PLAN_UNIT: "objectives_start",
+    Offer.NEW_GOAL: "goal_new",
+    Offer.RESUME_GOAL: "goal_resume",
+    Offer.CHANGE_GOAL: "goal_change",
+    Offer.DROP_GOAL: "goal_drop",
+    Offer.AGREE_DROP: "goal_agree_drop",
+    Offer.KEEP_GOAL: "goal_keep",
 }

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -97,10 +98,22 @@ def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://"
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "now(iso): the instant the app's clock shows (`running`), instead of now"
+    )
+
+
 @pytest.fixture
-def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Running]:
+def running(
+    engine: Engine, fake_slack: tuple[FakeSlack, str], request: pytest.FixtureRequest
+) -> Iterator[Running]:
     fake, fake_url = fake_slack
     services = Services(settings=settings_for(fake, fake_url), engine=engine)
+    fixed = request.node.get_closest_marker("now")
+    if fixed is not None:
+        at = datetime.fromisoformat(fixed.args[0])
+        services = Services(settings=services.settings, engine=engine, clock=lambda: at)
     app = build_app(services)
     served = BackgroundServer(wsgi_app(app), threads=16)  # as `cascade serve` runs
     yield Running(services, fake, SlackClient(served.url, fake, fake_url))

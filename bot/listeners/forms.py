@@ -6,6 +6,8 @@ from typing import Any
 
 from bot import blocks
 from bot.action_ids import CYCLE_FORM, SUGGEST_FORM
+from bot.turns import choice_button
+from conversations.views import MyGoals
 from prompts import render, render_plain
 from storage.models import Goal, Person
 
@@ -43,3 +45,8 @@ def suggest_form(goal: Goal, owner: Person, metadata: str) -> dict[str, Any]:
     )
     view["private_metadata"] = metadata
     return view
+
+
+def goal_buttons(found: MyGoals) -> list[blocks.Block]:
+    """Under `/goals mine` and the Home: a row per goal its owner can act on now."""
+    return [blocks.actions(*map(choice_button, row)) for row in found.choices]

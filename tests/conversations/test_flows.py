@@ -99,6 +99,7 @@ def to_step(org: Org, target: str) -> None:
     script = [
         ("objective", "1"),
         ("statement", "Sign 10 enterprise customers by end of March"),
+        ("read_back", "no"),  # what the statement says is proposed back; asked instead here
         ("measure", "10 signed contracts"),
         ("due", "end of March"),
         ("barriers", "none"),
@@ -228,7 +229,7 @@ def test_emoji_and_other_scripts(engine: Engine) -> None:
     org = seed(engine)
     to_step(org, "statement")
     say(org, "UBOB", "🚀 新規顧客を１０社獲得する（３月末まで）")
-    assert step(org, "UBOB") == "measure"
+    assert step(org, "UBOB") == "read_back"  # it names an amount: proposed back as the measure
     with transaction(engine) as s:
         assert goals.list_goals(session=s, team_id=TEAM)[0].statement.startswith("🚀 新規顧客")
 
@@ -240,7 +241,7 @@ def test_a_long_objective_list_stays_within_block_kit(engine: Engine) -> None:
     org = seed(engine)
     with transaction(engine) as s:
         sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
-        cycle = cycles.active_cycle(session=s, team_id=TEAM)
+        cycle = cycles.current_cycle(session=s, team_id=TEAM, today=TODAY)
         assert sales and cycle
         for i in range(60):
             objective_store.create_objective(
@@ -274,9 +275,9 @@ def test_objectives_flow_top_then_unit(engine: Engine) -> None:
     say(org, "UCEO", "edit 1 Grow revenue 25%")
     turn = say(org, "UCEO", "publish")
     assert "Published 1 objective" in text_of(turn)
-    # Sales's manager: one DM, to derive Sales's objectives and (as a member of Acme) set goals.
+    # Sales's manager: one DM, to derive Sales' objectives and (as a member of Acme) set goals.
     [(user, invitation)] = notices_of(turn)
-    assert user == "UMGR" and "derive *Sales*'s" in invitation and "/goals set" in invitation
+    assert user == "UMGR" and "derive *Sales'* objectives" in invitation and "/goals set" in invitation
 
     start(org, "UMGR", objectives.FLOW, unit_id=sales.id)
     assert step(org, "UMGR") == "contribute"
@@ -295,7 +296,7 @@ def test_only_the_manager_or_an_admin_plans(engine: Engine) -> None:
     with transaction(engine) as s:
         sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
         assert sales
-    assert "Only *Sales*'s manager" in text_of(
+    assert "Only *Sales'* manager" in text_of(
         start(org, "UBOB", objectives.FLOW, unit_id=sales.id)
     )
     with transaction(engine) as s:
@@ -362,7 +363,7 @@ def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Eng
     ceo = as_(seed(engine), "UCEO")
     with transaction(engine) as s:
         acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
-        cycle = cycles.active_cycle(session=s, team_id=TEAM)
+        cycle = cycles.current_cycle(session=s, team_id=TEAM, today=TODAY)
         assert acme and cycle
         for i in range(40):
             unit = units.create_unit(
@@ -377,7 +378,7 @@ def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Eng
                     title=f"<b>Objective</b> {j} " + "x" * 200,
                     status=ObjectiveStatus.PUBLISHED,
                 )
-        tree = views.alignment_tree(session=s, actor=ceo, unit_name=None)
+        tree = views.alignment_tree(session=s, actor=ceo, unit_name=None, now=NOW)
     assert tree.hidden > 0 and len(tree.rows) == views.TREE_ROWS
     text = render("commands/tree", tree=tree)
     assert f"and {tree.hidden} more lines" in text and "<b>" not in text

@@ -15,12 +15,12 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.commands import parse
-from bot.listeners.forms import new_cycle_button
+from bot.listeners.forms import goal_buttons, new_cycle_button
 from bot.payloads import SlashCommand
 from bot.reply import refusal_text
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import goal_interview, objectives, organisation, runner, views
+from conversations import goal_interview, objectives, organisation, planning, runner, views
 from conversations.errors import Refusal
 from prompts import render
 
@@ -33,22 +33,22 @@ class Reply:
 
 
 def _help(a: Acting, command: Any) -> Reply:
-    steps = organisation.next_steps(session=a.session, actor=a.actor)
+    steps = organisation.next_steps(session=a.session, actor=a.actor, now=a.now)
     return Reply(
         render("commands/help", steps=steps), [new_cycle_button()] if a.actor.is_admin else []
     )
 
 
 def _cycle_add(a: Acting, command: parse.CycleAdd) -> Reply:
-    cycle, previous = organisation.add_cycle(
+    added = organisation.add_cycle(
         session=a.session,
         actor=a.actor,
         name=command.name,
         start=command.start,
         end=command.end,
-        today=a.today,
+        today=planning.today(session=a.session, team_id=a.actor.team_id, now=a.now),
     )
-    return Reply(render("commands/cycle_added", cycle=cycle, previous=previous))
+    return Reply(render("commands/cycle_added", added=added))
 
 
 def _unit_add(a: Acting, command: parse.UnitAdd) -> Reply:
@@ -79,13 +79,20 @@ def _set(a: Acting, command: Any) -> Reply:
     return Reply(turn=a.start_flow(goal_interview.FLOW))
 
 
-def _mine(a: Acting, command: Any) -> Reply:
-    active, mine = views.my_goals(session=a.session, actor=a.actor)
-    return Reply(render("commands/mine", cycle=active, mine=mine))
+def _mine(a: Acting, command: parse.Mine) -> Reply:
+    found = views.my_goals(session=a.session, actor=a.actor, now=a.now, cycle_name=command.cycle)
+    text = render("commands/mine", cycle=found.cycle, mine=found.mine, earlier=found.earlier)
+    return Reply(text, goal_buttons(found))
 
 
 def _tree(a: Acting, command: parse.Tree) -> Reply:
-    tree = views.alignment_tree(session=a.session, actor=a.actor, unit_name=command.unit)
+    tree = views.alignment_tree(
+        session=a.session,
+        actor=a.actor,
+        unit_name=command.unit,
+        cycle_name=command.cycle,
+        now=a.now,
+    )
     return Reply(render("commands/tree", tree=tree))
 
 

@@ -73,12 +73,13 @@ class SetGoal:
 
 @dataclass(frozen=True)
 class Mine:
-    pass
+    cycle: str | None = None
 
 
 @dataclass(frozen=True)
 class Tree:
-    unit: str | None
+    unit: str | None  # with no `cycle`, this one name may be a cycle's (conversations/views)
+    cycle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,18 @@ def plan(args: list[str]) -> Command:
 
 
 def tree(args: list[str]) -> Command:
-    return Tree(unit=_one_unit(args))
+    if len(args) > 2:
+        raise Refusal("unit_and_cycle_only")
+    return Tree(
+        unit=_name(args[0], "unit") if args else None,
+        cycle=_name(args[1], "cycle") if len(args) > 1 else None,
+    )
+
+
+def mine(args: list[str]) -> Command:
+    if len(args) > 1:
+        raise Refusal("one_cycle_only")
+    return Mine(cycle=_name(args[0], "cycle") if args else None)
 
 
 def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]:
@@ -195,7 +207,6 @@ def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]
 
 
 set_goal = _no_arguments(SetGoal(), "set")
-mine = _no_arguments(Mine(), "mine")
 
 
 def not_yet(word: str) -> Callable[[list[str]], Command]:

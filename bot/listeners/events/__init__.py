@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.errors import reported
-from bot.listeners.forms import new_cycle_button
+from bot.listeners.forms import goal_buttons, new_cycle_button
 from bot.payloads import HomeOpened
 from bot.services import Services
 from bot.work import acting
@@ -21,15 +21,16 @@ def publish_home(*, services: Services, client: WebClient, opened: HomeOpened) -
     with acting(
         services=services, client=client, team_id=opened.team_id, user_id=opened.user_id
     ) as a:
-        cycle, mine = views.my_goals(session=a.session, actor=a.actor)
+        found = views.my_goals(session=a.session, actor=a.actor, now=a.now)
         text = render(
             "home/home",
-            steps=organisation.next_steps(session=a.session, actor=a.actor),
-            cycle=cycle,
-            mine=mine,
+            steps=organisation.next_steps(session=a.session, actor=a.actor, now=a.now),
+            cycle=found.cycle,
+            mine=found.mine,
+            earlier=found.earlier,
         )
         is_admin = a.actor.is_admin
-    extra = [new_cycle_button()] if is_admin else []
+    extra = [*goal_buttons(found), *([new_cycle_button()] if is_admin else [])]
     client.views_publish(user_id=opened.user_id, view=blocks.home_view(text, *extra))
 
 

@@ -16,18 +16,22 @@ from bot.action_ids import CYCLE_FORM, SUGGEST_FORM
 from bot.payloads import ViewSubmission, parse_id
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import agreement, organisation
+from conversations import agreement, organisation, planning
 from conversations.errors import Refusal
-from prompts import render, render_plain
+from prompts import exists, render, render_plain
 
 Errors = dict[str, str]  # block id → what is wrong with it
 CYCLE_FIELDS = ("name", "start", "end")  # the cycle form's inputs, by the field they hold
 
 
 def _field_error(refusal: Refusal, fields: tuple[str, ...]) -> dict[str, str]:
-    """The refusal on the input it is about (else the form's first)."""
+    """The refusal on the input it is about (else the form's first), in the form's own words
+    where a command's would not fit (prompts/form_errors/ over prompts/errors/)."""
     field = refusal.field if refusal.field in fields else fields[0]
-    return {field: render_plain(f"errors/{refusal.code}", **refusal.params)}
+    template = f"form_errors/{refusal.code}"
+    if not exists(template):
+        template = f"errors/{refusal.code}"
+    return {field: render_plain(template, **refusal.params)}
 
 
 def _acting(
@@ -51,10 +55,11 @@ def submit_cycle(*, services: Services, client: WebClient, submission: ViewSubmi
         start = organisation.iso_date(values.get("start", ""), field="start")
         end = organisation.iso_date(values.get("end", ""), field="end")
         with _acting(services, client, submission) as a:
-            cycle, previous = organisation.add_cycle(
-                session=a.session, actor=a.actor, name=name, start=start, end=end, today=a.today
+            today = planning.today(session=a.session, team_id=a.actor.team_id, now=a.now)
+            added = organisation.add_cycle(
+                session=a.session, actor=a.actor, name=name, start=start, end=end, today=today
             )
-            a.owe_text(render("commands/cycle_added", cycle=cycle, previous=previous))
+            a.owe_text(render("commands/cycle_added", added=added))
     except Refusal as refusal:
         return _field_error(refusal, CYCLE_FIELDS)
     return {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -288,7 +289,7 @@ def test_a_goal_titled_with_a_script_tag_renders_as_text(page: Any) -> None:
             rita = people.get_person(session=s, team_id=team, user_id="URITA")
             assert rita and rita.id
             sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
-            cycle = cycles.active_cycle(session=s, team_id=team)
+            cycle = cycles.current_cycle(session=s, team_id=team, today=date.today())
             assert sales and sales.id and cycle and cycle.id
             goals.create_goal(
                 session=s,
