@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import build_app, build_services
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client, sync_directory
 from conversations import org_import
@@ -98,14 +99,35 @@ def cmd_org_import(args: argparse.Namespace) -> int:
         client = make_client(settings)
         team_id = str(client.auth_test()["team_id"])
         sync_directory(client=client, engine=services.engine, team_id=team_id, now=services.clock())
-        with transaction(services.engine) as session:
-            result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
+        told = _import_and_tell(services, team_id, rows)
     except Refusal as refusal:
         problem = render_plain(f"errors/{refusal.code}", **refusal.params)
         print(render_plain("cli/import_refused", path=str(path), problem=problem), file=sys.stderr)
         return 1
-    print(render_plain("cli/imported", result=result))
+    result, count = told
+    print(render_plain("cli/imported", result=result, told=count))
     return 0
+
+
+def _import_and_tell(
+    services: Services, team_id: str, rows: list[org_import.Row]
+) -> tuple[org_import.ImportResult, int]:
+    """Apply the file; whoever it made a manager or placed in a unit is owed a message in the
+    same transaction (the outbox), delivered once it has committed."""
+    from bot.outbox import new_owner
+    from bot.turns import owed_notices
+    from conversations import welcome
+    from storage import outbox
+
+    owner, now = new_owner(), services.clock()
+    with transaction(services.engine) as session:
+        then = welcome.before(session=session, team_id=team_id)
+        result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
+        notices = welcome.notices(session=session, team_id=team_id, then=then, now=now)
+        owing = owed_notices(team_id, notices)
+        outbox.enqueue(session=session, messages=owing.new, now=now, owner=owner)
+    services.sender.deliver_owned(owner)
+    return result, len(notices)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -142,7 +164,6 @@ def _instant(text: str | None) -> datetime:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from bot.services import Services
     from bot.tick import run_tick
 
     try:

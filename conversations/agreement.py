@@ -138,7 +138,9 @@ def request_drop(*, session: Session, actor: Actor, goal_id: int) -> tuple[Goal,
         Choice(Offer.KEEP_GOAL, str(goal.id)),
     )
     notices = [
-        Notice(p.user_id, "agreement/drop_requested", {"goal": goal, "owner": actor.person}, buttons)
+        Notice(
+            p.user_id, "agreement/drop_requested", {"goal": goal, "owner": actor.person}, buttons
+        )
         for p in approvers(session=session, actor=actor, unit=unit, owner=actor.person)
     ]
     if not notices:
@@ -149,8 +151,12 @@ def request_drop(*, session: Session, actor: Actor, goal_id: int) -> tuple[Goal,
 def agree_drop(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Decision:
     """The manager agrees: the goal is dropped."""
     goal, owner = _decided_goal(session, actor, goal_id, Event.AGREE_DROP)
-    goals.update_goal(session=session, goal=goal, now=now, status=next_status(goal, Event.AGREE_DROP))
-    notice = Notice(owner.user_id, "agreement/dropped_owner", {"goal": goal, "manager": actor.person})
+    goals.update_goal(
+        session=session, goal=goal, now=now, status=next_status(goal, Event.AGREE_DROP)
+    )
+    notice = Notice(
+        owner.user_id, "agreement/dropped_owner", {"goal": goal, "manager": actor.person}
+    )
     return Decision(goal=goal, owner=owner, notices=[notice])
 
 

@@ -645,7 +645,11 @@ def read_statement(statement: str, today: date) -> Reading:
             due, due_text = found, statement[start:end].strip()
             break
     measure: str | None = None
-    if labels.is_goal and labels.measurable and _quantity(fold(statement), _compiled(labels.language)):
+    if (
+        labels.is_goal
+        and labels.measurable
+        and _quantity(fold(statement), _compiled(labels.language))
+    ):
         rest = statement
         for start, end in reversed(spans):
             rest = rest[:start] + " " + rest[end:]

@@ -30,7 +30,7 @@ from conversations.flow import (
     Step,
     fits_label,
 )
-from storage import cycles, goals, objectives, outbox, people
+from storage import goals, objectives, outbox, people
 from storage.models import Cycle, Goal, GoalStatus, Objective, Unit
 
 FLOW = "goal_interview"

@@ -30,7 +30,7 @@ from conversations.flow import (
     Step,
 )
 from conversations.organisation import Actor, manager_user_id, unit_named
-from storage import cycles, goals, objectives, people, units
+from storage import goals, objectives, people, units
 from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
 
 FLOW = "objectives"
@@ -261,7 +261,9 @@ def _contribute(ctx: Context, text: str) -> Outcome:
         objectives.delete_objective(session=ctx.session, objective=earlier)
     elif earlier is not None:
         title = " ".join(text.split())[:TITLE_LIMIT]
-        objectives.update_objective(session=ctx.session, objective=earlier, now=ctx.now, title=title)
+        objectives.update_objective(
+            session=ctx.session, objective=earlier, now=ctx.now, title=title
+        )
         contributed[str(index)] = earlier.id
     elif index < len(parents) and not skip:
         contributed[str(index)] = _draft(ctx, text, parents[index].id).id
@@ -411,9 +413,7 @@ def _invitations(ctx: Context, unit: Unit) -> list[Notice]:
         if child is not None:
             choices.append(Choice(Offer.PLAN_UNIT, f"{child.id}{planned}", primary=True))
         if person_id in members:
-            choices.append(
-                Choice(Offer.SET_GOALS, planned.lstrip("/"), primary=child is None)
-            )
+            choices.append(Choice(Offer.SET_GOALS, planned.lstrip("/"), primary=child is None))
         context = {"unit": unit, "cycle": cycle, "child": child, "member": person_id in members}
         notices.append(
             Notice(
@@ -454,7 +454,10 @@ def restart(answers: dict[str, object]) -> Choice | None:
     unit_id, cycle_id = answers.get("unit_id"), answers.get("cycle_id")
     if not isinstance(unit_id, int):
         return None
-    return Choice(Offer.PLAN_UNIT, f"{unit_id}/{cycle_id}" if isinstance(cycle_id, int) else str(unit_id))
+    return Choice(
+        Offer.PLAN_UNIT, f"{unit_id}/{cycle_id}" if isinstance(cycle_id, int) else str(unit_id)
+    )
+
 
 SPEC = FlowSpec(
     name=FLOW,

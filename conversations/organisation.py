@@ -224,7 +224,9 @@ def set_unit_members(
     team_id = actor.team_id
     unit = unit_named(session=session, team_id=team_id, name=name)
     if not actor.is_admin and unit.manager_id != actor.person_id:
-        raise Refusal("not_unit_manager", unit=unit.name, manager=manager_user_id(session=session, unit=unit))
+        raise Refusal(
+            "not_unit_manager", unit=unit.name, manager=manager_user_id(session=session, unit=unit)
+        )
     members = [_person(session, team_id, uid, "members") for uid in member_user_ids]
     moved_from: dict[str, str] = {}
     for person in members:

@@ -86,9 +86,7 @@ def _months_later(day: date, months: int) -> date:
     return date(day.year + index // 12, index % 12 + 1, 1)
 
 
-def suggested_next(
-    *, session: Session, team_id: str, now: datetime
-) -> tuple[str, date, date]:
+def suggested_next(*, session: Session, team_id: str, now: datetime) -> tuple[str, date, date]:
     """A cycle an admin could add now that would be accepted: after the last one, as long."""
     listed = cycles.list_cycles(session=session, team_id=team_id)
     if listed:

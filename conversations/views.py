@@ -139,9 +139,12 @@ def alignment_tree(
     """The tree below a unit (the top one by default) in a cycle (the current one by default).
     A single name may be a cycle's: `/goals tree "FY27 H1"`."""
     team_id = actor.team_id
-    if unit_name and cycle_name is None and units.find_unit(
-        session=session, team_id=team_id, name=unit_name
-    ) is None and cycles.find_cycle(session=session, team_id=team_id, name=unit_name):
+    if (
+        unit_name
+        and cycle_name is None
+        and units.find_unit(session=session, team_id=team_id, name=unit_name) is None
+        and cycles.find_cycle(session=session, team_id=team_id, name=unit_name)
+    ):
         unit_name, cycle_name = None, unit_name
     cycle = (
         planning.named(session=session, team_id=team_id, name=cycle_name)

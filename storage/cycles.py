@@ -52,9 +52,7 @@ def overlapping_cycle(*, session: Session, team_id: str, start: date, end: date)
 
 
 def get_cycle(*, session: Session, team_id: str, cycle_id: int) -> Cycle | None:
-    return session.exec(
-        select(Cycle).where(Cycle.team_id == team_id, Cycle.id == cycle_id)
-    ).first()
+    return session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.id == cycle_id)).first()
 
 
 def find_cycle(*, session: Session, team_id: str, name: str) -> Cycle | None:

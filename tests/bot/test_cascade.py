@@ -296,6 +296,7 @@ def test_one_undeliverable_invitation_does_not_stop_the_others(walk: Walk) -> No
     w.r.fake.add_user("UGHOST2", "Aaron Ghost")  # sorts first: Slack will refuse to message them
     w.command(ADMIN, f'unit members "Sales" <@UGHOST2> <@{BOB}> <@{CAROL}>')
     w.expect(ADMIN, "updated")
+    w.expect("UGHOST2", "You're now in *Sales*")  # told while still in Slack
     del w.r.fake.users[
         "UGHOST2"
     ]  # gone from Slack since: chat.postMessage answers channel_not_found

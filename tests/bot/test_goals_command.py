@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, DAVE, GONE, OWNER, ROBOT, Running
-from tests.helpers import last_reply, snapshot
+from tests.helpers import snapshot
 
 
 def run(running: Running, user: str, text: str) -> str:
@@ -13,9 +13,12 @@ def run(running: Running, user: str, text: str) -> str:
     before = len(running.fake.replies_for(user))
     reply = running.slack.command(user, text)
     assert reply.status == 200, reply.body
-    message = last_reply(running.fake, user, before + 1)
+    # The command's answer is ephemeral; DMs (a welcome to a new member) may arrive meanwhile.
+    message = running.fake.wait_for(
+        lambda f: next((m for m in f.replies_for(user)[before:] if m.ephemeral_to == user), None)
+    )
     assert message.ephemeral_to == user
-    return message.text
+    return str(message.text)
 
 
 @pytest.fixture

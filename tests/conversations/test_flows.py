@@ -277,7 +277,9 @@ def test_objectives_flow_top_then_unit(engine: Engine) -> None:
     assert "Published 1 objective" in text_of(turn)
     # Sales's manager: one DM, to derive Sales' objectives and (as a member of Acme) set goals.
     [(user, invitation)] = notices_of(turn)
-    assert user == "UMGR" and "derive *Sales'* objectives" in invitation and "/goals set" in invitation
+    assert (
+        user == "UMGR" and "derive *Sales'* objectives" in invitation and "/goals set" in invitation
+    )
 
     start(org, "UMGR", objectives.FLOW, unit_id=sales.id)
     assert step(org, "UMGR") == "contribute"
@@ -296,9 +298,7 @@ def test_only_the_manager_or_an_admin_plans(engine: Engine) -> None:
     with transaction(engine) as s:
         sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
         assert sales
-    assert "Only *Sales'* manager" in text_of(
-        start(org, "UBOB", objectives.FLOW, unit_id=sales.id)
-    )
+    assert "Only *Sales'* manager" in text_of(start(org, "UBOB", objectives.FLOW, unit_id=sales.id))
     with transaction(engine) as s:
         turn = runner.start(
             session=s,

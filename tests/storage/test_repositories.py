@@ -195,9 +195,12 @@ def test_the_active_cycle_is_the_one_whose_dates_contain_today(engine: Engine) -
         assert cycles.current_cycle(session=s, team_id="T", today=date(2027, 7, 1)) == h2
         assert cycles.current_cycle(session=s, team_id="T", today=date(2028, 1, 1)) is None
         assert cycles.upcoming_cycle(session=s, team_id="T", after=h1.end) == h2
-        assert cycles.overlapping_cycle(
-            session=s, team_id="T", start=date(2027, 5, 1), end=date(2027, 8, 1)
-        ) == h1
+        assert (
+            cycles.overlapping_cycle(
+                session=s, team_id="T", start=date(2027, 5, 1), end=date(2027, 8, 1)
+            )
+            == h1
+        )
         assert (
             cycles.overlapping_cycle(
                 session=s, team_id="T", start=date(2028, 1, 1), end=date(2028, 6, 30)

@@ -7,6 +7,7 @@ are ephemeral; flows talk in the person's DM.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,15 @@ from bot.payloads import SlashCommand
 from bot.reply import refusal_text
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import goal_interview, objectives, organisation, planning, runner, views
+from conversations import (
+    goal_interview,
+    objectives,
+    organisation,
+    planning,
+    runner,
+    views,
+    welcome,
+)
 from conversations.errors import Refusal
 from prompts import render
 
@@ -51,7 +60,17 @@ def _cycle_add(a: Acting, command: parse.CycleAdd) -> Reply:
     return Reply(render("commands/cycle_added", added=added))
 
 
+def _tell_whom_it_concerns(a: Acting, then: welcome.Organisation) -> int:
+    """Whoever the change made a manager or a member hears so, with this change."""
+    notices = welcome.notices(
+        session=a.session, team_id=a.actor.team_id, then=then, now=a.now, by=a.actor.person_id
+    )
+    a.owe_notices(notices)
+    return len(notices)
+
+
 def _unit_add(a: Acting, command: parse.UnitAdd) -> Reply:
+    then = welcome.before(session=a.session, team_id=a.actor.team_id)
     added = organisation.add_unit(
         session=a.session,
         actor=a.actor,
@@ -59,14 +78,17 @@ def _unit_add(a: Acting, command: parse.UnitAdd) -> Reply:
         parent_name=command.parent,
         manager_user_id=command.manager,
     )
-    return Reply(render("commands/unit_added", added=added))
+    told = _tell_whom_it_concerns(a, then)
+    return Reply(render("commands/unit_added", added=added, told=told))
 
 
 def _unit_members(a: Acting, command: parse.UnitMembers) -> Reply:
+    then = welcome.before(session=a.session, team_id=a.actor.team_id)
     result = organisation.set_unit_members(
         session=a.session, actor=a.actor, name=command.name, member_user_ids=list(command.members)
     )
-    return Reply(render("commands/members_set", result=result))
+    told = _tell_whom_it_concerns(a, then)
+    return Reply(render("commands/members_set", result=result, told=told))
 
 
 def _plan(a: Acting, command: parse.Plan) -> Reply:
@@ -124,8 +146,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 GROUPS = {"cycle", "unit"}  # words that only begin a subcommand
 
 
-def lookup(words: list[str]) -> tuple[Subcommand, list[str]]:
-    """The subcommand the words name, and the words after it."""
+def lookup(words: list[str], raw_text: str | None = None) -> tuple[Subcommand, list[str]]:
+    """The subcommand the words name, and the words after it. An unknown one is refused with
+    the nearest that exists, and echoed as typed (`raw_text`: quotes kept)."""
     if not words:
         return SUBCOMMANDS["help"], []
     head = words[0].lower()
@@ -134,13 +157,29 @@ def lookup(words: list[str]) -> tuple[Subcommand, list[str]]:
         return SUBCOMMANDS[pair], words[2:]
     if head in SUBCOMMANDS:
         return SUBCOMMANDS[head], words[1:]
-    usage, value = (head, " ".join(words[1:])) if head in GROUPS else ("all", words[0])
-    raise parse.BadCommand(Refusal("unknown_command", value=parse.readable(value)[:40]), usage)
+    raw = parse.raw_tokens(raw_text) if raw_text is not None else words
+    usage, value = (head, " ".join(raw)) if head in GROUPS else ("all", raw[0])
+    refusal = Refusal(
+        "unknown_command", value=parse.readable(value)[:60], suggestion=_nearest(words)
+    )
+    raise parse.BadCommand(refusal, "all" if refusal.params["suggestion"] else usage)
+
+
+def _nearest(words: list[str]) -> str | None:
+    """The subcommand nearest to a mistyped one: `hepl` → `help`, `unit ad` → `unit add`."""
+    pair = " ".join(words[:2]).lower()
+    near: list[str] = []
+    if len(words) > 1:
+        near = difflib.get_close_matches(pair, [c for c in SUBCOMMANDS if " " in c], 1, 0.75)
+    if not near:
+        single = [c for c in SUBCOMMANDS if " " not in c]
+        near = difflib.get_close_matches(words[0].lower(), single, 1, 0.6)
+    return near[0] if near else None
 
 
 def read(text: str) -> tuple[Subcommand, parse.Command]:
     """Parse the text after `/goals`; bad input is refused before anything is read or written."""
-    subcommand, args = lookup(parse.tokens(text))
+    subcommand, args = lookup(parse.tokens(text), text)
     try:
         return subcommand, subcommand.parse(args)
     except Refusal as refusal:

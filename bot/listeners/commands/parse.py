@@ -112,6 +112,16 @@ def tokens(text: str) -> list[str]:
         raise BadCommand(Refusal("open_quote"), "all") from error
 
 
+def raw_tokens(text: str) -> list[str]:
+    """The words as typed, quotes kept: for echoing input back."""
+    lexer = shlex.shlex(text.strip().translate(DOUBLE_QUOTES), posix=False)
+    lexer.whitespace_split = True
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()
+
+
 def _name(raw: str, field: str = "name") -> str:
     return clean_name(readable(raw), field=field)
 

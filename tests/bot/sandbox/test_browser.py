@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
