@@ -627,7 +627,8 @@ def read_statement(statement: str, today: date) -> Reading:
     """The measure and due date a statement already states, to propose back for confirmation.
 
     The measure is proposed only when the statement names an amount; it is the statement without
-    its deadline. The due date is the first deadline that reads as a date on or after `today`."""
+    its deadline. The due date is the first deadline that reads as a date (ambiguous ones, like
+    "end of March", read as the next after `today`; an explicit one may have passed)."""
     from conversations.dates import parse_due  # dates.py loads dateparser lazily
 
     folded = _same_length_fold(statement)
@@ -641,7 +642,7 @@ def read_statement(statement: str, today: date) -> Reading:
         phrase = _INTRO.sub("", folded[start:end].strip())
         phrase = re.sub(r"^within\s+", "in ", phrase)
         found = parse_due(phrase, today)
-        if found is not None and found >= today:
+        if found is not None:
             due, due_text = found, statement[start:end].strip()
             break
     measure: str | None = None

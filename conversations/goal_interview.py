@@ -407,17 +407,22 @@ def _after_statement(ctx: Context, goal: Goal, said: Say) -> Next:
     """Read back what the statement already says, for confirmation; ask only what it lacks."""
     if ctx.answers.get("editing"):
         return Next(S.REVIEW, say=[said])
+    says = [said]
     reading = coach.read_statement(goal.statement, ctx.today)
     measure = reading.measure if goal.measure is None else None
     due = reading.due if goal.due is None else None
+    if due is not None and due < ctx.today:  # said, but passed: point it out, ask for a date
+        context = {"due": due, "today": ctx.today, "text": reading.due_text}
+        says.append(Say("goal_interview/stated_due_passed", context))
+        due = None
     ctx.answers.update(
         read_measure=measure,
         read_due=due.isoformat() if due else None,
         read_due_text=reading.due_text if due else None,
     )
     if measure is None and due is None:
-        return _missing(ctx, goal, [said])
-    return Next(S.READ_BACK, say=[said])
+        return _missing(ctx, goal, says)
+    return Next(S.READ_BACK, say=says)
 
 
 def _read_back(ctx: Context, text: str, goal: Goal) -> Outcome:
