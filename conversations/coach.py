@@ -596,10 +596,14 @@ class Reading:
     measure: str | None = None
     due: date | None = None
     due_text: str | None = None  # the words the date was read from, as written
+    relative: bool = False  # "in 2 months", "next friday": a date only as of the day it was said
 
 
 # "by", "before", "until", … at the start of a deadline phrase: the date is what follows.
 _INTRO = re.compile(rf"^(?:{ALL_INTROS})\s+")
+_RELATIVE = re.compile(
+    r"^in\s+\d|\b(?:next|this|coming|tomorrow|today|week|month|quarter|year)\b(?!\s+20\d\d)"
+)
 
 
 def _same_length_fold(text: str) -> str:
@@ -638,12 +642,16 @@ def read_statement(statement: str, today: date) -> Reading:
     due: date | None = None
     due_text: str | None = None
     spans = _deadline_spans(folded, labels.language)
+    relative = False
     for start, end in spans:
-        phrase = _INTRO.sub("", folded[start:end].strip())
-        phrase = re.sub(r"^within\s+", "in ", phrase)
+        said = folded[start:end].strip()
+        phrase = re.sub(r"^(?:within|over|during)\s+", "in ", said)
+        if not re.match(r"in\s+\d", phrase):
+            phrase = _INTRO.sub("", phrase)
         found = parse_due(phrase, today)
         if found is not None:
             due, due_text = found, statement[start:end].strip()
+            relative = bool(_RELATIVE.search(re.sub(r"^(?:within|over|during)\s+", "in ", said)))
             break
     measure: str | None = None
     if (
@@ -656,4 +664,4 @@ def read_statement(statement: str, today: date) -> Reading:
             rest = rest[:start] + " " + rest[end:]
         rest = " ".join(rest.split()).strip(" ,.;:–-")
         measure = rest or None
-    return Reading(measure=measure, due=due, due_text=due_text)
+    return Reading(measure=measure, due=due, due_text=due_text, relative=relative)

@@ -275,7 +275,10 @@ def ask_barriers(ctx: Context) -> Say:
 
 
 def _said_due(ctx: Context, goal: Goal) -> coach.Reading:
-    return coach.read_statement(goal.statement, goal.due or ctx.today)
+    """The date the statement itself names, when it names one that a due date can contradict
+    (not "in 2 months": that depends on the day it was said)."""
+    reading = coach.read_statement(goal.statement, ctx.today)
+    return coach.Reading() if reading.relative else reading
 
 
 def ask_review(ctx: Context) -> Say:
