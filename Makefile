@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
-# The sandbox's browser tests drive Debian's Chromium (never a downloaded browser build).
+# The sandbox's browser tests drive Debian's Chromium (never a downloaded browser build), with
+# Debian's colour emoji font so that screenshots show the emoji Cascade sends.
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
-	  || echo "make: Debian's chromium is not installed, so the browser tests will be skipped"
+	@{ command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; } \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; } \
+	  || echo "make: Debian's chromium (or its emoji font) is not installed; browser tests may be skipped"

@@ -129,7 +129,7 @@ def run_backend(backend: str, org: Organisation, postgres_url: str | None) -> li
             csv_text = org.csv()
             for label in ("first import", "unchanged re-import"):
                 with measuring(engine, fake) as m:
-                    result = import_rows(
+                    result, _ = import_rows(
                         rows=parse_rows(csv_text),
                         client=client,
                         engine=engine,

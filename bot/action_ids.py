@@ -27,4 +27,10 @@ OFFERS: dict[Offer, str] = {
     Offer.GOAL_MISSED: "goal_close_missed",
     Offer.GOAL_DROPPED: "goal_close_dropped",
     Offer.REPORT_BARRIER: "barrier_form_open",
+    Offer.NEW_GOAL: "goal_new",
+    Offer.RESUME_GOAL: "goal_resume",
+    Offer.CHANGE_GOAL: "goal_change",
+    Offer.DROP_GOAL: "goal_drop",
+    Offer.AGREE_DROP: "goal_agree_drop",
+    Offer.KEEP_GOAL: "goal_keep",
 }

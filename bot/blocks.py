@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from prompts import cut_label
+
 Block = dict[str, Any]
 
 SECTION_TEXT_LIMIT = 3000
@@ -42,7 +44,7 @@ def context(text: str) -> Block:
 def button(text: str, action_id: str, value: str = "", *, primary: bool = False) -> Block:
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": text[:BUTTON_TEXT_LIMIT], "emoji": True},
+        "text": {"type": "plain_text", "text": cut_label(text, BUTTON_TEXT_LIMIT), "emoji": True},
         "action_id": action_id,
     }
     if value:

@@ -116,26 +116,40 @@ def cmd_org_import(args: argparse.Namespace) -> int:
     try:
         rows = org_import.parse_rows(text)  # the whole file is checked before Slack is asked
         services = build_services(settings)
-        result = import_rows(
+        result, told = import_rows(
             rows=rows, client=make_client(settings), engine=services.engine, now=services.clock()
         )
     except Refusal as refusal:
         problem = render_plain(f"errors/{refusal.code}", **refusal.params)
         print(render_plain("cli/import_refused", path=str(path), problem=problem), file=sys.stderr)
         return 1
-    print(render_plain("cli/imported", result=result))
+    print(render_plain("cli/imported", result=result, told=told))
     return 0
 
 
 def import_rows(
     *, rows: list[org_import.Row], client: WebClient, engine: Engine, now: datetime
-) -> org_import.ImportResult:
-    """Sync the directory from Slack, then make the organisation match checked rows."""
+) -> tuple[org_import.ImportResult, int]:
+    """Sync the directory from Slack, then make the organisation match checked rows. Whoever it
+    made a manager or placed in a unit is owed a message in the same transaction (the outbox),
+    delivered once it has committed. Returns what changed and how many people were told."""
+    from bot.outbox import Sender, new_owner
+    from bot.turns import owed_notices
+    from conversations import welcome
+    from storage import outbox
+
     team_id = str(client.auth_test()["team_id"])
     # Waits for a sync another process is running, so the file meets a whole directory.
     sync_directory(client=client, engine=engine, team_id=team_id, now=now, wait=True)
+    owner = new_owner()
     with transaction(engine) as session:
-        return org_import.apply_rows(session=session, team_id=team_id, rows=rows)
+        then = welcome.before(session=session, team_id=team_id)
+        result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
+        notices = welcome.notices(session=session, team_id=team_id, then=then, now=now)
+        owing = owed_notices(team_id, notices)
+        outbox.enqueue(session=session, messages=owing.new, now=now, owner=owner)
+    Sender(engine=engine, client=client, clock=lambda: now).deliver_owned(owner)
+    return result, len(notices)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ from typing import Any
 
 from bot import blocks
 from bot.action_ids import BARRIER_FORM, CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
+from bot.turns import choice_button
+from conversations.views import MyGoals
 from prompts import render, render_plain
 from storage.models import Confidence, Goal, Person
 
@@ -117,3 +119,8 @@ def barrier_form() -> dict[str, Any]:
         ],
         intro=render("barrier/form_intro"),
     )
+
+
+def goal_buttons(found: MyGoals) -> list[blocks.Block]:
+    """Under `/goals mine` and the Home: a row per goal its owner can act on now."""
+    return [blocks.actions(*map(choice_button, row)) for row in found.choices]

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.forms import new_cycle_button
+from bot.forms import goal_buttons, new_cycle_button
 from bot.services import Services
 from bot.turns import choice_button
 from conversations import barrier, home
@@ -29,6 +29,7 @@ def home_view(view: home.Home) -> dict[str, Any]:
     """The Home tab for one person (at most 100 blocks, whatever the size of their team)."""
     parts: list[blocks.Block] = [*blocks.sections(render("home/home", steps=view.steps))]
     parts += blocks.sections(render("home/mine", home=view))
+    parts += goal_buttons(view.found)[:10]
     parts.append(
         blocks.actions(
             *map(

@@ -37,20 +37,26 @@ def button_label(button: Button) -> str:
 
 def _message(say: Say, target: ButtonsFor | None) -> dict[str, Any]:
     text = render(say.template, **say.context)
-    if not say.buttons or target is None:
-        return blocks.message(text)
-    buttons = [
-        blocks.button(
-            button_label(b), f"{FLOW_ANSWER}{i}", answer_value(target, b.value), primary=b.primary
-        )
-        for i, b in enumerate(say.buttons)
-    ]
-    return blocks.message(text, blocks.actions(*buttons))
+    extra = []
+    if say.buttons and target is not None:
+        buttons = [
+            blocks.button(
+                button_label(b),
+                f"{FLOW_ANSWER}{i}",
+                answer_value(target, b.value),
+                primary=b.primary,
+            )
+            for i, b in enumerate(say.buttons)
+        ]
+        extra.append(blocks.actions(*buttons))
+    if say.choices:
+        extra.append(blocks.actions(*map(choice_button, say.choices)))
+    return blocks.message(text, *extra)
 
 
 def choice_button(choice: Choice) -> blocks.Block:
     return blocks.button(
-        render_plain(f"buttons/{choice.label or choice.offer.value}"),
+        render_plain(f"buttons/{choice.label or choice.offer.value}", **choice.context),
         OFFERS[choice.offer],
         choice.value,
         primary=choice.primary,
@@ -90,10 +96,14 @@ def owed_turn(team_id: str, user_id: str, turn: Turn) -> Owing:
     return owed_notices(team_id, turn.notices, Owing(new=said))
 
 
-def answered(click: Click) -> dict[str, Any]:
-    """The question a button answered: its words kept, its buttons replaced by the answer."""
-    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
+def answered(click: Click, redrawn: Say | None = None) -> dict[str, Any]:
+    """The question a button answered: its words kept (or, with `redrawn`, as they read after the
+    answer: a published list no longer says "draft"), its buttons replaced by the answer."""
     note = blocks.context(render("flow/answered", label=click.label))
+    if redrawn is not None:
+        text = render(redrawn.template, **redrawn.context)
+        return {"text": text, "blocks": [*blocks.sections(text), note]}
+    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
     return {"text": click.message_text, "blocks": [*kept, note]}
 
 

@@ -27,6 +27,8 @@ class Event(StrEnum):
     ACHIEVE = "achieve"  # the owner closes it, with a line on what was learned
     MISS = "miss"
     DROP = "drop"
+    REOPEN = "reopen"  # the owner changes an agreed goal: submitting it asks the manager again
+    AGREE_DROP = "agree_drop"  # the manager agrees to the owner's request to drop it
 
 
 TRANSITIONS: dict[tuple[GoalStatus, Event], GoalStatus] = {
@@ -36,6 +38,8 @@ TRANSITIONS: dict[tuple[GoalStatus, Event], GoalStatus] = {
     (GoalStatus.AGREED, Event.ACHIEVE): GoalStatus.ACHIEVED,
     (GoalStatus.AGREED, Event.MISS): GoalStatus.MISSED,
     (GoalStatus.AGREED, Event.DROP): GoalStatus.DROPPED,
+    (GoalStatus.AGREED, Event.REOPEN): GoalStatus.DRAFT,
+    (GoalStatus.AGREED, Event.AGREE_DROP): GoalStatus.DROPPED,
 }
 CLOSED = (GoalStatus.ACHIEVED, GoalStatus.MISSED, GoalStatus.DROPPED)
 
@@ -86,17 +90,93 @@ def may_agree(*, session: Session, actor: Actor, goal: Goal) -> bool:
 
 
 def submit(
-    *, session: Session, actor: Actor, goal: Goal, unit: Unit, now: datetime
+    *,
+    session: Session,
+    actor: Actor,
+    goal: Goal,
+    unit: Unit,
+    now: datetime,
+    changed: bool = False,
 ) -> list[Notice]:
-    """The owner agrees their draft and proposes it: the notices to whoever agrees it."""
+    """The owner agrees their draft and proposes it: the notices to whoever agrees it
+    (`changed`: a change to a goal they had agreed before)."""
     status = next_status(goal, Event.SUBMIT)
     if status is None:
         raise Refusal("goal_not_draft", status=goal.status)
     goals.update_goal(session=session, goal=goal, now=now, status=status, owner_agreed_at=now)
-    return proposal_notices(session=session, actor=actor, goal=goal, unit=unit)
+    return proposal_notices(session=session, actor=actor, goal=goal, unit=unit, changed=changed)
 
 
-def proposal_notices(*, session: Session, actor: Actor, goal: Goal, unit: Unit) -> list[Notice]:
+def reopen(*, session: Session, actor: Actor, goal: Goal, now: datetime) -> None:
+    """The owner changes their agreed goal: it is a draft again, agreed by nobody, until they
+    submit the change and the manager agrees again."""
+    status = next_status(goal, Event.REOPEN)
+    if status is None or goal.owner_id != actor.person_id:
+        raise Refusal("goal_not_agreed", status=goal.status)
+    goals.update_goal(
+        session=session,
+        goal=goal,
+        now=now,
+        status=status,
+        owner_agreed_at=None,
+        manager_agreed_at=None,
+        agreed_by_id=None,
+        agreed_at=None,
+        manager_comment=None,
+    )
+
+
+def _owned_agreed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, Unit]:
+    goal = goals.get_goal(session=session, team_id=actor.team_id, goal_id=goal_id)
+    if goal is None or goal.owner_id != actor.person_id:
+        raise Refusal("goal_gone")
+    unit = units.get_unit(session=session, team_id=actor.team_id, unit_id=goal.unit_id)
+    if goal.status != GoalStatus.AGREED or unit is None:
+        raise Refusal("goal_not_agreed", status=goal.status)
+    return goal, unit
+
+
+def request_drop(*, session: Session, actor: Actor, goal_id: int) -> tuple[Goal, list[Notice]]:
+    """The owner asks to drop an agreed goal: it stays agreed until the manager agrees."""
+    goal, unit = _owned_agreed_goal(session, actor, goal_id)
+    assert goal.id is not None
+    buttons = (
+        Choice(Offer.AGREE_DROP, str(goal.id), primary=True),
+        Choice(Offer.KEEP_GOAL, str(goal.id)),
+    )
+    notices = [
+        Notice(
+            p.user_id, "agreement/drop_requested", {"goal": goal, "owner": actor.person}, buttons
+        )
+        for p in approvers(session=session, actor=actor, unit=unit, owner=actor.person)
+    ]
+    if not notices:
+        raise Refusal("nobody_to_agree", unit=unit.name)
+    return goal, notices
+
+
+def agree_drop(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Decision:
+    """The manager agrees: the goal is dropped."""
+    goal, owner = _decided_goal(session, actor, goal_id, Event.AGREE_DROP)
+    goals.update_goal(
+        session=session, goal=goal, now=now, status=next_status(goal, Event.AGREE_DROP)
+    )
+    notice = Notice(
+        owner.user_id, "agreement/dropped_owner", {"goal": goal, "manager": actor.person}
+    )
+    return Decision(goal=goal, owner=owner, notices=[notice])
+
+
+def keep_goal(*, session: Session, actor: Actor, goal_id: int) -> Decision:
+    """The manager would rather keep it: nothing changes; the owner hears so."""
+    goal, owner = _decided_goal(session, actor, goal_id, Event.AGREE_DROP)
+    notice = Notice(owner.user_id, "agreement/kept_owner", {"goal": goal, "manager": actor.person})
+    return Decision(goal=goal, owner=owner, notices=[notice])
+
+
+def proposal_notices(
+    *, session: Session, actor: Actor, goal: Goal, unit: Unit, changed: bool = False
+) -> list[Notice]:
     """The proposal, with Agree and Suggest changes, to whoever agrees it."""
     owner = actor.person
     assert goal.id is not None
@@ -106,7 +186,10 @@ def proposal_notices(*, session: Session, actor: Actor, goal: Goal, unit: Unit) 
     )
     return [
         Notice(
-            p.user_id, "agreement/proposed", {"goal": goal, "owner": owner, "unit": unit}, buttons
+            p.user_id,
+            "agreement/proposed",
+            {"goal": goal, "owner": owner, "unit": unit, "changed": changed},
+            buttons,
         )
         for p in approvers(session=session, actor=actor, unit=unit, owner=owner)
     ]
@@ -119,17 +202,31 @@ class Decision:
     notices: list[Notice]
 
 
-def _proposed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, Person]:
+def _decided_goal(
+    session: Session, actor: Actor, goal_id: int, event: Event
+) -> tuple[Goal, Person]:
+    """The goal a manager decides on, if they may and `event` can still happen to it."""
     goal = goals.get_goal(session=session, team_id=actor.team_id, goal_id=goal_id)
     if goal is None:
         raise Refusal("goal_gone")
     owner = people.get_person_by_id(session=session, team_id=actor.team_id, person_id=goal.owner_id)
     assert owner is not None
     if not may_agree(session=session, actor=actor, goal=goal):
-        raise Refusal("not_your_report", owner=owner.name)
-    if next_status(goal, Event.AGREE) is None:
-        raise Refusal("goal_not_proposed", status=goal.status, owner=owner.name)
+        unit = units.get_unit(session=session, team_id=actor.team_id, unit_id=goal.unit_id)
+        deciders = (
+            [p.user_id for p in approvers(session=session, actor=actor, unit=unit, owner=owner)]
+            if unit is not None
+            else []
+        )
+        raise Refusal("not_your_report", owner=owner.name, deciders=deciders[:5])
+    if next_status(goal, event) is None:
+        code = "goal_not_proposed" if event == Event.AGREE else "goal_not_agreed"
+        raise Refusal(code, status=goal.status, owner=owner.name)
     return goal, owner
+
+
+def _proposed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, Person]:
+    return _decided_goal(session, actor, goal_id, Event.AGREE)
 
 
 def agree(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Decision:

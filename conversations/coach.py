@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from difflib import SequenceMatcher
 from functools import cache
 from typing import Literal
@@ -583,3 +584,84 @@ def review_objective(text: str) -> Review:
             objective=True,
         )
     )
+
+
+# --- reading a statement back -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a goal statement already says: its measure and its due date, as proposals."""
+
+    measure: str | None = None
+    due: date | None = None
+    due_text: str | None = None  # the words the date was read from, as written
+    relative: bool = False  # "in 2 months", "next friday": a date only as of the day it was said
+
+
+# "by", "before", "until", … at the start of a deadline phrase: the date is what follows.
+_INTRO = re.compile(rf"^(?:{ALL_INTROS})\s+")
+_RELATIVE = re.compile(
+    r"^in\s+\d|\b(?:next|this|coming|tomorrow|today|week|month|quarter|year)\b(?!\s+20\d\d)"
+)
+
+
+def _same_length_fold(text: str) -> str:
+    """`fold`, one character for one, so that a match in it is a span of the original text."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return ""
+    return "".join(
+        next((c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)), ch)
+        for ch in lowered
+    )
+
+
+def _deadline_spans(folded: str, lang: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _deadline_re(lang).finditer(folded)]
+    spans += [
+        m.span()
+        for m in SPAN.finditer(folded)
+        if not re.fullmatch(SLA_UNITS, m["unit"]) and not re.fullmatch(DAY_UNITS, m["unit"])
+    ]
+    return sorted(spans)
+
+
+def read_statement(statement: str, today: date) -> Reading:
+    """The measure and due date a statement already states, to propose back for confirmation.
+
+    The measure is proposed only when the statement names an amount; it is the statement without
+    its deadline. The due date is the first deadline that reads as a date (ambiguous ones, like
+    "end of March", read as the next after `today`; an explicit one may have passed)."""
+    from conversations.dates import parse_due  # dates.py loads dateparser lazily
+
+    folded = _same_length_fold(statement)
+    if not folded:
+        return Reading()
+    labels = _label(statement)
+    due: date | None = None
+    due_text: str | None = None
+    spans = _deadline_spans(folded, labels.language)
+    relative = False
+    for start, end in spans:
+        said = folded[start:end].strip()
+        phrase = re.sub(r"^(?:within|over|during)\s+", "in ", said)
+        if not re.match(r"in\s+\d", phrase):
+            phrase = _INTRO.sub("", phrase)
+        found = parse_due(phrase, today)
+        if found is not None:
+            due, due_text = found, statement[start:end].strip()
+            relative = bool(_RELATIVE.search(re.sub(r"^(?:within|over|during)\s+", "in ", said)))
+            break
+    measure: str | None = None
+    if (
+        labels.is_goal
+        and labels.measurable
+        and _quantity(fold(statement), _compiled(labels.language))
+    ):
+        rest = statement
+        for start, end in reversed(spans):
+            rest = rest[:start] + " " + rest[end:]
+        rest = " ".join(rest.split()).strip(" ,.;:–-")
+        measure = rest or None
+    return Reading(measure=measure, due=due, due_text=due_text, relative=relative)

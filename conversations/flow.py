@@ -37,6 +37,20 @@ class Offer(StrEnum):
     GOAL_MISSED = "missed"
     GOAL_DROPPED = "dropped"
     REPORT_BARRIER = "report_barrier"  # opens a form: what's in the way?
+    NEW_GOAL = "new_goal"  # a new goal, leaving the drafts as they are
+    RESUME_GOAL = "resume_goal"  # back to a draft (value: the goal id)
+    CHANGE_GOAL = "change_goal"  # the owner changes an agreed goal; the manager agrees again
+    DROP_GOAL = "drop_goal"  # the owner asks to drop an agreed goal
+    AGREE_DROP = "agree_drop"  # the manager agrees to drop it
+    KEEP_GOAL = "keep_goal"  # the manager would rather keep it
+
+
+LABEL_LIMIT = 75  # Slack's limit on a button's text; bot/blocks.py cuts longer labels at a word
+
+
+def fits_label(text: str) -> bool:
+    """Whether `text` fits on a button uncut (else the message must also show it in full)."""
+    return len(text) <= LABEL_LIMIT
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class Choice:
     value: str = ""
     primary: bool = False
     label: str = ""  # another prompt under buttons/ than the offer's own, where it reads better
+    context: dict[str, Any] = field(default_factory=dict)  # for its label, `buttons/<offer>`
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,7 @@ class Say:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
+    choices: tuple[Choice, ...] = ()  # buttons that start something (they answer no question)
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,10 @@ class Step:
     answer: Callable[[Context, str], Outcome]
     to: tuple[StrEnum, ...] = ()
     finishes: bool = False  # whether an answer here may end the flow
+    # A confirmation of the answer before it: `back` goes past it, to that question.
+    transient: bool = False
+    # A clicked answer redraws the question from the state after it (not as it was asked).
+    redraw: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +162,10 @@ class FlowSpec:
     help: Callable[[Context, StrEnum], Say]
     # Checked before every turn: may this person still do what this flow does?
     guard: Callable[[Context], Refuse | None] = lambda ctx: None
+    # Answers that say where in a repeated step the flow is ("2 of 3"): `back` restores them.
+    position: tuple[str, ...] = ()
+    # The button that starts this flow again, offered when a button of a finished run is clicked.
+    restart: Callable[[dict[str, Any]], Choice | None] = lambda answers: None
 
     def __post_init__(self) -> None:
         missing = [s for s in self.steps if s not in self.table]

@@ -1,8 +1,10 @@
 """The personal goal interview (`/goals set`). See goal_interview.mmd for the diagram.
 
-objective → statement → (coach)* → measure → due → (confirm_due) → barriers → review → submit.
+objective → statement → (coach)* → (read_back) → measure → due → (confirm_due) → barriers →
+review → submit. What the statement already says (a measure, a due date) is read back for one-click
+confirmation and asked only when missing; every date read is echoed with its weekday.
 Refused, with a nudge to the unit's manager at most once a day, while the unit has no
-published objectives for the active cycle.
+published objectives for the cycle (the current one, or the one it was started for).
 """
 
 from __future__ import annotations
@@ -11,21 +13,24 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
-from conversations import agreement, coach, views
+from conversations import agreement, coach, planning, views
 from conversations.dates import parse_due
 from conversations.flow import (
     Button,
+    Choice,
     Context,
     Finish,
     FlowSpec,
     Next,
     Notice,
+    Offer,
     Outcome,
     Refuse,
     Say,
     Step,
+    fits_label,
 )
-from storage import cycles, goals, objectives, outbox, people
+from storage import goals, objectives, outbox, people
 from storage.models import Cycle, Goal, GoalStatus, Objective, Unit
 
 FLOW = "goal_interview"
@@ -36,6 +41,7 @@ class S(StrEnum):
     OBJECTIVE = "objective"
     STATEMENT = "statement"
     COACH = "coach"
+    READ_BACK = "read_back"
     MEASURE = "measure"
     DUE = "due"
     CONFIRM_DUE = "confirm_due"
@@ -52,7 +58,13 @@ YES_WORDS = {"yes", "y", "yeah", "yep", "keep", "ok", "okay", "sí", "si", "oui"
 
 
 def _cycle(ctx: Context) -> Cycle | None:
-    return cycles.active_cycle(session=ctx.session, team_id=ctx.actor.team_id)
+    """The cycle this interview is for (chosen when it started), else the current one."""
+    return planning.chosen(
+        session=ctx.session,
+        team_id=ctx.actor.team_id,
+        now=ctx.now,
+        cycle_id=ctx.answers.get("cycle_id"),
+    )
 
 
 def _unit(ctx: Context) -> Unit | None:
@@ -117,10 +129,30 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
     return Refuse(say=[Say("goal_interview/gate", context)], notices=notices)
 
 
+def _reopen(ctx: Context) -> Next | Refuse:
+    """Revise, resume or change one goal (`goal_id`): its review, where any part can be edited."""
+    goal = _goal(ctx)
+    if goal is None or goal.owner_id != ctx.actor.person_id:
+        return Refuse(say=[Say("goal_interview/draft_gone_for_good")])
+    changing = goal.status == GoalStatus.AGREED and bool(ctx.answers.get("change"))
+    if changing:
+        agreement.reopen(session=ctx.session, actor=ctx.actor, goal=goal, now=ctx.now)
+    elif goal.status != GoalStatus.DRAFT:
+        return Refuse(say=[Say("goal_interview/not_a_draft", {"goal": goal})])
+    ctx.answers.update(
+        cycle_id=goal.cycle_id, objective_id=goal.objective_id, editing=True, change=changing
+    )
+    context = {"goal": goal, "others": 0, "change": changing}
+    return Next(S.REVIEW, say=[Say("goal_interview/resume_draft", context)])
+
+
 def start(ctx: Context) -> Next | Refuse:
+    if ctx.answers.get("goal_id") is not None:
+        return _reopen(ctx)
     cycle, unit = _cycle(ctx), _unit(ctx)
     if cycle is None:
         return Refuse(say=[Say("goal_interview/no_cycle")])
+    ctx.answers["cycle_id"] = cycle.id
     if unit is None:
         return Refuse(say=[Say("goal_interview/no_unit")])
     if not _objectives(ctx):
@@ -131,11 +163,26 @@ def start(ctx: Context) -> Next | Refuse:
         owner_id=ctx.actor.person_id,
         cycle_id=cycle.id,
     )
-    draft = next((g for g in mine if g.status == GoalStatus.DRAFT), None)
-    if draft is not None:  # finish the draft before starting another
+    drafts = [g for g in mine if g.status == GoalStatus.DRAFT]
+    if drafts and not ctx.answers.get("new"):  # pick the latest draft up; a new one is a click away
+        draft = drafts[-1]
         ctx.answers.update(goal_id=draft.id, objective_id=draft.objective_id, editing=True)
-        return Next(S.REVIEW, say=[Say("goal_interview/resume_draft", {"goal": draft})])
-    return Next(S.OBJECTIVE)
+        new = Choice(Offer.NEW_GOAL, str(cycle.id))
+        context = {"goal": draft, "others": len(drafts) - 1, "change": False}
+        return Next(S.REVIEW, say=[Say("goal_interview/resume_draft", context, choices=(new,))])
+    return Next(S.OBJECTIVE, say=[_for_cycle(ctx, cycle)])
+
+
+def _for_cycle(ctx: Context, cycle: Cycle) -> Say:
+    """Which cycle the new goal is for, with the next cycle on offer once it exists."""
+    later = planning.after(session=ctx.session, team_id=ctx.actor.team_id, cycle=cycle)
+    choices = (Choice(Offer.SET_GOALS, str(later.id), context={"cycle": later}),) if later else ()
+    context = {
+        "cycle": cycle,
+        "later": later,
+        "today": planning.today(session=ctx.session, team_id=ctx.actor.team_id, now=ctx.now),
+    }
+    return Say("goal_interview/for_cycle", context, choices=choices)
 
 
 def _next(ctx: Context, step: S) -> S:
@@ -144,11 +191,22 @@ def _next(ctx: Context, step: S) -> S:
 
 
 def ask_objective(ctx: Context) -> Say:
+    """A few objectives are buttons (the message shows in full only labels cut to fit); many
+    are a numbered list to answer by number. Either way each is listed once."""
     options = _objectives(ctx)
-    buttons = tuple(
-        Button(str(i), text=f"{i}. {o.title}") for i, o in enumerate(options[:NUMBERED_BUTTONS], 1)
+    labels = [f"{i}. {o.title}" for i, o in enumerate(options, 1)]
+    as_buttons = len(options) <= NUMBERED_BUTTONS
+    buttons = tuple(Button(str(i), text=label) for i, label in enumerate(labels, 1))
+    listed = [
+        (i, o)
+        for i, (o, label) in enumerate(zip(options, labels, strict=True), 1)
+        if not as_buttons or not fits_label(label)
+    ]
+    return Say(
+        "goal_interview/ask_objective",
+        {"listed": listed, "buttons": as_buttons, "unit": _unit(ctx), "count": len(options)},
+        buttons if as_buttons else (),
     )
-    return Say("goal_interview/ask_objective", {"objectives": options, "unit": _unit(ctx)}, buttons)
 
 
 def ask_statement(ctx: Context) -> Say:
@@ -165,13 +223,34 @@ def ask_statement(ctx: Context) -> Say:
 
 
 def ask_coach(ctx: Context) -> Say:
+    """The coach's one most useful question, not all of them at once."""
     goal = _goal(ctx)
-    questions = _review_statement(ctx, goal).questions if goal is not None else []
+    question = _review_statement(ctx, goal).question if goal is not None else None
     return Say(
         "goal_interview/ask_coach",
-        {"questions": questions},
+        {"question": question},
         (Button("keep", label="keep_wording"),),
     )
+
+
+def _read(ctx: Context) -> tuple[str | None, date | None]:
+    measure = ctx.answers.get("read_measure")
+    due = ctx.answers.get("read_due")
+    return (
+        measure if isinstance(measure, str) else None,
+        date.fromisoformat(due) if isinstance(due, str) else None,
+    )
+
+
+def ask_read_back(ctx: Context) -> Say:
+    measure, due = _read(ctx)
+    buttons = [Button("yes", label="yes_right", primary=True)]
+    if measure is not None:
+        buttons.append(Button("measure", label="edit_measure"))
+    if due is not None:
+        buttons.append(Button("due", label="edit_due"))
+    context = {"measure": measure, "due": due, "due_text": ctx.answers.get("read_due_text")}
+    return Say("goal_interview/ask_read_back", context, tuple(buttons))
 
 
 def ask_measure(ctx: Context) -> Say:
@@ -195,8 +274,17 @@ def ask_barriers(ctx: Context) -> Say:
     return Say("goal_interview/ask_barriers", {}, (Button("none", label="none"),))
 
 
+def _said_due(ctx: Context, goal: Goal) -> coach.Reading:
+    """The date the statement itself names, when it names one that a due date can contradict
+    (not "in 2 months": that depends on the day it was said)."""
+    reading = coach.read_statement(goal.statement, ctx.today)
+    return coach.Reading() if reading.relative else reading
+
+
 def ask_review(ctx: Context) -> Say:
     goal = _goal(ctx)
+    said = _said_due(ctx, goal) if goal is not None else coach.Reading()
+    contradicts = goal is not None and goal.due is not None and said.due not in (None, goal.due)
     buttons = (
         Button("submit", label="submit", primary=True),
         Button("statement", label="edit_statement"),
@@ -217,6 +305,9 @@ def ask_review(ctx: Context) -> Say:
                 ctx.session, ctx.actor.team_id, goal.objective_id if goal else None
             ),
             "approvers": approver,
+            "said": said,
+            "contradicts": contradicts,
+            "change": bool(ctx.answers.get("change")),
         },
         buttons,
     )
@@ -288,30 +379,89 @@ def _statement(ctx: Context, text: str) -> Outcome:
     if _review_statement(ctx, goal).questions:
         ctx.answers["coached"] = 1
         return Next(S.COACH)
-    return Next(_next(ctx, S.MEASURE), say=[Say("goal_interview/statement_clear")])
+    return _after_statement(ctx, goal, Say("goal_interview/statement_clear"))
 
 
 def _coach(ctx: Context, text: str, goal: Goal) -> Outcome:
     if text.lower().strip(" .!") in YES_WORDS:
-        return Next(_next(ctx, S.MEASURE), say=[Say("goal_interview/kept_wording")])
+        return _after_statement(ctx, goal, Say("goal_interview/kept_wording"))
     goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, statement=text)
     rounds = int(ctx.answers.get("coached", 1))
     if _review_statement(ctx, goal).questions and rounds < COACH_ROUNDS:
         ctx.answers["coached"] = rounds + 1
         return Next(S.COACH)
-    return Next(_next(ctx, S.MEASURE), say=[Say("goal_interview/statement_noted")])
+    return _after_statement(ctx, goal, Say("goal_interview/statement_noted"))
+
+
+def _missing(ctx: Context, goal: Goal, say: list[Say] | None = None) -> Next:
+    """The first part of the goal still to ask for (straight back to an edit's review)."""
+    if ctx.answers.get("editing"):
+        step = S.REVIEW
+    elif goal.measure is None:
+        step = S.MEASURE
+    elif goal.due is None:
+        step = S.DUE
+    else:
+        step = S.BARRIERS
+    return Next(step, say=say or [])
+
+
+def _after_statement(ctx: Context, goal: Goal, said: Say) -> Next:
+    """Read back what the statement already says, for confirmation; ask only what it lacks."""
+    if ctx.answers.get("editing"):
+        return Next(S.REVIEW, say=[said])
+    says = [said]
+    reading = coach.read_statement(goal.statement, ctx.today)
+    measure = reading.measure if goal.measure is None else None
+    due = reading.due if goal.due is None else None
+    if due is not None and due < ctx.today:  # said, but passed: point it out, ask for a date
+        context = {"due": due, "today": ctx.today, "text": reading.due_text}
+        says.append(Say("goal_interview/stated_due_passed", context))
+        due = None
+    ctx.answers.update(
+        read_measure=measure,
+        read_due=due.isoformat() if due else None,
+        read_due_text=reading.due_text if due else None,
+    )
+    if measure is None and due is None:
+        return _missing(ctx, goal, says)
+    return Next(S.READ_BACK, say=says)
+
+
+def _read_back(ctx: Context, text: str, goal: Goal) -> Outcome:
+    word = text.lower().strip(" .!")
+    measure, due = _read(ctx)
+    if word in YES_WORDS or word in ("measure", "due"):
+        if measure is not None and word != "measure":
+            goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, measure=measure)
+        if word == "due":
+            return Next(S.DUE)
+        if word == "measure" and due is None:
+            return Next(S.MEASURE)
+        if due is not None:
+            return _take_due(ctx, goal, due)  # then whatever is still missing
+        return _missing(ctx, goal)
+    if word in NO_WORDS:
+        return _missing(ctx, goal)
+    return Next(S.READ_BACK, say=[Say("goal_interview/yes_or_change")])
 
 
 def _measure(ctx: Context, text: str, goal: Goal) -> Outcome:
     goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, measure=text)
-    return Next(_next(ctx, S.DUE))
+    return _missing(ctx, goal)
 
 
 def _due(ctx: Context, text: str, goal: Goal) -> Outcome:
     due = parse_due(text, ctx.today)
-    cycle = _cycle(ctx)
     if due is None:
         return Next(S.DUE, say=[Say("goal_interview/bad_due", {"text": text[:80]})])
+    return _take_due(ctx, goal, due)
+
+
+def _take_due(ctx: Context, goal: Goal, due: date) -> Outcome:
+    """A date read (typed, or from the statement): in the past it is asked again, outside the
+    cycle it is confirmed first."""
+    cycle = _cycle(ctx)
     if due < ctx.today:
         return Next(
             S.DUE, say=[Say("goal_interview/due_in_past", {"due": due, "today": ctx.today})]
@@ -323,8 +473,15 @@ def _due(ctx: Context, text: str, goal: Goal) -> Outcome:
 
 
 def _set_due(ctx: Context, goal: Goal, due: date) -> Outcome:
+    """Set the date, echo it with its weekday, and point out a statement that says otherwise."""
     goals.update_goal(session=ctx.session, goal=goal, now=ctx.now, due=due)
-    return Next(_next(ctx, S.BARRIERS))
+    said = [Say("goal_interview/due_set", {"due": due})]
+    stated = _said_due(ctx, goal)
+    if stated.due is not None and stated.due != due:
+        said.append(
+            Say("goal_interview/due_contradicts", {"due": due, "said": stated, "goal": goal})
+        )
+    return _missing(ctx, goal, said)
 
 
 def _confirm_due(ctx: Context, text: str, goal: Goal) -> Outcome:
@@ -333,7 +490,8 @@ def _confirm_due(ctx: Context, text: str, goal: Goal) -> Outcome:
         return _set_due(ctx, goal, date.fromisoformat(ctx.answers["due"]))
     if word in NO_WORDS:
         return Next(S.DUE)
-    if parse_due(text, ctx.today) is not None:  # they answered with another date
+    if parse_due(text, ctx.today) is not None:  # they answered with another date (`back` then
+        # returns to the due date question, never to this superseded one: it is transient)
         return _due(ctx, text, goal)
     return Next(S.CONFIRM_DUE, say=[Say("goal_interview/yes_or_no")])
 
@@ -362,7 +520,12 @@ def _review(ctx: Context, text: str, goal: Goal) -> Outcome:
     ):
         return Next(S.REVIEW, say=[Say("goal_interview/no_approver", {"unit": unit})])
     notices = agreement.submit(
-        session=ctx.session, actor=ctx.actor, goal=goal, unit=unit, now=ctx.now
+        session=ctx.session,
+        actor=ctx.actor,
+        goal=goal,
+        unit=unit,
+        now=ctx.now,
+        changed=bool(ctx.answers.get("change")),
     )
     approver_names = [n.user_id for n in notices]
     return Finish(
@@ -385,18 +548,34 @@ def _with_draft(take: Callable[[Context, str, Goal], Outcome]) -> Callable[[Cont
 
 TABLE: dict[StrEnum, Step] = {
     S.OBJECTIVE: Step(ask_objective, _choose_objective, to=(S.OBJECTIVE, S.STATEMENT, S.REVIEW)),
-    S.STATEMENT: Step(ask_statement, _statement, to=(S.COACH, S.MEASURE, S.REVIEW)),
-    S.COACH: Step(ask_coach, _with_draft(_coach), to=(S.OBJECTIVE, S.COACH, S.MEASURE, S.REVIEW)),
-    S.MEASURE: Step(ask_measure, _with_draft(_measure), to=(S.OBJECTIVE, S.DUE, S.REVIEW)),
+    S.STATEMENT: Step(
+        ask_statement,
+        _statement,
+        to=(S.COACH, S.READ_BACK, S.MEASURE, S.DUE, S.BARRIERS, S.REVIEW),
+    ),
+    S.COACH: Step(
+        ask_coach,
+        _with_draft(_coach),
+        to=(S.OBJECTIVE, S.COACH, S.READ_BACK, S.MEASURE, S.DUE, S.BARRIERS, S.REVIEW),
+    ),
+    S.READ_BACK: Step(
+        ask_read_back,
+        _with_draft(_read_back),
+        to=(S.OBJECTIVE, S.READ_BACK, S.MEASURE, S.DUE, S.CONFIRM_DUE, S.BARRIERS, S.REVIEW),
+    ),
+    S.MEASURE: Step(
+        ask_measure, _with_draft(_measure), to=(S.OBJECTIVE, S.DUE, S.BARRIERS, S.REVIEW)
+    ),
     S.DUE: Step(
         ask_due,
         _with_draft(_due),
-        to=(S.OBJECTIVE, S.DUE, S.CONFIRM_DUE, S.BARRIERS, S.REVIEW),
+        to=(S.OBJECTIVE, S.DUE, S.CONFIRM_DUE, S.MEASURE, S.BARRIERS, S.REVIEW),
     ),
     S.CONFIRM_DUE: Step(
         ask_confirm_due,
         _with_draft(_confirm_due),
-        to=(S.OBJECTIVE, S.DUE, S.CONFIRM_DUE, S.BARRIERS, S.REVIEW),
+        to=(S.OBJECTIVE, S.DUE, S.CONFIRM_DUE, S.MEASURE, S.BARRIERS, S.REVIEW),
+        transient=True,
     ),
     S.BARRIERS: Step(ask_barriers, _with_draft(_barriers), to=(S.OBJECTIVE, S.REVIEW)),
     S.REVIEW: Step(
@@ -407,6 +586,12 @@ TABLE: dict[StrEnum, Step] = {
     ),
 }
 
+
+def restart(answers: dict[str, object]) -> Choice:
+    cycle_id = answers.get("cycle_id")
+    return Choice(Offer.SET_GOALS, str(cycle_id) if isinstance(cycle_id, int) else "")
+
+
 SPEC = FlowSpec(
     name=FLOW,
     steps=S,
@@ -414,4 +599,5 @@ SPEC = FlowSpec(
     start=start,
     starts=(S.OBJECTIVE, S.REVIEW),
     help=help_for,
+    restart=restart,
 )

@@ -14,7 +14,7 @@ from conversations.organisation import Actor, NextSteps, next_steps
 from conversations.pause import is_paused
 from conversations.team import Team, teams_of
 from storage import goals, units, workspaces
-from storage.models import Cycle, GoalStatus
+from storage.models import GoalStatus
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,7 @@ class Coverage:
 @dataclass
 class Home:
     steps: NextSteps
-    cycle: Cycle | None
-    mine: list[views.MyGoal]
+    found: views.MyGoals
     next_checkin: datetime | None  # in the person's own time zone
     paused_until: date | None
     barriers: list[views.OpenBarrier]
@@ -40,14 +39,15 @@ class Home:
 
 def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
     person = actor.person
-    cycle, mine = views.my_goals(session=session, actor=actor)
+    found = views.my_goals(session=session, actor=actor, now=now)
+    cycle = found.cycle
     today = clock.local_date(now, person.tz)
     paused = person.paused_until if is_paused(person.paused_until, today) else None
-    has_agreed = any(m.goal.status == GoalStatus.AGREED for m in mine)
+    every = [*found.mine, *(g for _, mine in found.earlier for g in mine)]
+    has_agreed = any(m.goal.status == GoalStatus.AGREED for m in every)
     home = Home(
-        steps=next_steps(session=session, actor=actor),
-        cycle=cycle,
-        mine=mine,
+        steps=next_steps(session=session, actor=actor, now=now),
+        found=found,
         next_checkin=_next_checkin(session, actor, now) if has_agreed and not paused else None,
         paused_until=paused,
         barriers=views.open_barriers(session=session, actor=actor, now=now),
@@ -57,7 +57,7 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         home.teams = teams_of(session=session, actor=actor, now=now)
     except Refusal:
         home.teams = []
-    if actor.is_admin and cycle is not None and cycle.id is not None:
+    if actor.is_admin and cycle is not None and cycle.id is not None:  # the current cycle
         home.coverage = _coverage(session, actor.team_id, cycle.id)
     return home
 

@@ -29,13 +29,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import barrier, clock, goal_interview
+from conversations import barrier, clock, goal_interview, planning
 from conversations.flow import Choice, Notice, Offer
 from conversations.pause import is_paused
 from storage import (
     checkins,
     conversations,
-    cycles,
     goals,
     objectives,
     outbox,
@@ -136,7 +135,7 @@ def _world(session: Session, team_id: str, now: datetime, admin_ids: frozenset[s
         for p in people.list_people(session=session, team_id=team_id)
         if p.id is not None and not p.deleted and not p.is_bot
     }
-    cycle = cycles.active_cycle(session=session, team_id=team_id)
+    cycle = planning.running(session=session, team_id=team_id, now=now)
     weeks = sorted({clock.week_key(now, p.tz) for p in everyone.values()})
     return World(
         workspace=workspace,

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations import goal_interview
+from conversations import goal_interview, planning
 from conversations.flow import (
     Button,
     Choice,
@@ -29,8 +29,8 @@ from conversations.flow import (
     Say,
     Step,
 )
-from conversations.organisation import Actor, unit_named
-from storage import cycles, goals, objectives, people, units
+from conversations.organisation import Actor, manager_user_id, unit_named
+from storage import goals, objectives, people, units
 from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
 
 FLOW = "objectives"
@@ -63,7 +63,13 @@ def planned_unit(*, session: Session, actor: Actor, name: str | None) -> Unit | 
 
 
 def _cycle(ctx: Context) -> Cycle | None:
-    return cycles.active_cycle(session=ctx.session, team_id=ctx.actor.team_id)
+    """The cycle being planned (chosen when the flow started), else the current one."""
+    return planning.chosen(
+        session=ctx.session,
+        team_id=ctx.actor.team_id,
+        now=ctx.now,
+        cycle_id=ctx.answers.get("cycle_id"),
+    )
 
 
 def _find_unit(ctx: Context) -> Unit | None:
@@ -117,7 +123,8 @@ def guard(ctx: Context) -> Refuse | None:
     if unit is None:
         return Refuse(say=[Say("objectives/no_unit")])
     if not may_plan(ctx.actor, unit):
-        return Refuse(say=[Say("objectives/not_manager", {"unit": unit})])
+        manager = manager_user_id(session=ctx.session, unit=unit)
+        return Refuse(say=[Say("objectives/not_manager", {"unit": unit, "manager": manager})])
     return None
 
 
@@ -126,14 +133,21 @@ def start(ctx: Context) -> Next | Refuse:
     cycle = _cycle(ctx)
     if cycle is None:
         return Refuse(say=[Say("objectives/no_cycle")])
+    ctx.answers["cycle_id"] = cycle.id
     refused = guard(ctx)
     if refused is not None:
         return refused
     unit = _unit(ctx)
     if _mine(ctx):
-        return Next(S.REVIEW)
+        return Next(S.REVIEW, say=[_for_cycle(ctx, unit, cycle)])
     if unit.parent_id is None:
-        return Next(S.COLLECT, say=[Say("objectives/intro_top", {"unit": unit, "cycle": cycle})])
+        return Next(
+            S.COLLECT,
+            say=[
+                Say("objectives/intro_top", {"unit": unit, "cycle": cycle}),
+                _for_cycle(ctx, unit, cycle),
+            ],
+        )
     parents = _parents(ctx)
     if not parents:
         parent = units.get_unit(
@@ -145,8 +159,28 @@ def start(ctx: Context) -> Next | Refuse:
     ctx.answers["index"] = 0
     return Next(
         S.CONTRIBUTE,
-        say=[Say("objectives/intro_unit", {"unit": unit, "cycle": cycle, "count": len(parents)})],
+        say=[
+            Say("objectives/intro_unit", {"unit": unit, "cycle": cycle, "count": len(parents)}),
+            _for_cycle(ctx, unit, cycle),
+        ],
     )
+
+
+def _for_cycle(ctx: Context, unit: Unit, cycle: Cycle) -> Say:
+    """Which cycle this plan is for, with the next cycle on offer once it exists."""
+    later = planning.after(session=ctx.session, team_id=ctx.actor.team_id, cycle=cycle)
+    choices = (
+        (Choice(Offer.PLAN_UNIT, f"{unit.id}/{later.id}", context={"cycle": later}),)
+        if later is not None
+        else ()
+    )
+    context = {
+        "unit": unit,
+        "cycle": cycle,
+        "later": later,
+        "today": planning.today(session=ctx.session, team_id=ctx.actor.team_id, now=ctx.now),
+    }
+    return Say("objectives/for_cycle", context, choices=choices)
 
 
 def ask_collect(ctx: Context) -> Say:
@@ -169,15 +203,18 @@ def ask_extra(ctx: Context) -> Say:
 
 
 def ask_review(ctx: Context) -> Say:
+    mine = _mine(ctx)
+    drafts = any(o.status == ObjectiveStatus.DRAFT for o in mine)
     buttons = (
-        Button("publish", label="publish", primary=True),
-        Button("add", label="add_objective"),
+        *((Button("publish", label="publish", primary=True),) if drafts else ()),
+        Button("add", label="add_objective", primary=not drafts),
     )
     return Say(
         "objectives/ask_review",
         {
             "unit": _unit(ctx),
-            "mine": _mine(ctx),
+            "mine": mine,
+            "drafts": drafts,
             "cycle": _cycle(ctx),
             "parents": {o.id: o for o in _parents(ctx)},
         },
@@ -213,12 +250,34 @@ def _collect(ctx: Context, text: str) -> Outcome:
 
 
 def _contribute(ctx: Context, text: str) -> Outcome:
+    """This unit's contribution to the parent objective at `index`. Answered again (after
+    `back`), the answer replaces the earlier one rather than adding a second."""
     parents = _parents(ctx)
     index = int(ctx.answers.get("index", 0))
-    if index < len(parents) and text.lower().strip(" .!") != "skip":
-        _draft(ctx, text, parents[index].id)
+    contributed = dict(ctx.answers.get("contributed") or {})
+    earlier = _own_draft(ctx, contributed.pop(str(index), None))
+    skip = text.lower().strip(" .!") == "skip"
+    if earlier is not None and skip:
+        objectives.delete_objective(session=ctx.session, objective=earlier)
+    elif earlier is not None:
+        title = " ".join(text.split())[:TITLE_LIMIT]
+        objectives.update_objective(
+            session=ctx.session, objective=earlier, now=ctx.now, title=title
+        )
+        contributed[str(index)] = earlier.id
+    elif index < len(parents) and not skip:
+        contributed[str(index)] = _draft(ctx, text, parents[index].id).id
+    ctx.answers["contributed"] = contributed
     ctx.answers["index"] = index + 1
     return Next(S.CONTRIBUTE if index + 1 < len(parents) else S.EXTRA)
+
+
+def _own_draft(ctx: Context, objective_id: object) -> Objective | None:
+    """A draft of this unit's, by id (None once published or gone)."""
+    if not isinstance(objective_id, int):
+        return None
+    found = next((o for o in _mine(ctx) if o.id == objective_id), None)
+    return found if found is not None and found.status == ObjectiveStatus.DRAFT else None
 
 
 def _extra(ctx: Context, text: str) -> Outcome:
@@ -354,10 +413,11 @@ def _invitations(ctx: Context, unit: Unit) -> list[Notice]:
             continue
         child = plans.get(person_id)
         choices = []
+        planned = "" if cycle is None else f"/{cycle.id}"
         if child is not None:
-            choices.append(Choice(Offer.PLAN_UNIT, str(child.id), primary=True))
+            choices.append(Choice(Offer.PLAN_UNIT, f"{child.id}{planned}", primary=True))
         if person_id in members:
-            choices.append(Choice(Offer.SET_GOALS, primary=child is None))
+            choices.append(Choice(Offer.SET_GOALS, planned.lstrip("/"), primary=child is None))
         context = {"unit": unit, "cycle": cycle, "child": child, "member": person_id in members}
         notices.append(
             Notice(
@@ -388,8 +448,20 @@ TABLE: dict[StrEnum, Step] = {
     S.COLLECT: Step(ask_collect, _collect, to=(S.COLLECT, S.REVIEW)),
     S.CONTRIBUTE: Step(ask_contribute, _contribute, to=(S.CONTRIBUTE, S.EXTRA)),
     S.EXTRA: Step(ask_extra, _extra, to=(S.EXTRA, S.REVIEW)),
-    S.REVIEW: Step(ask_review, _review, to=(S.REVIEW, S.COLLECT, S.EXTRA), finishes=True),
+    S.REVIEW: Step(
+        ask_review, _review, to=(S.REVIEW, S.COLLECT, S.EXTRA), finishes=True, redraw=True
+    ),
 }
+
+
+def restart(answers: dict[str, object]) -> Choice | None:
+    unit_id, cycle_id = answers.get("unit_id"), answers.get("cycle_id")
+    if not isinstance(unit_id, int):
+        return None
+    return Choice(
+        Offer.PLAN_UNIT, f"{unit_id}/{cycle_id}" if isinstance(cycle_id, int) else str(unit_id)
+    )
+
 
 SPEC = FlowSpec(
     name=FLOW,
@@ -399,4 +471,6 @@ SPEC = FlowSpec(
     starts=(S.COLLECT, S.CONTRIBUTE, S.REVIEW),
     help=help_for,
     guard=guard,
+    position=("index",),
+    restart=restart,
 )

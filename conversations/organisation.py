@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from conversations import planning
 from conversations.errors import Refusal
 from storage import cycles, goals, objectives, people, units, workspaces
 from storage.models import Cycle, ObjectiveStatus, Person, Unit
+
+if TYPE_CHECKING:
+    from conversations.examples import Examples
 
 
 @dataclass(frozen=True)
@@ -68,9 +73,29 @@ def iso_date(raw: str, *, field: str) -> date:
         raise Refusal("bad_date", field=field, value=raw[:40], what=field) from None
 
 
-def _require_admin(actor: Actor) -> None:
+def admins(*, session: Session, actor: Actor) -> list[Person]:
+    """Who can administer Cascade here: Slack admins and owners, and CASCADE_ADMINS."""
+    return [
+        p
+        for p in people.list_people(session=session, team_id=actor.team_id)
+        if (p.user_id in actor.admin_ids or p.is_slack_admin) and not p.deleted and not p.is_bot
+    ]
+
+
+def manager_user_id(*, session: Session, unit: Unit) -> str | None:
+    """The Slack user id of a unit's manager, to name who can do what a person may not."""
+    if unit.manager_id is None:
+        return None
+    manager = people.get_person_by_id(
+        session=session, team_id=unit.team_id, person_id=unit.manager_id
+    )
+    return None if manager is None or manager.deleted else manager.user_id
+
+
+def _require_admin(session: Session, actor: Actor) -> None:
     if not actor.is_admin:
-        raise Refusal("not_admin")
+        who = [p.user_id for p in admins(session=session, actor=actor)]
+        raise Refusal("not_admin", admins=who[:5])
 
 
 def _person(session: Session, team_id: str, user_id: str, field: str) -> Person:
@@ -95,11 +120,23 @@ def unit_named(*, session: Session, team_id: str, name: str, field: str = "unit"
     return unit
 
 
+@dataclass(frozen=True)
+class CycleAdded:
+    cycle: Cycle
+    today: date  # the workspace's
+    running: Cycle | None  # the cycle running today, which may be this one
+
+    @property
+    def is_running(self) -> bool:
+        return self.running is not None and self.running.id == self.cycle.id
+
+
 def add_cycle(
     *, session: Session, actor: Actor, name: str, start: date, end: date, today: date
-) -> tuple[Cycle, Cycle | None]:
-    """Create a cycle and make it active; returns it and the cycle it replaced as active."""
-    _require_admin(actor)
+) -> CycleAdded:
+    """Create a cycle. It is active while its dates contain today (the workspace's `today`), so a
+    future cycle changes nothing anyone sees until it starts. Cycles may not overlap."""
+    _require_admin(session, actor)
     team_id = actor.team_id
     if end <= start:
         raise Refusal("end_before_start", field="end", start=start, end=end)
@@ -107,10 +144,23 @@ def add_cycle(
         raise Refusal("cycle_in_past", field="end", end=end, today=today)
     if cycles.find_cycle(session=session, team_id=team_id, name=name) is not None:
         raise Refusal("duplicate_cycle", field="name", name=name)
+    clash = cycles.overlapping_cycle(session=session, team_id=team_id, start=start, end=end)
+    if clash is not None:
+        raise Refusal(
+            "cycle_overlaps",
+            field="start",
+            other=clash.name,
+            other_start=clash.start,
+            other_end=clash.end,
+            start=start,
+        )
     workspaces.get_workspace(session=session, team_id=team_id)
-    previous = cycles.active_cycle(session=session, team_id=team_id)
     cycle = cycles.add_cycle(session=session, team_id=team_id, name=name, start=start, end=end)
-    return cycle, previous
+    return CycleAdded(
+        cycle=cycle,
+        today=today,
+        running=cycles.running_cycle(session=session, team_id=team_id, today=today),
+    )
 
 
 @dataclass(frozen=True)
@@ -125,7 +175,7 @@ def add_unit(
     *, session: Session, actor: Actor, name: str, parent_name: str | None, manager_user_id: str
 ) -> UnitAdded:
     """Create a unit under a parent (or the root, when there is none yet)."""
-    _require_admin(actor)
+    _require_admin(session, actor)
     team_id = actor.team_id
     if units.find_unit(session=session, team_id=team_id, name=name) is not None:
         raise Refusal("duplicate_unit", field="name", name=name)
@@ -174,7 +224,9 @@ def set_unit_members(
     team_id = actor.team_id
     unit = unit_named(session=session, team_id=team_id, name=name)
     if not actor.is_admin and unit.manager_id != actor.person_id:
-        raise Refusal("not_unit_manager", unit=unit.name)
+        raise Refusal(
+            "not_unit_manager", unit=unit.name, manager=manager_user_id(session=session, unit=unit)
+        )
     members = [_person(session, team_id, uid, "members") for uid in member_user_ids]
     moved_from: dict[str, str] = {}
     for person in members:
@@ -185,7 +237,11 @@ def set_unit_members(
         if current is not None and current.id != unit.id:
             if not actor.is_admin and current.manager_id != actor.person_id:
                 raise Refusal(
-                    "member_elsewhere", field="members", name=person.name, unit=current.name
+                    "member_elsewhere",
+                    field="members",
+                    name=person.name,
+                    unit=current.name,
+                    manager=manager_user_id(session=session, unit=current),
                 )
             moved_from[person.name] = current.name
     before = {
@@ -218,7 +274,11 @@ class NextSteps:
     manages: list[Unit]
     parent_published: dict[str, bool]  # managed unit name → its parent unit has published
     published: dict[str, bool] = field(default_factory=dict)  # managed unit name → it has published
-    goals: int = 0  # my goals in the active cycle
+    goals: int = 0  # my goals in the current cycle
+    running: bool = False  # whether `cycle` has started (else it is the next, and none runs)
+    later: Cycle | None = None  # the cycle after `cycle`, once added
+    today: date | None = None  # the workspace's
+    examples: Examples | None = None  # commands that run as shown, in this workspace
 
 
 def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
@@ -232,9 +292,14 @@ def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle
     )
 
 
-def next_steps(*, session: Session, actor: Actor) -> NextSteps:
+def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -> NextSteps:
+    """What `actor` can do next, in the current cycle (the running one, else the next)."""
+    from conversations import examples  # it builds on this module
+
     team_id = actor.team_id
-    cycle = cycles.active_cycle(session=session, team_id=team_id)
+    now = now or datetime.now(UTC)
+    cycle = planning.current(session=session, team_id=team_id, now=now)
+    today = planning.today(session=session, team_id=team_id, now=now)
     unit = units.unit_of(session=session, team_id=team_id, person_id=actor.person_id)
     manages = units.units_managed_by(session=session, team_id=team_id, person_id=actor.person_id)
     return NextSteps(
@@ -256,4 +321,8 @@ def next_steps(*, session: Session, actor: Actor) -> NextSteps:
             m.name: m.parent_id is None or _published(session, team_id, m.parent_id, cycle)
             for m in manages
         },
+        running=cycle is not None and cycle.start <= today,
+        later=planning.after(session=session, team_id=team_id, cycle=cycle) if cycle else None,
+        today=today,
+        examples=examples.examples(session=session, actor=actor, now=now),
     )

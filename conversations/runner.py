@@ -57,6 +57,7 @@ class Turn:
     say: list[tuple[Say, ButtonsFor | None]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     accepted: bool = True  # False: a stale button, ignored
+    redrawn: Say | None = None  # a clicked question, as it reads after the answer (Step.redraw)
 
 
 def _context(
@@ -76,6 +77,21 @@ def _step(spec: FlowSpec, conversation: Conversation) -> StrEnum | None:
 def _question(spec: FlowSpec, ctx: Context, conversation: Conversation) -> tuple[Say, ButtonsFor]:
     step = spec.steps(conversation.step)
     return spec.table[step].ask(ctx), ButtonsFor(spec.name, conversation.step, conversation.version)
+
+
+def _position(spec: FlowSpec, answers: dict[str, Any]) -> dict[str, Any]:
+    return {key: answers[key] for key in spec.position if key in answers}
+
+
+def _entry(spec: FlowSpec, entry: Any) -> tuple[str, dict[str, Any]] | None:
+    """A history entry: a step (as saved before positions were), or a step and its position."""
+    known = {s.value for s in spec.steps}
+    if isinstance(entry, str):
+        return (entry, {}) if entry in known else None
+    if isinstance(entry, dict) and entry.get("s") in known:
+        position = entry.get("p")
+        return str(entry["s"]), dict(position) if isinstance(position, dict) else {}
+    return None
 
 
 def _said(outcome: Outcome) -> list[tuple[Say, ButtonsFor | None]]:
@@ -105,8 +121,10 @@ def _finish(
             "which its table does not allow"
         )
     history = list(conversation.history)
-    if outcome.step != current:
-        history.append(current.value)
+    position = _position(spec, conversation.answers)
+    moved = outcome.step != current or _position(spec, ctx.answers) != position
+    if moved and not spec.table[current].transient:
+        history.append({"s": current.value, "p": position} if position else current.value)
     conversations.save_turn(
         session=session,
         conversation=conversation,
@@ -197,6 +215,18 @@ def reply(
             lock=True,
         )
         if (
+            conversation is not None
+            and conversation.flow in FLOWS
+            and conversation.state == ConversationState.FINISHED
+            and clicked.version < conversation.version
+        ):  # the whole flow is over: say so, and offer to start it again
+            spec = FLOWS[conversation.flow]
+            restart = spec.restart(dict(conversation.answers))
+            finished = Say(
+                "flow/finished", {"flow": spec.name}, choices=(restart,) if restart else ()
+            )
+            return Turn(say=[(finished, None)], accepted=False)
+        if (
             conversation is None
             or conversation.state != ConversationState.ACTIVE
             or (conversation.step, conversation.version) != (clicked.step, clicked.version)
@@ -235,7 +265,10 @@ def reply(
     if len(answer) > ANSWER_LIMIT:
         answer = answer[:ANSWER_LIMIT]
         turn.say.append((Say("flow/trimmed", {"limit": ANSWER_LIMIT}), None))
-    outcome = spec.table[spec.steps(conversation.step)].answer(ctx, answer)
+    row = spec.table[spec.steps(conversation.step)]
+    outcome = row.answer(ctx, answer)
+    if clicked is not None and row.redraw:
+        turn.redrawn = row.ask(ctx)
     return _finish(session, spec, ctx, conversation, outcome, turn)
 
 
@@ -252,13 +285,16 @@ def _shared_answer(
     elif word in HELP_WORDS:
         first = spec.help(ctx, spec.steps(conversation.step))
     elif word in BACK_WORDS:
-        known = {s.value for s in spec.steps}
-        history = [s for s in conversation.history if s in known]
+        history = [e for e in conversation.history if _entry(spec, e) is not None]
         if history:
+            found = _entry(spec, history[-1])
+            assert found is not None
+            step, position = found
+            ctx.answers.update(position)
             conversations.save_turn(
                 session=session,
                 conversation=conversation,
-                step=history[-1],
+                step=step,
                 answers=ctx.answers,
                 history=history[:-1],
                 now=ctx.now,

@@ -8,12 +8,16 @@ from typing import Any
 
 from sqlmodel import Session
 
+from conversations import planning
 from conversations.errors import Refusal
+from conversations.flow import Choice, Offer
 from conversations.organisation import Actor, unit_named
 from storage import barriers, cycles, goals, objectives, people, units
 from storage.models import Barrier, Cycle, Goal, GoalStatus, Objective, Person, Unit
 
 TREE_ROWS = 120  # beyond this the tree is cut, with a count and a pointer to a smaller subtree
+OPEN = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)  # not yet closed by the owner
+GOAL_BUTTONS = 10  # goals with buttons under `/goals mine` (each a row: Resume, or Change/Drop)
 
 
 @dataclass(frozen=True)
@@ -37,14 +41,61 @@ def chain_of(session: Session, team_id: str, objective_id: int | None) -> list[O
     return list(reversed(found))
 
 
-def my_goals(*, session: Session, actor: Actor) -> tuple[Cycle | None, list[MyGoal]]:
-    cycle = cycles.active_cycle(session=session, team_id=actor.team_id)
-    if cycle is None:
-        return None, []
+@dataclass(frozen=True)
+class MyGoals:
+    """`/goals mine`: one cycle's goals, and (for the current cycle) goals of ended cycles that
+    their owner has not closed yet: a cycle's end never hides a goal."""
+
+    cycle: Cycle | None
+    mine: list[MyGoal]
+    earlier: list[tuple[Cycle, list[MyGoal]]] = field(default_factory=list)
+
+    @property
+    def choices(self) -> list[tuple[Choice, ...]]:
+        """Per goal, what its owner can do with it now: resume a draft, change or drop an
+        agreed goal."""
+        rows: list[tuple[Choice, ...]] = []
+        every = [*self.mine, *(g for _, mine in self.earlier for g in mine)]
+        for item in every:
+            goal, value = item.goal, str(item.goal.id)
+            if goal.status == GoalStatus.DRAFT:
+                rows.append((Choice(Offer.RESUME_GOAL, value, context={"goal": goal}),))
+            elif goal.status == GoalStatus.AGREED:
+                rows.append(
+                    (
+                        Choice(Offer.CHANGE_GOAL, value, context={"goal": goal}),
+                        Choice(Offer.DROP_GOAL, value),
+                    )
+                )
+        return rows[:GOAL_BUTTONS]
+
+
+def _mine_in(session: Session, actor: Actor, cycle: Cycle) -> list[MyGoal]:
     mine = goals.list_goals(
         session=session, team_id=actor.team_id, owner_id=actor.person_id, cycle_id=cycle.id
     )
-    return cycle, [MyGoal(g, chain_of(session, actor.team_id, g.objective_id)) for g in mine]
+    return [MyGoal(g, chain_of(session, actor.team_id, g.objective_id)) for g in mine]
+
+
+def my_goals(
+    *, session: Session, actor: Actor, now: datetime, cycle_name: str | None = None
+) -> MyGoals:
+    """My goals in the named cycle, else in the current one (with what is still open from
+    cycles that have ended)."""
+    team_id = actor.team_id
+    if cycle_name:
+        named = planning.named(session=session, team_id=team_id, name=cycle_name)
+        return MyGoals(named, _mine_in(session, actor, named))
+    cycle = planning.current(session=session, team_id=team_id, now=now)
+    if cycle is None:
+        return MyGoals(None, [])
+    earlier = []
+    for past in cycles.list_cycles(session=session, team_id=team_id):
+        if past.end < cycle.start:
+            still_open = [g for g in _mine_in(session, actor, past) if g.goal.status in OPEN]
+            if still_open:
+                earlier.append((past, still_open))
+    return MyGoals(cycle, _mine_in(session, actor, cycle), earlier)
 
 
 @dataclass
@@ -77,9 +128,29 @@ def _coverage(
     return sum(1 for m in members if m.id in covered), len(members)
 
 
-def alignment_tree(*, session: Session, actor: Actor, unit_name: str | None) -> Tree:
+def alignment_tree(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_name: str | None,
+    now: datetime,
+    cycle_name: str | None = None,
+) -> Tree:
+    """The tree below a unit (the top one by default) in a cycle (the current one by default).
+    A single name may be a cycle's: `/goals tree "FY27 H1"`."""
     team_id = actor.team_id
-    cycle = cycles.active_cycle(session=session, team_id=team_id)
+    if (
+        unit_name
+        and cycle_name is None
+        and units.find_unit(session=session, team_id=team_id, name=unit_name) is None
+        and cycles.find_cycle(session=session, team_id=team_id, name=unit_name)
+    ):
+        unit_name, cycle_name = None, unit_name
+    cycle = (
+        planning.named(session=session, team_id=team_id, name=cycle_name)
+        if cycle_name
+        else planning.current(session=session, team_id=team_id, now=now)
+    )
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
     if unit_name:

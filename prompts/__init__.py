@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
 
 class Trusted(str):
@@ -42,6 +42,32 @@ def _bar(progress: int) -> Trusted:
     return Trusted("▓" * filled + "░" * (10 - filled))
 
 
+def possessive(name: str) -> str:
+    """ "Acme" → "Acme's", "Sales" → "Sales'": never "Sales's"."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
+def cut_label(text: str, limit: int) -> str:
+    """Text for a button of at most `limit` characters: cut at a word, with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+def exists(template: str) -> bool:
+    """Whether `prompts/<template>.md.j2` exists."""
+    try:
+        ENV.get_template(f"{template}.md.j2")
+    except TemplateNotFound:
+        return False
+    return True
+
+
 def _build(*, for_slack: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("prompts", ""),
@@ -55,6 +81,9 @@ def _build(*, for_slack: bool) -> Environment:
     env.filters["mention"] = _mention
     env.filters["date"] = _date
     env.filters["bar"] = _bar
+    env.filters["possessive"] = possessive
+    # A macro's output, whose values were escaped as the macro rendered them (never user text).
+    env.filters["rendered"] = Trusted
     return env
 
 

@@ -76,7 +76,7 @@ def save_turn(
     conversation: Conversation,
     step: str,
     answers: dict[str, Any],
-    history: list[str],
+    history: list[Any],
     now: datetime,
     asked: bool = True,
 ) -> None:

@@ -1,4 +1,6 @@
-"""Planning cycles; one per workspace is active."""
+"""Planning cycles. Cycles never overlap; which one is active follows from the dates alone: the
+one whose dates contain today (the workspace's today), so adding a future cycle changes nothing
+until it starts."""
 
 from __future__ import annotations
 
@@ -10,19 +12,47 @@ from storage.models import Cycle
 
 
 def add_cycle(*, session: Session, team_id: str, name: str, start: date, end: date) -> Cycle:
-    """Create a cycle and make it the active one."""
-    for other in list_cycles(session=session, team_id=team_id):
-        other.active = False
-    cycle = Cycle(team_id=team_id, name=name, start=start, end=end, active=True)
+    """Create a cycle (the caller has checked that it overlaps no other)."""
+    cycle = Cycle(team_id=team_id, name=name, start=start, end=end)
     session.add(cycle)
     session.flush()
     return cycle
 
 
-def active_cycle(*, session: Session, team_id: str) -> Cycle | None:
+def running_cycle(*, session: Session, team_id: str, today: date) -> Cycle | None:
+    """The cycle whose dates contain `today`, if any."""
     return session.exec(
-        select(Cycle).where(Cycle.team_id == team_id, col(Cycle.active).is_(True))
+        select(Cycle).where(Cycle.team_id == team_id, Cycle.start <= today, Cycle.end >= today)
     ).first()
+
+
+def upcoming_cycle(*, session: Session, team_id: str, after: date) -> Cycle | None:
+    """The first cycle that starts after `after`."""
+    return session.exec(
+        select(Cycle)
+        .where(Cycle.team_id == team_id, Cycle.start > after)
+        .order_by(col(Cycle.start))
+    ).first()
+
+
+def current_cycle(*, session: Session, team_id: str, today: date) -> Cycle | None:
+    """The cycle people work on: the running one, else the next to start."""
+    return running_cycle(session=session, team_id=team_id, today=today) or upcoming_cycle(
+        session=session, team_id=team_id, after=today
+    )
+
+
+def overlapping_cycle(*, session: Session, team_id: str, start: date, end: date) -> Cycle | None:
+    """A cycle that shares at least one day with `start`–`end`."""
+    return session.exec(
+        select(Cycle)
+        .where(Cycle.team_id == team_id, Cycle.start <= end, Cycle.end >= start)
+        .order_by(col(Cycle.start))
+    ).first()
+
+
+def get_cycle(*, session: Session, team_id: str, cycle_id: int) -> Cycle | None:
+    return session.exec(select(Cycle).where(Cycle.team_id == team_id, Cycle.id == cycle_id)).first()
 
 
 def find_cycle(*, session: Session, team_id: str, name: str) -> Cycle | None:
@@ -32,4 +62,9 @@ def find_cycle(*, session: Session, team_id: str, name: str) -> Cycle | None:
 
 
 def list_cycles(*, session: Session, team_id: str) -> list[Cycle]:
-    return list(session.exec(select(Cycle).where(Cycle.team_id == team_id).order_by(col(Cycle.id))))
+    """A workspace's cycles, in date order."""
+    return list(
+        session.exec(
+            select(Cycle).where(Cycle.team_id == team_id).order_by(col(Cycle.start), col(Cycle.id))
+        )
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -16,6 +16,7 @@ from storage.models import Cycle, Person, Unit, Workspace
 from storage.objectives import list_objectives
 from storage.people import list_people
 from storage.units import list_units, memberships
+from storage.workspaces import local_today
 
 EXPORT_COLUMNS: dict[str, list[str]] = {
     "units": ["id", "team_id", "name", "parent_id", "manager_id"],
@@ -100,8 +101,12 @@ def _row(item: Any, columns: list[str], user_ids: dict[int | None, str]) -> Row:
     return row
 
 
-def export_workspace(*, session: Session, team_id: str) -> dict[str, list[Row]]:
-    """One workspace's rows, in the export format."""
+def export_workspace(
+    *, session: Session, team_id: str, now: datetime | None = None
+) -> dict[str, list[Row]]:
+    """One workspace's rows, in the export format; a cycle is `active` while its dates contain
+    the workspace's today (as of `now`)."""
+    today = local_today(session=session, team_id=team_id, now=now or datetime.now(UTC))
     people = list_people(session=session, team_id=team_id)
     user_ids: dict[int | None, str] = {p.id: p.user_id for p in people}
     units = list_units(session=session, team_id=team_id)
@@ -122,6 +127,8 @@ def export_workspace(*, session: Session, team_id: str) -> dict[str, list[Row]]:
         key: [_row(item, EXPORT_COLUMNS[key], user_ids) for item in items]
         for key, items in rows.items()
     }
+    for row, cycle in zip(result["cycles"], rows["cycles"], strict=True):
+        row["active"] = cycle.start <= today <= cycle.end
     result["people"] = [
         {
             "team_id": team_id,
@@ -137,10 +144,10 @@ def export_workspace(*, session: Session, team_id: str) -> dict[str, list[Row]]:
     return {key: result[key] for key in EXPORT_KEYS}
 
 
-def export_all(*, session: Session) -> dict[str, list[Row]]:
+def export_all(*, session: Session, now: datetime | None = None) -> dict[str, list[Row]]:
     """Every workspace's rows, in the export format."""
     result: dict[str, list[Row]] = {key: [] for key in EXPORT_KEYS}
     for team_id in all_team_ids(session=session):
-        for key, rows in export_workspace(session=session, team_id=team_id).items():
+        for key, rows in export_workspace(session=session, team_id=team_id, now=now).items():
             result[key].extend(rows)
     return result

@@ -147,7 +147,8 @@ class Membership(SQLModel, table=True):
 
 
 class Cycle(SQLModel, table=True):
-    """A planning period; the newest one added is the active one."""
+    """A planning period. Cycles never overlap; the active one is the one whose dates contain
+    today (storage/cycles.py)."""
 
     __table_args__ = (sa.UniqueConstraint("team_id", "name"),)
 
@@ -156,6 +157,8 @@ class Cycle(SQLModel, table=True):
     name: str = Field(max_length=80)
     start: date
     end: date
+    # No longer read: which cycle is active follows from the dates. Kept (always False for new
+    # rows) so that the schema needs no migration.
     active: bool = False
     created_at: datetime = instant(default_now=True)
 
@@ -251,8 +254,9 @@ class Conversation(SQLModel, table=True):
     step: str = Field(max_length=32)
     state: str = Field(default=ConversationState.ACTIVE, max_length=16)
     answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # The engine's own record of the steps taken (for `back`), apart from the person's answers.
-    history: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The engine's own record of the steps taken (for `back`), apart from the person's answers:
+    # step names, or {"s": step, "p": {answer: value}} for a place within a repeated step.
+    history: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     version: int = 0  # bumped on every step: two processes never advance one interview twice
     last_activity: datetime = instant(default_now=True)
     # Which of this person's conversations asked last (a per-person counter, never a clock, so two

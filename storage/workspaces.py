@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlmodel import Session, col, select
@@ -116,3 +117,13 @@ def _update_workspace(
         if isinstance(row, Workspace) and row.team_id == team_id:
             session.expire(row)
     return matched
+
+
+def local_today(*, session: Session, team_id: str, now: datetime) -> date:
+    """The date it is in the workspace's time zone (UTC until one is set)."""
+    workspace = session.get(Workspace, team_id)
+    try:
+        zone = ZoneInfo(workspace.tz if workspace is not None and workspace.tz else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return now.astimezone(zone).date()

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -73,6 +74,16 @@ def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
     served.stop()
 
 
+class MovableClock:
+    """The app's clock for a test marked `now`: fixed, until the test moves it."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
 @dataclass
 class Running:
     """The app served over HTTP, the fake Slack it talks to, and a signed-request client."""
@@ -80,6 +91,7 @@ class Running:
     services: Services
     fake: FakeSlack
     slack: SlackClient
+    clock: MovableClock | None = None  # with the `now` marker
 
     @property
     def engine(self) -> Engine:
@@ -97,13 +109,25 @@ def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://"
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "now(iso): the instant the app's clock shows (`running`), instead of now"
+    )
+
+
 @pytest.fixture
-def running(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Running]:
+def running(
+    engine: Engine, fake_slack: tuple[FakeSlack, str], request: pytest.FixtureRequest
+) -> Iterator[Running]:
     fake, fake_url = fake_slack
     services = Services(settings=settings_for(fake, fake_url), engine=engine)
+    fixed = request.node.get_closest_marker("now")
+    clock = MovableClock(datetime.fromisoformat(fixed.args[0])) if fixed is not None else None
+    if clock is not None:
+        services = Services(settings=services.settings, engine=engine, clock=clock)
     app = build_app(services)
     served = BackgroundServer(wsgi_app(app), threads=16)  # as `cascade serve` runs
-    yield Running(services, fake, SlackClient(served.url, fake, fake_url))
+    yield Running(services, fake, SlackClient(served.url, fake, fake_url), clock)
     # Let the work after the acks finish while the fake Slack is still there to receive it.
     app.listener_runner.listener_executor.shutdown(wait=True)
     services.background.shutdown(wait=True)

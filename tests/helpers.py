@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -14,10 +15,10 @@ from storage.db import transaction
 from storage.export import export_all
 
 
-def snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
-    """Everything the export shows, to compare before and after."""
+def snapshot(engine: Engine, now: datetime | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Everything the export shows (as of `now`), to compare before and after."""
     with transaction(engine) as session:
-        return export_all(session=session)
+        return export_all(session=session, now=now)
 
 
 def replies_to(

@@ -162,6 +162,8 @@ class FakeSlack:
         self.lock = threading.RLock()
         self._changed = threading.Condition(self.lock)
         self._ts = itertools.count(1)
+        # Seconds since the epoch, as messages are stamped (`ts`): the sandbox's clock there.
+        self.now: Callable[[], float] = time.time
         self.version = 0  # bumped on every change anyone could see; the page long-polls on it
 
     # -- the workspace -------------------------------------------------------------------
@@ -383,7 +385,7 @@ class FakeSlack:
         return "not_allowed_token_type" if token in known else "invalid_auth"
 
     def _next_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts):06d}"
+        return f"{int(self.now())}.{next(self._ts):06d}"
 
     def _channel(self, args: dict[str, Any]) -> str:
         channel = str(args.get("channel") or "")

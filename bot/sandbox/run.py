@@ -63,6 +63,7 @@ def start_sandbox(
     """Start everything in background threads; raises PortInUse if `port` is taken."""
     fake = FakeSlack()
     clock = SandboxClock()
+    fake.now = lambda: clock.now().timestamp()  # messages are stamped in sandbox time
     page = SandboxPage(fake=fake, clock=clock, admins=[], summary_channel=SUMMARY_CHANNEL)
     try:
         page_server = BackgroundServer(page.wsgi_app(), port=port, threads=16)

@@ -167,3 +167,24 @@ def test_cascade_serve_answers_health_and_signed_commands(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_org_import_tells_new_managers_and_members_once(
+    env: FakeSlack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from storage import outbox
+    from storage.db import open_database, transaction
+
+    (tmp_path / "people.csv").write_text(ORG)
+    assert main(["org", "import", "people.csv"]) == 0
+    assert "Told 6 people" in capsys.readouterr().out
+    told = {m.channel: m.text for m in env.messages if m.user == env.bot_user_id}
+    assert "You now manage *Sales*, under *Acme*" in told[env.dm_channel("UVP")]
+    assert "You're now in *Acme*" in told[env.dm_channel("UVP")]
+    assert "You now manage *Acme*, the top of the organisation" in told[env.dm_channel("UCEO")]
+    assert "You're now in *Sales*, with <@UVP> as your manager" in told[env.dm_channel("UREP1")]
+    with transaction(open_database(f"sqlite:///{tmp_path}/cli.db")) as s:
+        rows = outbox.list_messages(session=s, team_id=env.team_id)
+        assert len(rows) == 6 and {r.status for r in rows} == {"sent"}
+    assert main(["org", "import", "people.csv"]) == 0  # nothing changed: nobody told twice
+    assert "Told" not in capsys.readouterr().out

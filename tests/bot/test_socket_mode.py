@@ -121,7 +121,7 @@ def test_commands_events_and_clicks_travel_over_the_socket_and_survive_a_reconne
     # A DM event: the interview started by /goals set takes Bob's answer and asks the next question.
     n = len(fake.replies_for(BOB))
     server.wait_for_ack(slack.command(BOB, "set"))
-    said(fake, BOB, "Which of Sales's objectives", n)
+    said(fake, BOB, "Which of Sales' objectives", n)
     n = len(fake.replies_for(BOB))
     ack = server.wait_for_ack(slack.dm(BOB, "1"))
     assert ack.payload is None

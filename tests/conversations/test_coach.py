@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
-from conversations.coach import review, review_objective
+from conversations.coach import read_statement, review, review_objective
 
 # text, specific, measurable, time_bound, outcome
 CASES = [
@@ -149,3 +150,34 @@ def test_an_objective_is_bounded_by_its_cycle_unless_it_says_otherwise() -> None
     task = review_objective("Organise the leadership offsite")
     assert task.question is not None and "task" in task.question
     assert review_objective("TBD").findings == ["not_a_goal"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "measure", "due"),
+    [
+        (
+            "Get 12 of my existing accounts to renew on two-year terms by 31 March 2027",
+            "Get 12 of my existing accounts to renew on two-year terms",
+            date(2027, 3, 31),
+        ),
+        (
+            "Sign 10 enterprise customers by end of March",
+            "Sign 10 enterprise customers",
+            date(2027, 3, 31),
+        ),
+        ("Reduce churn to 3% within 6 months", "Reduce churn to 3%", date(2027, 5, 28)),
+        ("Launch the partner portal by Q2", None, date(2027, 6, 30)),
+        ("Improve onboarding", None, None),
+        ("Vender 10 contratos antes de fin de marzo", "Vender 10 contratos", date(2027, 3, 31)),
+    ],
+)
+def test_what_a_statement_already_says_is_read(
+    statement: str, measure: str | None, due: date | None
+) -> None:
+    reading = read_statement(statement, date(2026, 11, 28))
+    assert (reading.measure, reading.due) == (measure, due)
+
+
+def test_a_date_said_relative_to_today_is_marked_so() -> None:
+    assert read_statement("Sign 3 deals in 2 months", date(2026, 11, 28)).relative
+    assert not read_statement("Sign 3 deals by end of May", date(2026, 11, 28)).relative

@@ -99,6 +99,7 @@ def to_step(org: Org, target: str) -> None:
     script = [
         ("objective", "1"),
         ("statement", "Sign 10 enterprise customers by end of March"),
+        ("read_back", "no"),  # what the statement says is proposed back; asked instead here
         ("measure", "10 signed contracts"),
         ("due", "end of March"),
         ("barriers", "none"),
@@ -228,7 +229,7 @@ def test_emoji_and_other_scripts(engine: Engine) -> None:
     org = seed(engine)
     to_step(org, "statement")
     say(org, "UBOB", "🚀 新規顧客を１０社獲得する（３月末まで）")
-    assert step(org, "UBOB") == "measure"
+    assert step(org, "UBOB") == "read_back"  # it names an amount: proposed back as the measure
     with transaction(engine) as s:
         assert goals.list_goals(session=s, team_id=TEAM)[0].statement.startswith("🚀 新規顧客")
 
@@ -240,7 +241,7 @@ def test_a_long_objective_list_stays_within_block_kit(engine: Engine) -> None:
     org = seed(engine)
     with transaction(engine) as s:
         sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
-        cycle = cycles.active_cycle(session=s, team_id=TEAM)
+        cycle = cycles.current_cycle(session=s, team_id=TEAM, today=TODAY)
         assert sales and cycle
         for i in range(60):
             objective_store.create_objective(
@@ -274,9 +275,11 @@ def test_objectives_flow_top_then_unit(engine: Engine) -> None:
     say(org, "UCEO", "edit 1 Grow revenue 25%")
     turn = say(org, "UCEO", "publish")
     assert "Published 1 objective" in text_of(turn)
-    # Sales's manager: one DM, to derive Sales's objectives and (as a member of Acme) set goals.
+    # Sales's manager: one DM, to derive Sales' objectives and (as a member of Acme) set goals.
     [(user, invitation)] = notices_of(turn)
-    assert user == "UMGR" and "derive *Sales*'s" in invitation and "/goals set" in invitation
+    assert (
+        user == "UMGR" and "derive *Sales'* objectives" in invitation and "/goals set" in invitation
+    )
 
     start(org, "UMGR", objectives.FLOW, unit_id=sales.id)
     assert step(org, "UMGR") == "contribute"
@@ -295,9 +298,7 @@ def test_only_the_manager_or_an_admin_plans(engine: Engine) -> None:
     with transaction(engine) as s:
         sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
         assert sales
-    assert "Only *Sales*'s manager" in text_of(
-        start(org, "UBOB", objectives.FLOW, unit_id=sales.id)
-    )
+    assert "Only *Sales'* manager" in text_of(start(org, "UBOB", objectives.FLOW, unit_id=sales.id))
     with transaction(engine) as s:
         turn = runner.start(
             session=s,
@@ -362,7 +363,7 @@ def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Eng
     ceo = as_(seed(engine), "UCEO")
     with transaction(engine) as s:
         acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
-        cycle = cycles.active_cycle(session=s, team_id=TEAM)
+        cycle = cycles.current_cycle(session=s, team_id=TEAM, today=TODAY)
         assert acme and cycle
         for i in range(40):
             unit = units.create_unit(
@@ -377,7 +378,7 @@ def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Eng
                     title=f"<b>Objective</b> {j} " + "x" * 200,
                     status=ObjectiveStatus.PUBLISHED,
                 )
-        tree = views.alignment_tree(session=s, actor=ceo, unit_name=None)
+        tree = views.alignment_tree(session=s, actor=ceo, unit_name=None, now=NOW)
     assert tree.hidden > 0 and len(tree.rows) == views.TREE_ROWS
     text = render("commands/tree", tree=tree)
     assert f"and {tree.hidden} more lines" in text and "<b>" not in text
@@ -482,3 +483,125 @@ def test_a_goal_nobody_can_agree_is_not_sent_into_the_void(engine: Engine) -> No
     assert step(org, "UBOB") == "review"
     with transaction(engine) as s:
         assert goals.list_goals(session=s, team_id=TEAM)[0].status == "draft"
+
+
+def test_a_few_objectives_are_buttons_listed_once_long_labels_cut_at_a_word(
+    engine: Engine,
+) -> None:
+    from bot.turns import _message
+
+    org = seed(engine)
+    long_title = "Make every enterprise customer in the Nordics a reference account " + "x" * 20
+    with transaction(engine) as s:
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        cycle = cycles.current_cycle(session=s, team_id=TEAM, today=TODAY)
+        assert sales and cycle
+        objective_store.create_objective(
+            session=s,
+            team_id=TEAM,
+            unit_id=sales.id or 0,
+            cycle_id=cycle.id or 0,
+            title=long_title,
+            status=ObjectiveStatus.PUBLISHED,
+        )
+    turn = start(org, "UBOB", goal_interview.FLOW)
+    question, target = turn.say[-1]
+    message = _message(question, target)
+    labels = [
+        e["text"]["text"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert labels[0] == "1. Sell more"
+    assert labels[1].endswith("…") and len(labels[1]) <= 75 and " x" not in labels[1]
+    assert labels[1][:-1] in f"2. {long_title}"
+    text = message["text"]
+    assert "Sell more" not in text  # on its button only: listed once
+    assert f"2. {long_title}" in text  # cut on its button: in full in the message
+
+
+def test_back_after_a_replaced_out_of_cycle_date_goes_to_the_due_date(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "due")
+    say(org, "UBOB", "2027-09-30")
+    assert step(org, "UBOB") == "confirm_due"
+    say(org, "UBOB", "end of May")
+    assert step(org, "UBOB") == "barriers"
+    assert "When is it due?" in text_of(say(org, "UBOB", "back"))
+    assert step(org, "UBOB") == "due"
+    say(org, "UBOB", "back")
+    assert step(org, "UBOB") == "measure"
+
+
+def test_back_in_a_units_objectives_returns_to_the_one_before(engine: Engine) -> None:
+    org = seed(engine)
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        kids = units.find_unit(session=s, team_id=TEAM, name="Sales Kids")
+        assert acme and kids
+    start(org, "UCEO", objectives.FLOW, unit_id=acme.id)
+    say(org, "UCEO", "add")
+    say(org, "UCEO", "Delight customers")
+    say(org, "UCEO", "done")
+    say(org, "UCEO", "publish")  # Acme: Grow, Delight customers → Sales plans 2 of 2
+    with transaction(engine) as s:
+        sales = units.find_unit(session=s, team_id=TEAM, name="Sales")
+        assert sales
+        for o in objective_store.list_objectives(session=s, team_id=TEAM, unit_id=sales.id):
+            objective_store.delete_objective(session=s, objective=o)
+    assert "1 of 2" in text_of(start(org, "UMGR", objectives.FLOW, unit_id=sales.id))
+    assert "2 of 2" in text_of(say(org, "UMGR", "Sell more"))
+    assert "1 of 2" in text_of(say(org, "UMGR", "back"))
+    assert "2 of 2" in text_of(say(org, "UMGR", "Sell much more"))
+    say(org, "UMGR", "skip")
+    assert "2 of 2" in text_of(say(org, "UMGR", "back"))
+    with transaction(engine) as s:
+        titles = [
+            o.title
+            for o in objective_store.list_objectives(session=s, team_id=TEAM, unit_id=sales.id)
+        ]
+    assert titles == ["Sell much more"]
+    assert kids  # untouched
+
+
+def test_the_statements_measure_and_date_are_proposed_back(engine: Engine) -> None:
+    org = seed(engine)
+    to_step(org, "statement")
+    turn = say(org, "UBOB", "Get 12 of my existing accounts to renew on two-year terms by May")
+    assert step(org, "UBOB") == "read_back"
+    text = text_of(turn)
+    assert "Get 12 of my existing accounts to renew on two-year terms?" in text
+    assert "Mon 31 May 2027" in text
+    say(org, "UBOB", "yes")
+    assert step(org, "UBOB") == "barriers"
+    with transaction(engine) as s:
+        [goal] = goals.list_goals(session=s, team_id=TEAM)
+    assert goal.measure == "Get 12 of my existing accounts to renew on two-year terms"
+    assert goal.due == date(2027, 5, 31)
+
+
+def test_a_future_cycle_is_planned_ahead_without_touching_the_running_one(engine: Engine) -> None:
+    org = seed(engine)
+    with transaction(engine) as s:
+        later = cycles.add_cycle(
+            session=s, team_id=TEAM, name="FY28", start=date(2027, 7, 1), end=date(2027, 12, 31)
+        )
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        assert acme
+    first = start(org, "UCEO", objectives.FLOW, unit_id=acme.id)
+    assert "This plan is for *FY27*" in text_of(first) and "FY28" in text_of(first)
+    say(org, "UCEO", "cancel")
+    start(org, "UCEO", objectives.FLOW, unit_id=acme.id, cycle_id=later.id)
+    say(org, "UCEO", "Grow again")
+    say(org, "UCEO", "done")
+    say(org, "UCEO", "publish")
+    with transaction(engine) as s:
+        by_cycle = {
+            o.title: o.cycle_id
+            for o in objective_store.list_objectives(session=s, team_id=TEAM, unit_id=acme.id)
+        }
+    assert by_cycle["Grow again"] == later.id and by_cycle["Grow"] != later.id
+    # Bob's interview is still for the running cycle, and offers the next one.
+    turn = start(org, "UBOB", goal_interview.FLOW)
+    assert "This goal is for *FY27*" in text_of(turn)

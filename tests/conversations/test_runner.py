@@ -78,7 +78,7 @@ def test_typed_text_goes_to_the_flow_that_asked_last_and_clicks_to_their_own(
     assert step(org, "UMGR") == "review"
     assert "Published 1 objective" in text_of(say(org, "UMGR", "publish"))
     say(org, "UMGR", "Sign 10 enterprise customers by end of March")  # the interview again
-    assert step(org, "UMGR") in ("coach", "measure")
+    assert step(org, "UMGR") in ("coach", "read_back", "measure")
     with transaction(engine) as s:
         titles = [
             o.title

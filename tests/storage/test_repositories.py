@@ -93,7 +93,8 @@ def test_no_repository_function_returns_another_workspaces_rows(engine: Engine) 
         assert units.units_managed_by(session=s, team_id="TA", person_id=boss_b.id) == []
         assert units.unit_of(session=s, team_id="TA", person_id=boss_b.id + 1) is None
         assert cycles.find_cycle(session=s, team_id="TA", name="CBeta") is None
-        assert cycles.active_cycle(session=s, team_id="TA").name == "CAlpha"  # type: ignore[union-attr]
+        current = cycles.current_cycle(session=s, team_id="TA", today=date(2026, 1, 1))
+        assert current is not None and current.name == "CAlpha"
         assert set(people.people_by_email(session=s, team_id="TA")) == {
             "bossalpha@example.com",
             "workeralpha@example.com",
@@ -176,18 +177,36 @@ def test_unit_and_cycle_names_are_unique_per_workspace(engine: Engine) -> None:
         units.create_unit(session=s, team_id="T1", name="Sales", parent_id=None, manager_id=None)
 
 
-def test_only_the_newest_cycle_is_active(engine: Engine) -> None:
+def test_the_active_cycle_is_the_one_whose_dates_contain_today(engine: Engine) -> None:
     with transaction(engine) as s:
-        cycles.add_cycle(
-            session=s, team_id="T", name="H1", start=date(2027, 1, 1), end=date(2027, 6, 30)
-        )
-        cycles.add_cycle(
+        h2 = cycles.add_cycle(
             session=s, team_id="T", name="H2", start=date(2027, 7, 1), end=date(2027, 12, 31)
         )
-        assert [(c.name, c.active) for c in cycles.list_cycles(session=s, team_id="T")] == [
-            ("H1", False),
-            ("H2", True),
-        ]
+        h1 = cycles.add_cycle(
+            session=s, team_id="T", name="H1", start=date(2027, 1, 1), end=date(2027, 6, 30)
+        )
+        assert [c.name for c in cycles.list_cycles(session=s, team_id="T")] == ["H1", "H2"]
+        # Before any starts, the next one is current; none is running.
+        assert cycles.running_cycle(session=s, team_id="T", today=date(2026, 12, 1)) is None
+        assert cycles.current_cycle(session=s, team_id="T", today=date(2026, 12, 1)) == h1
+        # Adding a later cycle never changes which one runs.
+        assert cycles.current_cycle(session=s, team_id="T", today=date(2027, 4, 11)) == h1
+        assert cycles.current_cycle(session=s, team_id="T", today=date(2027, 6, 30)) == h1
+        assert cycles.current_cycle(session=s, team_id="T", today=date(2027, 7, 1)) == h2
+        assert cycles.current_cycle(session=s, team_id="T", today=date(2028, 1, 1)) is None
+        assert cycles.upcoming_cycle(session=s, team_id="T", after=h1.end) == h2
+        assert (
+            cycles.overlapping_cycle(
+                session=s, team_id="T", start=date(2027, 5, 1), end=date(2027, 8, 1)
+            )
+            == h1
+        )
+        assert (
+            cycles.overlapping_cycle(
+                session=s, team_id="T", start=date(2028, 1, 1), end=date(2028, 6, 30)
+            )
+            is None
+        )
 
 
 def test_set_units_of_joins_moves_and_removes_in_bulk(engine: Engine) -> None:

@@ -19,7 +19,7 @@ from bot.payloads import Click, parse_id
 from bot.reply import refusal_text, tell_user
 from bot.services import Services
 from bot.turns import answered, parse_answer, updated
-from bot.work import acting
+from bot.work import Acting, acting
 from conversations import agreement, barrier, checkin, goal_closing, goal_interview, objectives
 from conversations.errors import Refusal
 from conversations.flow import Offer
@@ -53,7 +53,8 @@ def answer_flow(services: Services, body: dict[str, Any], client: WebClient, res
         if turn is not None:
             a.owe_turn(turn)
     if turn is not None and turn.accepted and click.message_blocks:
-        respond(**answered(click), replace_original=True)  # the question loses its buttons
+        # the question loses its buttons
+        respond(**answered(click, turn.redrawn), replace_original=True)
 
 
 def agree(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -97,10 +98,13 @@ def _start(flow: str, answers: Callable[[Click], dict[str, Any]]) -> Handler:
 
     def start(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
         click = Click.parse(body)
-        with acting(
-            services=services, client=client, team_id=click.team_id, user_id=click.user_id
-        ) as a:
-            a.owe_turn(a.start_flow(flow, answers(click)))
+        try:
+            with acting(
+                services=services, client=client, team_id=click.team_id, user_id=click.user_id
+            ) as a:
+                a.owe_turn(a.start_flow(flow, answers(click)))
+        except Refusal as refusal:
+            tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
 
     return start
 
@@ -210,8 +214,88 @@ def _close_goal(outcome: str) -> Handler:
 
 
 def _unit_to_plan(click: Click) -> dict[str, Any]:
-    unit_id = parse_id(click.value)
-    return {} if unit_id is None else {"unit_id": unit_id}
+    """`unit` or `unit/cycle` (an invitation or an offer for a given cycle)."""
+    unit, _, cycle = click.value.partition("/")
+    unit_id, cycle_id = parse_id(unit), parse_id(cycle)
+    answers: dict[str, Any] = {} if unit_id is None else {"unit_id": unit_id}
+    return answers if cycle_id is None else {**answers, "cycle_id": cycle_id}
+
+
+def _cycle_to_set(click: Click) -> dict[str, Any]:
+    cycle_id = parse_id(click.value)
+    return {} if cycle_id is None else {"cycle_id": cycle_id}
+
+
+def _new_goal(click: Click) -> dict[str, Any]:
+    return {**_cycle_to_set(click), "new": True}
+
+
+def _one_goal(click: Click) -> dict[str, Any]:
+    return {"goal_id": _goal_id(click)}
+
+
+def _change_goal(click: Click) -> dict[str, Any]:
+    return {"goal_id": _goal_id(click), "change": True}
+
+
+def request_drop(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    """The owner asks to drop an agreed goal: their manager is asked to agree."""
+    click = Click.parse(body)
+    try:
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            goal, notices = agreement.request_drop(
+                session=a.session, actor=a.actor, goal_id=_goal_id(click)
+            )
+            a.owe_notices(notices)
+    except Refusal as refusal:
+        tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+        return
+    deciders = [n.user_id for n in notices]
+    tell_user(
+        body=body,
+        respond=respond,
+        client=client,
+        text=render("agreement/drop_asked", goal=goal, deciders=deciders),
+    )
+
+
+def _decided(
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Any,
+    services: Services,
+    decide: Callable[[Acting, int], agreement.Decision],
+    template: str,
+) -> None:
+    """A manager's answer to a request about a goal; their message becomes its record."""
+    click = Click.parse(body)
+    try:
+        with acting(
+            services=services, client=client, team_id=click.team_id, user_id=click.user_id
+        ) as a:
+            decision = decide(a, _goal_id(click))
+            a.owe_notices(decision.notices)
+    except Refusal as refusal:
+        tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+        return
+    text = render(template, goal=decision.goal, owner=decision.owner)
+    respond(**blocks.message(text), replace_original=True)
+
+
+def agree_drop(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    def decide(a: Acting, goal_id: int) -> agreement.Decision:
+        return agreement.agree_drop(session=a.session, actor=a.actor, goal_id=goal_id, now=a.now)
+
+    _decided(body, client, respond, services, decide, "agreement/dropped_manager")
+
+
+def keep_goal(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+    def decide(a: Acting, goal_id: int) -> agreement.Decision:
+        return agreement.keep_goal(session=a.session, actor=a.actor, goal_id=goal_id)
+
+    _decided(body, client, respond, services, decide, "agreement/kept_manager")
 
 
 def open_barrier_form(
@@ -233,8 +317,8 @@ def stale_action(services: Services, body: dict[str, Any], client: WebClient, re
 OFFER_HANDLERS: dict[Offer, Handler] = {
     Offer.AGREE_GOAL: agree,
     Offer.SUGGEST_CHANGES: open_suggestion_form,
-    Offer.REVISE_GOAL: _start(goal_interview.FLOW, lambda click: {}),
-    Offer.SET_GOALS: _start(goal_interview.FLOW, lambda click: {}),
+    Offer.REVISE_GOAL: _start(goal_interview.FLOW, _one_goal),
+    Offer.SET_GOALS: _start(goal_interview.FLOW, _cycle_to_set),
     Offer.PLAN_UNIT: _start(objectives.FLOW, _unit_to_plan),
     Offer.CHECK_IN: open_checkin,
     Offer.ACKNOWLEDGE_BARRIER: _barrier_event(barrier.Event.ACKNOWLEDGE),
@@ -245,6 +329,12 @@ OFFER_HANDLERS: dict[Offer, Handler] = {
     Offer.GOAL_MISSED: _close_goal("missed"),
     Offer.GOAL_DROPPED: _close_goal("dropped"),
     Offer.REPORT_BARRIER: open_barrier_form,
+    Offer.NEW_GOAL: _start(goal_interview.FLOW, _new_goal),
+    Offer.RESUME_GOAL: _start(goal_interview.FLOW, _one_goal),
+    Offer.CHANGE_GOAL: _start(goal_interview.FLOW, _change_goal),
+    Offer.DROP_GOAL: request_drop,
+    Offer.AGREE_DROP: agree_drop,
+    Offer.KEEP_GOAL: keep_goal,
 }
 
 HANDLERS: list[tuple[str | re.Pattern[str], Handler]] = [

@@ -7,6 +7,7 @@ are ephemeral; flows talk in the person's DM.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot import blocks
-from bot.forms import checkin_form, new_cycle_button
+from bot.forms import checkin_form, goal_buttons, new_cycle_button
 from bot.listeners.commands import parse
 from bot.payloads import SlashCommand
 from bot.reply import refusal_text
@@ -27,9 +28,11 @@ from conversations import (
     objectives,
     organisation,
     pause,
+    planning,
     runner,
     team,
     views,
+    welcome,
 )
 from conversations.errors import Refusal
 from prompts import render
@@ -44,25 +47,35 @@ class Reply:
 
 
 def _help(a: Acting, command: Any) -> Reply:
-    steps = organisation.next_steps(session=a.session, actor=a.actor)
+    steps = organisation.next_steps(session=a.session, actor=a.actor, now=a.now)
     return Reply(
         render("commands/help", steps=steps), [new_cycle_button()] if a.actor.is_admin else []
     )
 
 
 def _cycle_add(a: Acting, command: parse.CycleAdd) -> Reply:
-    cycle, previous = organisation.add_cycle(
+    added = organisation.add_cycle(
         session=a.session,
         actor=a.actor,
         name=command.name,
         start=command.start,
         end=command.end,
-        today=a.today,
+        today=planning.today(session=a.session, team_id=a.actor.team_id, now=a.now),
     )
-    return Reply(render("commands/cycle_added", cycle=cycle, previous=previous))
+    return Reply(render("commands/cycle_added", added=added))
+
+
+def _tell_whom_it_concerns(a: Acting, then: welcome.Organisation) -> int:
+    """Whoever the change made a manager or a member hears so, with this change."""
+    notices = welcome.notices(
+        session=a.session, team_id=a.actor.team_id, then=then, now=a.now, by=a.actor.person_id
+    )
+    a.owe_notices(notices)
+    return len(notices)
 
 
 def _unit_add(a: Acting, command: parse.UnitAdd) -> Reply:
+    then = welcome.before(session=a.session, team_id=a.actor.team_id)
     added = organisation.add_unit(
         session=a.session,
         actor=a.actor,
@@ -70,14 +83,17 @@ def _unit_add(a: Acting, command: parse.UnitAdd) -> Reply:
         parent_name=command.parent,
         manager_user_id=command.manager,
     )
-    return Reply(render("commands/unit_added", added=added))
+    told = _tell_whom_it_concerns(a, then)
+    return Reply(render("commands/unit_added", added=added, told=told))
 
 
 def _unit_members(a: Acting, command: parse.UnitMembers) -> Reply:
+    then = welcome.before(session=a.session, team_id=a.actor.team_id)
     result = organisation.set_unit_members(
         session=a.session, actor=a.actor, name=command.name, member_user_ids=list(command.members)
     )
-    return Reply(render("commands/members_set", result=result))
+    told = _tell_whom_it_concerns(a, then)
+    return Reply(render("commands/members_set", result=result, told=told))
 
 
 def _plan(a: Acting, command: parse.Plan) -> Reply:
@@ -90,13 +106,20 @@ def _set(a: Acting, command: Any) -> Reply:
     return Reply(turn=a.start_flow(goal_interview.FLOW))
 
 
-def _mine(a: Acting, command: Any) -> Reply:
-    active, mine = views.my_goals(session=a.session, actor=a.actor)
-    return Reply(render("commands/mine", cycle=active, mine=mine))
+def _mine(a: Acting, command: parse.Mine) -> Reply:
+    found = views.my_goals(session=a.session, actor=a.actor, now=a.now, cycle_name=command.cycle)
+    text = render("commands/mine", cycle=found.cycle, mine=found.mine, earlier=found.earlier)
+    return Reply(text, goal_buttons(found))
 
 
 def _tree(a: Acting, command: parse.Tree) -> Reply:
-    tree = views.alignment_tree(session=a.session, actor=a.actor, unit_name=command.unit)
+    tree = views.alignment_tree(
+        session=a.session,
+        actor=a.actor,
+        unit_name=command.unit,
+        cycle_name=command.cycle,
+        now=a.now,
+    )
     return Reply(render("commands/tree", tree=tree))
 
 
@@ -175,8 +198,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
 GROUPS = {"cycle", "unit"}  # words that only begin a subcommand
 
 
-def lookup(words: list[str]) -> tuple[Subcommand, list[str]]:
-    """The subcommand the words name, and the words after it."""
+def lookup(words: list[str], raw_text: str | None = None) -> tuple[Subcommand, list[str]]:
+    """The subcommand the words name, and the words after it. An unknown one is refused with
+    the nearest that exists, and echoed as typed (`raw_text`: quotes kept)."""
     if not words:
         return SUBCOMMANDS["help"], []
     head = words[0].lower()
@@ -185,8 +209,24 @@ def lookup(words: list[str]) -> tuple[Subcommand, list[str]]:
         return SUBCOMMANDS[pair], words[2:]
     if head in SUBCOMMANDS:
         return SUBCOMMANDS[head], words[1:]
-    usage, value = (head, " ".join(words[1:])) if head in GROUPS else ("all", words[0])
-    raise parse.BadCommand(Refusal("unknown_command", value=parse.readable(value)[:40]), usage)
+    raw = parse.raw_tokens(raw_text) if raw_text is not None else words
+    usage, value = (head, " ".join(raw)) if head in GROUPS else ("all", raw[0])
+    refusal = Refusal(
+        "unknown_command", value=parse.readable(value)[:60], suggestion=_nearest(words)
+    )
+    raise parse.BadCommand(refusal, "all" if refusal.params["suggestion"] else usage)
+
+
+def _nearest(words: list[str]) -> str | None:
+    """The subcommand nearest to a mistyped one: `hepl` → `help`, `unit ad` → `unit add`."""
+    pair = " ".join(words[:2]).lower()
+    near: list[str] = []
+    if len(words) > 1:
+        near = difflib.get_close_matches(pair, [c for c in SUBCOMMANDS if " " in c], 1, 0.75)
+    if not near:
+        single = [c for c in SUBCOMMANDS if " " not in c]
+        near = difflib.get_close_matches(words[0].lower(), single, 1, 0.6)
+    return near[0] if near else None
 
 
 def read(text: str) -> tuple[Subcommand, parse.Command]:
@@ -196,7 +236,7 @@ def read(text: str) -> tuple[Subcommand, parse.Command]:
     if free is not None and free.raw:  # free text: apostrophes and quotes are the person's own
         subcommand, args = free, [rest]
     else:
-        subcommand, args = lookup(parse.tokens(text))
+        subcommand, args = lookup(parse.tokens(text), text)
     try:
         return subcommand, subcommand.parse(args)
     except Refusal as refusal:

@@ -73,12 +73,13 @@ class SetGoal:
 
 @dataclass(frozen=True)
 class Mine:
-    pass
+    cycle: str | None = None
 
 
 @dataclass(frozen=True)
 class Tree:
-    unit: str | None
+    unit: str | None  # with no `cycle`, this one name may be a cycle's (conversations/views)
+    cycle: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,16 @@ def tokens(text: str) -> list[str]:
         raise BadCommand(Refusal("open_quote"), "all") from error
 
 
+def raw_tokens(text: str) -> list[str]:
+    """The words as typed, quotes kept: for echoing input back."""
+    lexer = shlex.shlex(text.strip().translate(DOUBLE_QUOTES), posix=False)
+    lexer.whitespace_split = True
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()
+
+
 def _name(raw: str, field: str = "name") -> str:
     return clean_name(readable(raw), field=field)
 
@@ -229,7 +240,18 @@ def plan(args: list[str]) -> Command:
 
 
 def tree(args: list[str]) -> Command:
-    return Tree(unit=_one_unit(args))
+    if len(args) > 2:
+        raise Refusal("unit_and_cycle_only")
+    return Tree(
+        unit=_name(args[0], "unit") if args else None,
+        cycle=_name(args[1], "cycle") if len(args) > 1 else None,
+    )
+
+
+def mine(args: list[str]) -> Command:
+    if len(args) > 1:
+        raise Refusal("one_cycle_only")
+    return Mine(cycle=_name(args[0], "cycle") if args else None)
 
 
 def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]:
@@ -242,7 +264,6 @@ def _no_arguments(command: Command, word: str) -> Callable[[list[str]], Command]
 
 
 set_goal = _no_arguments(SetGoal(), "set")
-mine = _no_arguments(Mine(), "mine")
 checkin = _no_arguments(CheckIn(), "checkin")
 team = _no_arguments(Team(), "team")
 barriers = _no_arguments(Barriers(), "barriers")

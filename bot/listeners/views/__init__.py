@@ -17,20 +17,24 @@ from bot.forms import BARRIER_TEXT, IN_THE_WAY
 from bot.payloads import ViewSubmission, parse_id
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import agreement, barrier, checkin, organisation
+from conversations import agreement, barrier, checkin, organisation, planning
 from conversations.errors import Refusal
-from prompts import render, render_plain
+from prompts import exists, render, render_plain
 
 Errors = dict[str, str]  # block id → what is wrong with it
 CYCLE_FIELDS = ("name", "start", "end")  # the cycle form's inputs, by the field they hold
 
 
 def _field_error(refusal: Refusal, fields: tuple[str, ...]) -> dict[str, str]:
-    """Each refusal on the input it is about (else on the form's first input)."""
+    """Each refusal on the input it is about (else on the form's first input), in the form's own
+    words where a command's would not fit (prompts/form_errors/ over prompts/errors/)."""
     errors: dict[str, str] = {}
     for one in getattr(refusal, "refusals", [refusal]):
         field = one.field if one.field in fields else fields[0]
-        errors.setdefault(field, render_plain(f"errors/{one.code}", **one.params))
+        template = f"form_errors/{one.code}"
+        if not exists(template):
+            template = f"errors/{one.code}"
+        errors.setdefault(field, render_plain(template, **one.params))
     return errors
 
 
@@ -55,10 +59,11 @@ def submit_cycle(*, services: Services, client: WebClient, submission: ViewSubmi
         start = organisation.iso_date(values.get("start", ""), field="start")
         end = organisation.iso_date(values.get("end", ""), field="end")
         with _acting(services, client, submission) as a:
-            cycle, previous = organisation.add_cycle(
-                session=a.session, actor=a.actor, name=name, start=start, end=end, today=a.today
+            today = planning.today(session=a.session, team_id=a.actor.team_id, now=a.now)
+            added = organisation.add_cycle(
+                session=a.session, actor=a.actor, name=name, start=start, end=end, today=today
             )
-            a.owe_text(render("commands/cycle_added", cycle=cycle, previous=previous))
+            a.owe_text(render("commands/cycle_added", added=added))
     except Refusal as refusal:
         return _field_error(refusal, CYCLE_FIELDS)
     return {}

@@ -69,6 +69,18 @@ function formatTime(iso, tz) {
   }
 }
 
+// A message's time as the sandbox's clock stamped it (`ts`), in the chosen person's time zone.
+function formatTs(ts, tz) {
+  const when = new Date(Number(String(ts).split(".")[0]) * 1000);
+  try {
+    return new Intl.DateTimeFormat("en-GB", {
+      weekday: "short", hour: "2-digit", minute: "2-digit", timeZone: tz || "UTC",
+    }).format(when);
+  } catch (error) {
+    return when.toISOString();
+  }
+}
+
 function renderPeople() {
   const select = $("who");
   const current = [...select.options].map((o) => o.value).join(",");
@@ -92,7 +104,11 @@ function renderMessage(message) {
   const body = el("div", "message-body");
   const meta = el("div", "meta");
   meta.append(el("span", "sender", message.name));
-  meta.append(el("span", "time", new Date(Number(message.ts.split(".")[0]) * 1000).toLocaleTimeString()));
+  const tz = (state?.people || []).find((p) => p.id === me)?.tz;
+  const time = el("span", "time", formatTs(message.ts, tz));
+  time.dataset.testid = "time";
+  time.title = formatTime(new Date(Number(message.ts.split(".")[0]) * 1000).toISOString(), tz);
+  meta.append(time);
   if (message.ephemeral) meta.append(el("span", "only-you", "Only visible to you"));
   body.append(meta);
   if (message.blocks && message.blocks.length) {

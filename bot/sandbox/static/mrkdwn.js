@@ -61,9 +61,26 @@ function formatToken(inner, nameOf) {
   return escapeHtml(`<${decodeSlack(inner)}>`);
 }
 
-// nameOf(userId) → a display name, or "" when unknown.
+// nameOf(userId) → a display name, or "" when unknown. A line that starts with ">" (or "&gt;", as
+// Slack escapes a typed one) is a quote, as Slack renders it; consecutive ones make one quote.
 function mrkdwnToHtml(raw, nameOf) {
-  const text = String(raw ?? "");
+  const segments = [];
+  let fenced = false;
+  for (const line of String(raw ?? "").split("\n")) {
+    const quoted = fenced ? null : /^(?:>|&gt;) ?(.*)$/.exec(line);
+    const kind = quoted ? "quote" : "plain";
+    const last = segments[segments.length - 1];
+    if (last && last.kind === kind) last.lines.push(quoted ? quoted[1] : line);
+    else segments.push({ kind, lines: [quoted ? quoted[1] : line] });
+    if ((line.match(/```/g) || []).length % 2) fenced = !fenced;
+  }
+  return segments.map(({ kind, lines }) => {
+    const html = inlineToHtml(lines.join("\n"), nameOf);
+    return kind === "quote" ? `<blockquote>${html}</blockquote>` : html;
+  }).join("");
+}
+
+function inlineToHtml(text, nameOf) {
   const parts = [];
   const tokens = /<([^<>\n]+)>/g;
   let last = 0;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from bot.sandbox.fake_slack import Message, validate_blocks
 from bot.sandbox.run import Sandbox, start_sandbox
+from storage import cycles
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parents[3] / "test-artifacts" / "sandbox"
@@ -94,7 +96,7 @@ def test_the_walk(page: Any, sandbox: Sandbox) -> None:
     page.fill(".block-input[data-block-id=end] input", "2027-06-30")
     page.click("[data-testid=modal-submit]")
     page.locator("[data-testid=modal]").wait_for(state="hidden")
-    page.get_by_text("is now the active cycle").wait_for()
+    page.get_by_text("(Fri 1 Jan 2027 – Wed 30 Jun 2027)").wait_for()
     shot(page, "walk-4-created")
 
     page.click("[data-testid=nav-home]")
@@ -277,7 +279,7 @@ def test_the_clock_control(page: Any, sandbox: Sandbox) -> None:
 
 
 def test_a_goal_titled_with_a_script_tag_renders_as_text(page: Any) -> None:
-    from storage import cycles, goals, people, units
+    from storage import goals, people, units
     from storage.db import transaction
 
     running = start_sandbox(port=0, demo=True)
@@ -288,7 +290,7 @@ def test_a_goal_titled_with_a_script_tag_renders_as_text(page: Any) -> None:
             rita = people.get_person(session=s, team_id=team, user_id="URITA")
             assert rita and rita.id
             sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
-            cycle = cycles.active_cycle(session=s, team_id=team)
+            cycle = cycles.current_cycle(session=s, team_id=team, today=date.today())
             assert sales and sales.id and cycle and cycle.id
             goals.create_goal(
                 session=s,
@@ -329,7 +331,7 @@ def test_the_check_in_walk_a_barrier_and_its_escalation(page: Any) -> None:
             rita = people.get_person(session=s, team_id=team, user_id="URITA")
             assert rita and rita.id
             sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
-            cycle = cycles.active_cycle(session=s, team_id=team)
+            cycle = cycles.current_cycle(session=s, team_id=team, today=now.date())
             assert sales and sales.id and cycle and cycle.id
             objective = objective_store.create_objective(
                 session=s,
@@ -388,5 +390,138 @@ def test_the_check_in_walk_a_barrier_and_its_escalation(page: Any) -> None:
         shot(page, "checkin-5-escalated")
         assert page.dialogs == []
         assert datetime.now(UTC) < running.services.clock()  # the sandbox's time moved, not ours
+    finally:
+        running.stop()
+
+
+def test_the_message_box_is_only_where_you_can_message(page: Any, sandbox: Sandbox) -> None:
+    become(page, sandbox, "UVISITOR")
+    assert page.locator("[data-testid=composer]").is_visible()
+    page.click("[data-testid=nav-home]")
+    page.get_by_text("Welcome to Cascade").wait_for()
+    assert not page.locator("[data-testid=composer]").is_visible()
+    page.click("[data-testid=nav-channel]")
+    page.get_by_text("Leadership summaries appear here").wait_for()
+    assert not page.locator("[data-testid=composer]").is_visible()
+    page.click("[data-testid=nav-dm]")
+    assert page.locator("[data-testid=composer]").is_visible()
+
+
+def test_quotes_render_as_slack_renders_them(page: Any, sandbox: Sandbox) -> None:
+    become(page, sandbox, "UVISITOR")
+    page.wait_for_selector("#who option[value='UVISITOR']", state="attached")
+    html = page.evaluate(
+        """() => mrkdwnToHtml(
+             "suggests changes:\\n>Which *customers*?\\n&gt; and by when\\nBack in drafts. a > b",
+             () => "")"""
+    )
+    assert html == (
+        "suggests changes:<blockquote>Which <b>customers</b>?<br>and by when</blockquote>"
+        "Back in drafts. a &gt; b"
+    ), html
+    code = page.evaluate("""() => mrkdwnToHtml("```\\n> not a quote\\n```", () => "")""")
+    assert "blockquote" not in code
+
+
+def test_message_times_are_sandbox_time(page: Any, sandbox: Sandbox) -> None:
+    from datetime import timedelta
+
+    become(page, sandbox, "UVISITOR")
+    sandbox.page.clock.advance(timedelta(hours=50))  # two days ahead of the browser's clock
+    send(page, "/goals help")
+    page.locator(".message.ephemeral").last.wait_for()
+    shown = page.locator(".message.ephemeral [data-testid=time]").last.inner_text()
+    assert shown.startswith(f"{sandbox.page.clock.now():%a}"), shown
+    shot(page, "sandbox-time")
+
+
+def _demo_with_objectives() -> Sandbox:
+    """The demo organisation with Acme's and Sales' objectives published in its cycle."""
+    from storage import objectives, units
+    from storage.db import transaction
+    from storage.models import ObjectiveStatus
+
+    running = start_sandbox(port=0, demo=True)
+    team = running.page.fake.team_id
+    with transaction(running.services.engine) as s:
+        [cycle] = cycles.list_cycles(session=s, team_id=team)
+        acme = units.find_unit(session=s, team_id=team, name="Acme")
+        sales = units.find_unit(session=s, team_id=team, name="Sales")
+        assert acme and acme.id and sales and sales.id and cycle.id
+        grow = objectives.create_objective(
+            session=s,
+            team_id=team,
+            unit_id=acme.id,
+            cycle_id=cycle.id,
+            title="Grow revenue 20%",
+            status=ObjectiveStatus.PUBLISHED,
+        )
+        objectives.create_objective(
+            session=s,
+            team_id=team,
+            unit_id=sales.id,
+            cycle_id=cycle.id,
+            title="Win new accounts in the Nordics",
+            parent_id=grow.id,
+            status=ObjectiveStatus.PUBLISHED,
+        )
+    return running
+
+
+def latest(page: Any, text: str) -> Any:
+    message = page.locator(".message.from-bot", has_text=text).last
+    message.wait_for()
+    return message
+
+
+def test_the_newcomers_walk(page: Any) -> None:
+    running = _demo_with_objectives()
+    try:
+        become(page, running, "URITA")
+        # A typo teaches rather than refuses.
+        send(page, "/goals hepl")
+        latest(page, "Did you mean")
+        assert "/goals help" in latest(page, "Did you mean").inner_text()
+        shot(page, "newcomer-1-typo")
+
+        # A goal that says its measure and its date goes through with confirmations only.
+        send(page, "/goals set")
+        latest(page, "Which of Sales' objectives").get_by_role("button", name="1.").click()
+        latest(page, "What's your goal?")
+        send(page, "Win 12 new accounts in the Nordics in 2 months")
+        read_back = latest(page, "Your goal already says")
+        assert "Measure:" in read_back.inner_text() and "Due:" in read_back.inner_text()
+        shot(page, "newcomer-2-read-back")
+        read_back.get_by_role("button", name="Yes, that's right").click()
+        latest(page, "Anything you expect").get_by_role("button", name="Nothing expected").click()
+        latest(page, "ready to send").get_by_role("button", name="Submit").click()
+        latest(page, "Sent to")
+        asked = page.inner_text("[data-testid=pane]")
+        assert "How will you and your manager know" not in asked
+        assert "When is it due?" not in asked
+        shot(page, "newcomer-3-submitted")
+
+        # `back` after an out-of-cycle date was replaced asks for the due date again.
+        send(page, "/goals set")
+        latest(page, "Which of Sales' objectives").get_by_role("button", name="1.").click()
+        latest(page, "What's your goal?")
+        send(page, "Sign 5 Nordic partners in 3 months")
+        latest(page, "Your goal already says").get_by_role("button", name="Edit due date").click()
+        latest(page, "When is it due?")
+        send(page, "in 9 months")
+        latest(page, "falls outside the cycle")
+        send(page, "in 2 months")
+        latest(page, "Anything you expect")
+        before = page.locator(".message.from-bot", has_text="When is it due?").count()
+        send(page, "back")
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('.message.from-bot')]"
+            ".filter(m => m.textContent.includes('When is it due?')).length > n",
+            arg=before,
+        )
+        last = page.locator(".message.from-bot").last.inner_text()
+        assert "When is it due?" in last and "Keep that date anyway" not in last
+        shot(page, "newcomer-4-back")
+        assert page.dialogs == []
     finally:
         running.stop()
