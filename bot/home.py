@@ -18,6 +18,7 @@ from conversations import barrier, home
 from conversations.flow import Choice, Offer
 from conversations.organisation import actor_for
 from prompts import render
+from storage import people
 from storage.db import transaction
 
 logger = logging.getLogger("cascade")
@@ -92,8 +93,11 @@ def publish_home(*, services: Services, client: WebClient, team_id: str, user_id
 
 
 def refresh_homes(*, services: Services, team_id: str, user_ids: list[str]) -> None:
-    """After a change: the Homes of those it concerns show it (best effort; never raises)."""
-    for user_id in user_ids:
+    """After a change: the Homes of those it concerns show it, for people who have opened theirs
+    (the rest see it when they do: opening it publishes it). Best effort; never raises."""
+    with transaction(services.engine) as session:
+        seen = people.home_seen(session=session, team_id=team_id, user_ids=user_ids)
+    for user_id in [u for u in user_ids if u in seen]:
         try:
             publish_home(
                 services=services, client=services.sender.client, team_id=team_id, user_id=user_id

@@ -120,6 +120,7 @@ class Person(SQLModel, table=True):
     checkin_time: str | None = Field(default=None, max_length=5)
     paused_until: date | None = None
     synced_at: datetime | None = instant()  # when Slack's directory last changed this row
+    home_seen_at: datetime | None = instant()  # opened their App Home: it is refreshed on change
 
 
 class Unit(SQLModel, table=True):

@@ -174,3 +174,25 @@ def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]
             )
         )
     )
+
+
+def mark_home_seen(*, session: Session, person: Person, at: datetime) -> None:
+    """This person has their App Home open now."""
+    person.home_seen_at = at
+    session.add(person)
+    session.flush()
+
+
+def home_seen(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:
+    """Which of these people have opened their App Home at some time, in one query."""
+    if not user_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Person.user_id).where(
+                col(Person.team_id) == team_id,
+                col(Person.user_id).in_(list(user_ids)),
+                col(Person.home_seen_at).is_not(None),
+            )
+        )
+    )

@@ -13,6 +13,7 @@ from bot.payloads import HomeOpened
 from bot.services import Services
 from bot.work import acting
 from conversations import home
+from storage import people
 
 
 def open_home(*, services: Services, client: WebClient, opened: HomeOpened) -> None:
@@ -20,6 +21,7 @@ def open_home(*, services: Services, client: WebClient, opened: HomeOpened) -> N
         services=services, client=client, team_id=opened.team_id, user_id=opened.user_id
     ) as a:
         view = home_view(home.home_of(session=a.session, actor=a.actor, now=a.now))
+        people.mark_home_seen(session=a.session, person=a.actor.person, at=a.now)
     client.views_publish(user_id=opened.user_id, view=view)
 
 
