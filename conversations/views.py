@@ -13,7 +13,16 @@ from conversations.errors import Refusal
 from conversations.flow import Choice, Offer
 from conversations.organisation import Actor, unit_named
 from storage import barriers, cycles, goals, objectives, people, units
-from storage.models import Barrier, Cycle, Goal, GoalStatus, Objective, Person, Unit
+from storage.models import (
+    Barrier,
+    Cycle,
+    Goal,
+    GoalStatus,
+    Objective,
+    ObjectiveStatus,
+    Person,
+    Unit,
+)
 
 TREE_ROWS = 120  # beyond this the tree is cut, with a count and a pointer to a smaller subtree
 OPEN = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)  # not yet closed by the owner
@@ -114,20 +123,6 @@ class Tree:
     hidden: int
 
 
-def _coverage(
-    session: Session, team_id: str, unit: Unit, unit_goals: list[Goal]
-) -> tuple[int, int]:
-    """(members with at least one agreed goal linked to a unit objective, members)."""
-    assert unit.id is not None
-    members = [
-        m
-        for m in units.members_of(session=session, team_id=team_id, unit_id=unit.id)
-        if not m.deleted
-    ]
-    covered = {g.owner_id for g in unit_goals if g.status == GoalStatus.AGREED and g.objective_id}
-    return sum(1 for m in members if m.id in covered), len(members)
-
-
 def alignment_tree(
     *,
     session: Session,
@@ -160,37 +155,93 @@ def alignment_tree(
         if not roots:
             raise Refusal("no_units_yet")
         top = roots[0]
-    all_units = units.list_units(session=session, team_id=team_id)
-    owners: dict[int, Person] = {
-        p.id: p for p in people.list_people(session=session, team_id=team_id) if p.id
-    }
+    return _tree(session, team_id, top, cycle)
+
+
+SHOWN_GOALS = (GoalStatus.PROPOSED, GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED)
+MISSING_NAMED = 8  # members without an agreed goal, named per unit; the rest counted
+
+
+def _tree(session: Session, team_id: str, top: Unit, cycle: Cycle) -> Tree:
+    """Units nested under their parents, with who has no agreed goal yet; then each objective
+    with, under it, every unit objective derived from it and every goal built on it. Read in a
+    fixed number of queries, whatever the size."""
+    assert cycle.id is not None
+    all_units = {u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id}
+    children: dict[int | None, list[Unit]] = {}
+    for unit in all_units.values():
+        children.setdefault(unit.parent_id, []).append(unit)
+    below: list[tuple[int, Unit]] = []
+
+    def collect(unit: Unit, depth: int) -> None:
+        below.append((depth, unit))
+        for child in children.get(unit.id, []):
+            if child.id not in {u.id for _, u in below}:
+                collect(child, depth + 1)
+
+    collect(top, 0)
+    subtree = {u.id for _, u in below}
+    member_of = units.memberships(session=session, team_id=team_id)
+    everyone = {p.id: p for p in people.list_people(session=session, team_id=team_id) if p.id}
+    published = [
+        o
+        for o in objectives.list_objectives(session=session, team_id=team_id, cycle_id=cycle.id)
+        if o.status == ObjectiveStatus.PUBLISHED and o.unit_id in subtree
+    ]
+    cycle_goals = [
+        g
+        for g in goals.list_goals(session=session, team_id=team_id, cycle_id=cycle.id)
+        if g.unit_id in subtree and g.status in SHOWN_GOALS
+    ]
+    covered = {g.owner_id for g in cycle_goals if g.status == GoalStatus.AGREED and g.objective_id}
     rows: list[Row] = []
-
-    def walk(unit: Unit, depth: int, seen: set[int]) -> None:
-        assert unit.id is not None and cycle is not None and cycle.id is not None
-        seen.add(unit.id)
-        unit_goals = goals.goals_of_unit(
-            session=session, team_id=team_id, unit_id=unit.id, cycle_id=cycle.id
+    for depth, unit in below:
+        members = sorted(
+            (everyone[p] for p, u in member_of.items() if u == unit.id and p in everyone),
+            key=lambda p: p.name.lower(),
         )
-        covered, members = _coverage(session, team_id, unit, unit_goals)
-        rows.append(Row(depth, "unit", unit, {"covered": covered, "members": members}))
-        for objective in objectives.published_objectives(
-            session=session, team_id=team_id, unit_id=unit.id, cycle_id=cycle.id
-        ):
-            linked = [
-                g
-                for g in unit_goals
-                if g.objective_id == objective.id
-                and g.status not in (GoalStatus.DROPPED, GoalStatus.DRAFT)
-            ]
-            rows.append(Row(depth + 1, "objective", objective, {"orphan": not linked}))
-            for goal in linked:
-                rows.append(Row(depth + 2, "goal", goal, {"owner": owners.get(goal.owner_id)}))
-        for child in all_units:
-            if child.parent_id == unit.id and child.id not in seen:
-                walk(child, depth + 1, seen)
+        members = [m for m in members if not m.deleted and not m.is_bot]
+        missing = [m for m in members if m.id not in covered]
+        rows.append(
+            Row(
+                depth,
+                "unit",
+                unit,
+                {
+                    "covered": len(members) - len(missing),
+                    "members": len(members),
+                    "missing": missing[:MISSING_NAMED],
+                    "more_missing": max(len(missing) - MISSING_NAMED, 0),
+                },
+            )
+        )
+    ids = {o.id for o in published}
+    derived: dict[int | None, list[Objective]] = {}
+    for objective in published:
+        parent = objective.parent_id if objective.parent_id in ids else None
+        derived.setdefault(parent, []).append(objective)
+    supporting: dict[int | None, list[Goal]] = {}
+    for goal in cycle_goals:
+        supporting.setdefault(goal.objective_id, []).append(goal)
 
-    walk(top, 0, set())
+    def objective_rows(objective: Objective, depth: int) -> None:
+        kids = derived.get(objective.id, [])
+        built = supporting.get(objective.id, [])
+        rows.append(
+            Row(
+                depth,
+                "objective",
+                objective,
+                {"unit": all_units.get(objective.unit_id), "orphan": not kids and not built},
+            )
+        )
+        for goal in built:
+            rows.append(Row(depth + 1, "goal", goal, {"owner": everyone.get(goal.owner_id)}))
+        for kid in kids:
+            objective_rows(kid, depth + 1)
+
+    for root in derived.get(None, []):
+        objective_rows(root, 0)
     shown = rows[:TREE_ROWS]
     return Tree(unit=top, cycle=cycle, rows=shown, hidden=len(rows) - len(shown))
 
