@@ -29,10 +29,13 @@ class Examples:
     tree_unit: str | None
 
 
+SAMPLE = 50  # people enough to find examples among, whatever the size of the workspace
+
+
 def _people(session: Session, team_id: str) -> list[Person]:
     return [
         p
-        for p in people.list_people(session=session, team_id=team_id)
+        for p in people.some_people(session=session, team_id=team_id, limit=SAMPLE)
         if not p.deleted and not p.is_bot and p.id is not None
     ]
 

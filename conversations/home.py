@@ -13,7 +13,7 @@ from conversations.errors import Refusal
 from conversations.organisation import Actor, NextSteps, next_steps
 from conversations.pause import is_paused
 from conversations.team import Team, teams_of
-from storage import goals, units, workspaces
+from storage import goals, workspaces
 from storage.models import GoalStatus
 
 
@@ -75,12 +75,5 @@ def _next_checkin(session: Session, actor: Actor, now: datetime) -> datetime:
 
 
 def _coverage(session: Session, team_id: str, cycle_id: int) -> Coverage:
-    member_of = units.memberships(session=session, team_id=team_id)
-    agreed = goals.goals_of_owners(
-        session=session,
-        team_id=team_id,
-        owner_ids=list(member_of),
-        statuses=(GoalStatus.AGREED,),
-    )
-    covered = {g.owner_id for g in agreed if g.objective_id is not None and g.cycle_id == cycle_id}
-    return Coverage(covered=len(covered), members=len(member_of))
+    covered, members = goals.coverage(session=session, team_id=team_id, cycle_id=cycle_id)
+    return Coverage(covered=covered, members=members)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from conversations import planning
 from conversations.errors import Refusal
 from storage import cycles, goals, objectives, people, units, workspaces
-from storage.models import Cycle, ObjectiveStatus, Person, Unit
+from storage.models import Cycle, Person, Unit
 
 if TYPE_CHECKING:
     from conversations.examples import Examples
@@ -282,12 +282,11 @@ class NextSteps:
 
 
 def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
-    if cycle is None or unit_id is None:
+    if cycle is None or unit_id is None or cycle.id is None:
         return False
-    return any(
-        o.status == ObjectiveStatus.PUBLISHED
-        for o in objectives.list_objectives(
-            session=session, team_id=team_id, unit_id=unit_id, cycle_id=cycle.id
+    return bool(
+        objectives.published_units(
+            session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=[unit_id]
         )
     )
 
@@ -302,12 +301,23 @@ def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -
     today = planning.today(session=session, team_id=team_id, now=now)
     unit = units.unit_of(session=session, team_id=team_id, person_id=actor.person_id)
     manages = units.units_managed_by(session=session, team_id=team_id, person_id=actor.person_id)
+    asked = {u.id for u in manages} | {u.parent_id for u in manages} | {unit.id if unit else None}
+    published = (
+        objectives.published_units(
+            session=session,
+            team_id=team_id,
+            cycle_id=cycle.id,
+            unit_ids=[i for i in asked if i is not None],
+        )
+        if cycle is not None and cycle.id is not None
+        else set()
+    )
     return NextSteps(
         is_admin=actor.is_admin,
         cycle=cycle,
-        has_units=bool(units.list_units(session=session, team_id=team_id)),
+        has_units=units.any_units(session=session, team_id=team_id),
         unit=unit,
-        unit_published=_published(session, team_id, unit.id if unit else None, cycle),
+        unit_published=unit is not None and unit.id in published,
         manages=manages,
         goals=len(
             goals.list_goals(
@@ -316,11 +326,8 @@ def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -
         )
         if cycle is not None
         else 0,
-        published={m.name: _published(session, team_id, m.id, cycle) for m in manages},
-        parent_published={
-            m.name: m.parent_id is None or _published(session, team_id, m.parent_id, cycle)
-            for m in manages
-        },
+        published={m.name: m.id in published for m in manages},
+        parent_published={m.name: m.parent_id is None or m.parent_id in published for m in manages},
         running=cycle is not None and cycle.start <= today,
         later=planning.after(session=session, team_id=team_id, cycle=cycle) if cycle else None,
         today=today,

@@ -79,11 +79,21 @@ class MyGoals:
         return rows[:GOAL_BUTTONS]
 
 
-def _mine_in(session: Session, actor: Actor, cycle: Cycle) -> list[MyGoal]:
-    mine = goals.list_goals(
-        session=session, team_id=actor.team_id, owner_id=actor.person_id, cycle_id=cycle.id
+def _with_chains(session: Session, team_id: str, mine: list[Goal]) -> list[MyGoal]:
+    """Each goal with its chain of objectives, read a level of the tree at a time (a query per
+    level, however many goals)."""
+    known = objectives.with_ancestors(
+        session=session, team_id=team_id, objective_ids={g.objective_id for g in mine}
     )
-    return [MyGoal(g, chain_of(session, actor.team_id, g.objective_id)) for g in mine]
+
+    def chain(objective_id: int | None) -> list[Objective]:
+        found: list[Objective] = []
+        while objective_id in known and known[objective_id] not in found:
+            found.append(known[objective_id])
+            objective_id = known[objective_id].parent_id
+        return list(reversed(found))
+
+    return [MyGoal(g, chain(g.objective_id)) for g in mine]
 
 
 def my_goals(
@@ -93,18 +103,28 @@ def my_goals(
     cycles that have ended)."""
     team_id = actor.team_id
     if cycle_name:
-        named = planning.named(session=session, team_id=team_id, name=cycle_name)
-        return MyGoals(named, _mine_in(session, actor, named))
-    cycle = planning.current(session=session, team_id=team_id, now=now)
+        cycle: Cycle | None = planning.named(session=session, team_id=team_id, name=cycle_name)
+    else:
+        cycle = planning.current(session=session, team_id=team_id, now=now)
     if cycle is None:
         return MyGoals(None, [])
+    every = goals.list_goals(session=session, team_id=team_id, owner_id=actor.person_id)
+    ended = {
+        c.id: c
+        for c in cycles.list_cycles(session=session, team_id=team_id)
+        if c.end < cycle.start and not cycle_name
+    }
+    shown = [
+        g for g in every if g.cycle_id == cycle.id or (g.cycle_id in ended and g.status in OPEN)
+    ]
+    chained = {m.goal.id: m for m in _with_chains(session, team_id, shown)}
     earlier = []
-    for past in cycles.list_cycles(session=session, team_id=team_id):
-        if past.end < cycle.start:
-            still_open = [g for g in _mine_in(session, actor, past) if g.goal.status in OPEN]
-            if still_open:
-                earlier.append((past, still_open))
-    return MyGoals(cycle, _mine_in(session, actor, cycle), earlier)
+    for past in ended.values():
+        still_open = [chained[g.id] for g in shown if g.cycle_id == past.id]
+        if still_open:
+            earlier.append((past, still_open))
+    mine = [chained[g.id] for g in shown if g.cycle_id == cycle.id]
+    return MyGoals(cycle, mine, earlier)
 
 
 @dataclass

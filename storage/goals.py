@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
-from storage.models import Goal, GoalStatus
+from storage.models import Goal, GoalStatus, Membership
 
 
 def create_goal(
@@ -110,3 +110,22 @@ def goals_of_owners(
             .order_by(col(Goal.id))
         )
     )
+
+
+def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int]:
+    """(members with an agreed goal linked to an objective in this cycle, members), counted in
+    the database."""
+    covered = session.exec(
+        select(func.count(func.distinct(Goal.owner_id)))
+        .join(Membership, col(Membership.person_id) == col(Goal.owner_id))
+        .where(
+            Goal.team_id == team_id,
+            Goal.cycle_id == cycle_id,
+            Goal.status == GoalStatus.AGREED,
+            col(Goal.objective_id).is_not(None),
+        )
+    ).one()
+    members = session.exec(
+        select(func.count()).select_from(Membership).where(Membership.team_id == team_id)
+    ).one()
+    return int(covered), int(members)

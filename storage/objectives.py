@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -103,3 +104,40 @@ def first_published(*, session: Session, team_id: str, cycle_id: int) -> dict[in
         .group_by(col(Objective.unit_id))
     )
     return {unit_id: at for unit_id, at in rows if at is not None}
+
+
+def with_ancestors(
+    *, session: Session, team_id: str, objective_ids: Collection[int | None]
+) -> dict[int, Objective]:
+    """These objectives and every objective above them, by id: one query per level."""
+    found: dict[int, Objective] = {}
+    wanted = {i for i in objective_ids if i is not None}
+    while wanted:
+        rows = session.exec(
+            select(Objective).where(Objective.team_id == team_id, col(Objective.id).in_(wanted))
+        )
+        for objective in rows:
+            if objective.id is not None:
+                found[objective.id] = objective
+        wanted = {o.parent_id for o in found.values() if o.parent_id} - set(found)
+    return found
+
+
+def published_units(
+    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int]
+) -> set[int]:
+    """Which of these units have published objectives for this cycle, in one query."""
+    if not unit_ids:
+        return set()
+    return set(
+        session.exec(
+            select(Objective.unit_id)
+            .where(
+                Objective.team_id == team_id,
+                Objective.cycle_id == cycle_id,
+                Objective.status == ObjectiveStatus.PUBLISHED,
+                col(Objective.unit_id).in_(list(unit_ids)),
+            )
+            .distinct()
+        )
+    )

@@ -196,3 +196,19 @@ def home_seen(*, session: Session, team_id: str, user_ids: Collection[str]) -> s
             )
         )
     )
+
+
+def some_people(*, session: Session, team_id: str, limit: int) -> list[Person]:
+    """Up to `limit` active, human people, the longest known first."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(
+                col(Person.team_id) == team_id,
+                col(Person.deleted).is_(False),
+                col(Person.is_bot).is_(False),
+            )
+            .order_by(col(Person.id))
+            .limit(limit)
+        )
+    )

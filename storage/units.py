@@ -220,3 +220,8 @@ def members_of_units(
         .order_by(col(Person.name))
     )
     return [(unit_id, person) for unit_id, person in rows]
+
+
+def any_units(*, session: Session, team_id: str) -> bool:
+    """Whether this workspace has a unit yet."""
+    return session.exec(select(Unit.id).where(Unit.team_id == team_id).limit(1)).first() is not None
