@@ -205,3 +205,13 @@ def set_members(
     for person_id in added:
         set_unit_of(session=session, team_id=team_id, person_id=person_id, unit_id=unit_id)
     return added, removed
+
+
+def head_tz(*, session: Session, team_id: str) -> str | None:
+    """The time zone of the head of the organisation (the root unit's manager), if there is one."""
+    return session.exec(
+        select(Person.tz)
+        .join(Unit, col(Unit.manager_id) == col(Person.id))
+        .where(Unit.team_id == team_id, col(Unit.parent_id).is_(None))
+        .order_by(col(Unit.id))
+    ).first()

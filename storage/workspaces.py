@@ -116,3 +116,9 @@ def _update_workspace(
         if isinstance(row, Workspace) and row.team_id == team_id:
             session.expire(row)
     return matched
+
+
+def set_summary_channel(*, session: Session, team_id: str, channel_id: str | None) -> None:
+    """Where the weekly leadership summary goes (None: the CASCADE_SUMMARY_CHANNEL default)."""
+    get_workspace(session=session, team_id=team_id).summary_channel = channel_id
+    session.flush()
