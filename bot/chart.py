@@ -33,53 +33,57 @@ def chart_png(summary: Summary) -> bytes:
 
     units, hidden = shown_units(summary, CHART_UNITS)
     height = FRAME_INCHES + INCH_PER_UNIT * len(units)
-    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
+    # Constrained layout keeps the title, the legend and the names inside the image.
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     rows = list(range(len(units)))
     bar = 0.38
-    coverage = [u.numbers.coverage or 0 for u in units]
-    progress = [u.numbers.progress or 0 for u in units]
-    axes.barh(
-        [r - bar / 2 for r in rows],
-        coverage,
-        height=bar,
-        color=COVERAGE_COLOUR,
-        label=render_plain("summary/chart_coverage"),
+    series = (
+        ("summary/chart_coverage", [u.numbers.coverage for u in units], -bar / 2, COVERAGE_COLOUR),
+        ("summary/chart_progress", [u.numbers.progress for u in units], bar / 2, PROGRESS_COLOUR),
     )
-    axes.barh(
-        [r + bar / 2 for r in rows],
-        progress,
-        height=bar,
-        color=PROGRESS_COLOUR,
-        label=render_plain("summary/chart_progress"),
-    )
-    # Unit names are people's text: never read as mathtext ("$x$"), never cut by the frame.
+    for words, values, offset, colour in series:
+        bars = axes.barh(
+            [r + offset for r in rows],
+            [v or 0 for v in values],
+            height=bar,
+            color=colour,
+            label=render_plain(words),
+        )
+        axes.bar_label(
+            bars,
+            labels=["–" if v is None else f"{v}%" for v in values],
+            fontsize=7,
+            padding=2,
+            color="#444444",
+        )
+    # Unit names are people's text: never read as mathtext ("$x$").
     axes.set_yticks(
         rows, labels=[_label(u.name, u.depth) for u in units], fontsize=9, parse_math=False
     )
-    axes.invert_yaxis()  # the top of the tree at the top
-    axes.set_xlim(0, 100)
-    axes.set_ylim(len(units) - 0.5, -0.5)
+    axes.set_xlim(0, 110)
+    axes.set_xticks(range(0, 101, 20))
+    axes.set_ylim(len(units) - 0.5, -0.5)  # the top of the tree at the top
     axes.set_xlabel(render_plain("summary/chart_axis"))
     axes.xaxis.grid(True, color="#dddddd")
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    axes.set_title(
+    figure.suptitle(
         render_plain(
             "summary/chart_title",
-            name=summary.top.name,
+            name=_label(summary.top.name, 0),
             cycle=summary.cycle_name,
             shown=len(units),
             hidden=hidden,
         ),
-        loc="left",
+        x=0.01,
+        horizontalalignment="left",
         fontsize=11,
         parse_math=False,
     )
-    axes.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0), ncols=2)
-    figure.tight_layout()
+    figure.legend(loc="outside lower left", ncols=2, fontsize=8, frameon=False)
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
