@@ -213,7 +213,8 @@ def compute(
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
     tree = list(_subtree(rows, top_id))
-    ids = [unit.id for unit, _, _ in tree]
+    # The whole organisation needs no list of its units: every unit of the workspace will do.
+    ids = None if top_id == roots[0].id else {unit.id for unit, _, _ in tree}
 
     weeks = _weeks_somewhere(now)
     members: dict[int, summaries.MemberCounts] = {}

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_, true
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -71,6 +71,12 @@ class BarrierAges(NamedTuple):
     older: int
 
 
+def _within(column: Any, unit_ids: Collection[int] | None) -> ColumnElement[bool]:
+    """`column` is one of these units (None: any unit of the workspace, so a whole-organisation
+    summary sends no list of a thousand ids)."""
+    return true() if unit_ids is None else column.in_(list(unit_ids))
+
+
 def _summed(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
@@ -80,7 +86,7 @@ def member_counts(
     session: Session,
     team_id: str,
     cycle_id: int,
-    unit_ids: Collection[int],
+    unit_ids: Collection[int] | None,
     weeks: Sequence[str],
 ) -> list[MemberRow]:
     """Per unit and time zone: members, how many are aligned, how many are asked to check in,
@@ -105,45 +111,56 @@ def member_counts(
             col(Objective.cycle_id) == cycle_id,
         )
     )
-    checked = [
-        _summed(
-            and_(
-                agreed_goal,
-                exists().where(
-                    col(CheckIn.person_id) == col(Membership.person_id), col(CheckIn.week) == week
-                ),
-            )
+    checked_in = [
+        exists().where(
+            col(CheckIn.person_id) == col(Membership.person_id), col(CheckIn.week) == week
         )
         for week in weeks
     ]
-    rows = session.execute(
+    # One row per member with each fact once (a database evaluates a repeated EXISTS again),
+    # then added up per unit and time zone.
+    person = (
         core_select(
-            col(Membership.unit_id),
-            col(Person.tz),
-            func.count(),
-            _summed(aligned),
-            _summed(agreed_goal),
-            *checked,
+            col(Membership.unit_id).label("unit_id"),
+            col(Person.tz).label("tz"),
+            case((aligned, 1), else_=0).label("aligned"),
+            case((agreed_goal, 1), else_=0).label("agreed"),
+            *(case((week, 1), else_=0).label(f"week_{i}") for i, week in enumerate(checked_in)),
         )
         .join(Person, col(Person.id) == col(Membership.person_id))
         .where(
             col(Membership.team_id) == team_id,
-            col(Membership.unit_id).in_(list(unit_ids)),
+            _within(col(Membership.unit_id), unit_ids),
             col(Person.deleted).is_(false()),
             col(Person.is_bot).is_(false()),
         )
-        .group_by(col(Membership.unit_id), col(Person.tz))
+        .subquery("member")
+    )
+    rows = session.execute(
+        core_select(
+            person.c.unit_id,
+            person.c.tz,
+            func.count(),
+            func.sum(person.c.aligned),
+            func.sum(person.c.agreed),
+            *(func.sum(person.c.agreed * person.c[f"week_{i}"]) for i in range(len(weeks))),
+        ).group_by(person.c.unit_id, person.c.tz)
     )
     return [
         MemberRow(
-            unit_id, tz, int(members), int(covered), int(expected), tuple(int(n) for n in weeks_)
+            unit_id,
+            tz,
+            int(members),
+            int(covered or 0),
+            int(expected or 0),
+            tuple(int(n or 0) for n in weeks_),
         )
         for unit_id, tz, members, covered, expected, *weeks_ in rows
     ]
 
 
 def goal_counts(
-    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int]
+    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int] | None
 ) -> dict[int, GoalCounts]:
     """Per unit: its agreed goals this cycle (also those since achieved or missed; not those of
     people who have left), their total progress, and how many of the open ones are at risk or
@@ -161,7 +178,7 @@ def goal_counts(
         .where(
             col(Goal.team_id) == team_id,
             col(Goal.cycle_id) == cycle_id,
-            col(Goal.unit_id).in_(list(unit_ids)),
+            _within(col(Goal.unit_id), unit_ids),
             col(Goal.status).in_(AGREED),
             col(Person.deleted).is_(false()),
             col(Person.is_bot).is_(false()),
@@ -172,7 +189,7 @@ def goal_counts(
 
 
 def objective_counts(
-    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int]
+    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int] | None
 ) -> dict[int, ObjectiveCounts]:
     """Per unit: its published objectives this cycle, and the orphans among them."""
     child = aliased(Objective)
@@ -187,7 +204,7 @@ def objective_counts(
         .where(
             col(Objective.team_id) == team_id,
             col(Objective.cycle_id) == cycle_id,
-            col(Objective.unit_id).in_(list(unit_ids)),
+            _within(col(Objective.unit_id), unit_ids),
             col(Objective.status) == ObjectiveStatus.PUBLISHED,
         )
         .group_by(col(Objective.unit_id))
@@ -199,7 +216,7 @@ def barrier_ages(
     *,
     session: Session,
     team_id: str,
-    unit_ids: Collection[int],
+    unit_ids: Collection[int] | None,
     week_ago: datetime,
     two_weeks_ago: datetime,
 ) -> dict[int, BarrierAges]:
@@ -233,11 +250,10 @@ def barrier_ages(
         )
         .group_by(unit)
     )
-    wanted = set(unit_ids)
     return {
         unit_id: BarrierAges(*(int(n) for n in ages))
         for unit_id, *ages in rows
-        if unit_id in wanted
+        if unit_id is not None and (unit_ids is None or unit_id in unit_ids)
     }
 
 
