@@ -19,6 +19,7 @@ from bot.home import refresh_homes
 from bot.outbox import new_owner
 from bot.people import actor, refresh_directory
 from bot.services import Services
+from bot.settings import Settings
 from bot.turns import REPLY, Owing, owed_notices, owed_turn
 from conversations import clock, runner
 from conversations.flow import Notice
@@ -61,6 +62,7 @@ class Acting:
     now: datetime
     today: date
     owner: str  # the outbox lease this work's messages are written under
+    settings: Settings
     owed: int = field(default=0)
     wrote: bool = False  # whether anything was written (flushed) in this unit of work
     touched: set[str] = field(default_factory=set)  # people told of a change: their Homes change
@@ -141,6 +143,7 @@ def acting(
             now=now,
             today=clock.local_date(now, who.person.tz),
             owner=new_owner(),
+            settings=services.settings,
         )
         event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
         yield work

@@ -92,7 +92,8 @@ def manager_user_id(*, session: Session, unit: Unit) -> str | None:
     return None if manager is None or manager.deleted else manager.user_id
 
 
-def _require_admin(session: Session, actor: Actor) -> None:
+def require_admin(session: Session, actor: Actor) -> None:
+    """A refusal that names the admins, unless this person is one."""
     if not actor.is_admin:
         who = [p.user_id for p in admins(session=session, actor=actor)]
         raise Refusal("not_admin", admins=who[:5])
@@ -136,7 +137,7 @@ def add_cycle(
 ) -> CycleAdded:
     """Create a cycle. It is active while its dates contain today (the workspace's `today`), so a
     future cycle changes nothing anyone sees until it starts. Cycles may not overlap."""
-    _require_admin(session, actor)
+    require_admin(session, actor)
     team_id = actor.team_id
     if end <= start:
         raise Refusal("end_before_start", field="end", start=start, end=end)
@@ -175,7 +176,7 @@ def add_unit(
     *, session: Session, actor: Actor, name: str, parent_name: str | None, manager_user_id: str
 ) -> UnitAdded:
     """Create a unit under a parent (or the root, when there is none yet)."""
-    _require_admin(session, actor)
+    require_admin(session, actor)
     team_id = actor.team_id
     if units.find_unit(session=session, team_id=team_id, name=name) is not None:
         raise Refusal("duplicate_unit", field="name", name=name)

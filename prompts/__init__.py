@@ -1,12 +1,13 @@
 """Every user-facing word of Cascade, as Jinja2 templates rendered to Slack mrkdwn.
 
 Every `{{ value }}` is escaped for mrkdwn (`&`, `<`, `>`) unless it is `Trusted`: user text can
-never ping `@channel` or forge a link. Filters that build Slack syntax (`mention`, `date`) return
-`Trusted` text.
+never ping `@channel` or forge a link. Filters that build Slack syntax (`mention`, `channel`,
+`date`) return `Trusted` text.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -30,6 +31,14 @@ def _finalize(value: Any) -> Any:
 
 def _mention(user_id: str) -> Trusted:
     return Trusted(f"<@{user_id}>")
+
+
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,30}")
+
+
+def _channel(channel_id: str) -> str:
+    """A link to a channel, when given a channel id; anything else is shown as escaped text."""
+    return Trusted(f"<#{channel_id}>") if CHANNEL_ID.fullmatch(channel_id) else channel_id
 
 
 def _date(value: date) -> Trusted:
@@ -84,6 +93,7 @@ def _build(*, for_slack: bool) -> Environment:
     env.filters["possessive"] = possessive
     # A macro's output, whose values were escaped as the macro rendered them (never user text).
     env.filters["rendered"] = Trusted
+    env.filters["channel"] = _channel
     return env
 
 

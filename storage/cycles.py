@@ -36,10 +36,14 @@ def upcoming_cycle(*, session: Session, team_id: str, after: date) -> Cycle | No
 
 
 def current_cycle(*, session: Session, team_id: str, today: date) -> Cycle | None:
-    """The cycle people work on: the running one, else the next to start."""
-    return running_cycle(session=session, team_id=team_id, today=today) or upcoming_cycle(
-        session=session, team_id=team_id, after=today
-    )
+    """The cycle people work on: the running one, else the next to start. Cycles never overlap,
+    so that is the first, by start, that has not ended: one query."""
+    return session.exec(
+        select(Cycle)
+        .where(Cycle.team_id == team_id, Cycle.end >= today)
+        .order_by(col(Cycle.start))
+        .limit(1)
+    ).first()
 
 
 def overlapping_cycle(*, session: Session, team_id: str, start: date, end: date) -> Cycle | None:

@@ -184,6 +184,9 @@ class Objective(SQLModel, table=True):
 class Goal(SQLModel, table=True):
     """A person's goal, linked to an objective of their unit, agreed with their manager."""
 
+    # The leadership summary asks, per person, "any agreed goal this cycle?" (owner first).
+    __table_args__ = (sa.Index("ix_goal_owner_cycle_status", "owner_id", "cycle_id", "status"),)
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     owner_id: int = Field(foreign_key="person.id", index=True)
@@ -211,6 +214,9 @@ class Goal(SQLModel, table=True):
 class CheckIn(SQLModel, table=True):
     """A dated progress report on a goal."""
 
+    # The leadership summary asks, per person, "a check-in in their week?"
+    __table_args__ = (sa.Index("ix_checkin_person_week", "person_id", "week"),)
+
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
     goal_id: int = Field(foreign_key="goal.id", index=True)
@@ -224,6 +230,9 @@ class CheckIn(SQLModel, table=True):
 
 class Barrier(SQLModel, table=True):
     """What gets in the way; it sits with a manager and escalates up the tree."""
+
+    # The leadership summary counts a workspace's unresolved barriers by age.
+    __table_args__ = (sa.Index("ix_barrier_team_status", "team_id", "status", "reported_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)
@@ -296,6 +305,22 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     created_at: datetime = instant(default_now=True)
     sent_at: datetime | None = instant()
+
+
+class SummarySnapshot(SQLModel, table=True):
+    """The numbers of one weekly leadership summary, per unit, kept so the next can say what
+    changed. One per (workspace, top unit of its scope, week): a rerun of a week replaces it."""
+
+    __tablename__ = "summary_snapshot"
+    __table_args__ = (sa.UniqueConstraint("team_id", "scope_unit_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    scope_unit_id: int  # no foreign key: a snapshot is history, and outlives what it counted
+    period: str = Field(max_length=16)  # the workspace's ISO week: "2027-W09"
+    taken_at: datetime = instant(default_now=True)
+    # unit id (as text: JSON keys) → that unit's counts (conversations/summary.py: Numbers)
+    units: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class SlackEvent(SQLModel, table=True):

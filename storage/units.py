@@ -225,3 +225,13 @@ def members_of_units(
 def any_units(*, session: Session, team_id: str) -> bool:
     """Whether this workspace has a unit yet."""
     return session.exec(select(Unit.id).where(Unit.team_id == team_id).limit(1)).first() is not None
+
+
+def head_tz(*, session: Session, team_id: str) -> str | None:
+    """The time zone of the head of the organisation (the root unit's manager), if there is one."""
+    return session.exec(
+        select(Person.tz)
+        .join(Unit, col(Unit.manager_id) == col(Person.id))
+        .where(Unit.team_id == team_id, col(Unit.parent_id).is_(None))
+        .order_by(col(Unit.id))
+    ).first()

@@ -127,3 +127,9 @@ def local_today(*, session: Session, team_id: str, now: datetime) -> date:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return now.astimezone(zone).date()
+
+
+def set_summary_channel(*, session: Session, team_id: str, channel_id: str | None) -> None:
+    """Where the weekly leadership summary goes (None: the CASCADE_SUMMARY_CHANNEL default)."""
+    get_workspace(session=session, team_id=team_id).summary_channel = channel_id
+    session.flush()

@@ -26,7 +26,8 @@ from slack_sdk.models.views import View
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-PICKED_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^<>]*)?>")
+PICKED_MENTION = re.compile(r"<(?:@[UW]|#[CG])[A-Z0-9]+(?:\|[^<>]*)?>")
+CHANNEL_NAME = re.compile(r"(?<![\w.&;])#([a-z0-9][a-z0-9_-]*)")
 SPECIAL_MENTION = re.compile(r"(?<![\w.])@(channel|here|everyone)\b")
 HANDLE = re.compile(r"(?<![\w.])@([a-z0-9](?:[a-z0-9._-]*[a-z0-9])?)")
 MESSAGE_BLOCK_LIMIT = 50
@@ -156,6 +157,7 @@ class FakeSlack:
         self.modals: dict[str, list[dict[str, Any]]] = {}  # user → their stack of open modals
         self._triggers: dict[str, str] = {}  # trigger_id → the user whose click made it
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, str] = {}  # name → id: channels a person can link with `#name`
         self.files: dict[str, UploadedFile] = {}
         self.base_url = ""  # where this fake is served; set by whoever serves it (upload URLs)
         self._faults: dict[str, list[Fault]] = {}
@@ -167,6 +169,11 @@ class FakeSlack:
         self.version = 0  # bumped on every change anyone could see; the page long-polls on it
 
     # -- the workspace -------------------------------------------------------------------
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        """A channel people can link by typing `#name`."""
+        with self.lock:
+            self.channels[name] = channel_id
 
     def add_user(
         self,
@@ -309,8 +316,8 @@ class FakeSlack:
 
     def as_sent_by_slack(self, typed: str) -> str:
         """What Slack sends for text a person typed into a `should_escape` command or a message:
-        `&`, `<`, `>` escaped, `@handle` and `@channel` turned into tokens. Tokens already formed
-        (`<@U123|name>`, as a picked mention is) pass through."""
+        `&`, `<`, `>` escaped, `@handle`, `@channel` and `#channel` turned into tokens. Tokens
+        already formed (`<@U123|name>`, `<#C123|name>`, as picked ones are) pass through."""
         kept: list[str] = []
 
         def keep(match: re.Match[str]) -> str:
@@ -319,12 +326,19 @@ class FakeSlack:
 
         with self.lock:
             handles = {u["name"]: uid for uid, u in self.users.items() if not u["deleted"]}
+            channels = dict(self.channels)
         text = PICKED_MENTION.sub(keep, typed)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
         text = HANDLE.sub(
             lambda m: (
                 f"<@{handles[m.group(1)]}|{m.group(1)}>" if m.group(1) in handles else m.group(0)
+            ),
+            text,
+        )
+        text = CHANNEL_NAME.sub(
+            lambda m: (
+                f"<#{channels[m.group(1)]}|{m.group(1)}>" if m.group(1) in channels else m.group(0)
             ),
             text,
         )

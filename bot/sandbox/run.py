@@ -62,6 +62,7 @@ def start_sandbox(
 ) -> Sandbox:
     """Start everything in background threads; raises PortInUse if `port` is taken."""
     fake = FakeSlack()
+    fake.add_channel(SUMMARY_CHANNEL, "leadership")  # `/goals settings summary #leadership`
     clock = SandboxClock()
     fake.now = lambda: clock.now().timestamp()  # messages are stamped in sandbox time
     page = SandboxPage(fake=fake, clock=clock, admins=[], summary_channel=SUMMARY_CHANNEL)

@@ -20,6 +20,7 @@ from bot.listeners.commands import parse
 from bot.payloads import SlashCommand
 from bot.reply import refusal_text
 from bot.services import Services
+from bot.summary_blocks import summary_message
 from bot.work import Acting, acting
 from conversations import (
     barrier,
@@ -30,6 +31,7 @@ from conversations import (
     pause,
     planning,
     runner,
+    summary,
     team,
     views,
     welcome,
@@ -44,6 +46,7 @@ class Reply:
     extra: list[blocks.Block] = field(default_factory=list)
     turn: runner.Turn | None = None  # a flow's messages, owed to the person's DM
     modal: dict[str, Any] | None = None  # a form to open (the command's trigger allows one)
+    message: dict[str, Any] | None = None  # an ephemeral reply built as blocks already
 
 
 def _help(a: Acting, command: Any) -> Reply:
@@ -159,6 +162,37 @@ def _team(a: Acting, command: Any) -> Reply:
     )
 
 
+def _summary(a: Acting, command: parse.Summary) -> Reply:
+    found = summary.on_demand(session=a.session, actor=a.actor, unit_name=command.unit, now=a.now)
+    return Reply(message=summary_message(found, audience="ephemeral", tz=a.actor.person.tz))
+
+
+def _settings_summary(a: Acting, command: parse.SettingsSummary) -> Reply:
+    team_id = a.actor.team_id
+    default = a.settings.cascade_summary_channel
+    if command.channel is None:
+        channel = summary.summary_channel(session=a.session, team_id=team_id, default=default)
+        chosen = summary.summary_channel(session=a.session, team_id=team_id, default=None)
+        template, previous = "summary/channel_shown", None
+    else:
+        previous = summary.set_summary_channel(
+            session=a.session, actor=a.actor, channel_id=command.channel
+        )
+        channel, chosen, template = command.channel, command.channel, "summary/channel_set"
+    workspace, slot = summary.schedule(session=a.session, team_id=team_id, now=a.now)
+    return Reply(
+        render(
+            template,
+            channel=channel,
+            previous=previous or default,
+            from_environment=channel is not None and chosen is None,
+            weekday_index=workspace.summary_weekday,
+            time=workspace.summary_time,
+            tz=slot.tz,
+        )
+    )
+
+
 def _pause(a: Acting, command: parse.Pause) -> Reply:
     until = command.until or pause.pause_for(command.duration or "", a.today)
     pause.pause(session=a.session, actor=a.actor, until=until, today=a.today)
@@ -193,9 +227,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "pause": Subcommand(parse.pause, _pause, "pause"),
     "resume": Subcommand(parse.resume, _resume, "resume"),
     "team": Subcommand(parse.team, _team, "team"),
-    "summary": Subcommand(parse.not_yet("summary"), _not_yet, "all"),
+    "summary": Subcommand(parse.summary, _summary, "summary"),
+    "settings summary": Subcommand(parse.settings_summary, _settings_summary, "settings_summary"),
 }
-GROUPS = {"cycle", "unit"}  # words that only begin a subcommand
+GROUPS = {"cycle", "unit", "settings"}  # words that only begin a subcommand
 
 
 def lookup(words: list[str], raw_text: str | None = None) -> tuple[Subcommand, list[str]]:
@@ -269,6 +304,8 @@ def goals_command(
         reply.text = reply.text or render("commands/continue_in_dm")  # say where to look
     if reply.text:
         respond(**blocks.message(reply.text, *reply.extra), response_type="ephemeral")
+    if reply.message is not None:
+        respond(**reply.message, response_type="ephemeral")
     if reply.modal is not None:
         client.views_open(trigger_id=payload.trigger_id, view=reply.modal)
 

@@ -13,6 +13,7 @@ from conversations.errors import Refusal
 from conversations.organisation import clean_name, iso_date
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 SLACK_TOKEN = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>|<(https?://[^>|]+)(?:\|([^>]*))?>")
 DOUBLE_QUOTES = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"'}
@@ -108,6 +109,16 @@ class Team:
 
 
 @dataclass(frozen=True)
+class Summary:
+    unit: str | None
+
+
+@dataclass(frozen=True)
+class SettingsSummary:
+    channel: str | None  # a channel id; None: say where the summary goes now
+
+
+@dataclass(frozen=True)
 class Pause:
     duration: str | None  # "2w", "10 days"…
     until: date | None
@@ -132,6 +143,8 @@ Command = (
     | ReportBarrier
     | Barriers
     | Team
+    | Summary
+    | SettingsSummary
     | Pause
     | Resume
 )
@@ -286,6 +299,22 @@ def pause(args: list[str]) -> Command:
             raise Refusal("bad_pause", value=readable(" ".join(args))[:40])
         return Pause(duration=None, until=iso_date(readable(args[1]), field="until"))
     return Pause(duration=readable(" ".join(args)), until=None)
+
+
+def summary(args: list[str]) -> Command:
+    return Summary(unit=_one_unit(args))
+
+
+def settings_summary(args: list[str]) -> Command:
+    """`settings summary #channel` (Slack sends the channel as `<#C123|name>`), or nothing."""
+    if not args:
+        return SettingsSummary(channel=None)
+    if len(args) > 1:
+        raise Refusal("not_a_channel", field="channel", value=readable(" ".join(args))[:40])
+    match = CHANNEL.match(args[0])
+    if match is None:
+        raise Refusal("not_a_channel", field="channel", value=readable(args[0])[:40])
+    return SettingsSummary(channel=match.group(1))
 
 
 def not_yet(word: str) -> Callable[[list[str]], Command]:

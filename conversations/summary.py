@@ -1,0 +1,473 @@
+"""The leadership summary as plain data: per unit of a subtree, counts only.
+
+For each unit: alignment coverage (members with an agreed goal linked to one of the unit's
+objectives), orphan objectives (published, supported by no goal and no child objective), goals at
+risk or off track, check-in participation this week, unresolved barriers by age, and what changed
+since the last weekly summary. Nothing here holds a goal's or a barrier's text, so nothing a
+renderer does with a `Summary` can leak one: the only user text in it is unit names.
+
+`compute` reads the organisation in a fixed number of queries (storage/summaries.py aggregates
+in SQL, grouped by unit), whatever its size. Who may see which part is `who_may_see`; when the
+weekly one is due is `due_at`; the weekly one keeps its numbers (`weekly`) for the next to diff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from conversations import clock, planning
+from conversations.errors import Refusal
+from conversations.organisation import Actor, require_admin, unit_named
+from storage import people, summaries, units, workspaces
+from storage.models import Cycle, Workspace
+from storage.units import UnitRow
+
+DEFAULT_TZ = "UTC"  # a workspace's tz while nobody has chosen one: the head's is used instead
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """One unit's counts (or a subtree's, added up)."""
+
+    members: int = 0
+    covered: int = 0  # members with an agreed goal linked to an objective of their unit
+    objectives: int = 0  # published objectives this cycle
+    orphans: int = 0  # … that no goal and no child objective supports
+    goals: int = 0  # agreed goals this cycle (also those since achieved or missed)
+    progress_total: int = 0  # their progress added up, in percent
+    at_risk: int = 0  # open agreed goals whose owner last said "at risk"
+    off_track: int = 0
+    expected: int = 0  # members with an open agreed goal: asked to check in this week
+    checked_in: int = 0  # … who have, in their own local week
+    barriers_under_a_week: int = 0  # unresolved barriers reported by members, by age
+    barriers_one_to_two_weeks: int = 0
+    barriers_older: int = 0
+
+    def __add__(self, other: Numbers) -> Numbers:
+        return Numbers(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    @property
+    def coverage(self) -> int | None:
+        """Percent of members aligned (None: no members)."""
+        return _percent(self.covered, self.members)
+
+    @property
+    def progress(self) -> int | None:
+        """Average progress of the agreed goals, in percent (None: no goals)."""
+        return _percent(self.progress_total, self.goals * 100)
+
+    @property
+    def participation(self) -> int | None:
+        """Percent of those asked to check in this week who have (None: nobody was asked)."""
+        return _percent(self.checked_in, self.expected)
+
+    @property
+    def troubled(self) -> int:
+        """Goals at risk or off track."""
+        return self.at_risk + self.off_track
+
+    @property
+    def open_barriers(self) -> int:
+        return self.barriers_under_a_week + self.barriers_one_to_two_weeks + self.barriers_older
+
+    def as_json(self) -> dict[str, int]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Numbers:
+        """Numbers kept by an earlier version may lack a field (0) or have one no longer used."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: int(v) for k, v in data.items() if k in known})
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return None if whole <= 0 else round(100 * part / whole)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How numbers moved since the last summary."""
+
+    before: Numbers
+    after: Numbers
+
+    @property
+    def covered(self) -> int:
+        return self.after.covered - self.before.covered
+
+    @property
+    def orphans(self) -> int:
+        return self.after.orphans - self.before.orphans
+
+    @property
+    def troubled(self) -> int:
+        return self.after.troubled - self.before.troubled
+
+    @property
+    def checked_in(self) -> int:
+        return self.after.checked_in - self.before.checked_in
+
+    @property
+    def open_barriers(self) -> int:
+        return self.after.open_barriers - self.before.open_barriers
+
+    @property
+    def any(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The numbers a weekly summary kept, per unit id."""
+
+    period: str
+    taken_at: datetime
+    units: dict[int, Numbers]
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    unit_id: int
+    name: str
+    depth: int  # 0 for the top of the summary
+    parent_id: int | None
+    numbers: Numbers
+    change: Change | None  # None: no earlier summary counted this unit
+    has_children: bool = False
+
+
+@dataclass(frozen=True)
+class Summary:
+    team_id: str
+    cycle_name: str
+    now: datetime
+    units: list[UnitSummary]  # the subtree, depth first, its top first
+    totals: Numbers
+    since: Snapshot | None  # the summary compared with
+    total_change: Change | None
+    whole_org: bool  # the top is the root of the organisation
+    new_units: int = 0  # units of the subtree the last summary did not count
+
+    @property
+    def top(self) -> UnitSummary:
+        return self.units[0]
+
+    def numbers_by_unit(self) -> dict[str, dict[str, int]]:
+        """What a snapshot keeps: each unit's numbers, keyed by unit id (as JSON keys are)."""
+        return {str(u.unit_id): u.numbers.as_json() for u in self.units}
+
+
+def active_cycle(*, session: Session, team_id: str, now: datetime) -> Cycle | None:
+    """The cycle the summary counts (the one place the summary decides which that is): the one
+    running, else the next."""
+    return planning.current(session=session, team_id=team_id, now=now)
+
+
+def _subtree(rows: list[UnitRow], top_id: int) -> Iterator[tuple[UnitRow, int, bool]]:
+    """The units under `top_id` (itself first), depth first in id order: (unit, depth, has
+    children). A unit met twice (a broken tree) is shown once."""
+    by_id = {u.id: u for u in rows}
+    children: dict[int | None, list[UnitRow]] = {}
+    for unit in rows:
+        children.setdefault(unit.parent_id, []).append(unit)
+    seen: set[int] = set()
+    stack = [(by_id[top_id], 0)]
+    while stack:
+        unit, depth = stack.pop()
+        if unit.id in seen:
+            continue
+        seen.add(unit.id)
+        below = [c for c in children.get(unit.id, []) if c.id not in seen]
+        yield unit, depth, bool(below)
+        stack.extend((child, depth + 1) for child in reversed(below))
+
+
+def _weeks_somewhere(now: datetime) -> list[str]:
+    """Every local ISO week it is somewhere at `now` (clocks run from UTC−12 to UTC+14)."""
+    return sorted({clock.week_key(now + timedelta(hours=h), DEFAULT_TZ) for h in (-12, 0, 14)})
+
+
+def compute(
+    *,
+    session: Session,
+    team_id: str,
+    top_unit_id: int | None,
+    now: datetime,
+    since: Snapshot | None,
+) -> Summary:
+    """The summary of the subtree under `top_unit_id` (None: the whole organisation) as of `now`,
+    compared with `since`. Six queries, whatever the size of the organisation."""
+    rows = units.unit_rows(session=session, team_id=team_id)
+    roots = [u for u in rows if u.parent_id is None]
+    if not roots:
+        raise Refusal("no_units_yet")
+    top_id = roots[0].id if top_unit_id is None else top_unit_id
+    if top_id not in {u.id for u in rows}:
+        raise Refusal("no_units_yet")
+    cycle = active_cycle(session=session, team_id=team_id, now=now)
+    if cycle is None or cycle.id is None:
+        raise Refusal("no_active_cycle")
+    tree = list(_subtree(rows, top_id))
+    # The whole organisation needs no list of its units: every unit of the workspace will do.
+    ids = None if top_id == roots[0].id else {unit.id for unit, _, _ in tree}
+
+    weeks = _weeks_somewhere(now)
+    members: dict[int, summaries.MemberCounts] = {}
+    for row in summaries.member_counts(
+        session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=ids, weeks=weeks
+    ):
+        # Of the weeks it is somewhere on Earth now, the one it is where these people live.
+        checked_in = row.checked_in[weeks.index(clock.week_key(now, row.tz))]
+        counted = summaries.MemberCounts(row.members, row.covered, row.expected, checked_in)
+        so_far = members.get(row.unit_id, summaries.MemberCounts(0, 0, 0, 0))
+        members[row.unit_id] = summaries.MemberCounts(
+            *(a + b for a, b in zip(so_far, counted, strict=True))
+        )
+    goals = summaries.goal_counts(session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=ids)
+    objectives = summaries.objective_counts(
+        session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=ids
+    )
+    barriers = summaries.barrier_ages(
+        session=session,
+        team_id=team_id,
+        unit_ids=ids,
+        week_ago=now - WEEK,
+        two_weeks_ago=now - 2 * WEEK,
+    )
+
+    listed: list[UnitSummary] = []
+    for unit, depth, has_children in tree:
+        m = members.get(unit.id, summaries.MemberCounts(0, 0, 0, 0))
+        g = goals.get(unit.id, summaries.GoalCounts(0, 0, 0, 0))
+        o = objectives.get(unit.id, summaries.ObjectiveCounts(0, 0))
+        b = barriers.get(unit.id, summaries.BarrierAges(0, 0, 0))
+        numbers = Numbers(
+            members=m.members,
+            covered=m.covered,
+            objectives=o.objectives,
+            orphans=o.orphans,
+            goals=g.goals,
+            progress_total=g.progress_total,
+            at_risk=g.at_risk,
+            off_track=g.off_track,
+            expected=m.expected,
+            checked_in=m.checked_in,
+            barriers_under_a_week=b.under_a_week,
+            barriers_one_to_two_weeks=b.one_to_two_weeks,
+            barriers_older=b.older,
+        )
+        before = since.units.get(unit.id) if since is not None else None
+        listed.append(
+            UnitSummary(
+                unit_id=unit.id,
+                name=unit.name,
+                depth=depth,
+                parent_id=unit.parent_id,
+                numbers=numbers,
+                change=None if before is None else Change(before, numbers),
+                has_children=has_children,
+            )
+        )
+    totals = sum((u.numbers for u in listed), Numbers())
+    total_change = None
+    if since is not None:
+        before_total = sum(
+            (since.units[u.unit_id] for u in listed if u.unit_id in since.units), Numbers()
+        )
+        total_change = Change(before_total, totals)
+    return Summary(
+        team_id=team_id,
+        cycle_name=cycle.name,
+        now=now,
+        units=listed,
+        totals=totals,
+        since=since,
+        total_change=total_change,
+        whole_org=top_id == roots[0].id,
+        new_units=0 if since is None else sum(1 for u in listed if u.unit_id not in since.units),
+    )
+
+
+# -- who may see which part ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the organisation a person may see the summary of."""
+
+    unit_id: int
+    unit_name: str
+    root_id: int
+    whole_org: bool
+
+
+def who_may_see(*, session: Session, actor: Actor, unit_name: str | None) -> Scope:
+    """Admins see the whole organisation (or any unit of it); a manager sees the subtree they
+    run (or a unit inside it); anyone else is refused, told who can see it."""
+    team_id = actor.team_id
+    rows = units.unit_rows(session=session, team_id=team_id)
+    roots = [u for u in rows if u.parent_id is None]
+    if not roots:
+        raise Refusal("no_units_yet")
+    root = roots[0]
+    named = unit_named(session=session, team_id=team_id, name=unit_name) if unit_name else None
+
+    def scope(unit_id: int, name: str) -> Scope:
+        return Scope(unit_id, name, root.id, unit_id == root.id)
+
+    if actor.is_admin:
+        return scope(named.id or 0, named.name) if named is not None else scope(root.id, root.name)
+    managed = [u for u in rows if u.manager_id == actor.person_id]
+    if not managed:
+        raise _not_yours(session, actor)
+    depth = {unit.id: d for unit, d, _ in _subtree(rows, root.id)}
+    reach = {unit.id for m in managed for unit, _, _ in _subtree(rows, m.id)}
+    if named is not None:
+        if named.id not in reach:
+            raise Refusal("summary_outside_yours", unit=named.name, yours=[m.name for m in managed])
+        return scope(named.id or 0, named.name)
+    # Someone running two units sees the one nearer the top (the other by name).
+    top = min(managed, key=lambda u: (depth.get(u.id, len(rows)), u.id))
+    return scope(top.id, top.name)
+
+
+def _not_yours(session: Session, actor: Actor) -> Refusal:
+    """The refusal for someone who manages nothing: who can show them the summary."""
+    team_id = actor.team_id
+    unit = units.unit_of(session=session, team_id=team_id, person_id=actor.person_id)
+    manager = None
+    if unit is not None and unit.manager_id is not None:
+        manager = people.get_person_by_id(
+            session=session, team_id=team_id, person_id=unit.manager_id
+        )
+    return Refusal(
+        "summary_not_yours",
+        manager=None if manager is None or manager.deleted else manager.user_id,
+        unit=None if unit is None else unit.name,
+        admins=sorted(actor.admin_ids),
+    )
+
+
+def on_demand(*, session: Session, actor: Actor, unit_name: str | None, now: datetime) -> Summary:
+    """`/goals summary [unit]`: the summary this person may see, now, compared with the last
+    weekly one (and kept nowhere)."""
+    scope = who_may_see(session=session, actor=actor, unit_name=unit_name)
+    since = last_weekly(session=session, team_id=actor.team_id)
+    return compute(
+        session=session, team_id=actor.team_id, top_unit_id=scope.unit_id, now=now, since=since
+    )
+
+
+# -- the weekly one --------------------------------------------------------------------------
+
+
+def last_weekly(
+    *, session: Session, team_id: str, before_period: str | None = None
+) -> Snapshot | None:
+    """The numbers the last weekly summary kept (before the week `before_period`, if given).
+    Weekly summaries are of the whole organisation: a part's numbers are among them."""
+    row = summaries.latest_snapshot(session=session, team_id=team_id, before_period=before_period)
+    if row is None:
+        return None
+    return Snapshot(
+        period=row.period,
+        taken_at=row.taken_at,
+        units={int(k): Numbers.from_json(v) for k, v in row.units.items() if k.isdigit()},
+    )
+
+
+def summary_tz(*, session: Session, workspace: Workspace) -> str:
+    """The workspace's time zone: the one set for it, else the head of the organisation's."""
+    if workspace.tz and workspace.tz != DEFAULT_TZ:
+        return workspace.tz
+    return units.head_tz(session=session, team_id=workspace.team_id) or DEFAULT_TZ
+
+
+def due_at(workspace: Workspace, now: datetime, tz: str | None = None) -> datetime:
+    """When this week's summary is due: the workspace's summary weekday and time (Monday 08:00
+    by default) in the local ISO week that holds `now`, in `tz` (pass `summary_tz`; None: the
+    workspace's own tz column)."""
+    return clock.this_weeks(
+        now, tz or workspace.tz, workspace.summary_weekday, workspace.summary_time
+    )
+
+
+def period_key(now: datetime, tz: str) -> str:
+    """The week a weekly summary is for (its outbox period key): "2027-W09"."""
+    return clock.week_key(now, tz)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """This week's summary for one workspace: when it is due, its week, in which time zone."""
+
+    at: datetime
+    period: str
+    tz: str
+
+
+def slot(*, session: Session, team_id: str, now: datetime) -> Slot:
+    """When this week's summary is due (the workspace's summary weekday and time, Monday 08:00
+    by default, in its time zone or else the head of the organisation's), and its period key."""
+    return schedule(session=session, team_id=team_id, now=now)[1]
+
+
+def schedule(*, session: Session, team_id: str, now: datetime) -> tuple[Workspace, Slot]:
+    """The workspace (its summary weekday and time) and this week's slot."""
+    workspace = workspaces.get_workspace(session=session, team_id=team_id)
+    tz = summary_tz(session=session, workspace=workspace)
+    return workspace, Slot(at=due_at(workspace, now, tz), period=period_key(now, tz), tz=tz)
+
+
+@dataclass(frozen=True)
+class Weekly:
+    summary: Summary
+    period: str
+    tz: str
+
+
+def weekly(*, session: Session, team_id: str, now: datetime) -> Weekly | None:
+    """The weekly summary of the whole organisation, compared with last week's (or the latest
+    before it), whose numbers it keeps for next week: a rerun in the same week gives the same
+    comparison. None when there is nothing to summarise (no units, or no active cycle)."""
+    # Kept in hand: the session holds rows weakly, and the cycle's choice reads the workspace too.
+    workspace, found = schedule(session=session, team_id=team_id, now=now)
+    since = last_weekly(session=session, team_id=team_id, before_period=found.period)
+    try:
+        summary = compute(session=session, team_id=team_id, top_unit_id=None, now=now, since=since)
+    except Refusal:
+        return None
+    summaries.save_snapshot(
+        session=session,
+        team_id=team_id,
+        scope_unit_id=summary.top.unit_id,
+        period=found.period,
+        taken_at=now,
+        units=summary.numbers_by_unit(),
+    )
+    return Weekly(summary=summary, period=found.period, tz=found.tz or workspace.tz)
+
+
+# -- where it goes ---------------------------------------------------------------------------
+
+
+def summary_channel(*, session: Session, team_id: str, default: str | None) -> str | None:
+    """The channel the weekly summary goes to: the one an admin set, else `default`
+    (CASCADE_SUMMARY_CHANNEL); None: nowhere."""
+    chosen = workspaces.get_workspace(session=session, team_id=team_id).summary_channel
+    return chosen or default or None
+
+
+def set_summary_channel(*, session: Session, actor: Actor, channel_id: str) -> str | None:
+    """`/goals settings summary #channel` (admins only); returns the channel it replaced."""
+    if not actor.is_admin:
+        require_admin(session, actor)
+    previous = workspaces.get_workspace(session=session, team_id=actor.team_id).summary_channel
+    workspaces.set_summary_channel(session=session, team_id=actor.team_id, channel_id=channel_id)
+    return previous

@@ -1,0 +1,295 @@
+"""The leadership summary's reads, each one aggregate query grouped by unit (whatever the size of
+the organisation), and the snapshots that let the next summary say what changed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_, true
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.db import insert_or
+from storage.models import (
+    Barrier,
+    BarrierStatus,
+    CheckIn,
+    Confidence,
+    Goal,
+    GoalStatus,
+    Membership,
+    Objective,
+    ObjectiveStatus,
+    Person,
+    SummarySnapshot,
+    Unit,
+)
+
+# A goal counts for alignment once agreed, and still when closed as achieved or missed; a
+# dropped one no longer does.
+AGREED = (GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED)
+# A goal supports its objective from the moment it is proposed (as the alignment tree shows it).
+SUPPORTING = (GoalStatus.PROPOSED, *AGREED)
+
+
+class MemberCounts(NamedTuple):
+    members: int  # people in the unit (not deleted, not bots)
+    covered: int  # … with an agreed goal linked to an objective of the unit, this cycle
+    expected: int  # … with an open agreed goal: the people asked to check in
+    checked_in: int  # … of those, who checked in during their own current week
+
+
+class MemberRow(NamedTuple):
+    """A unit's members who live in one time zone, counted."""
+
+    unit_id: int
+    tz: str
+    members: int
+    covered: int
+    expected: int
+    checked_in: tuple[int, ...]  # of `expected`, who checked in during each week asked about
+
+
+class GoalCounts(NamedTuple):
+    goals: int  # agreed goals of the unit this cycle (also those since achieved or missed)
+    progress_total: int  # the sum of their progress, in percent
+    at_risk: int  # open (still agreed) goals whose owner last said "at risk"
+    off_track: int
+
+
+class ObjectiveCounts(NamedTuple):
+    objectives: int  # published objectives of the unit this cycle
+    orphans: int  # … that no goal and no published child objective supports
+
+
+class BarrierAges(NamedTuple):
+    under_a_week: int
+    one_to_two_weeks: int
+    older: int
+
+
+def _within(column: Any, unit_ids: Collection[int] | None) -> ColumnElement[bool]:
+    """`column` is one of these units (None: any unit of the workspace, so a whole-organisation
+    summary sends no list of a thousand ids)."""
+    return true() if unit_ids is None else column.in_(list(unit_ids))
+
+
+def _summed(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def member_counts(
+    *,
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    unit_ids: Collection[int] | None,
+    weeks: Sequence[str],
+) -> list[MemberRow]:
+    """Per unit and time zone: members, how many are aligned, how many are asked to check in,
+    and of those how many checked in during each of `weeks` (ISO week keys, as a check-in
+    records the person's local week). Which of the weeks is a person's own "this week" depends
+    on their time zone: the caller knows, the database need not."""
+    agreed_goal = exists().where(
+        col(Goal.team_id) == team_id,
+        col(Goal.owner_id) == col(Membership.person_id),
+        col(Goal.cycle_id) == cycle_id,
+        col(Goal.status) == GoalStatus.AGREED,
+    )
+    aligned = exists(
+        select(col(Goal.id))
+        .join(Objective, col(Objective.id) == col(Goal.objective_id))
+        .where(
+            col(Goal.team_id) == team_id,
+            col(Goal.owner_id) == col(Membership.person_id),
+            col(Goal.cycle_id) == cycle_id,
+            col(Goal.status).in_(AGREED),
+            col(Objective.unit_id) == col(Membership.unit_id),
+            col(Objective.cycle_id) == cycle_id,
+        )
+    )
+    checked_in = [
+        exists().where(
+            col(CheckIn.person_id) == col(Membership.person_id), col(CheckIn.week) == week
+        )
+        for week in weeks
+    ]
+    # One row per member with each fact once (a database evaluates a repeated EXISTS again),
+    # then added up per unit and time zone.
+    person = (
+        core_select(
+            col(Membership.unit_id).label("unit_id"),
+            col(Person.tz).label("tz"),
+            case((aligned, 1), else_=0).label("aligned"),
+            case((agreed_goal, 1), else_=0).label("agreed"),
+            *(case((week, 1), else_=0).label(f"week_{i}") for i, week in enumerate(checked_in)),
+        )
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .where(
+            col(Membership.team_id) == team_id,
+            _within(col(Membership.unit_id), unit_ids),
+            col(Person.deleted).is_(false()),
+            col(Person.is_bot).is_(false()),
+        )
+        .subquery("member")
+    )
+    rows = session.execute(
+        core_select(
+            person.c.unit_id,
+            person.c.tz,
+            func.count(),
+            func.sum(person.c.aligned),
+            func.sum(person.c.agreed),
+            *(func.sum(person.c.agreed * person.c[f"week_{i}"]) for i in range(len(weeks))),
+        ).group_by(person.c.unit_id, person.c.tz)
+    )
+    return [
+        MemberRow(
+            unit_id,
+            tz,
+            int(members),
+            int(covered or 0),
+            int(expected or 0),
+            tuple(int(n or 0) for n in weeks_),
+        )
+        for unit_id, tz, members, covered, expected, *weeks_ in rows
+    ]
+
+
+def goal_counts(
+    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int] | None
+) -> dict[int, GoalCounts]:
+    """Per unit: its agreed goals this cycle (also those since achieved or missed; not those of
+    people who have left), their total progress, and how many of the open ones are at risk or
+    off track."""
+    is_open = col(Goal.status) == GoalStatus.AGREED
+    rows = session.execute(
+        core_select(
+            col(Goal.unit_id),
+            func.count(),
+            func.coalesce(func.sum(col(Goal.progress)), 0),
+            _summed(and_(is_open, col(Goal.confidence) == Confidence.AT_RISK)),
+            _summed(and_(is_open, col(Goal.confidence) == Confidence.OFF_TRACK)),
+        )
+        .join(Person, col(Person.id) == col(Goal.owner_id))
+        .where(
+            col(Goal.team_id) == team_id,
+            col(Goal.cycle_id) == cycle_id,
+            _within(col(Goal.unit_id), unit_ids),
+            col(Goal.status).in_(AGREED),
+            col(Person.deleted).is_(false()),
+            col(Person.is_bot).is_(false()),
+        )
+        .group_by(col(Goal.unit_id))
+    )
+    return {unit_id: GoalCounts(*(int(n) for n in counts)) for unit_id, *counts in rows}
+
+
+def objective_counts(
+    *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int] | None
+) -> dict[int, ObjectiveCounts]:
+    """Per unit: its published objectives this cycle, and the orphans among them."""
+    child = aliased(Objective)
+    by_goal = exists().where(
+        col(Goal.objective_id) == col(Objective.id), col(Goal.status).in_(SUPPORTING)
+    )
+    by_child = exists().where(
+        col(child.parent_id) == col(Objective.id), col(child.status) == ObjectiveStatus.PUBLISHED
+    )
+    rows = session.exec(
+        select(col(Objective.unit_id), func.count(), _summed(not_(or_(by_goal, by_child))))
+        .where(
+            col(Objective.team_id) == team_id,
+            col(Objective.cycle_id) == cycle_id,
+            _within(col(Objective.unit_id), unit_ids),
+            col(Objective.status) == ObjectiveStatus.PUBLISHED,
+        )
+        .group_by(col(Objective.unit_id))
+    )
+    return {unit_id: ObjectiveCounts(*(int(n) for n in counts)) for unit_id, *counts in rows}
+
+
+def barrier_ages(
+    *,
+    session: Session,
+    team_id: str,
+    unit_ids: Collection[int] | None,
+    week_ago: datetime,
+    two_weeks_ago: datetime,
+) -> dict[int, BarrierAges]:
+    """Per unit: its unresolved barriers by when they were reported. A barrier is its reporter's
+    unit's; someone in no unit (the head of the organisation) counts in the unit they manage."""
+    managed = (
+        select(func.min(col(Unit.id)))
+        .where(col(Unit.team_id) == team_id, col(Unit.manager_id) == col(Barrier.reporter_id))
+        .scalar_subquery()
+    )
+    unit = func.coalesce(col(Membership.unit_id), managed).label("unit")
+    reported = col(Barrier.reported_at)
+    rows = session.exec(
+        select(
+            unit,
+            _summed(reported > week_ago),
+            _summed(and_(reported <= week_ago, reported > two_weeks_ago)),
+            _summed(reported <= two_weeks_ago),
+        )
+        .select_from(Barrier)
+        .outerjoin(
+            Membership,
+            and_(
+                col(Membership.team_id) == team_id,
+                col(Membership.person_id) == col(Barrier.reporter_id),
+            ),
+        )
+        .where(
+            col(Barrier.team_id) == team_id,
+            col(Barrier.status).in_((BarrierStatus.OPEN, BarrierStatus.ACKNOWLEDGED)),
+        )
+        .group_by(unit)
+    )
+    return {
+        unit_id: BarrierAges(*(int(n) for n in ages))
+        for unit_id, *ages in rows
+        if unit_id is not None and (unit_ids is None or unit_id in unit_ids)
+    }
+
+
+def save_snapshot(
+    *,
+    session: Session,
+    team_id: str,
+    scope_unit_id: int,
+    period: str,
+    taken_at: datetime,
+    units: dict[str, Any],
+) -> None:
+    """Keep a summary's numbers; a second one for the same week replaces the first."""
+    row = {
+        "team_id": team_id,
+        "scope_unit_id": scope_unit_id,
+        "period": period,
+        "taken_at": taken_at,
+        "units": units,
+    }
+    statement = insert_or(session, SummarySnapshot).values(row)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "scope_unit_id", "period"],
+            set_={"taken_at": taken_at, "units": statement.excluded.units},
+        )
+    )
+
+
+def latest_snapshot(
+    *, session: Session, team_id: str, before_period: str | None = None
+) -> SummarySnapshot | None:
+    """The workspace's newest snapshot (taken for a week before `before_period`, if given)."""
+    query = select(SummarySnapshot).where(SummarySnapshot.team_id == team_id)
+    if before_period is not None:
+        query = query.where(col(SummarySnapshot.period) < before_period)
+    return session.exec(
+        query.order_by(col(SummarySnapshot.taken_at).desc(), col(SummarySnapshot.id).desc())
+    ).first()
