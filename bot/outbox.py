@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot.summary_post import ChartUpload
 from storage import outbox, people
 from storage.db import transaction
 from storage.models import OutboxMessage
@@ -46,6 +47,7 @@ PERMANENT = GONE | frozenset(
         "missing_scope",
     }
 )
+UPLOAD = "files.upload_v2"
 RENEW_EVERY = 20  # messages: a long batch keeps its lease this often
 BATCH = 200
 
@@ -162,6 +164,8 @@ class Sender:
         if row.method == "chat.postMessage":
             # channel=<user id> posts to the person's DM: no conversations.open per person.
             return self.client.chat_postMessage(channel=row.recipient, **payload)
+        if row.method == UPLOAD:  # the summary's chart: Slack's three-step upload, in one call
+            return self.client.files_upload_v2(**ChartUpload.from_payload(payload).upload_kwargs())
         return self.client.api_call(row.method, json={"channel": row.recipient, **payload})
 
     def _failed(self, row: OutboxMessage, error: str, *, permanent: bool) -> Report:

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.outbox import Report, new_owner
+from bot.outbox import UPLOAD, Report, new_owner
 from bot.services import Services
+from bot.summary_post import KIND, channel_for, weekly_messages
 from bot.turns import owed_notices
-from conversations import nudges
+from conversations import nudges, summary
 from storage import outbox
 from storage.db import rehearsal, transaction
 from storage.models import OutboxMessage, OutboxStatus
@@ -61,6 +62,7 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
             outbox.enqueue(session=session, messages=owing.new, now=now, owner=owner)
             outbox.fill(session=session, payloads=owing.claimed, now=now, owner=owner)
             report.due.extend(Due(team_id, n.kind, n.user_id) for n in notices)
+            report.due.extend(_weekly_summary(session, services, team_id, now, owner))
     if dry_run:
         return report
     sender = services.sender.at(now)
@@ -76,3 +78,42 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
             report.delivery.failed,
         )
     return report
+
+
+def _weekly_summary(
+    session: Session, services: Services, team_id: str, now: datetime, owner: str
+) -> list[Due]:
+    """The leadership summary and its chart, owed once a week to the summary channel at the
+    workspace's Monday 08:00 (late by less than the tick's window; a stale one is skipped)."""
+    channel = channel_for(session=session, team_id=team_id, settings=services.settings)
+    if channel is None:
+        return []
+    slot = summary.slot(session=session, team_id=team_id, now=now)
+    if not slot.at <= now < slot.at + nudges.WINDOW:
+        return []
+    post_key = (KIND, channel, slot.period)
+    chart_key = (f"{KIND}_chart", channel, slot.period)
+    if outbox.owed(
+        session=session, team_id=team_id, kind=KIND, subject=channel, period_key=slot.period
+    ):
+        return []
+    posts = weekly_messages(session=session, team_id=team_id, now=now, channel=channel)
+    if not posts:
+        return []
+    claimed = outbox.claim(
+        session=session,
+        team_id=team_id,
+        claims=[(post_key, channel), (chart_key, channel)],
+        now=now,
+    )
+    if post_key not in claimed:  # another tick claimed it first
+        return []
+    [post] = posts
+    message = {k: v for k, v in post.message.items() if k != "channel"}
+    payloads = {claimed[post_key]: message}
+    methods = {}
+    if chart_key in claimed:
+        payloads[claimed[chart_key]] = post.chart.as_payload()
+        methods[claimed[chart_key]] = UPLOAD
+    outbox.fill(session=session, payloads=payloads, now=now, owner=owner, methods=methods)
+    return [Due(team_id, KIND, channel)]

@@ -131,8 +131,10 @@ def fill(
     payloads: dict[int, dict[str, Any]],
     now: datetime,
     owner: str | None = None,
+    methods: dict[int, str] | None = None,
 ) -> None:
-    """Give claimed rows what they say (and, with `owner`, lease them to that sender)."""
+    """Give claimed rows what they say, and how to send it when that is not chat.postMessage
+    (and, with `owner`, lease them to that sender)."""
     if not payloads:
         return
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -141,10 +143,18 @@ def fill(
         .where(table.c.id == bindparam("row_id"))
         .values(
             payload=bindparam("row_payload"),
+            method=bindparam("row_method"),
             lease_owner=owner,
             lease_until=now + LEASE if owner else None,
         ),
-        [{"row_id": i, "row_payload": p} for i, p in payloads.items()],
+        [
+            {
+                "row_id": i,
+                "row_payload": p,
+                "row_method": (methods or {}).get(i, "chat.postMessage"),
+            }
+            for i, p in payloads.items()
+        ],
     )
 
 

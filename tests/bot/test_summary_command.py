@@ -133,3 +133,27 @@ def test_the_weekly_post_and_its_chart_reach_the_channel(walk: Walk) -> None:
     assert "No weekly summary to compare with yet" in json.dumps(again.message)
     assert "Since the summary of Mon 1 Mar 2027" in json.dumps(later.message)
     assert OWNER  # the head of the organisation: Berlin, so Monday 08:00 there
+
+
+def test_the_tick_posts_the_weekly_summary_once_at_monday_eight(walk: Walk) -> None:
+    """The scheduler's tick owes the summary and its chart to the channel an admin chose, at
+    Monday 08:00 in the head of the organisation's zone (Olga's: Berlin), exactly once."""
+    from bot.tick import run_tick
+
+    publish_top(walk)
+    fake = walk.r.fake
+    fake.add_channel("C0LEAD", "leadership")
+    walk.command(ADMIN, "settings summary #leadership")
+    walk.expect(ADMIN, "will go to")
+    sunday = datetime(2027, 2, 28, 22, 0, tzinfo=UTC)
+    monday_eight = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
+    for at in (sunday, monday_eight, monday_eight, monday_eight.replace(hour=10)):
+        run_tick(walk.r.services, at)
+    in_channel = [m for m in fake.messages if m.channel == "C0LEAD"]
+    assert len(in_channel) == 2  # the message and its chart, once
+    message, chart = in_channel
+    assert "Weekly leadership summary" in words(message)
+    [file_id] = chart.files
+    assert fake.files[file_id].content[:4] == b"\x89PNG"
+    run_tick(walk.r.services, datetime(2027, 3, 1, 20, 0, tzinfo=UTC))  # stale: 13 h late
+    assert len([m for m in fake.messages if m.channel == "C0LEAD"]) == 2
