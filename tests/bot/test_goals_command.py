@@ -186,10 +186,6 @@ def test_user_text_is_escaped_and_never_pings(org: Running) -> None:
     assert "&lt;b&gt;&amp;amp;" in text or "&lt;b&gt;&amp;" in text
 
 
-def test_not_yet_built_commands_say_so(org: Running) -> None:
-    assert "isn't available in this version" in run(org, BOB, "summary")
-
-
 def test_people_new_since_the_last_sync_are_looked_up_one_by_one(org: Running) -> None:
     lists = len(org.fake.calls_to("users.list"))
     org.fake.add_user("UNEWHIRE", "New Hire", email="new@example.com")

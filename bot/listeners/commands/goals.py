@@ -126,10 +126,6 @@ def _tree(a: Acting, command: parse.Tree) -> Reply:
     return Reply(render("commands/tree", tree=tree))
 
 
-def _not_yet(a: Acting, command: parse.NotYetAvailable) -> Reply:
-    return Reply(render("commands/not_yet_available", command=command.command))
-
-
 def _checkin(a: Acting, command: Any) -> Reply:
     return Reply(modal=checkin_form(checkin.form_goals(session=a.session, actor=a.actor)))
 

@@ -84,11 +84,6 @@ class Tree:
 
 
 @dataclass(frozen=True)
-class NotYetAvailable:
-    command: str
-
-
-@dataclass(frozen=True)
 class CheckIn:
     pass
 
@@ -138,7 +133,6 @@ Command = (
     | SetGoal
     | Mine
     | Tree
-    | NotYetAvailable
     | CheckIn
     | ReportBarrier
     | Barriers
@@ -315,7 +309,3 @@ def settings_summary(args: list[str]) -> Command:
     if match is None:
         raise Refusal("not_a_channel", field="channel", value=readable(args[0])[:40])
     return SettingsSummary(channel=match.group(1))
-
-
-def not_yet(word: str) -> Callable[[list[str]], Command]:
-    return lambda args: NotYetAvailable(command=word)

@@ -525,3 +525,94 @@ def test_the_newcomers_walk(page: Any) -> None:
         assert page.dialogs == []
     finally:
         running.stop()
+
+
+def test_the_leadership_walk_summary_home_and_tree(page: Any) -> None:
+    """Monday morning: the summary with its chart in # leadership; Victor's Home with his team
+    and what awaits him; the tree nested."""
+    from datetime import date, timedelta
+
+    from storage import cycles, goals, people, units
+    from storage import objectives as objective_store
+    from storage.db import transaction
+    from storage.models import GoalStatus, ObjectiveStatus
+
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        now = running.services.clock()
+        with transaction(running.services.engine) as s:
+            team = running.page.fake.team_id
+            rita = people.get_person(session=s, team_id=team, user_id="URITA")
+            raj = people.get_person(session=s, team_id=team, user_id="URAJ")
+            assert rita and rita.id and raj and raj.id
+            sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
+            acme = units.find_unit(session=s, team_id=team, name="Acme")
+            cycle = cycles.current_cycle(session=s, team_id=team, today=now.date())
+            assert sales and sales.id and acme and acme.id and cycle and cycle.id
+            grow = objective_store.create_objective(
+                session=s,
+                team_id=team,
+                unit_id=acme.id,
+                cycle_id=cycle.id,
+                title="Grow in the Nordics",
+                status=ObjectiveStatus.PUBLISHED,
+                published_at=now - timedelta(days=10),
+            )
+            sell = objective_store.create_objective(
+                session=s,
+                team_id=team,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                title="Open 3 Nordic retailers",
+                parent_id=grow.id,
+                status=ObjectiveStatus.PUBLISHED,
+                published_at=now - timedelta(days=9),
+            )
+            for owner, status in ((rita, GoalStatus.AGREED), (raj, GoalStatus.PROPOSED)):
+                goal = goals.create_goal(
+                    session=s,
+                    team_id=team,
+                    owner_id=owner.id or 0,
+                    unit_id=sales.id,
+                    cycle_id=cycle.id,
+                    objective_id=sell.id,
+                    statement=f"{owner.name}: sign a Nordic retailer",
+                    now=now,
+                )
+                goals.update_goal(
+                    session=s,
+                    goal=goal,
+                    now=now,
+                    status=status,
+                    due=date(2099, 1, 1),
+                    owner_agreed_at=now,
+                    progress=40,
+                    confidence="on_track",
+                )
+        become(page, running, "UCLEO")  # New York: Monday 09:00 there is after Monday 08:00
+        page.click("[data-testid=next-monday]")
+        page.wait_for_function(
+            "() => /^Mon.*09:00/.test(document.querySelector('[data-testid=now]').textContent)"
+        )
+        page.click("[data-testid=nav-channel]")
+        page.get_by_text("Weekly leadership summary").wait_for()
+        page.wait_for_function("() => document.querySelector('img.upload')?.naturalWidth > 0")
+        shot(page, "leadership-1-summary-with-chart")
+
+        become(page, running, "UVICTOR")
+        page.click("[data-testid=nav-home]")
+        page.get_by_text("Sales", exact=False).first.wait_for()
+        pane = page.locator("[data-testid=pane]")
+        pane.get_by_role("button", name="Agree").first.wait_for()
+        assert "no goals yet" in pane.inner_text() or "awaiting agreement" in pane.inner_text()
+        shot(page, "leadership-2-manager-home")
+
+        page.click("[data-testid=nav-dm]")
+        send(page, "/goals tree")
+        page.get_by_text("Objectives, and what builds on each").wait_for()
+        text = page.inner_text("[data-testid=pane]")
+        assert "\u2003\u2003└" in text  # nested, as Slack keeps it
+        shot(page, "leadership-3-tree-nested")
+        assert page.dialogs == []
+    finally:
+        running.stop()
