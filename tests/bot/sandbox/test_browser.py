@@ -601,7 +601,6 @@ def test_the_leadership_walk_summary_home_and_tree(page: Any) -> None:
 
         become(page, running, "UVICTOR")
         page.click("[data-testid=nav-home]")
-        page.get_by_text("Sales", exact=False).first.wait_for()
         pane = page.locator("[data-testid=pane]")
         pane.get_by_role("button", name="Agree").first.wait_for()
         assert "no goals yet" in pane.inner_text() or "awaiting agreement" in pane.inner_text()
