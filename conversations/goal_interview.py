@@ -117,7 +117,10 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
     return Refuse(say=[Say("goal_interview/gate", context)], notices=notices)
 
 
-def start(ctx: Context) -> Next | Refuse:
+def guard(ctx: Context) -> Refuse | None:
+    """Before every turn: there is an active cycle, the person still belongs to a unit whose
+    objectives for it are published, and the draft being written (if any) is still theirs, a
+    draft, in that unit and cycle (a move to another unit ends the interview)."""
     cycle, unit = _cycle(ctx), _unit(ctx)
     if cycle is None:
         return Refuse(say=[Say("goal_interview/no_cycle")])
@@ -125,13 +128,30 @@ def start(ctx: Context) -> Next | Refuse:
         return Refuse(say=[Say("goal_interview/no_unit")])
     if not _objectives(ctx):
         return _gate(ctx, unit, cycle)
+    goal = _goal(ctx)
+    if goal is not None and (
+        goal.owner_id != ctx.actor.person_id
+        or goal.unit_id != unit.id
+        or goal.cycle_id != cycle.id
+        or goal.status != GoalStatus.DRAFT
+    ):
+        return Refuse(say=[Say("goal_interview/draft_elsewhere", {"unit": unit, "goal": goal})])
+    return None
+
+
+def start(ctx: Context) -> Next | Refuse:
+    refused = guard(ctx)
+    if refused is not None:
+        return refused
+    cycle, unit = _cycle(ctx), _unit(ctx)
+    assert cycle is not None and unit is not None  # the guard has checked
     mine = goals.list_goals(
         session=ctx.session,
         team_id=ctx.actor.team_id,
         owner_id=ctx.actor.person_id,
         cycle_id=cycle.id,
     )
-    draft = next((g for g in mine if g.status == GoalStatus.DRAFT), None)
+    draft = next((g for g in mine if g.status == GoalStatus.DRAFT and g.unit_id == unit.id), None)
     if draft is not None:  # finish the draft before starting another
         ctx.answers.update(goal_id=draft.id, objective_id=draft.objective_id, editing=True)
         return Next(S.REVIEW, say=[Say("goal_interview/resume_draft", {"goal": draft})])
@@ -414,4 +434,5 @@ SPEC = FlowSpec(
     start=start,
     starts=(S.OBJECTIVE, S.REVIEW),
     help=help_for,
+    guard=guard,
 )

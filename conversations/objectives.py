@@ -295,6 +295,10 @@ def _edit(ctx: Context, verb: str, number: int, text: str) -> Outcome:
             say=[Say("objectives/edited", {"objective": objective, "told": len(notices)})],
             notices=notices,
         )
+    if verb == "remove" and published:  # published objectives are retired, never removed
+        return Next(S.REVIEW, say=[Say("objectives/remove_published", {"number": number})])
+    if verb == "retire" and not published:
+        return Next(S.REVIEW, say=[Say("objectives/retire_draft", {"number": number})])
     if not published:
         objectives.delete_objective(session=ctx.session, objective=objective)
         return Next(S.REVIEW, say=[Say("objectives/removed", {"objective": objective})])

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "cascade_read_only"  # an execution option: this transaction only reads
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,8 +43,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        # Take the write lock up front: two processes never both read then fail to write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the write lock up front: two never both read then
+        # fail to write. One that only reads takes none: under WAL it reads its snapshot while
+        # another transaction writes, and waits for nobody.
+        read_only = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -52,6 +56,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it takes no lock, so it never waits behind a
+    writer (nor holds one up); on PostgreSQL reads never wait for writers anyway."""
+    with (
+        Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session,
+        session.begin(),
+    ):
         yield session
 
 
