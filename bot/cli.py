@@ -10,9 +10,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slack_sdk.errors import SlackApiError
+
 from bot.app import build_app, build_services
+from bot.install import installed_workspace, patient_client, refused
 from bot.settings import Settings
-from bot.slack import make_client, sync_directory
+from bot.slack import sync_directory
 from conversations import org_import
 from conversations.errors import Refusal
 from prompts import render_plain
@@ -95,9 +98,15 @@ def cmd_org_import(args: argparse.Namespace) -> int:
     try:
         rows = org_import.parse_rows(text)  # the whole file is checked before Slack is asked
         services = build_services(settings)
-        client = make_client(settings)
-        team_id = str(client.auth_test()["team_id"])
-        sync_directory(client=client, engine=services.engine, team_id=team_id, now=services.clock())
+        client = patient_client(settings)  # rate limits are waited out, not reported as errors
+        patience = settings.slack_rate_limit_patience
+        team_id = installed_workspace(client, patience=patience).team_id
+        try:
+            sync_directory(
+                client=client, engine=services.engine, team_id=team_id, now=services.clock()
+            )
+        except SlackApiError as error:
+            raise refused(error, "users.list", patience) from None
         with transaction(services.engine) as session:
             result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
     except Refusal as refusal:

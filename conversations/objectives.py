@@ -112,36 +112,36 @@ def may_plan(actor: Actor, unit: Unit) -> bool:
 
 
 def guard(ctx: Context) -> Refuse | None:
-    """Before every turn: the unit still exists and this person may still plan it."""
+    """Before every turn: there is an active cycle, the unit still exists, this person may still
+    plan it, and (below the top) the unit above still has published objectives to build on."""
+    if _cycle(ctx) is None:
+        return Refuse(say=[Say("objectives/no_cycle")])
     unit = _find_unit(ctx)
     if unit is None:
         return Refuse(say=[Say("objectives/no_unit")])
     if not may_plan(ctx.actor, unit):
         return Refuse(say=[Say("objectives/not_manager", {"unit": unit})])
-    return None
-
-
-def start(ctx: Context) -> Next | Refuse:
-    """`ctx.answers["unit_id"]` is set by the caller (see `planned_unit`)."""
-    cycle = _cycle(ctx)
-    if cycle is None:
-        return Refuse(say=[Say("objectives/no_cycle")])
-    refused = guard(ctx)
-    if refused is not None:
-        return refused
-    unit = _unit(ctx)
-    if _mine(ctx):
-        return Next(S.REVIEW)
-    if unit.parent_id is None:
-        return Next(S.COLLECT, say=[Say("objectives/intro_top", {"unit": unit, "cycle": cycle})])
-    parents = _parents(ctx)
-    if not parents:
+    if unit.parent_id is not None and not _parents(ctx):
         parent = units.get_unit(
             session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.parent_id
         )
         return Refuse(
             say=[Say("objectives/parent_not_published", {"unit": unit, "parent": parent})]
         )
+    return None
+
+
+def start(ctx: Context) -> Next | Refuse:
+    """`ctx.answers["unit_id"]` is set by the caller (see `planned_unit`)."""
+    refused = guard(ctx)
+    if refused is not None:
+        return refused
+    unit, cycle = _unit(ctx), _cycle(ctx)
+    if _mine(ctx):
+        return Next(S.REVIEW)
+    if unit.parent_id is None:
+        return Next(S.COLLECT, say=[Say("objectives/intro_top", {"unit": unit, "cycle": cycle})])
+    parents = _parents(ctx)
     ctx.answers["index"] = 0
     return Next(
         S.CONTRIBUTE,
