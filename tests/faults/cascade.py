@@ -128,44 +128,58 @@ def goal_id(engine: Engine, team: str, user: str, status: GoalStatus | None = No
     return None
 
 
-def interview(user: str) -> list[Step]:
+@dataclass(frozen=True)
+class Words:
+    """Everything people type in the cascade (the hostile-text test fills it with tokens)."""
+
+    cycle: str = "FY"
+    top: str = "Acme"
+    unit: str = "Sales"
+    objectives: tuple[str, str] = ("Grow revenue 20%", "Delight our customers")
+    contribution: str = "Sign 10 new enterprise customers"
+    statement: str = STATEMENT
+    measure: str = "10 signed contracts"
+    barriers: str = "none"
+
+
+def interview(user: str, words: Words = Words()) -> list[Step]:
     flow = "goal_interview"
     return [
         Step(user, "command", "set", at(user, flow, "objective")),
         Step(user, "dm", "1", at(user, flow, "statement")),
-        Step(user, "dm", STATEMENT, at(user, flow, "measure")),
-        Step(user, "dm", "10 signed contracts", at(user, flow, "due")),
+        Step(user, "dm", words.statement, at(user, flow, "measure")),
+        Step(user, "dm", words.measure, at(user, flow, "due")),
         Step(user, "dm", "in 30 days", at(user, flow, "barriers")),
-        Step(user, "dm", "none", at(user, flow, "review")),
+        Step(user, "dm", words.barriers, at(user, flow, "review")),
         Step(user, "dm", "submit", goal_of(user, GoalStatus.PROPOSED)),
     ]
 
 
-def script() -> list[Step]:
+def script(words: Words = Words()) -> list[Step]:
     today = date.today()
     start, end = today - timedelta(days=30), today + timedelta(days=300)
-    plan = "objectives"
+    plan, top, unit = "objectives", words.top, words.unit
     return [
-        Step(ADMIN, "command", f'cycle add "FY" {start} {end}', a_cycle),
-        Step(ADMIN, "command", f'unit add "Acme" manager:<@{OWNER}>', unit_with("Acme")),
+        Step(ADMIN, "command", f'cycle add "{words.cycle}" {start} {end}', a_cycle),
+        Step(ADMIN, "command", f'unit add "{top}" manager:<@{OWNER}>', unit_with(top)),
         Step(
             ADMIN,
             "command",
-            f'unit add "Sales" parent:"Acme" manager:<@{ALICE}>',
-            unit_with("Sales"),
-        ),  # noqa: E501
-        Step(ADMIN, "command", f'unit members "Sales" <@{BOB}> <@{CAROL}>', unit_with("Sales", 2)),
+            f'unit add "{unit}" parent:"{top}" manager:<@{ALICE}>',
+            unit_with(unit),
+        ),
+        Step(ADMIN, "command", f'unit members "{unit}" <@{BOB}> <@{CAROL}>', unit_with(unit, 2)),
         Step(OWNER, "command", "plan", at(OWNER, plan, "collect")),
-        Step(OWNER, "dm", "Grow revenue 20%", objectives_of("Acme", 1)),
-        Step(OWNER, "dm", "Delight our customers", objectives_of("Acme", 2)),
+        Step(OWNER, "dm", words.objectives[0], objectives_of(top, 1)),
+        Step(OWNER, "dm", words.objectives[1], objectives_of(top, 2)),
         Step(OWNER, "dm", "done", at(OWNER, plan, "review")),
-        Step(OWNER, "dm", "publish", objectives_of("Acme", 2, ObjectiveStatus.PUBLISHED)),
+        Step(OWNER, "dm", "publish", objectives_of(top, 2, ObjectiveStatus.PUBLISHED)),
         Step(ALICE, "command", "plan", at(ALICE, plan, "contribute")),
-        Step(ALICE, "dm", "Sign 10 new enterprise customers", objectives_of("Sales", 1)),
+        Step(ALICE, "dm", words.contribution, objectives_of(unit, 1)),
         Step(ALICE, "dm", "skip", at(ALICE, plan, "extra")),
         Step(ALICE, "dm", "done", at(ALICE, plan, "review")),
-        Step(ALICE, "dm", "publish", objectives_of("Sales", 1, ObjectiveStatus.PUBLISHED)),
-        *(step for member in MEMBERS for step in interview(member)),
+        Step(ALICE, "dm", "publish", objectives_of(unit, 1, ObjectiveStatus.PUBLISHED)),
+        *(step for member in MEMBERS for step in interview(member, words)),
         *(
             Step(ALICE, "agree", "", goal_of(member, GoalStatus.AGREED), about=member)
             for member in MEMBERS

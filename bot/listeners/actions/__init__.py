@@ -112,7 +112,15 @@ def _unit_to_plan(click: Click) -> dict[str, Any]:
 def open_cycle_form(
     services: Services, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
-    client.views_open(trigger_id=Click.parse(body).trigger_id, view=cycle_form())
+    """The New cycle form, for an admin (the button is shown to admins; a forged click is not)."""
+    click = Click.parse(body)
+    with acting(
+        services=services, client=client, team_id=click.team_id, user_id=click.user_id
+    ) as a:
+        is_admin = a.actor.is_admin
+    if not is_admin:
+        raise Refusal("not_admin")
+    client.views_open(trigger_id=click.trigger_id, view=cycle_form())
 
 
 def stale_action(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
