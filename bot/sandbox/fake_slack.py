@@ -371,24 +371,24 @@ class FakeSlack:
         """What Slack sends for text a person typed into a `should_escape` command or a message:
         `&`, `<`, `>` escaped, `@handle` and `@channel` turned into tokens. Tokens already formed
         (`<@U123|name>`, as a picked mention is) pass through."""
-        kept: list[str] = []
-
-        def keep(match: re.Match[str]) -> str:
-            kept.append(match.group(0))
-            return f"\x00{len(kept) - 1}\x00"
-
         with self.lock:
             handles = {u["name"]: uid for uid, u in self.users.items() if not u["deleted"]}
-        text = PICKED_MENTION.sub(keep, typed)
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
-        text = HANDLE.sub(
-            lambda m: (
-                f"<@{handles[m.group(1)]}|{m.group(1)}>" if m.group(1) in handles else m.group(0)
-            ),
-            text,
-        )
-        return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
+
+        def escaped(text: str) -> str:
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
+            return HANDLE.sub(
+                lambda m: (
+                    f"<@{handles[m.group(1)]}|{m.group(1)}>"
+                    if m.group(1) in handles
+                    else m.group(0)
+                ),
+                text,
+            )
+
+        # Picked mentions (odd pieces) pass through; everything between them is escaped.
+        pieces = re.split(f"({PICKED_MENTION.pattern})", typed)
+        return "".join(p if i % 2 else escaped(p) for i, p in enumerate(pieces))
 
     def replies_for(self, user_id: str) -> list[Message]:
         """What Cascade has said to this person (in their DM, or only to them)."""
