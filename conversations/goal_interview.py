@@ -249,7 +249,7 @@ def help_for(ctx: Context, step: StrEnum) -> Say:
 def _choose_objective(ctx: Context, text: str) -> Outcome:
     options = _objectives(ctx)
     choice = text.strip().rstrip(".")
-    if not choice.isdigit() or not 1 <= int(choice) <= len(options):
+    if not choice.isdecimal() or not 1 <= int(choice) <= len(options):  # "²" is a digit, no number
         return Next(S.OBJECTIVE, say=[Say("goal_interview/bad_choice", {"count": len(options)})])
     ctx.answers["objective_id"] = options[int(choice) - 1].id
     goal = _goal(ctx)
