@@ -69,6 +69,7 @@ class Server:
         self.process: Process | None = None
         self.kills = 0
         self.lock = threading.Lock()
+        self.pending: threading.Timer | None = None
 
     def alive(self) -> bool:
         return self.process is not None and self.process.proc.poll() is None
@@ -88,7 +89,14 @@ class Server:
                     self.process.kill()
                     self.kills += 1
 
-        threading.Timer(seconds, kill).start()
+        self.pending = threading.Timer(seconds, kill)
+        self.pending.start()
+
+    def settle(self) -> None:
+        """Let a kill on cue happen (before the next step is sent, so it lands in this one)."""
+        if self.pending is not None:
+            self.pending.join()
+            self.pending = None
 
     def stop(self) -> None:
         with self.lock:
@@ -162,6 +170,7 @@ def test_kills_at_random_points_lose_no_step_and_no_message(
     driver = OverHttp(server, fake, fake_url)
 
     def before(index: int) -> None:
+        server.settle()
         server.ensure()
         if kill_at.pop(index, False):
             server.kill_after(rng.uniform(0.0, 0.3))
