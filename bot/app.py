@@ -11,29 +11,32 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.errors import on_error
+from bot.install import hand_to_bolt, installed_workspace, only_installed, patient_client
 from bot.listeners import register_listeners
 from bot.ordering import PerPersonLazyRunner
+from bot.payloads import event_id_of, team_of
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
-from storage.db import open_database, transaction
-from storage.events import claim_event
+from storage.db import open_database, reading
+from storage.events import handled
 
 logger = logging.getLogger("cascade")
 LISTENER_THREADS = 16
 
 
-def _dedupe_events(services: Services) -> Callable[..., BoltResponse | None]:
-    """Global middleware: an Events API delivery acts once, however often Slack retries it."""
+def _skip_handled_events(services: Services) -> Callable[..., BoltResponse | None]:
+    """Global middleware: a retry of an Events API delivery already acted on is acknowledged and
+    dropped. It only reads (on SQLite, from WAL's snapshot: it waits for nobody's turn); the event
+    is recorded in the transaction of the work it causes (bot/work.py), so one whose work never
+    committed — a crash after the ack — is acted on when Slack retries it."""
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        event_id = event_id_of(body)
         if event_id:
-            with transaction(services.engine) as session:
-                first = claim_event(
-                    session=session, team_id=str(body.get("team_id") or ""), event_id=str(event_id)
-                )
-            if not first:
+            with reading(services.engine) as session:
+                done = handled(session=session, team_id=team_of(body), event_id=event_id)
+            if done:
                 logger.info("event %s already handled; acknowledging the retry", event_id)
                 return BoltResponse(status=200, body="")
         return next()
@@ -42,12 +45,15 @@ def _dedupe_events(services: Services) -> Callable[..., BoltResponse | None]:
 
 
 def build_app(services: Services, client: WebClient | None = None) -> App:
-    """The Bolt App with every listener registered."""
+    """The Bolt App with every listener registered, for the workspace the token belongs to."""
     settings = services.settings
+    patience = settings.slack_rate_limit_patience
+    installation = installed_workspace(client or patient_client(settings), patience=patience)
     app = App(
         client=client or make_client(settings),
         signing_secret=settings.slack_signing_secret or "",
-        token_verification_enabled=True,
+        token_verification_enabled=False,  # asked above, patiently; handed to Bolt below
+        before_authorize=only_installed(installation),
         # Slow work runs here after the ack; Bolt's default of 5 threads queues it under load.
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="cascade"
@@ -59,7 +65,8 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
     app.listener_runner.lazy_listener_runner = PerPersonLazyRunner(
         logger=app.logger, executor=services.background
     )
-    app.use(_dedupe_events(services))
+    hand_to_bolt(app, installation)
+    app.use(_skip_handled_events(services))
     app.error(on_error)
     register_listeners(app, services)
     return app

@@ -1,10 +1,18 @@
-"""Small Block Kit builders: rendered mrkdwn in, valid blocks out."""
+"""Small Block Kit builders: rendered mrkdwn in, valid blocks out.
+
+Every text object goes through this module, and user text reaches Slack one way: mrkdwn is rendered
+by prompts/ (which escapes every value), and every `plain_text` object — button labels, option
+texts, headers, labels, modal titles — is escaped here by `plain`. Slack treats `&`, `<` and `>` as
+control characters in every text object and shows the entities as the characters, so a title like
+`<!channel> pipeline` is shown as typed and pings nobody, in a section or on a button alike.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from prompts import cut_label
+from prompts import cut_label, mrkdwn_escape
 
 Block = dict[str, Any]
 
@@ -15,13 +23,26 @@ LABEL_LIMIT = 2000
 MODAL_TITLE_LIMIT = 24
 
 
+# An entity (`&amp;`) or a token (`<@U123>`) cut in two would show as garbage: never cut inside one.
+_OPEN_AT_END = re.compile(r"(&[#\w]{0,8}|<[^<>\n]{0,200})$")
+
+
+def fit(text: str, limit: int) -> str:
+    """At most `limit` characters of text already in Slack's format, never ending mid-entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    partial = _OPEN_AT_END.search(cut)
+    return cut[: partial.start()] if partial and partial.start() > 0 else cut
+
+
 def _chunks(text: str, size: int) -> list[str]:
     """Split text into pieces of at most `size`, preferring line breaks."""
     pieces: list[str] = []
     while len(text) > size:
         cut = text.rfind("\n", 0, size)
         if cut <= 0:
-            cut = size
+            cut = len(fit(text, size))
         pieces.append(text[:cut])
         text = text[cut:].lstrip("\n")
     if text:
@@ -37,14 +58,22 @@ def sections(text: str) -> list[Block]:
     ][:MESSAGE_BLOCK_LIMIT]
 
 
+def plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object: the one place text that is not mrkdwn is escaped for Slack."""
+    return {"type": "plain_text", "text": fit(mrkdwn_escape(text), limit) or " ", "emoji": True}
+
+
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_TEXT_LIMIT]}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": fit(text, SECTION_TEXT_LIMIT)}],
+    }
 
 
 def button(text: str, action_id: str, value: str = "", *, primary: bool = False) -> Block:
     element: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": cut_label(text, BUTTON_TEXT_LIMIT), "emoji": True},
+        "text": plain(cut_label(text, BUTTON_TEXT_LIMIT), BUTTON_TEXT_LIMIT),
         "action_id": action_id,
     }
     if value:
@@ -61,7 +90,7 @@ def actions(*elements: Block) -> Block:
 def message(text: str, *extra: Block) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / respond: blocks plus the notification text."""
     blocks = sections(text)[: MESSAGE_BLOCK_LIMIT - len(extra)] + list(extra)
-    return {"text": text[:SECTION_TEXT_LIMIT], "blocks": blocks}
+    return {"text": fit(text, SECTION_TEXT_LIMIT), "blocks": blocks}
 
 
 def text_input(
@@ -115,8 +144,8 @@ def date_input(block_id: str, label: str, *, initial: str | None = None) -> Bloc
     return _input(block_id, label, element, optional=False)
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text[:LABEL_LIMIT], "emoji": True}
+def _plain(text: str, limit: int = LABEL_LIMIT) -> dict[str, Any]:
+    return plain(text, limit)
 
 
 def form(
@@ -126,9 +155,9 @@ def form(
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": _plain(title[:MODAL_TITLE_LIMIT]),
-        "submit": _plain(submit[:MODAL_TITLE_LIMIT]),
-        "close": _plain("Cancel"),
+        "title": _plain(title, MODAL_TITLE_LIMIT),
+        "submit": _plain(submit, MODAL_TITLE_LIMIT),
+        "close": _plain("Cancel", MODAL_TITLE_LIMIT),
         "blocks": (sections(intro) if intro else []) + inputs,
     }
 
@@ -137,6 +166,6 @@ def modal(title: str, text: str) -> dict[str, Any]:
     """A modal with only text (titles are at most 24 characters)."""
     return {
         "type": "modal",
-        "title": _plain(title[:MODAL_TITLE_LIMIT]),
+        "title": _plain(title, MODAL_TITLE_LIMIT),
         "blocks": sections(text)[:100],
     }

@@ -11,13 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot.app import build_app, build_services
 from bot.directory import sync_directory
+from bot.install import installed_workspace, patient_client, refused
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack import make_client
 from conversations import org_import
 from conversations.errors import Refusal
 from prompts import render_plain
@@ -116,9 +117,19 @@ def cmd_org_import(args: argparse.Namespace) -> int:
     try:
         rows = org_import.parse_rows(text)  # the whole file is checked before Slack is asked
         services = build_services(settings)
-        result, told = import_rows(
-            rows=rows, client=make_client(settings), engine=services.engine, now=services.clock()
-        )
+        client = patient_client(settings)  # rate limits are waited out, not reported as errors
+        patience = settings.slack_rate_limit_patience
+        team_id = installed_workspace(client, patience=patience).team_id
+        try:
+            result, told = import_rows(
+                rows=rows,
+                client=client,
+                engine=services.engine,
+                now=services.clock(),
+                team_id=team_id,
+            )
+        except SlackApiError as error:
+            raise refused(error, "users.list", patience) from None
     except Refusal as refusal:
         problem = render_plain(f"errors/{refusal.code}", **refusal.params)
         print(render_plain("cli/import_refused", path=str(path), problem=problem), file=sys.stderr)
@@ -128,7 +139,12 @@ def cmd_org_import(args: argparse.Namespace) -> int:
 
 
 def import_rows(
-    *, rows: list[org_import.Row], client: WebClient, engine: Engine, now: datetime
+    *,
+    rows: list[org_import.Row],
+    client: WebClient,
+    engine: Engine,
+    now: datetime,
+    team_id: str | None = None,
 ) -> tuple[org_import.ImportResult, int]:
     """Sync the directory from Slack, then make the organisation match checked rows. Whoever it
     made a manager or placed in a unit is owed a message in the same transaction (the outbox),
@@ -138,7 +154,7 @@ def import_rows(
     from conversations import welcome
     from storage import outbox
 
-    team_id = str(client.auth_test()["team_id"])
+    team_id = team_id or str(client.auth_test()["team_id"])
     # Waits for a sync another process is running, so the file meets a whole directory.
     sync_directory(client=client, engine=engine, team_id=team_id, now=now, wait=True)
     owner = new_owner()

@@ -9,10 +9,12 @@ from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.reply import tell_user
+from bot.payloads import Malformed
+from bot.reply import refusal_text, tell_user
 from bot.services import Services
-from bot.work import request_scope, saved
-from prompts import render
+from bot.work import AlreadyHandled, request_scope, saved
+from conversations.errors import Refusal
+from prompts import render, render_plain
 
 logger = logging.getLogger("cascade")
 
@@ -27,7 +29,11 @@ def _tell(body: dict[str, Any], respond: Any, client: Any) -> None:
 
 
 def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any) -> BoltResponse:
-    """Bolt's error handler, for the ack path."""
+    """Bolt's error handler, for the ack path. A payload whose values Slack never sends gets
+    the same answer as one of a shape Slack never sends (bot/server.py): a 400 with the reason."""
+    if isinstance(error, Malformed):
+        logger.warning("malformed Slack payload refused: %s", error)
+        return BoltResponse(status=400, body=render_plain("errors/malformed_payload"))
     logger.exception("unhandled error in a listener", exc_info=error)
     _tell(body, respond, client)
     return BoltResponse(status=200, body="")
@@ -53,9 +59,19 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
         say: Any,
     ) -> None:
         given = locals()
-        with request_scope():
+        with request_scope(body):
             try:
                 func(**{name: given[name] for name in wanted})
+            except AlreadyHandled as done:
+                logger.info("event %s was handled by an earlier delivery", done)
+            except Refusal as refusal:  # e.g. someone the directory does not know (yet)
+                logger.info("%s refused: %s", func.__name__, refusal.code)
+                try:
+                    tell_user(
+                        body=body or {}, respond=respond, client=client, text=refusal_text(refusal)
+                    )
+                except Exception:
+                    logger.exception("could not tell the user about a refusal")
             except Exception:
                 logger.exception("unhandled error in %s", func.__name__)
                 _tell(body or {}, respond, client)

@@ -5,7 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.text import clean, typed
+
 ID_LIMIT = 2**63 - 1  # the largest id a database row can have
+VALUE_LIMIT = 2000  # Slack's limit on a button's value
+
+
+class Malformed(ValueError):
+    """A signed payload holding what Slack never sends: refused (400) with this reason."""
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace a request comes from: the one place every payload's team is read from, so
+    the installed-workspace check and the payloads can never disagree."""
+    team = body.get("team")
+    view = body.get("view")
+    found = (
+        body.get("team_id")
+        or (team.get("id") if isinstance(team, dict) else None)
+        or (view.get("team_id") if isinstance(view, dict) else None)
+    )
+    return found if isinstance(found, str) else ""
+
+
+def event_id_of(body: dict[str, Any]) -> str | None:
+    """The Events API delivery's id (the same on every retry of it), for an event callback."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    return event_id if isinstance(event_id, str) and event_id else None
 
 
 def parse_id(value: str) -> int | None:
@@ -28,10 +54,10 @@ class SlashCommand:
     @classmethod
     def parse(cls, command: dict[str, Any]) -> SlashCommand:
         return cls(
-            team_id=str(command.get("team_id") or ""),
+            team_id=team_of(command),
             user_id=str(command.get("user_id") or ""),
             channel_id=str(command.get("channel_id") or ""),
-            text=str(command.get("text") or ""),
+            text=clean(str(command.get("text") or "")),
             trigger_id=str(command.get("trigger_id") or ""),
         )
 
@@ -51,9 +77,10 @@ class DirectMessage:
             return None
         if not event.get("user"):
             return None
-        team_id = event.get("team") or body.get("team_id") or ""
         return cls(
-            team_id=str(team_id), user_id=str(event["user"]), text=str(event.get("text") or "")
+            team_id=team_of(body),
+            user_id=str(event["user"]),
+            text=typed(str(event.get("text") or "")),
         )
 
 
@@ -66,7 +93,7 @@ class HomeOpened:
     @classmethod
     def parse(cls, event: dict[str, Any], body: dict[str, Any]) -> HomeOpened:
         return cls(
-            team_id=str(body.get("team_id") or ""),
+            team_id=team_of(body),
             user_id=str(event.get("user") or ""),
             tab=str(event.get("tab") or "home"),
         )
@@ -87,18 +114,27 @@ class Click:
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Click:
+        try:
+            return cls._parse(body)
+        except (AttributeError, TypeError, IndexError, KeyError) as error:
+            raise Malformed(f"a block action Slack never sends ({error!r})") from error
+
+    @classmethod
+    def _parse(cls, body: dict[str, Any]) -> Click:
         action = (body.get("actions") or [{}])[0]
         option = action.get("selected_option") or {}
         value = action.get("value") or option.get("value") or ""
         message = body.get("message") or {}
+        if not isinstance(value, str) or len(value) > VALUE_LIMIT:
+            raise Malformed("a button's value is a string of at most 2,000 characters")
         return cls(
-            label=str((action.get("text") or option.get("text") or {}).get("text") or ""),
+            label=typed(str((action.get("text") or option.get("text") or {}).get("text") or "")),
             message_text=str(message.get("text") or ""),
             message_blocks=tuple(b for b in message.get("blocks") or [] if isinstance(b, dict)),
-            team_id=str((body.get("team") or {}).get("id") or body.get("team_id") or ""),
+            team_id=team_of(body),
             user_id=str((body.get("user") or {}).get("id") or ""),
             action_id=str(action.get("action_id") or ""),
-            value=str(value),
+            value=clean(value),
             trigger_id=str(body.get("trigger_id") or ""),
         )
 
@@ -115,13 +151,20 @@ class ViewSubmission:
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> ViewSubmission:
+        try:
+            return cls._parse(body)
+        except (AttributeError, TypeError, IndexError, KeyError) as error:
+            raise Malformed(f"a view submission Slack never sends ({error!r})") from error
+
+    @classmethod
+    def _parse(cls, body: dict[str, Any]) -> ViewSubmission:
         view = body.get("view") or {}
         values: dict[str, str] = {}
         for block_id, elements in ((view.get("state") or {}).get("values") or {}).items():
             for element in (elements or {}).values():
-                values[block_id] = _element_value(element or {})
+                values[block_id] = clean(_element_value(element or {}))
         return cls(
-            team_id=str((body.get("team") or {}).get("id") or view.get("team_id") or ""),
+            team_id=team_of(body),
             user_id=str((body.get("user") or {}).get("id") or ""),
             callback_id=str(view.get("callback_id") or ""),
             private_metadata=str(view.get("private_metadata") or ""),

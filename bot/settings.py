@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///cascade.db"
     cascade_admins: str = Field(default="", description="comma-separated Slack user ids")
     cascade_summary_channel: str | None = None
+    # Seconds of waiting out Slack's rate limits at start-up and in the CLI before giving up.
+    slack_rate_limit_patience: float = 300.0
 
     @cached_property
     def admin_ids(self) -> frozenset[str]:

@@ -27,7 +27,7 @@ def parse_answer(value: str) -> tuple[ButtonsFor, str] | None:
     try:
         data = json.loads(value)
         return ButtonsFor(str(data["f"]), str(data["s"]), int(data["v"])), str(data["x"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # Infinity is valid JSON
         return None
 
 

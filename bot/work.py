@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot import blocks
 from bot.home import refresh_homes
 from bot.outbox import new_owner
+from bot.payloads import event_id_of, team_of
 from bot.people import actor, refresh_directory
 from bot.services import Services
 from bot.settings import Settings
@@ -26,6 +27,7 @@ from conversations.flow import Notice
 from conversations.organisation import Actor
 from storage import outbox
 from storage.db import transaction
+from storage.events import claim_event
 
 # Whether the request being handled on this thread has committed a change: the apology after a
 # failure must say truthfully whether anything was saved. Reset at the start of each listener.
@@ -38,19 +40,44 @@ _owing: contextvars.ContextVar[list[Callable[[], object]] | None] = contextvars.
 HOMES_REFRESHED = 20  # at most, per request: the rest see the change when they next open it
 
 
+# The Events API delivery this request acts on, (team, event id), until its work has committed:
+# it is recorded in the same transaction as that work, never before it, so a retry acts once and
+# a crash after the ack loses nothing (Slack retries what was never recorded).
+_event: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
+    "event", default=None
+)
+
+
+class AlreadyHandled(Exception):
+    """An earlier delivery of this event did its work (a retry that raced it): nothing to do."""
+
+
 @contextmanager
-def request_scope() -> Iterator[None]:
+def request_scope(body: dict[str, Any] | None = None) -> Iterator[None]:
     """One listener's run: starts with nothing saved or owed; delivers what it owes at the end,
-    even if it failed after committing, then refreshes the Homes the change concerns."""
+    even if it failed after committing, then refreshes the Homes the change concerns. `body`
+    names the event it acts on, if any."""
     saved.set(False)
+    event_id = event_id_of(body or {})
+    event_token = _event.set((team_of(body or {}), event_id) if event_id else None)
     owing: list[Callable[[], object]] = []
     token = _owing.set(owing)
     try:
         yield
     finally:
         _owing.reset(token)
+        _event.reset(event_token)
         for deliver in owing:
             deliver()
+
+
+def _record_event(session: Session) -> None:
+    """Record the event this request acts on with the work it causes (once per request)."""
+    pending = _event.get()
+    if pending is not None:
+        team_id, event_id = pending
+        if not claim_event(session=session, team_id=team_id, event_id=event_id):
+            raise AlreadyHandled(event_id)
 
 
 @dataclass
@@ -136,6 +163,7 @@ def acting(
         )
     now = services.clock()
     with transaction(services.engine) as session:
+        _record_event(session)
         who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
         work = Acting(
             session=session,
@@ -147,6 +175,7 @@ def acting(
         )
         event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
         yield work
+    _event.set(None)  # recorded with the work that just committed
     if work.wrote or work.owed:
         saved.set(True)
     if not (work.wrote or work.owed):

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from conversations.errors import Refusal
 from conversations.flow import Choice, Notice, Offer
-from conversations.organisation import Actor
+from conversations.organisation import Actor, managed_above
 from storage import goals, people, units
 from storage.models import Goal, GoalStatus, Person, Unit
 
@@ -61,9 +61,15 @@ def goal_unit(*, session: Session, team_id: str, person: Person) -> Unit | None:
 
 
 def approvers(*, session: Session, actor: Actor, unit: Unit, owner: Person) -> list[Person]:
-    """Who agrees this owner's goals: their unit's manager; for the head of the organisation,
-    the admins."""
-    if unit.manager_id is not None and unit.manager_id != owner.id:
+    """Who agrees this owner's goals: their unit's manager; for the head of the organisation (and
+    anyone whose unit's manager reports to them), the admins."""
+    assert owner.id is not None
+    if (
+        unit.manager_id is not None
+        and unit.manager_id != owner.id
+        and managed_above(session=session, team_id=actor.team_id, person_id=owner.id, unit=unit)
+        is None
+    ):
         manager = people.get_person_by_id(
             session=session, team_id=actor.team_id, person_id=unit.manager_id
         )

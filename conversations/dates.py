@@ -86,10 +86,16 @@ def _year(text: str) -> int | None:
     return 2000 + int(match.group(1)) if match else None
 
 
+# No due date takes more words than this; a longer answer is not one, and dateparser's cost grows
+# with the text (3,000 characters took 3 s of a turn, holding the database's write lock).
+DUE_TEXT_LIMIT = 100
+LANGUAGES = ["en", "es", "fr", "de", "pt"]
+
+
 def parse_due(text: str, today: date) -> date | None:
     """The date meant by `text`, reading ambiguous dates as the next one after `today`."""
     raw = " ".join(text.lower().split()).strip(" .!")
-    if not raw:
+    if not raw or len(raw) > DUE_TEXT_LIMIT:
         return None
     try:
         return date.fromisoformat(raw)
@@ -141,7 +147,9 @@ def _dateparser(raw: str, today: date) -> date | None:
         "REQUIRE_PARTS": ["day"] if re.search(r"\d", raw) else [],
     }
     try:
-        parsed = dateparser.parse(raw, settings=settings)
+        # The languages Cascade speaks (the coach's): detecting one among dateparser's 200 on
+        # text in an unexpected script took up to a second of a turn.
+        parsed = dateparser.parse(raw, languages=LANGUAGES, settings=settings)
     except (ValueError, OverflowError):
         return None
     return None if parsed is None else parsed.date()

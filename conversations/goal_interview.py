@@ -146,9 +146,10 @@ def _reopen(ctx: Context) -> Next | Refuse:
     return Next(S.REVIEW, say=[Say("goal_interview/resume_draft", context)])
 
 
-def start(ctx: Context) -> Next | Refuse:
-    if ctx.answers.get("goal_id") is not None:
-        return _reopen(ctx)
+def guard(ctx: Context) -> Refuse | None:
+    """Before every turn: there is an active cycle, the person still belongs to a unit whose
+    objectives for it are published, and the draft being written (if any) is still theirs, a
+    draft, in that unit and cycle (a move to another unit ends the interview)."""
     cycle, unit = _cycle(ctx), _unit(ctx)
     if cycle is None:
         return Refuse(say=[Say("goal_interview/no_cycle")])
@@ -157,13 +158,32 @@ def start(ctx: Context) -> Next | Refuse:
         return Refuse(say=[Say("goal_interview/no_unit")])
     if not _objectives(ctx):
         return _gate(ctx, unit, cycle)
+    goal = _goal(ctx)
+    if goal is not None and (
+        goal.owner_id != ctx.actor.person_id
+        or goal.unit_id != unit.id
+        or goal.cycle_id != cycle.id
+        or goal.status != GoalStatus.DRAFT
+    ):
+        return Refuse(say=[Say("goal_interview/draft_elsewhere", {"unit": unit, "goal": goal})])
+    return None
+
+
+def start(ctx: Context) -> Next | Refuse:
+    if ctx.answers.get("goal_id") is not None:
+        return _reopen(ctx)
+    refused = guard(ctx)
+    if refused is not None:
+        return refused
+    cycle, unit = _cycle(ctx), _unit(ctx)
+    assert cycle is not None and unit is not None  # the guard has checked
     mine = goals.list_goals(
         session=ctx.session,
         team_id=ctx.actor.team_id,
         owner_id=ctx.actor.person_id,
         cycle_id=cycle.id,
     )
-    drafts = [g for g in mine if g.status == GoalStatus.DRAFT]
+    drafts = [g for g in mine if g.status == GoalStatus.DRAFT and g.unit_id == unit.id]
     if drafts and not ctx.answers.get("new"):  # pick the latest draft up; a new one is a click away
         draft = drafts[-1]
         ctx.answers.update(goal_id=draft.id, objective_id=draft.objective_id, editing=True)
@@ -320,7 +340,7 @@ def help_for(ctx: Context, step: StrEnum) -> Say:
 def _choose_objective(ctx: Context, text: str) -> Outcome:
     options = _objectives(ctx)
     choice = text.strip().rstrip(".")
-    if not choice.isdigit() or not 1 <= int(choice) <= len(options):
+    if not choice.isdecimal() or not 1 <= int(choice) <= len(options):  # "²" is a digit, no number
         return Next(S.OBJECTIVE, say=[Say("goal_interview/bad_choice", {"count": len(options)})])
     ctx.answers["objective_id"] = options[int(choice) - 1].id
     goal = _goal(ctx)
@@ -600,4 +620,5 @@ SPEC = FlowSpec(
     starts=(S.OBJECTIVE, S.REVIEW),
     help=help_for,
     restart=restart,
+    guard=guard,
 )

@@ -118,13 +118,23 @@ def may_plan(actor: Actor, unit: Unit) -> bool:
 
 
 def guard(ctx: Context) -> Refuse | None:
-    """Before every turn: the unit still exists and this person may still plan it."""
+    """Before every turn: there is an active cycle, the unit still exists, this person may still
+    plan it, and (below the top) the unit above still has published objectives to build on."""
+    if _cycle(ctx) is None:
+        return Refuse(say=[Say("objectives/no_cycle")])
     unit = _find_unit(ctx)
     if unit is None:
         return Refuse(say=[Say("objectives/no_unit")])
     if not may_plan(ctx.actor, unit):
         manager = manager_user_id(session=ctx.session, unit=unit)
         return Refuse(say=[Say("objectives/not_manager", {"unit": unit, "manager": manager})])
+    if unit.parent_id is not None and not _parents(ctx):
+        parent = units.get_unit(
+            session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.parent_id
+        )
+        return Refuse(
+            say=[Say("objectives/parent_not_published", {"unit": unit, "parent": parent})]
+        )
     return None
 
 
@@ -149,13 +159,6 @@ def start(ctx: Context) -> Next | Refuse:
             ],
         )
     parents = _parents(ctx)
-    if not parents:
-        parent = units.get_unit(
-            session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit.parent_id
-        )
-        return Refuse(
-            say=[Say("objectives/parent_not_published", {"unit": unit, "parent": parent})]
-        )
     ctx.answers["index"] = 0
     return Next(
         S.CONTRIBUTE,
@@ -354,6 +357,10 @@ def _edit(ctx: Context, verb: str, number: int, text: str) -> Outcome:
             say=[Say("objectives/edited", {"objective": objective, "told": len(notices)})],
             notices=notices,
         )
+    if verb == "remove" and published:  # published objectives are retired, never removed
+        return Next(S.REVIEW, say=[Say("objectives/remove_published", {"number": number})])
+    if verb == "retire" and not published:
+        return Next(S.REVIEW, say=[Say("objectives/retire_draft", {"number": number})])
     if not published:
         objectives.delete_objective(session=ctx.session, objective=objective)
         return Next(S.REVIEW, say=[Say("objectives/removed", {"objective": objective})])

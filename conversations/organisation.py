@@ -132,6 +132,23 @@ class CycleAdded:
         return self.running is not None and self.running.id == self.cycle.id
 
 
+def managed_above(*, session: Session, team_id: str, person_id: int, unit: Unit) -> Unit | None:
+    """The unit at or above `unit` that this person manages, if any: then everyone in `unit`
+    reports to them, directly or not, and they may never be placed under `unit`'s manager."""
+    seen: set[int | None] = set()
+    current: Unit | None = unit
+    while current is not None and current.id not in seen:
+        if current.manager_id == person_id:
+            return current
+        seen.add(current.id)
+        current = (
+            None
+            if current.parent_id is None
+            else units.get_unit(session=session, team_id=team_id, unit_id=current.parent_id)
+        )
+    return None
+
+
 def add_cycle(
     *, session: Session, actor: Actor, name: str, start: date, end: date, today: date
 ) -> CycleAdded:
@@ -203,6 +220,8 @@ def add_unit(
     if (
         parent is not None
         and units.unit_of(session=session, team_id=team_id, person_id=manager.id) is None
+        and managed_above(session=session, team_id=team_id, person_id=manager.id, unit=parent)
+        is None  # never under someone who reports to them
     ):
         joined = units.set_unit_of(
             session=session, team_id=team_id, person_id=manager.id, unit_id=parent.id
@@ -221,7 +240,10 @@ class MembersSet:
 def set_unit_members(
     *, session: Session, actor: Actor, name: str, member_user_ids: list[str]
 ) -> MembersSet:
-    """Make exactly these people the unit's members."""
+    """Make exactly these people the unit's members.
+
+    Nobody is placed under someone who reports to them (directly or not), and only an admin
+    places someone who is in no unit yet: a manager arranges their own people, nobody else."""
     team_id = actor.team_id
     unit = unit_named(session=session, team_id=team_id, name=name)
     if not actor.is_admin and unit.manager_id != actor.person_id:
@@ -234,7 +256,14 @@ def set_unit_members(
         assert person.id is not None
         if person.id == unit.manager_id:
             raise Refusal("manager_as_member", field="members", name=person.name, unit=unit.name)
+        above = managed_above(session=session, team_id=team_id, person_id=person.id, unit=unit)
+        if above is not None:
+            raise Refusal(
+                "member_above", field="members", name=person.name, unit=unit.name, above=above.name
+            )
         current = units.unit_of(session=session, team_id=team_id, person_id=person.id)
+        if current is None and not actor.is_admin:
+            raise Refusal("member_unplaced", field="members", name=person.name, unit=unit.name)
         if current is not None and current.id != unit.id:
             if not actor.is_admin and current.manager_id != actor.person_id:
                 raise Refusal(

@@ -30,6 +30,10 @@ from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "cascade_read_only"  # an execution option: this transaction only reads
+
+
+READER_POOL = 16  # connections of the readers' own pool: one per thread that answers requests
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -37,7 +41,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        # The ack path's reads get a pool of their own: under load every connection of the
+        # main pool can be held by turns, and an ack must not queue for one (measured: p99 1.9 s
+        # with 30 people typing ahead).
+        reader = create_engine(
+            url, pool_pre_ping=True, pool_size=READER_POOL, max_overflow=0, **kwargs
+        )
+        engine._cascade_reader = reader  # type: ignore[attr-defined]
+        event.listen(engine, "engine_disposed", lambda *_: reader.dispose())
+        return engine
     # Connections are kept (each is set up once: WAL, busy timeout, foreign keys); as many as the
     # threads that may hold one, so nobody waits for a connection rather than for the lock.
     memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -60,8 +73,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        # Take the write lock up front: two processes never both read then fail to write.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A transaction that may write takes the write lock up front: two never both read then
+        # fail to write. One that only reads takes none: under WAL it reads its snapshot while
+        # another transaction writes, and waits for nobody.
+        read_only = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -82,6 +98,16 @@ def rehearsal(engine: Engine) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads: on SQLite it takes no lock, so it never waits behind a
+    writer (nor holds one up); on PostgreSQL it runs on a pool apart from the one turns use, so
+    it never waits for a connection either (reads never wait for writers there anyway)."""
+    reader = getattr(engine, "_cascade_reader", engine).execution_options(**{READ_ONLY: True})
+    with Session(reader, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:

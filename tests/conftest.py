@@ -136,3 +136,4 @@ def running(
     # refused (invalid blocks, no such channel, …) is a bug in what the app sent.
     refused = [e for e in fake.errors if e != ("users.info", "user_not_found")]
     assert refused == [], "the app sent Slack something it refuses (see fake.errors)"
+    assert fake.misformatted == [], "the app sent Slack text it would show wrongly or broadcast"

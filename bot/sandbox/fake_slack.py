@@ -2,7 +2,13 @@
 
 It answers the methods Cascade calls with Slack's own shapes, records every call, validates every
 `blocks` and `view` with slack_sdk.models (answering `invalid_blocks` as Slack does), and on
-demand answers 429 with `Retry-After`, a 5xx, or slowly. With a Socket Mode server attached
+demand answers 429 with `Retry-After`, a 5xx, or slowly — or, seeded, a share of all calls.
+
+What Slack accepts but a person would see wrongly is recorded too, apart from refusals
+(`misformatted`): a broadcast (`<!channel>`, `<!here>`, `<!everyone>`, a user group) in text
+Slack parses, which pings everyone; and a raw `<` or `>` in a plain_text object, which Slack's
+formatting rules say must be escaped whenever it is not meant as a token (plain_text never
+parses tokens, so there it is always text that skipped escaping). With a Socket Mode server attached
 (bot/sandbox/socket_mode.py), `apps.connections.open` hands out its WebSocket URLs.
 """
 
@@ -10,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -26,6 +33,7 @@ from slack_sdk.models.views import View
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+BROADCAST = re.compile(r"<!(channel|here|everyone|subteam\^)")
 PICKED_MENTION = re.compile(r"<(?:@[UW]|#[CG])[A-Z0-9]+(?:\|[^<>]*)?>")
 CHANNEL_NAME = re.compile(r"(?<![\w.&;])#([a-z0-9][a-z0-9_-]*)")
 SPECIAL_MENTION = re.compile(r"(?<![\w.])@(channel|here|everyone)\b")
@@ -52,6 +60,27 @@ class Fault:
     status: int
     retry_after: int | None = None
     error: str | None = None  # with status 200: Slack's `{"ok": false, "error": ...}`
+
+
+@dataclass
+class Storm:
+    """A seeded share of faults (see `FakeSlack.storm`)."""
+
+    seed: int
+    rate_limited: float
+    server_errors: float
+    attempts: dict[str, int] = field(default_factory=dict)
+
+    def fault(self, method: str, args: dict[str, Any]) -> Fault | None:
+        call = f"{method}:{json.dumps(args, sort_keys=True, default=str)}"
+        attempt = self.attempts.get(call, 0)
+        self.attempts[call] = attempt + 1
+        draw = random.Random(f"{self.seed}:{call}:{attempt}").random()
+        if draw < self.rate_limited:
+            return Fault(429, retry_after=0)
+        if draw < self.rate_limited + self.server_errors:
+            return Fault(500)
+        return None
 
 
 @dataclass
@@ -114,6 +143,24 @@ def validate_blocks(blocks: Any, limit: int) -> list[dict[str, Any]]:
     return blocks
 
 
+def formatting_problems(value: Any, where: str = "") -> list[str]:
+    """Text objects in `value` (blocks, a view) that Slack would accept but show wrongly."""
+    problems: list[str] = []
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            problems += formatting_problems(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        kind, text = value.get("type"), value.get("text")
+        if kind == "plain_text" and isinstance(text, str) and ("<" in text or ">" in text):
+            problems.append(f"{where}: unescaped plain_text {text[:80]!r}")
+        elif kind == "mrkdwn" and isinstance(text, str) and BROADCAST.search(text):
+            problems.append(f"{where}: broadcast in {text[:80]!r}")
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                problems += formatting_problems(item, f"{where}.{key}")
+    return problems
+
+
 def validate_view(view: Any) -> dict[str, Any]:
     if isinstance(view, str):
         try:
@@ -152,6 +199,8 @@ class FakeSlack:
         self.latency = 0.0
         self.calls: list[Call] = []
         self.errors: list[tuple[str, str]] = []  # (method, error) for every refused call
+        self.misformatted: list[tuple[str, str]] = []  # (method, problem): see the module's doc
+        self._storm: Storm | None = None
         self.messages: list[Message] = []
         self.home_views: dict[str, dict[str, Any]] = {}
         self.modals: dict[str, list[dict[str, Any]]] = {}  # user → their stack of open modals
@@ -252,6 +301,17 @@ class FakeSlack:
             fault = Fault(status, retry_after, error)
             self._faults.setdefault(method, []).extend([fault] * times)
 
+    def storm(self, *, seed: int, rate_limited: float, server_errors: float) -> None:
+        """From now on, answer a seeded share of Web API calls with 429 (Retry-After: 0) and of
+        the rest with 500. Whether an attempt fails depends only on the seed, the call and how
+        many times that same call was made before, never on which thread asked first."""
+        with self.lock:
+            self._storm = Storm(seed, rate_limited, server_errors)
+
+    def calm(self) -> None:
+        with self.lock:
+            self._storm = None
+
     def calls_to(self, method: str) -> list[Call]:
         with self.lock:
             return [c for c in self.calls if c.method == method]
@@ -306,8 +366,10 @@ class FakeSlack:
                 for index, open_view in enumerate(stack):
                     if open_view["id"] == view_id:
                         stack[index] = {"id": view_id, **validate_view(response["view"])}
+                        self._check_formatting("view_submission", response["view"])
             elif action == "push":
                 stack.append({"id": f"VMODAL{next(self._ts)}", **validate_view(response["view"])})
+                self._check_formatting("view_submission", response["view"])
             elif action == "clear":
                 stack.clear()
             else:
@@ -318,31 +380,33 @@ class FakeSlack:
         """What Slack sends for text a person typed into a `should_escape` command or a message:
         `&`, `<`, `>` escaped, `@handle`, `@channel` and `#channel` turned into tokens. Tokens
         already formed (`<@U123|name>`, `<#C123|name>`, as picked ones are) pass through."""
-        kept: list[str] = []
-
-        def keep(match: re.Match[str]) -> str:
-            kept.append(match.group(0))
-            return f"\x00{len(kept) - 1}\x00"
-
         with self.lock:
             handles = {u["name"]: uid for uid, u in self.users.items() if not u["deleted"]}
             channels = dict(self.channels)
-        text = PICKED_MENTION.sub(keep, typed)
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
-        text = HANDLE.sub(
-            lambda m: (
-                f"<@{handles[m.group(1)]}|{m.group(1)}>" if m.group(1) in handles else m.group(0)
-            ),
-            text,
-        )
-        text = CHANNEL_NAME.sub(
-            lambda m: (
-                f"<#{channels[m.group(1)]}|{m.group(1)}>" if m.group(1) in channels else m.group(0)
-            ),
-            text,
-        )
-        return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], text)
+
+        def escaped(text: str) -> str:
+            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
+            text = HANDLE.sub(
+                lambda m: (
+                    f"<@{handles[m.group(1)]}|{m.group(1)}>"
+                    if m.group(1) in handles
+                    else m.group(0)
+                ),
+                text,
+            )
+            return CHANNEL_NAME.sub(
+                lambda m: (
+                    f"<#{channels[m.group(1)]}|{m.group(1)}>"
+                    if m.group(1) in channels
+                    else m.group(0)
+                ),
+                text,
+            )
+
+        # Picked mentions (odd pieces) pass through; everything between them is escaped.
+        pieces = re.split(f"({PICKED_MENTION.pattern})", typed)
+        return "".join(p if i % 2 else escaped(p) for i, p in enumerate(pieces))
 
     def replies_for(self, user_id: str) -> list[Message]:
         """What Cascade has said to this person (in their DM, or only to them)."""
@@ -363,8 +427,10 @@ class FakeSlack:
             self.calls.append(Call(method, args, token))
             self.changed()
             faults = self._faults.get(method)
-            if faults:
-                fault = faults.pop(0)
+            fault = faults.pop(0) if faults else None
+            if fault is None and self._storm is not None and method != "response_url":
+                fault = self._storm.fault(method, args)
+            if fault is not None:
                 headers = (
                     {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
                 )
@@ -398,6 +464,9 @@ class FakeSlack:
         known = (self.app_token, self.bot_token)
         return "not_allowed_token_type" if token in known else "invalid_auth"
 
+    def _check_formatting(self, method: str, value: Any) -> None:
+        self.misformatted += [(method, problem) for problem in formatting_problems(value)]
+
     def _next_ts(self) -> str:
         return f"{int(self.now())}.{next(self._ts):06d}"
 
@@ -414,6 +483,7 @@ class FakeSlack:
     def _message_parts(self, args: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         text = str(args.get("text") or "")
         blocks = validate_blocks(args["blocks"], MESSAGE_BLOCK_LIMIT) if args.get("blocks") else []
+        self._check_formatting("message", [{"type": "mrkdwn", "text": text}, *blocks])
         if not text and not blocks:
             raise SlackError("no_text")
         if len(text) > TEXT_LIMIT:
@@ -469,6 +539,7 @@ class FakeSlack:
         if user not in self.users:
             raise SlackError("user_not_found")
         view = validate_view(args.get("view"))
+        self._check_formatting("views.publish", view)
         if view.get("type") != "home":
             raise SlackError("invalid_arguments", errors=["views.publish takes a home view"])
         self.home_views[user] = {"id": f"VHOME{user}", **view}
@@ -479,6 +550,7 @@ class FakeSlack:
         if user is None:
             raise SlackError("invalid_trigger_id")
         view = {"id": f"VMODAL{next(self._ts)}", **validate_view(args.get("view"))}
+        self._check_formatting("views.open", view)
         if view["type"] != "modal":
             raise SlackError("invalid_arguments", errors=["views.open takes a modal"])
         self.modals.setdefault(user, []).append(view)
@@ -493,6 +565,7 @@ class FakeSlack:
             for index, open_view in enumerate(stack):
                 if open_view["id"] == view_id:
                     stack[index] = {"id": view_id, **validate_view(args.get("view"))}
+                    self._check_formatting("views.update", stack[index])
                     return {"view": stack[index]}
         raise SlackError("not_found")
 

@@ -68,6 +68,9 @@ def test_slack_owner_is_an_admin(running: Running) -> None:
 
 
 def test_unit_manager_may_set_members_but_not_steal(org: Running) -> None:
+    # Only an admin places someone who is in no unit (Dave); the manager arranges their own.
+    assert "Only a Cascade admin" in run(org, ALICE, f'unit members "Sales" <@{BOB}> <@{DAVE}>')
+    assert "updated" in run(org, ADMIN, f'unit members "Sales" <@{BOB}> <@{CAROL}> <@{DAVE}>')
     assert "updated" in run(org, ALICE, f'unit members "Sales" <@{BOB}> <@{DAVE}>')
     people = {p["user_id"]: p for p in snapshot(org.engine)["people"]}
     assert people[CAROL]["unit_id"] is None and people[DAVE]["unit_id"] is not None
@@ -189,7 +192,7 @@ def test_user_text_is_escaped_and_never_pings(org: Running) -> None:
 def test_people_new_since_the_last_sync_are_looked_up_one_by_one(org: Running) -> None:
     lists = len(org.fake.calls_to("users.list"))
     org.fake.add_user("UNEWHIRE", "New Hire", email="new@example.com")
-    assert "updated" in run(org, ALICE, f'unit members "Sales" <@{BOB}> <@UNEWHIRE>')
-    assert "can't find" in run(org, ALICE, f'unit members "Sales" <@{BOB}> <@USTRANGER>')
+    assert "updated" in run(org, ADMIN, f'unit members "Sales" <@{BOB}> <@UNEWHIRE>')
+    assert "can't find" in run(org, ADMIN, f'unit members "Sales" <@{BOB}> <@USTRANGER>')
     assert len(org.fake.calls_to("users.list")) == lists  # no full sync for one or two people
     assert [c.args["user"] for c in org.fake.calls_to("users.info")] == ["UNEWHIRE", "USTRANGER"]

@@ -15,7 +15,7 @@ from bot import blocks
 from bot.action_ids import CYCLE_FORM, FLOW_ANSWER, OFFERS
 from bot.errors import reported
 from bot.forms import barrier_form, checkin_form, cycle_form, suggest_form
-from bot.payloads import Click, parse_id
+from bot.payloads import Click, Malformed, parse_id
 from bot.reply import refusal_text, tell_user
 from bot.services import Services
 from bot.turns import answered, parse_answer, updated
@@ -307,7 +307,15 @@ def open_barrier_form(
 def open_cycle_form(
     services: Services, body: dict[str, Any], client: WebClient, respond: Any
 ) -> None:
-    client.views_open(trigger_id=Click.parse(body).trigger_id, view=cycle_form())
+    """The New cycle form, for an admin (the button is shown to admins; a forged click is not)."""
+    click = Click.parse(body)
+    with acting(
+        services=services, client=client, team_id=click.team_id, user_id=click.user_id
+    ) as a:
+        is_admin = a.actor.is_admin
+    if not is_admin:
+        raise Refusal("not_admin")
+    client.views_open(trigger_id=click.trigger_id, view=cycle_form())
 
 
 def stale_action(services: Services, body: dict[str, Any], client: WebClient, respond: Any) -> None:
@@ -345,7 +353,31 @@ HANDLERS: list[tuple[str | re.Pattern[str], Handler]] = [
 ]
 
 
-def _ack(ack: Ack) -> None:
+# What a button's value must be, by action id (buttons not listed may carry anything): a click
+# whose value is not gets the same 400 as a payload of a shape Slack never sends (bot/errors.py).
+VALUES: list[tuple[str | re.Pattern[str], Callable[[str], object]]] = [
+    (re.compile(f"^{FLOW_ANSWER}\\d+$"), parse_answer),
+    *(
+        (OFFERS[offer], parse_id)
+        for offer in (Offer.AGREE_GOAL, Offer.SUGGEST_CHANGES, Offer.REVISE_GOAL, Offer.PLAN_UNIT)
+    ),
+]
+
+
+def check_value(click: Click) -> None:
+    """Refuse a click whose value no Cascade button carries."""
+    for action_id, parse in VALUES:
+        matches = (
+            action_id.match(click.action_id)
+            if isinstance(action_id, re.Pattern)
+            else action_id == click.action_id
+        )
+        if matches and parse(click.value) is None:
+            raise Malformed(f"{click.action_id} cannot carry {click.value[:40]!r}")
+
+
+def _ack(ack: Ack, body: dict[str, Any]) -> None:
+    check_value(Click.parse(body))  # parsing only: nothing is read or written before the ack
     ack()
 
 

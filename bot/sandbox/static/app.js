@@ -177,17 +177,17 @@ function renderModal() {
   layer.dataset.hash = JSON.stringify(modal);
   fieldErrors = {};
   const box = el("form", "modal");
-  box.append(el("h2", "", modal.title?.text ?? ""));
+  box.append(el("h2", "", decodeSlack(modal.title?.text ?? "")));
   const blocks = renderBlocks(modal.blocks, { ...actionContext({ view_id: modal.id }) });
   box.append(blocks);
   const buttons = el("div", "modal-buttons");
-  const cancel = el("button", "bk-button", modal.close?.text ?? "Cancel");
+  const cancel = el("button", "bk-button", decodeSlack(modal.close?.text ?? "Cancel"));
   cancel.type = "button";
   cancel.dataset.testid = "modal-cancel";
   cancel.addEventListener("click", () => post("/sandbox/close", {}));
   buttons.append(cancel);
   if (modal.submit) {
-    const submit = el("button", "bk-button primary", modal.submit.text);
+    const submit = el("button", "bk-button primary", decodeSlack(modal.submit.text));
     submit.type = "submit";
     submit.dataset.testid = "modal-submit";
     buttons.append(submit);

@@ -13,12 +13,17 @@ function textObject(obj, ctx, tag = "div") {
   const node = el(tag, "text");
   if (!obj) return node;
   if (obj.type === "mrkdwn") node.innerHTML = mrkdwnToHtml(obj.text, ctx.nameOf);
-  else node.textContent = obj.text ?? "";
+  else node.textContent = plainText(obj);
   return node;
 }
 
+// Slack shows plain_text's &amp; &lt; &gt; as the characters (Cascade escapes user text there).
+function plainText(obj) {
+  return decodeSlack(obj?.text ?? "");
+}
+
 function optionLabel(option) {
-  return option?.text?.text ?? "";
+  return plainText(option?.text);
 }
 
 function allOptions(element) {
@@ -30,7 +35,7 @@ function renderElement(element, block, ctx) {
   const base = { action_id: element.action_id, block_id: block.block_id || "", type: element.type };
   switch (element.type) {
     case "button": {
-      const button = el("button", `bk-button ${element.style || ""}`.trim(), element.text?.text ?? "");
+      const button = el("button", `bk-button ${element.style || ""}`.trim(), plainText(element.text));
       button.type = "button";
       button.dataset.actionId = element.action_id || "";
       button.addEventListener("click", () => {
@@ -155,7 +160,7 @@ function renderBlock(block, ctx) {
   node.dataset.blockId = block.block_id || "";
   switch (block.type) {
     case "header":
-      node.append(el("h3", "", block.text?.text ?? ""));
+      node.append(el("h3", "", plainText(block.text)));
       break;
     case "section": {
       const body = el("div", "section-body");

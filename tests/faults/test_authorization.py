@@ -1,0 +1,391 @@
+"""The authorization matrix: every role × every command, button and modal, against one table.
+
+Each cell starts from the same organisation (restored from a snapshot), sends one signed request
+as that role, and asks whether the action took effect. A refused cell must also leave the
+database as it was. Adding a command, button or modal is one row of TABLE.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import Engine, delete, insert, select
+from sqlmodel import SQLModel
+
+from bot.sandbox.fake_slack import FakeSlack
+from bot.turns import answer_value
+from conversations.runner import ButtonsFor
+from storage import conversations, cycles, goals, objectives, people, units
+from storage.db import transaction
+from storage.models import ConversationState, GoalStatus, ObjectiveStatus
+from tests.factories import ObjectiveSpec, UnitSpec, build_org
+from tests.faults.harness import FORM, Harness, harness
+from tests.faults.world import profiles_of
+
+ROLES = ["admin", "head", "manager", "former", "member", "outsider", "foreign"]
+USERS = {
+    "admin": "UADMIN",  # in CASCADE_ADMINS, in no unit
+    "head": "UHEAD",  # manages the top unit (Acme), belongs to none, not an admin
+    "manager": "UMGR",  # manages Sales, belongs to Acme
+    "former": "UFORMER",  # managed Sales until an import made UMGR its manager; in Acme
+    "member": "UMEMBER",  # in Sales; has a goal proposed to UMGR
+    "outsider": "UOUT",  # in no unit
+    "foreign": "UADMIN",  # an admin's id, from a workspace Cascade is not installed in
+}
+FOREIGN_TEAM = "TOTHER"
+
+
+# -- the organisation -----------------------------------------------------------------------
+
+
+@dataclass
+class Org:
+    h: Harness
+    team: str
+    sales: int
+    goal: int  # UMEMBER's proposed goal
+    former_review: str  # the value of the Publish button on UFORMER's old plan of Sales
+
+
+def build(h: Harness) -> Org:
+    fake, team = h.fake, h.fake.team_id
+    for user in ("UHEAD", "UMGR", "UFORMER", "UMEMBER", "UMEMBER2", "UOUT"):
+        fake.add_user(user, user.title())
+    now = datetime.now(UTC)
+    today = date.today()
+    with transaction(h.engine) as s:
+        org = build_org(
+            s,
+            team_id=team,
+            profiles=profiles_of(fake),
+            units_=[
+                UnitSpec("Acme", "UHEAD"),
+                UnitSpec("Sales", "UFORMER", "Acme", ("UMEMBER", "UMEMBER2")),
+            ],
+            cycle=("FY", today - timedelta(days=30), today + timedelta(days=300)),
+            objectives_=[ObjectiveSpec("Acme", "Grow"), ObjectiveSpec("Sales", "Sell", "Grow")],
+            now=now,
+            synced=True,
+        )
+        sales = org.units["Sales"]
+        assert org.cycle is not None and sales.id is not None and org.cycle.id is not None
+        objectives.create_objective(
+            session=s,
+            team_id=team,
+            unit_id=sales.id,
+            cycle_id=org.cycle.id,
+            title="A draft of the former manager's",
+            parent_id=org.objectives["Grow"].id,
+            status=ObjectiveStatus.DRAFT,
+        )
+        review = conversations.start_conversation(
+            session=s,
+            team_id=team,
+            person_id=org.ids["UFORMER"],
+            flow="objectives",
+            step="review",
+            answers={"unit_id": sales.id},
+            now=now,
+        )
+        units.create_unit(session=s, team_id=team, name="Ops", parent_id=None, manager_id=None)
+        # The import: UMGR manages Sales now, UFORMER stays in Acme.
+        sales.manager_id = org.ids["UMGR"]
+        s.add(sales)
+        units.set_unit_of(
+            session=s, team_id=team, person_id=org.ids["UMGR"], unit_id=org.units["Acme"].id
+        )
+        units.set_unit_of(
+            session=s, team_id=team, person_id=org.ids["UFORMER"], unit_id=org.units["Acme"].id
+        )
+        goal = goals.create_goal(
+            session=s,
+            team_id=team,
+            owner_id=org.ids["UMEMBER"],
+            unit_id=sales.id,
+            cycle_id=org.cycle.id,
+            objective_id=org.objectives["Sell"].id,
+            statement="Sign 10 customers",
+            now=now,
+        )
+        goals.update_goal(
+            session=s,
+            goal=goal,
+            now=now,
+            status=GoalStatus.PROPOSED,
+            due=today + timedelta(days=60),
+            owner_agreed_at=now,
+        )
+        target = ButtonsFor("objectives", "review", review.version)
+        # Ops was a stray root: not part of the matrix; drop it again.
+        ops = units.find_unit(session=s, team_id=team, name="Ops")
+        assert ops is not None
+        s.delete(ops)
+        return Org(h, team, sales.id, goal.id or 0, answer_value(target, "publish"))
+
+
+# -- a snapshot of every table, restored before each cell ----------------------------------
+
+
+def snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    with transaction(engine) as s:
+        return {
+            t.name: [dict(r._mapping) for r in s.execute(select(t))]
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def restore(engine: Engine, snap: dict[str, list[dict[str, Any]]]) -> None:
+    tables = SQLModel.metadata.sorted_tables
+    with transaction(engine) as s:
+        for table in reversed(tables):
+            s.execute(delete(table))
+        for table in tables:
+            if snap[table.name]:
+                s.execute(insert(table), snap[table.name])
+
+
+IGNORED = {"person", "workspace", "slackevent", "outbox", "conversation"}
+
+
+def changed(
+    before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]
+) -> list[str]:  # noqa: E501
+    """Tables whose rows differ (the directory, the ledgers and flow state aside)."""
+    return [t for t in before if t not in IGNORED and before[t] != after[t]]
+
+
+# -- actions: what one role does, and whether it took effect ----------------------------------
+
+
+def request(org: Org, role: str, payload: dict[str, Any] | str, kind: str) -> int:
+    """Send one request as `role`; a foreign role's carries the other workspace's id."""
+    h = org.h
+    if kind == "command":
+        fields = h.payloads.command(USERS[role], "")
+        fields["text"] = h.fake.as_sent_by_slack(str(payload))
+        if role == "foreign":
+            fields["team_id"] = FOREIGN_TEAM
+        return h.post(urlencode(fields), FORM).status
+    if kind == "event":
+        body = h.payloads.event(payload)  # type: ignore[arg-type]
+        if role == "foreign":
+            body["team_id"] = FOREIGN_TEAM
+        return h.post(json.dumps(body), "application/json").status
+    interaction = h.payloads.interaction(USERS[role], payload)  # type: ignore[arg-type]
+    if role == "foreign":
+        interaction["team"] = {"id": FOREIGN_TEAM}
+    return h.post(urlencode({"payload": json.dumps(interaction)}), FORM).status
+
+
+def command(text: str) -> Callable[[Org, str], int]:
+    return lambda org, role: request(org, role, text, "command")
+
+
+def dm(text: str) -> Callable[[Org, str], int]:
+    return lambda org, role: request(org, role, org.h.payloads.dm_event(USERS[role], text), "event")
+
+
+def home(org: Org, role: str) -> int:
+    return request(org, role, org.h.payloads.home_opened_event(USERS[role]), "event")
+
+
+def click(action_id: str, value: Callable[[Org], str]) -> Callable[[Org, str], int]:
+    def do(org: Org, role: str) -> int:
+        payload = org.h.payloads.action(USERS[role], action_id, value(org))
+        payload = {k: v for k, v in payload.items() if k in ("type", "actions", "container")}
+        payload["response_url"] = org.h.payloads.response_url(USERS[role], "D1")
+        return request(org, role, payload, "interaction")
+
+    return do
+
+
+def submit(
+    callback_id: str, values: dict[str, str], metadata: Callable[[Org], str]
+) -> Callable[[Org, str], int]:  # noqa: E501
+    """A modal's submission, forged for whoever was never shown the modal."""
+
+    def do(org: Org, role: str) -> int:
+        state = {k: {k: {"type": "plain_text_input", "value": v}} for k, v in values.items()}
+        view = {
+            "id": "VFORGED",
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": metadata(org),
+            "team_id": org.team,
+            "state": {"values": state},
+        }
+        return request(org, role, {"type": "view_submission", "view": view}, "interaction")
+
+    return do
+
+
+# Effects: did the action take effect for this role? (`seen` is the fake's message count before.)
+Effect = Callable[[Org, str, int], bool]
+
+
+def answered(org: Org, role: str, seen: int) -> bool:
+    """A reply that is neither a refusal nor a stranger's, nor an apology."""
+    new = org.h.fake.messages_for(USERS[role])[seen:]
+    home_view = json.dumps(org.h.fake.home_views.get(USERS[role], {}))
+    texts = [m.text for m in new] + ([home_view] if home_view != "{}" else [])
+    bad = (":warning:", "can't find you", "went wrong", "isn't installed")
+    return bool(texts) and not any(b in t for t in texts for b in bad)
+
+
+def db(check: Callable[[Any, Org, str], bool]) -> Effect:
+    def effect(org: Org, role: str, seen: int) -> bool:
+        with transaction(org.h.engine) as s:
+            return check(s, org, role)
+
+    return effect
+
+
+def in_flow(flow: str) -> Effect:
+    def check(s: Any, org: Org, role: str) -> bool:
+        person = people.get_person(session=s, team_id=org.team, user_id=USERS[role])
+        if person is None or person.id is None:
+            return False
+        found = conversations.get_conversation(
+            session=s, team_id=org.team, person_id=person.id, flow=flow
+        )
+        untouched = role == "former" and flow == "objectives"  # the old plan, still open?
+        return (
+            found is not None
+            and found.state == ConversationState.ACTIVE
+            and not (untouched and found.step == "review" and found.version <= 1)
+        )
+
+    return db(check)
+
+
+def goal_is(status: GoalStatus) -> Effect:
+    return db(
+        lambda s, org, role: (
+            goals.get_goal(session=s, team_id=org.team, goal_id=org.goal).status == status
+        )
+    )  # type: ignore[union-attr]  # noqa: E501
+
+
+def modal_open(org: Org, role: str, seen: int) -> bool:
+    return bool(org.h.fake.modals.get(USERS[role]))
+
+
+def cycle_named(name: str) -> Effect:
+    return db(
+        lambda s, org, role: cycles.find_cycle(session=s, team_id=org.team, name=name) is not None
+    )  # noqa: E501
+
+
+def unit_named(name: str) -> Effect:
+    return db(
+        lambda s, org, role: units.find_unit(session=s, team_id=org.team, name=name) is not None
+    )  # noqa: E501
+
+
+def sales_members(count: int) -> Effect:
+    return db(
+        lambda s, org, role: (
+            len(units.members_of(session=s, team_id=org.team, unit_id=org.sales)) == count
+        )
+    )  # noqa: E501
+
+
+def in_sales(user: str) -> Effect:
+    def check(s: Any, org: Org, role: str) -> bool:
+        members = units.members_of(session=s, team_id=org.team, unit_id=org.sales)
+        return any(p.user_id == user for p in members)
+
+    return db(check)
+
+
+def sales_drafts_published(s: Any, org: Org, role: str) -> bool:
+    found = objectives.list_objectives(session=s, team_id=org.team, unit_id=org.sales)
+    return all(o.status == ObjectiveStatus.PUBLISHED for o in found)
+
+
+GOAL = "goal"
+
+
+def goal_value(org: Org) -> str:
+    return str(org.goal)
+
+
+@dataclass(frozen=True)
+class Action:
+    do: Callable[[Org, str], int]
+    effect: Effect
+    allowed: str  # one letter per role in ROLES: Y took effect, - refused
+
+
+TABLE: dict[str, Action] = {
+    #                                                                          admin head mgr former member outsider foreign  # noqa: E501
+    "/goals help": Action(command("help"), answered, "YYYYYY-"),
+    "/goals cycle add": Action(command('cycle add "New" 2027-01-01 2027-06-30'), cycle_named("New"), "Y------"),  # noqa: E501
+    "/goals unit add": Action(command('unit add "New" parent:"Acme" manager:<@UOUT>'), unit_named("New"), "Y------"),  # noqa: E501
+    "/goals unit members Sales": Action(command('unit members "Sales" <@UMEMBER>'), sales_members(1), "Y-Y----"),  # noqa: E501
+    "/goals unit members +head": Action(command('unit members "Sales" <@UMEMBER> <@UHEAD>'), in_sales("UHEAD"), "-------"),  # noqa: E501
+    "/goals unit members +outsider": Action(command('unit members "Sales" <@UMEMBER> <@UOUT>'), in_sales("UOUT"), "Y------"),  # noqa: E501
+    "/goals plan": Action(command("plan"), in_flow("objectives"), "YYY----"),
+    '/goals plan "Sales"': Action(command('plan "Sales"'), in_flow("objectives"), "Y-Y----"),
+    "/goals set": Action(command("set"), in_flow("goal_interview"), "-YYYY--"),
+    "/goals mine": Action(command("mine"), answered, "YYYYYY-"),
+    "/goals tree": Action(command("tree"), answered, "YYYYYY-"),
+    **{
+        f"/goals {word}": Action(command(word), answered, "YYYYYY-")
+        for word in ("team", "checkin", "barrier", "summary", "pause", "resume")  # not yet built
+    },
+    "DM publish (the former manager's open plan)": Action(dm("publish"), db(sales_drafts_published), "-------"),  # noqa: E501
+    "App Home": Action(home, answered, "YYYYYY-"),
+    "button: Agree": Action(click("goal_agree", goal_value), goal_is(GoalStatus.AGREED), "Y-Y----"),  # noqa: E501
+    "button: Suggest changes": Action(click("goal_suggest", goal_value), modal_open, "Y-Y----"),  # noqa: E501
+    "button: Revise": Action(click("goal_revise", goal_value), in_flow("goal_interview"), "-YYYY--"),  # noqa: E501
+    "button: Set my goals": Action(click("goal_interview_start", lambda org: ""), in_flow("goal_interview"), "-YYYY--"),  # noqa: E501
+    "button: Plan Sales": Action(click("objectives_start", lambda org: str(org.sales)), in_flow("objectives"), "Y-Y----"),  # noqa: E501
+    "button: Publish (the former manager's old review)": Action(click("flow_answer_0", lambda org: org.former_review), db(sales_drafts_published), "-------"),  # noqa: E501
+    "button: New cycle": Action(click("cycle_new", lambda org: ""), modal_open, "Y------"),
+    "modal: New cycle": Action(submit("cycle_new", {"name": "Form", "start": "2027-01-01", "end": "2027-06-30"}, lambda org: ""), cycle_named("Form"), "Y------"),  # noqa: E501
+    "modal: Suggest changes": Action(submit("goal_suggest", {"comment": "Tighten it"}, lambda org: f"{org.goal}||"), goal_is(GoalStatus.DRAFT), "Y-Y----"),  # noqa: E501
+}  # fmt: skip
+
+
+@pytest.fixture
+def matrix(engine: Engine, fake_slack: tuple[FakeSlack, str]) -> Iterator[Org]:
+    fake, url = fake_slack
+    with harness(fake, url, engine) as h:
+        yield build(h)
+
+
+def test_every_role_and_every_action_against_one_table(matrix: Org) -> None:
+    org = matrix
+    h = org.h
+    start = snapshot(h.engine)
+    wrong: list[str] = []
+    for name, action in TABLE.items():
+        assert len(action.allowed) == len(ROLES), name
+        for role, expected in zip(ROLES, action.allowed, strict=True):
+            restore(h.engine, start)
+            h.forget()
+            with h.fake.lock:
+                h.fake.modals.clear()
+                h.fake.home_views.clear()
+            seen = len(h.fake.messages_for(USERS[role]))
+            status = action.do(org, role)
+            took = action.effect(org, role, seen)
+            if took != (expected == "Y"):
+                wrong.append(f"{name} as {role}: {'took effect' if took else 'refused'}")
+            if not took and changed(start, snapshot(h.engine)):
+                wrong.append(
+                    f"{name} as {role}: refused, but changed {changed(start, snapshot(h.engine))}"
+                )  # noqa: E501
+            if role == "foreign" and status != 403:
+                wrong.append(f"{name} as {role}: answered {status}, not 403")
+            problems = [p for p in h.problems() if "unhandled" in p or "refused:" in p]
+            if problems:
+                wrong.append(f"{name} as {role}: {problems}")
+    assert wrong == [], "\n".join(wrong)
