@@ -353,14 +353,49 @@ HANDLERS: list[tuple[str | re.Pattern[str], Handler]] = [
 ]
 
 
-# What a button's value must be, by action id (buttons not listed may carry anything): a click
-# whose value is not gets the same 400 as a payload of a shape Slack never sends (bot/errors.py).
+def _nothing(value: str) -> object:
+    return True if value == "" else None
+
+
+def _maybe_id(value: str) -> object:
+    """Nothing, or a row id (a button for a given cycle)."""
+    return True if value == "" else parse_id(value)
+
+
+def _unit_and_cycle(value: str) -> object:
+    """A unit id, or "unit id/cycle id"."""
+    unit, slash, cycle = value.partition("/")
+    return parse_id(unit) if not slash else parse_id(unit) and parse_id(cycle)
+
+
+OFFER_VALUES: dict[Offer, Callable[[str], object]] = {
+    Offer.AGREE_GOAL: parse_id,
+    Offer.SUGGEST_CHANGES: parse_id,
+    Offer.REVISE_GOAL: parse_id,
+    Offer.SET_GOALS: _maybe_id,
+    Offer.PLAN_UNIT: _unit_and_cycle,
+    Offer.CHECK_IN: _nothing,
+    Offer.ACKNOWLEDGE_BARRIER: parse_id,
+    Offer.RESOLVE_BARRIER: parse_id,
+    Offer.ESCALATE_BARRIER: parse_id,
+    Offer.REPORT_ANTICIPATED: parse_id,
+    Offer.GOAL_ACHIEVED: parse_id,
+    Offer.GOAL_MISSED: parse_id,
+    Offer.GOAL_DROPPED: parse_id,
+    Offer.REPORT_BARRIER: _nothing,
+    Offer.NEW_GOAL: _maybe_id,
+    Offer.RESUME_GOAL: parse_id,
+    Offer.CHANGE_GOAL: parse_id,
+    Offer.DROP_GOAL: parse_id,
+    Offer.AGREE_DROP: parse_id,
+    Offer.KEEP_GOAL: parse_id,
+}
+
+# What a button's value must be, by action id: a click whose value no Cascade button carries gets
+# the same 400 as a payload of a shape Slack never sends (bot/errors.py).
 VALUES: list[tuple[str | re.Pattern[str], Callable[[str], object]]] = [
     (re.compile(f"^{FLOW_ANSWER}\\d+$"), parse_answer),
-    *(
-        (OFFERS[offer], parse_id)
-        for offer in (Offer.AGREE_GOAL, Offer.SUGGEST_CHANGES, Offer.REVISE_GOAL, Offer.PLAN_UNIT)
-    ),
+    *((OFFERS[offer], parse) for offer, parse in OFFER_VALUES.items()),
 ]
 
 
