@@ -89,7 +89,11 @@ def unit_with(name: str, members: int = 0) -> Check:
 
 
 def a_cycle(engine: Engine, team: str) -> bool:
-    return _read(engine, lambda s, t: cycles.active_cycle(session=s, team_id=t) is not None, team)
+    return _read(
+        engine,
+        lambda s, t: cycles.current_cycle(session=s, team_id=t, today=date.today()) is not None,
+        team,
+    )
 
 
 def objectives_of(unit_name: str, count: int, status: str = "any") -> Check:
@@ -147,9 +151,11 @@ def interview(user: str, words: Words = Words()) -> list[Step]:
     return [
         Step(user, "command", "set", at(user, flow, "objective")),
         Step(user, "dm", "1", at(user, flow, "statement")),
-        Step(user, "dm", words.statement, at(user, flow, "measure")),
-        Step(user, "dm", words.measure, at(user, flow, "due")),
-        Step(user, "dm", "in 30 days", at(user, flow, "barriers")),
+        # The statement says its measure and date: Cascade reads them back; the measure is
+        # rewritten in the person's own (hostile) words, the date kept.
+        Step(user, "dm", words.statement, at(user, flow, "read_back")),
+        Step(user, "dm", "measure", at(user, flow, "measure")),
+        Step(user, "dm", words.measure, at(user, flow, "barriers")),
         Step(user, "dm", words.barriers, at(user, flow, "review")),
         Step(user, "dm", "submit", goal_of(user, GoalStatus.PROPOSED)),
     ]

@@ -294,6 +294,7 @@ class Bulk:
                 now=now,
                 today=clock.local_date(now, who.person.tz),
                 owner=new_owner(),
+                settings=self.services.settings,
             )
         finally:
             savepoint.rollback()

@@ -21,9 +21,9 @@ from sqlmodel import SQLModel
 from bot.sandbox.fake_slack import FakeSlack
 from bot.turns import answer_value
 from conversations.runner import ButtonsFor
-from storage import conversations, cycles, goals, objectives, people, units
+from storage import barriers, checkins, conversations, cycles, goals, objectives, people, units
 from storage.db import transaction
-from storage.models import ConversationState, GoalStatus, ObjectiveStatus
+from storage.models import BarrierStatus, ConversationState, GoalStatus, ObjectiveStatus
 from tests.factories import ObjectiveSpec, UnitSpec, build_org
 from tests.faults.harness import FORM, Harness, harness
 from tests.faults.world import profiles_of
@@ -51,6 +51,8 @@ class Org:
     sales: int
     goal: int  # UMEMBER's proposed goal
     former_review: str  # the value of the Publish button on UFORMER's old plan of Sales
+    agreed: int  # UMGR's agreed goal (in Acme), with an anticipated barrier
+    barrier: int  # reported by UMEMBER, held by UMGR
 
 
 def build(h: Harness) -> Org:
@@ -121,12 +123,46 @@ def build(h: Harness) -> Org:
             due=today + timedelta(days=60),
             owner_agreed_at=now,
         )
+        agreed = goals.create_goal(
+            session=s,
+            team_id=team,
+            owner_id=org.ids["UMGR"],
+            unit_id=org.units["Acme"].id or 0,
+            cycle_id=org.cycle.id,
+            objective_id=org.objectives["Grow"].id,
+            statement="Grow the Nordics",
+            now=now,
+        )
+        goals.update_goal(
+            session=s,
+            goal=agreed,
+            now=now,
+            status=GoalStatus.AGREED,
+            due=today + timedelta(days=90),
+            anticipated_barriers="Hiring freeze",
+        )
+        held = barriers.report_barrier(
+            session=s,
+            team_id=team,
+            reporter_id=org.ids["UMEMBER"],
+            text="No CRM access",
+            holder_id=org.ids["UMGR"],
+            now=now,
+        )
         target = ButtonsFor("objectives", "review", review.version)
         # Ops was a stray root: not part of the matrix; drop it again.
         ops = units.find_unit(session=s, team_id=team, name="Ops")
         assert ops is not None
         s.delete(ops)
-        return Org(h, team, sales.id, goal.id or 0, answer_value(target, "publish"))
+        return Org(
+            h,
+            team,
+            sales.id,
+            goal.id or 0,
+            answer_value(target, "publish"),
+            agreed.id or 0,
+            held.id or 0,
+        )
 
 
 # -- a snapshot of every table, restored before each cell ----------------------------------
@@ -211,7 +247,9 @@ def submit(
     """A modal's submission, forged for whoever was never shown the modal."""
 
     def do(org: Org, role: str) -> int:
-        state = {k: {k: {"type": "plain_text_input", "value": v}} for k, v in values.items()}
+        # A block id with "{}" names the row the form is about (its metadata).
+        named = {k.replace("{}", metadata(org)): v for k, v in values.items()}
+        state = {k: {k: {"type": "plain_text_input", "value": v}} for k, v in named.items()}
         view = {
             "id": "VFORGED",
             "type": "modal",
@@ -309,6 +347,44 @@ def sales_drafts_published(s: Any, org: Org, role: str) -> bool:
     return all(o.status == ObjectiveStatus.PUBLISHED for o in found)
 
 
+def barrier_is(status: BarrierStatus) -> Effect:
+    return db(
+        lambda s, org, role: (
+            barriers.get_barrier(session=s, team_id=org.team, barrier_id=org.barrier).status
+            == status
+        )
+    )  # type: ignore[union-attr]  # noqa: E501
+
+
+def barrier_moved(s: Any, org: Org, role: str) -> bool:
+    found = barriers.get_barrier(session=s, team_id=org.team, barrier_id=org.barrier)
+    return found is not None and len(found.chain) > 1
+
+
+def barriers_reported(count: int) -> Effect:
+    return db(
+        lambda s, org, role: len(barriers.list_barriers(session=s, team_id=org.team)) == count
+    )
+
+
+def checked_in(s: Any, org: Org, role: str) -> bool:
+    return bool(checkins.list_checkins(session=s, team_id=org.team))
+
+
+def summary_channel_set(s: Any, org: Org, role: str) -> bool:
+    from storage import workspaces
+
+    return workspaces.get_workspace(session=s, team_id=org.team).summary_channel == "C0LEAD"
+
+
+def agreed_value(org: Org) -> str:
+    return str(org.agreed)
+
+
+def barrier_value(org: Org) -> str:
+    return str(org.barrier)
+
+
 GOAL = "goal"
 
 
@@ -326,7 +402,7 @@ class Action:
 TABLE: dict[str, Action] = {
     #                                                                          admin head mgr former member outsider foreign  # noqa: E501
     "/goals help": Action(command("help"), answered, "YYYYYY-"),
-    "/goals cycle add": Action(command('cycle add "New" 2027-01-01 2027-06-30'), cycle_named("New"), "Y------"),  # noqa: E501
+    "/goals cycle add": Action(command('cycle add "New" 2028-01-01 2028-06-30'), cycle_named("New"), "Y------"),  # noqa: E501
     "/goals unit add": Action(command('unit add "New" parent:"Acme" manager:<@UOUT>'), unit_named("New"), "Y------"),  # noqa: E501
     "/goals unit members Sales": Action(command('unit members "Sales" <@UMEMBER>'), sales_members(1), "Y-Y----"),  # noqa: E501
     "/goals unit members +head": Action(command('unit members "Sales" <@UMEMBER> <@UHEAD>'), in_sales("UHEAD"), "-------"),  # noqa: E501
@@ -336,20 +412,34 @@ TABLE: dict[str, Action] = {
     "/goals set": Action(command("set"), in_flow("goal_interview"), "-YYYY--"),
     "/goals mine": Action(command("mine"), answered, "YYYYYY-"),
     "/goals tree": Action(command("tree"), answered, "YYYYYY-"),
-    **{
-        f"/goals {word}": Action(command(word), answered, "YYYYYY-")
-        for word in ("team", "checkin", "barrier", "summary", "pause", "resume")  # not yet built
-    },
+    "/goals team": Action(command("team"), answered, "-YY----"),
+    "/goals checkin": Action(command("checkin"), modal_open, "--Y----"),
+    "/goals barrier": Action(command("barrier The build is broken"), barriers_reported(2), "YYYYYY-"),  # noqa: E501
+    "/goals barriers": Action(command("barriers"), answered, "YYYYYY-"),
+    "/goals summary": Action(command("summary"), answered, "YYY----"),
+    "/goals settings summary": Action(command("settings summary <#C0LEAD|leadership>"), db(summary_channel_set), "Y------"),  # noqa: E501
+    "/goals pause": Action(command("pause 2w"), answered, "YYYYYY-"),
+    "/goals resume": Action(command("resume"), answered, "YYYYYY-"),
     "DM publish (the former manager's open plan)": Action(dm("publish"), db(sales_drafts_published), "-------"),  # noqa: E501
     "App Home": Action(home, answered, "YYYYYY-"),
     "button: Agree": Action(click("goal_agree", goal_value), goal_is(GoalStatus.AGREED), "Y-Y----"),  # noqa: E501
     "button: Suggest changes": Action(click("goal_suggest", goal_value), modal_open, "Y-Y----"),  # noqa: E501
-    "button: Revise": Action(click("goal_revise", goal_value), in_flow("goal_interview"), "-YYYY--"),  # noqa: E501
+    # Revise opens the owner's draft: the member's goal is proposed, not a draft, so nobody can.
+    "button: Revise": Action(click("goal_revise", goal_value), in_flow("goal_interview"), "-------"),  # noqa: E501
     "button: Set my goals": Action(click("goal_interview_start", lambda org: ""), in_flow("goal_interview"), "-YYYY--"),  # noqa: E501
     "button: Plan Sales": Action(click("objectives_start", lambda org: str(org.sales)), in_flow("objectives"), "Y-Y----"),  # noqa: E501
     "button: Publish (the former manager's old review)": Action(click("flow_answer_0", lambda org: org.former_review), db(sales_drafts_published), "-------"),  # noqa: E501
     "button: New cycle": Action(click("cycle_new", lambda org: ""), modal_open, "Y------"),
-    "modal: New cycle": Action(submit("cycle_new", {"name": "Form", "start": "2027-01-01", "end": "2027-06-30"}, lambda org: ""), cycle_named("Form"), "Y------"),  # noqa: E501
+    "button: Check in": Action(click("checkin_open", lambda org: ""), modal_open, "--Y----"),
+    "button: Acknowledge": Action(click("barrier_acknowledge", barrier_value), barrier_is(BarrierStatus.ACKNOWLEDGED), "--Y----"),  # noqa: E501
+    "button: Resolved": Action(click("barrier_resolve", barrier_value), barrier_is(BarrierStatus.RESOLVED), "--Y-Y--"),  # noqa: E501
+    "button: Escalate": Action(click("barrier_escalate", barrier_value), db(barrier_moved), "--Y----"),  # noqa: E501
+    "button: It's in the way now": Action(click("barrier_report_anticipated", agreed_value), barriers_reported(2), "--Y----"),  # noqa: E501
+    "button: Report a barrier": Action(click("barrier_form_open", lambda org: ""), modal_open, "YYYYYY-"),  # noqa: E501
+    "button: Achieved": Action(click("goal_close_achieved", agreed_value), in_flow("goal_closing"), "--Y----"),  # noqa: E501
+    "modal: Check-in": Action(submit("checkin", {"progress_{}": "40", "confidence_{}": "on_track"}, agreed_value), db(checked_in), "--Y----"),  # noqa: E501
+    "modal: Report a barrier": Action(submit("barrier_new", {"what": "No budget"}, lambda org: ""), barriers_reported(2), "YYYYYY-"),  # noqa: E501
+    "modal: New cycle": Action(submit("cycle_new", {"name": "Form", "start": "2028-07-01", "end": "2028-12-31"}, lambda org: ""), cycle_named("Form"), "Y------"),  # noqa: E501
     "modal: Suggest changes": Action(submit("goal_suggest", {"comment": "Tighten it"}, lambda org: f"{org.goal}||"), goal_is(GoalStatus.DRAFT), "Y-Y----"),  # noqa: E501
 }  # fmt: skip
 

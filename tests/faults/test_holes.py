@@ -42,7 +42,7 @@ def walk(running: Running) -> Walk:
     """FY27 H1; Acme (Olga, head of the organisation, in no unit) → Sales (Alice; Bob, Carol)."""
     w = Walk(running)
     for text_, expected in [
-        ('cycle add "FY27 H1" 2026-01-01 2027-06-30', "now the active cycle"),
+        ('cycle add "FY27 H1" 2026-01-01 2027-06-30', "Cycle *FY27 H1*"),
         (f'unit add "Acme" manager:<@{OWNER}>', "created"),
         (f'unit add "Sales" parent:"Acme" manager:<@{ALICE}>', "created"),
         (f'unit members "Sales" <@{BOB}> <@{CAROL}>', "updated"),
@@ -62,7 +62,7 @@ def publish(w: Walk, unit: str, title: str, parent: str | None = None) -> None:
     with transaction(w.r.engine) as s:
         team = w.r.fake.team_id
         found = units.find_unit(session=s, team_id=team, name=unit)
-        cycle = cycles.active_cycle(session=s, team_id=team)
+        cycle = cycles.current_cycle(session=s, team_id=team, today=date.today())
         parent_id = None
         if parent is not None:
             parent_id = next(
@@ -108,7 +108,7 @@ def test_2_a_replaced_manager_loses_their_open_plan(walk: Walk) -> None:
     publish(walk, "Acme", "Grow")
     publish(walk, "Sales", "Sell more", parent="Grow")
     walk.command(ALICE, "plan")
-    walk.expect(ALICE, "Sales's objectives for FY27 H1")  # the review, with "Sell more" published
+    walk.expect(ALICE, "Sales' objectives for FY27 H1")  # the review, with "Sell more" published
     # An org import makes Carol Sales' manager.
     with transaction(walk.r.engine) as s:
         sales = units.find_unit(session=s, team_id=walk.r.fake.team_id, name="Sales")
@@ -118,13 +118,13 @@ def test_2_a_replaced_manager_loses_their_open_plan(walk: Walk) -> None:
         s.add(sales)
     before = snapshot(walk.r.engine)["objectives"]
     walk.dm(ALICE, "edit 1 Hijacked")
-    walk.expect(ALICE, "Only *Sales*'s manager")
+    walk.expect(ALICE, "Only *Sales'* manager")
     for typed in ("retire 1", "add", "publish"):
         walk.dm(ALICE, typed)
         walk.expect(ALICE, "What you can do next")  # the interview has ended
     assert snapshot(walk.r.engine)["objectives"] == before
     text_ = run(walk, ALICE, 'plan "Sales"')
-    walk.expect(ALICE, "Only *Sales*'s manager")
+    walk.expect(ALICE, "Only *Sales'* manager")
     assert "Picking up where we left off" not in text_ + "".join(
         m.text for m in walk.r.fake.replies_for(ALICE)[walk.seen[ALICE] :]
     )
@@ -136,7 +136,7 @@ def test_2_a_member_moved_mid_interview_cannot_finish_the_old_goal(walk: Walk) -
     walk.command(ADMIN, f'unit add "Ops" parent:"Acme" manager:<@{DAVE}>')
     walk.expect(ADMIN, "created")
     walk.command(BOB, "set")
-    walk.expect(BOB, "Which of Sales's objectives")
+    walk.expect(BOB, "Which of Sales' objectives")
     walk.dm(BOB, "1")
     walk.expect(BOB, "What's your goal?")
     walk.command(ADMIN, f'unit members "Ops" <@{BOB}>')  # Ops has published nothing
@@ -155,7 +155,7 @@ def test_3_user_text_in_a_button_label_is_escaped(walk: Walk) -> None:
     publish(walk, "Sales", "<!channel> pipe & <@U1> &lt;", parent="Grow")
     publish(walk, "Sales", "<!here> <https://evil|x>", parent="Grow")
     walk.command(BOB, "set")
-    question = walk.expect(BOB, "Which of Sales's objectives")
+    question = walk.expect(BOB, "Which of Sales' objectives")
     assert walk.r.fake.misformatted == []
     labels = [e["text"]["text"] for b in question.blocks if b["type"] == "actions"
               for e in b["elements"]]  # fmt: skip
@@ -172,7 +172,7 @@ def test_4_control_characters_are_removed_and_text_normalised(walk: Walk) -> Non
     publish(walk, "Acme", "Grow")
     publish(walk, "Sales", "Sell more", parent="Grow")
     walk.command(BOB, "set")
-    walk.expect(BOB, "Which of Sales's objectives")
+    walk.expect(BOB, "Which of Sales' objectives")
     walk.dm(BOB, "1")
     walk.expect(BOB, "What's your goal?")
     walk.dm(BOB, "Sign\x00 10 caf\u0065\u0301s\x07 by March\tnow\r\nplease\x1b")

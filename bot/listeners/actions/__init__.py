@@ -20,7 +20,15 @@ from bot.reply import refusal_text, tell_user
 from bot.services import Services
 from bot.turns import answered, parse_answer, updated
 from bot.work import Acting, acting
-from conversations import agreement, barrier, checkin, goal_closing, goal_interview, objectives
+from conversations import (
+    agreement,
+    barrier,
+    checkin,
+    goal_closing,
+    goal_interview,
+    objectives,
+    organisation,
+)
 from conversations.errors import Refusal
 from conversations.flow import Offer
 from prompts import render
@@ -312,9 +320,7 @@ def open_cycle_form(
     with acting(
         services=services, client=client, team_id=click.team_id, user_id=click.user_id
     ) as a:
-        is_admin = a.actor.is_admin
-    if not is_admin:
-        raise Refusal("not_admin")
+        organisation.require_admin(a.session, a.actor)
     client.views_open(trigger_id=click.trigger_id, view=cycle_form())
 
 

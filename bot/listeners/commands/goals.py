@@ -240,7 +240,7 @@ def lookup(words: list[str], raw_text: str | None = None) -> tuple[Subcommand, l
         return SUBCOMMANDS[pair], words[2:]
     if head in SUBCOMMANDS:
         return SUBCOMMANDS[head], words[1:]
-    raw = parse.raw_tokens(raw_text) if raw_text is not None else words
+    raw = (parse.raw_tokens(raw_text) if raw_text is not None else words) or words
     usage, value = (head, " ".join(raw)) if head in GROUPS else ("all", raw[0])
     refusal = Refusal(
         "unknown_command", value=parse.readable(value)[:60], suggestion=_nearest(words)
