@@ -17,9 +17,15 @@ from typing import Protocol
 
 from sqlalchemy import Engine
 
-from storage import conversations, cycles, goals, objectives, people, units
+from storage import barriers, conversations, cycles, goals, objectives, people, units
 from storage.db import transaction
-from storage.models import ConversationState, GoalStatus, ObjectiveStatus, OutboxStatus
+from storage.models import (
+    BarrierStatus,
+    ConversationState,
+    GoalStatus,
+    ObjectiveStatus,
+    OutboxStatus,
+)
 from storage.outbox import list_messages
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OWNER
 
@@ -132,6 +138,25 @@ def goal_id(engine: Engine, team: str, user: str, status: GoalStatus | None = No
     return None
 
 
+def barrier_of(user: str, status: BarrierStatus) -> Check:
+    def check(engine: Engine, team: str) -> bool:
+        return barrier_id(engine, team, user, status) is not None
+
+    return check
+
+
+def barrier_id(engine: Engine, team: str, user: str, status: BarrierStatus) -> int | None:
+    """The first barrier this person reported that is in this status."""
+    with transaction(engine) as s:
+        person = people.get_person(session=s, team_id=team, user_id=user)
+        if person is None:
+            return None
+        for found in barriers.list_barriers(session=s, team_id=team):
+            if found.reporter_id == person.id and found.status == status:
+                return found.id
+    return None
+
+
 @dataclass(frozen=True)
 class Words:
     """Everything people type in the cascade (the hostile-text test fills it with tokens)."""
@@ -143,6 +168,7 @@ class Words:
     contribution: str = "Sign 10 new enterprise customers"
     statement: str = STATEMENT
     measure: str = "10 signed contracts"
+    barrier: str = "The CRM is down"
     barriers: str = "none"
 
 
@@ -190,6 +216,16 @@ def script(words: Words = Words()) -> list[Step]:
             Step(ALICE, "agree", "", goal_of(member, GoalStatus.AGREED), about=member)
             for member in MEMBERS
         ),
+        # Something in the way: reported, acknowledged by the manager, resolved.
+        Step(BOB, "command", f"barrier {words.barrier}", barrier_of(BOB, BarrierStatus.OPEN)),
+        Step(
+            ALICE,
+            "barrier_acknowledge",
+            "",
+            barrier_of(BOB, BarrierStatus.ACKNOWLEDGED),
+            about=BOB,
+        ),
+        Step(ALICE, "barrier_resolve", "", barrier_of(BOB, BarrierStatus.RESOLVED), about=BOB),
     ]
 
 
@@ -217,6 +253,11 @@ def play(
                 driver.command(step.user, step.text)
             elif step.kind == "dm":
                 driver.dm(step.user, step.text)
+            elif step.kind.startswith("barrier_"):  # a click on the barrier the step is about
+                wanted = BarrierStatus.OPEN if "acknowledge" in step.kind else None
+                found = barrier_id(engine, team, step.about, wanted or BarrierStatus.ACKNOWLEDGED)
+                if found is not None:
+                    driver.click(step.user, step.kind, str(found))
             else:
                 goal = goal_id(engine, team, step.about, GoalStatus.PROPOSED)
                 if goal is not None:

@@ -47,9 +47,10 @@ def test_tokens_in_every_field_reach_no_view_raw(hostile: Harness) -> None:
         statement=f"Sign 10 enterprise customers by end of March {H}",
         measure=f"10 contracts {H}",
         barriers=f"Legal {H}",
+        barrier=f"Blocked {H}",
     )
-    steps = script(words)
-    play(InProcess(h), h.engine, h.fake.team_id, steps[:-1], patience=0.0)  # Carol's: not agreed
+    steps = [s for s in script(words) if not (s.kind == "agree" and s.about == CAROL)]
+    play(InProcess(h), h.engine, h.fake.team_id, steps, patience=0.0)  # Carol's: not agreed
     # The manager suggests changes to Carol's goal: the form shows its words; the comment is hers.
     carol = goal_id(h.engine, h.fake.team_id, CAROL, GoalStatus.PROPOSED)
     assert carol is not None
