@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations import goal_interview, planning
+from conversations import coach, goal_interview, planning
 from conversations.flow import (
     Button,
     Choice,
@@ -220,6 +220,12 @@ def ask_review(ctx: Context) -> Say:
             "drafts": drafts,
             "cycle": _cycle(ctx),
             "parents": {o.id: o for o in _parents(ctx)},
+            # The coach's one question per draft: a suggestion, never a bar to publishing.
+            "questions": {
+                o.id: coach.review_objective(o.title).question
+                for o in mine
+                if o.status == ObjectiveStatus.DRAFT
+            },
         },
         buttons,
     )
@@ -249,7 +255,7 @@ def _collect(ctx: Context, text: str) -> Outcome:
             return Next(S.COLLECT, say=[Say("objectives/need_one")])
         return Next(S.REVIEW)
     objective = _draft(ctx, text, None)
-    return Next(S.COLLECT, say=[Say("objectives/noted", {"objective": objective})], ask=False)
+    return Next(S.COLLECT, say=[_noted(objective)], ask=False)
 
 
 def _contribute(ctx: Context, text: str) -> Outcome:
@@ -272,7 +278,12 @@ def _contribute(ctx: Context, text: str) -> Outcome:
         contributed[str(index)] = _draft(ctx, text, parents[index].id).id
     ctx.answers["contributed"] = contributed
     ctx.answers["index"] = index + 1
-    return Next(S.CONTRIBUTE if index + 1 < len(parents) else S.EXTRA)
+    drafted = _own_draft(ctx, contributed.get(str(index)))
+    question = coach.review_objective(drafted.title).question if drafted else None
+    say = (
+        [Say("objectives/coach", {"objective": drafted, "question": question})] if question else []
+    )
+    return Next(S.CONTRIBUTE if index + 1 < len(parents) else S.EXTRA, say=say)
 
 
 def _own_draft(ctx: Context, objective_id: object) -> Objective | None:
@@ -291,7 +302,14 @@ def _extra(ctx: Context, text: str) -> Outcome:
     if match is None or not 1 <= int(match.group(1)) <= len(parents):
         return Next(S.EXTRA, say=[Say("objectives/bad_extra", {"count": len(parents)})])
     objective = _draft(ctx, match.group(2), parents[int(match.group(1)) - 1].id)
-    return Next(S.EXTRA, say=[Say("objectives/noted", {"objective": objective})], ask=False)
+    return Next(S.EXTRA, say=[_noted(objective)], ask=False)
+
+
+def _noted(objective: Objective) -> Say:
+    """Noted, with the coach's one question when the objective is vague, unmeasurable or not
+    time-bound: asked, never waited on (a sharper wording is an `edit N` at the review)."""
+    question = coach.review_objective(objective.title).question
+    return Say("objectives/noted", {"objective": objective, "question": question})
 
 
 def _derived_notices(ctx: Context, objective: Objective, template: str) -> list[Notice]:

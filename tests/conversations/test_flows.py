@@ -605,3 +605,20 @@ def test_a_future_cycle_is_planned_ahead_without_touching_the_running_one(engine
     # Bob's interview is still for the running cycle, and offers the next one.
     turn = start(org, "UBOB", goal_interview.FLOW)
     assert "This goal is for *FY27*" in text_of(turn)
+
+
+def test_objectives_are_coached_but_never_held_back(engine: Engine) -> None:
+    org = seed(engine, published=False)
+    with transaction(engine) as s:
+        acme = units.find_unit(session=s, team_id=TEAM, name="Acme")
+        assert acme
+    start(org, "UCEO", objectives.FLOW, unit_id=acme.id)
+    vague = text_of(say(org, "UCEO", "Improve things"))
+    assert "Noted: Improve things" in vague and "A thought:" in vague
+    clear = text_of(say(org, "UCEO", "Grow recurring revenue 20% by the end of FY27"))
+    assert "A thought:" not in clear
+    spanish = text_of(say(org, "UCEO", "Mejorar la comunicación"))
+    assert "A thought:" in spanish and "¿" in spanish  # asked in the objective's language
+    review = text_of(say(org, "UCEO", "done"))
+    assert review.count(":bulb:") == 2
+    assert "Published 3 objectives" in text_of(say(org, "UCEO", "publish"))
