@@ -26,7 +26,7 @@ from conversations import clock, runner
 from conversations.flow import Notice
 from conversations.organisation import Actor
 from storage import outbox
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.events import claim_event
 
 # Whether the request being handled on this thread has committed a change: the apology after a
@@ -150,19 +150,22 @@ def acting(
     user_id: str,
     also: tuple[str, ...] = (),
     ack_path: bool = False,
+    reads_only: bool = False,
 ) -> Iterator[Acting]:
     """Refresh the directory if needed (outside any transaction), then open one transaction on
     behalf of `user_id`; `also` names other users the request mentions. What the work owes is
     delivered once it has committed.
 
     On the ack path (a modal's errors must come back in the ack) pass `ack_path=True`: no Web API
-    call before the ack; the owed messages are delivered in the background."""
+    call before the ack; the owed messages are delivered in the background. Work that only reads
+    (a view) passes `reads_only=True`: on SQLite it takes no write lock, so nobody waits on it."""
     if not ack_path:
         refresh_directory(
             services=services, client=client, team_id=team_id, user_ids=[user_id, *also]
         )
     now = services.clock()
-    with transaction(services.engine) as session:
+    unit = reading if reads_only and _event.get() is None else transaction
+    with unit(services.engine) as session:
         _record_event(session)
         who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
         work = Acting(

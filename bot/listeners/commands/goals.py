@@ -206,24 +206,25 @@ class Subcommand:
     run: Callable[[Acting, Any], Reply]
     usage: str  # the right form shown with a refusal (prompts/commands/usage)
     raw: bool = False  # takes free text: its words are not split on quotes
+    reads: bool = False  # only reads (a view): it never takes the write lock
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
-    "help": Subcommand(parse.help_, _help, "all"),
+    "help": Subcommand(parse.help_, _help, "all", reads=True),
     "cycle add": Subcommand(parse.cycle_add, _cycle_add, "cycle_add"),
     "unit add": Subcommand(parse.unit_add, _unit_add, "unit_add"),
     "unit members": Subcommand(parse.unit_members, _unit_members, "unit_members"),
     "plan": Subcommand(parse.plan, _plan, "plan"),
     "set": Subcommand(parse.set_goal, _set, "set"),
-    "mine": Subcommand(parse.mine, _mine, "mine"),
-    "tree": Subcommand(parse.tree, _tree, "tree"),
+    "mine": Subcommand(parse.mine, _mine, "mine", reads=True),
+    "tree": Subcommand(parse.tree, _tree, "tree", reads=True),
     "checkin": Subcommand(parse.checkin, _checkin, "checkin"),
     "barrier": Subcommand(parse.barrier, _barrier, "barrier", raw=True),
-    "barriers": Subcommand(parse.barriers, _barriers, "barriers"),
+    "barriers": Subcommand(parse.barriers, _barriers, "barriers", reads=True),
     "pause": Subcommand(parse.pause, _pause, "pause"),
     "resume": Subcommand(parse.resume, _resume, "resume"),
-    "team": Subcommand(parse.team, _team, "team"),
-    "summary": Subcommand(parse.summary, _summary, "summary"),
+    "team": Subcommand(parse.team, _team, "team", reads=True),
+    "summary": Subcommand(parse.summary, _summary, "summary", reads=True),
     "settings summary": Subcommand(parse.settings_summary, _settings_summary, "settings_summary"),
 }
 GROUPS = {"cycle", "unit", "settings"}  # words that only begin a subcommand
@@ -290,6 +291,7 @@ def goals_command(
             team_id=payload.team_id,
             user_id=payload.user_id,
             also=getattr(parsed, "mentions", ()),
+            reads_only=subcommand.reads,
         ) as a:
             reply = _dispatch(a, subcommand, parsed)
             if reply.turn is not None:
