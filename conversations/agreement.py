@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from conversations.errors import Refusal
 from conversations.flow import Choice, Notice, Offer
-from conversations.organisation import Actor, managed_above
+from conversations.organisation import Actor, admins, managed_above
 from storage import goals, people, units
 from storage.models import Goal, GoalStatus, Person, Unit
 
@@ -75,11 +75,7 @@ def approvers(*, session: Session, actor: Actor, unit: Unit, owner: Person) -> l
         )
         if manager is not None and not manager.deleted:
             return [manager]
-    return [
-        p
-        for p in people.list_people(session=session, team_id=actor.team_id)
-        if (p.user_id in actor.admin_ids or p.is_slack_admin) and not p.deleted and not p.is_bot
-    ]
+    return admins(session=session, actor=actor)
 
 
 def may_agree(*, session: Session, actor: Actor, goal: Goal) -> bool:

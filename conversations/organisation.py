@@ -75,11 +75,7 @@ def iso_date(raw: str, *, field: str) -> date:
 
 def admins(*, session: Session, actor: Actor) -> list[Person]:
     """Who can administer Cascade here: Slack admins and owners, and CASCADE_ADMINS."""
-    return [
-        p
-        for p in people.list_people(session=session, team_id=actor.team_id)
-        if (p.user_id in actor.admin_ids or p.is_slack_admin) and not p.deleted and not p.is_bot
-    ]
+    return people.admins(session=session, team_id=actor.team_id, user_ids=actor.admin_ids)
 
 
 def manager_user_id(*, session: Session, unit: Unit) -> str | None:

@@ -282,7 +282,8 @@ def open_barriers(*, session: Session, actor: Actor, now: datetime) -> list[Open
     )
     ids = {b.reporter_id for b in found} | {b.holder_id for b in found if b.holder_id}
     known = {
-        p.id: p for p in people.list_people(session=session, team_id=actor.team_id) if p.id in ids
+        p.id: p
+        for p in people.people_by_ids(session=session, team_id=actor.team_id, person_ids=ids)
     }
     return [
         OpenBarrier(

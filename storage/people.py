@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
 from storage.models import Person
@@ -41,6 +41,22 @@ def get_person_by_id(*, session: Session, team_id: str, person_id: int) -> Perso
 def list_people(*, session: Session, team_id: str) -> list[Person]:
     return list(
         session.exec(select(Person).where(Person.team_id == team_id).order_by(col(Person.id)))
+    )
+
+
+def admins(*, session: Session, team_id: str, user_ids: Collection[str]) -> list[Person]:
+    """Active, human Slack admins and owners, and the people named by `user_ids`, in one query."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(
+                Person.team_id == team_id,
+                or_(col(Person.is_slack_admin), col(Person.user_id).in_(list(user_ids))),
+                col(Person.deleted).is_(False),
+                col(Person.is_bot).is_(False),
+            )
+            .order_by(col(Person.id))
+        )
     )
 
 
