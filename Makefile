@@ -2,7 +2,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 
 # The two set-up commands (README): `make run` and `make test`. Everything else is installed here.
-.PHONY: run test demo browser
+.PHONY: run test demo browser bench
 
 run: $(STAMP)
 	$(VENV)/bin/cascade run
@@ -26,3 +26,8 @@ browser:
 	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && apt-get update -qq \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; } \
 	  || echo "make: Debian's chromium (or its emoji font) is not installed; browser tests may be skipped"
+
+# One table of figures on a generated organisation of 10,000 people (README: Performance).
+# PostgreSQL too when CASCADE_TEST_POSTGRES_URL (or BENCH_ARGS="--postgres URL") is set.
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)

@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Engine, create_engine, event, insert, text
@@ -34,6 +34,7 @@ from bot.sandbox.serving import BackgroundServer
 from bot.settings import Settings
 from bot.slack import make_client
 from conversations import summary
+from conversations.clock import week_key
 from conversations.org_import import parse_rows
 from storage import cycles, goals, units
 from storage.db import insert_rows, make_engine, table_of, transaction, upgrade
@@ -95,16 +96,28 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> tuple[str
         slack_api_url=url + "/api/",
     )
     import_rows(rows=parse_rows(org.csv()), client=make_client(settings), engine=engine, now=NOW)
-    team = fake.team_id
+    cycle_id, goal_count = populate(engine, fake.team_id, NOW)
+    return fake.team_id, cycle_id, goal_count
+
+
+def populate(engine: Engine, team: str, now: datetime) -> tuple[int, int]:
+    """Into an imported organisation: a cycle around `now`, two published objectives per unit
+    (the cascade), four goals per member (three agreed), ten weekly check-ins per goal (60 % this
+    week) and a barrier for one member in five. Returns (cycle id, goals)."""
     rng = random.Random(9)
+    today = now.date()
     with transaction(engine) as s:
         cycle = cycles.add_cycle(
-            session=s, team_id=team, name="FY27", start=date(2027, 1, 1), end=date(2027, 12, 31)
+            session=s,
+            team_id=team,
+            name="FY",
+            start=today - timedelta(days=60),
+            end=today + timedelta(days=300),
         )
         cycle_id = cycle.id or 0
         member_of = units.memberships(session=s, team_id=team)
         unit_ids = [u.id for u in units.unit_rows(session=s, team_id=team)]
-    published = NOW - timedelta(days=40)
+    published = now - timedelta(days=40)
     objective = {
         "team_id": team,
         "cycle_id": cycle_id,
@@ -142,7 +155,7 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> tuple[str
         "cycle_id": cycle_id,
         "statement": "Sign 10 customers",
         "measure": None,
-        "due": date(2027, 12, 31),
+        "due": today + timedelta(days=200),
         "anticipated_barriers": None,
         "manager_comment": None,
         "owner_agreed_at": None,
@@ -181,11 +194,11 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> tuple[str
                 "team_id": team,
                 "goal_id": goal_id,
                 "person_id": owner,
-                "at": NOW - timedelta(weeks=w, days=1),
+                "at": now - timedelta(weeks=w, minutes=1),
                 "progress": 50,
                 "confidence": Confidence.ON_TRACK,
                 "note": None,
-                "week": f"2027-W{9 - w:02d}",
+                "week": week_key(now - timedelta(weeks=w, minutes=1), None),
             }
             for goal_id, owner in owned
             for w in range(CHECKINS_PER_GOAL)
@@ -204,7 +217,7 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> tuple[str
                 "status": rng.choice(list(BarrierStatus)),
                 "holder_id": None,
                 "chain": [],
-                "reported_at": NOW - timedelta(days=rng.randrange(0, 40)),
+                "reported_at": now - timedelta(days=rng.randrange(0, 40)),
                 "acknowledged_at": None,
                 "escalated_at": None,
                 "resolved_at": None,
@@ -218,7 +231,7 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> tuple[str
         else:
             conn.exec_driver_sql("ANALYZE")
         conn.commit()
-    return team, cycle_id, len(owned)
+    return cycle_id, len(owned)
 
 
 def timed(work: Callable[[], object], runs: int) -> float:
@@ -240,45 +253,48 @@ def run(database: str, label: str, people: int, runs: int) -> dict[str, Any]:
     upgrade(engine)
     try:
         team, cycle_id, goal_count = prepare(engine, fake, served.url, people)
-        statements: list[str] = []
-
-        def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            statements.append(statement)
-
-        def compute() -> summary.Summary:
-            with transaction(engine) as s:
-                return summary.compute(
-                    session=s,
-                    team_id=team,
-                    top_unit_id=None,
-                    now=NOW,
-                    since=summary.last_weekly(session=s, team_id=team),
-                )
-
-        def hand_written() -> list[Any]:
-            with engine.connect() as conn:
-                params = {"cycle": cycle_id, "team": team, "week": "2027-W09"}
-                return list(conn.execute(text(HAND_WRITTEN), params))
-
-        event.listen(engine, "before_cursor_execute", count)
-        found = compute()
-        event.remove(engine, "before_cursor_execute", count)
-        queries = [q for q in statements if not q.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
-        with engine.connect() as conn:
-            checkin_rows = conn.execute(text("SELECT count(*) FROM checkin")).scalar_one()
-        return {
-            "label": label,
-            "people": found.totals.members,
-            "units": len(found.units),
-            "goals": goal_count,
-            "checkins": checkin_rows,
-            "queries": len(queries),
-            "summary_ms": timed(compute, runs),
-            "hand_ms": timed(hand_written, runs),
-        }
+        return {"label": label, **measure(engine, team, cycle_id, NOW, runs), "goals": goal_count}
     finally:
         engine.dispose()
         served.stop()
+
+
+def measure(engine: Engine, team: str, cycle_id: int, now: datetime, runs: int) -> dict[str, Any]:
+    """The summary as of `now`: its statements, and its median time next to the floor's."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    def compute() -> summary.Summary:
+        with transaction(engine) as s:
+            return summary.compute(
+                session=s,
+                team_id=team,
+                top_unit_id=None,
+                now=now,
+                since=summary.last_weekly(session=s, team_id=team),
+            )
+
+    def hand_written() -> list[Any]:
+        with engine.connect() as conn:
+            params = {"cycle": cycle_id, "team": team, "week": week_key(now, None)}
+            return list(conn.execute(text(HAND_WRITTEN), params))
+
+    event.listen(engine, "before_cursor_execute", count)
+    found = compute()
+    event.remove(engine, "before_cursor_execute", count)
+    queries = [q for q in statements if not q.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
+    with engine.connect() as conn:
+        checkin_rows = conn.execute(text("SELECT count(*) FROM checkin")).scalar_one()
+    return {
+        "people": found.totals.members,
+        "units": len(found.units),
+        "checkins": checkin_rows,
+        "queries": len(queries),
+        "summary_ms": timed(compute, runs),
+        "hand_ms": timed(hand_written, runs),
+    }
 
 
 def main() -> None:
