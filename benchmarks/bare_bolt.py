@@ -2,7 +2,8 @@
 and click at once and does nothing else, behind the same WSGI entry point and waitress server as
 `cascade serve` (bot/server.py). It checks Slack's signature exactly as Cascade does.
 
-    SLACK_SIGNING_SECRET=… SLACK_BOT_TOKEN=… SLACK_API_URL=… .venv/bin/python benchmarks/bare_bolt.py --port 3100
+    SLACK_SIGNING_SECRET=… SLACK_BOT_TOKEN=… SLACK_API_URL=… \
+        .venv/bin/python benchmarks/bare_bolt.py --port 3100
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ try:
 except ModuleNotFoundError:  # run by path: this folder, not the repository, is on sys.path
     from org import Organisation, generate  # type: ignore[no-redef]
 from bot.app import build_app
-from bot.cli import import_rows
+from bot.cli import owe_import
+from bot.outbox import Sender
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
 from bot.sandbox.slack_side import SlackSide
@@ -128,13 +129,16 @@ def run_backend(backend: str, org: Organisation, postgres_url: str | None) -> li
             client = make_client(settings)
             csv_text = org.csv()
             for label in ("first import", "unchanged re-import"):
-                with measuring(engine, fake) as m:
-                    result, _ = import_rows(
+                with measuring(engine, fake) as m:  # up to the commit; then, untimed,
+                    result, _, owner = owe_import(  # the welcomes it owes are delivered
                         rows=parse_rows(csv_text),
                         client=client,
                         engine=engine,
                         now=datetime.now(UTC),
                     )
+                Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_owned(
+                    owner
+                )
                 m.note = (
                     f"{result.units_created} units created, {result.units_changed} changed, "
                     f"{result.moves} moves"

@@ -149,7 +149,26 @@ def import_rows(
     """Sync the directory from Slack, then make the organisation match checked rows. Whoever it
     made a manager or placed in a unit is owed a message in the same transaction (the outbox),
     delivered once it has committed. Returns what changed and how many people were told."""
-    from bot.outbox import Sender, new_owner
+    from bot.outbox import Sender
+
+    result, told, owner = owe_import(
+        rows=rows, client=client, engine=engine, now=now, team_id=team_id
+    )
+    Sender(engine=engine, client=client, clock=lambda: now).deliver_owned(owner)
+    return result, told
+
+
+def owe_import(
+    *,
+    rows: list[org_import.Row],
+    client: WebClient,
+    engine: Engine,
+    now: datetime,
+    team_id: str | None = None,
+) -> tuple[org_import.ImportResult, int, str]:
+    """`import_rows` up to its commit: (what changed, people owed a message, the outbox lease
+    those messages are held under for delivery)."""
+    from bot.outbox import new_owner
     from bot.turns import owed_notices
     from conversations import welcome
     from storage import outbox
@@ -164,8 +183,7 @@ def import_rows(
         notices = welcome.notices(session=session, team_id=team_id, then=then, now=now)
         owing = owed_notices(team_id, notices)
         outbox.enqueue(session=session, messages=owing.new, now=now, owner=owner)
-    Sender(engine=engine, client=client, clock=lambda: now).deliver_owned(owner)
-    return result, len(notices)
+    return result, len(notices), owner
 
 
 def cmd_export(args: argparse.Namespace) -> int:

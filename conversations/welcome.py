@@ -14,7 +14,7 @@ from sqlmodel import Session
 from conversations import planning
 from conversations.flow import Choice, Notice, Offer
 from storage import objectives, people, units
-from storage.models import Cycle, ObjectiveStatus, Unit
+from storage.models import Unit
 
 KIND = "welcome"
 
@@ -39,17 +39,6 @@ def before(*, session: Session, team_id: str) -> Organisation:
     )
 
 
-def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
-    if unit_id is None or cycle is None or cycle.id is None:
-        return False
-    return any(
-        o.status == ObjectiveStatus.PUBLISHED
-        for o in objectives.list_objectives(
-            session=session, team_id=team_id, unit_id=unit_id, cycle_id=cycle.id
-        )
-    )
-
-
 def notices(
     *,
     session: Session,
@@ -65,14 +54,30 @@ def notices(
     by_id: dict[int, Unit] = {
         u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id is not None
     }
-    told: list[Notice] = []
     changed = sorted(
         {p for p, ids in after.manages.items() if ids - then.manages.get(p, frozenset())}
         | {p for p, u in after.member_of.items() if then.member_of.get(p) != u}
     )
+    # Everyone this reads, in one query each: the people told, their units' managers, and which
+    # units have published objectives (whatever the size of the change).
+    managers = {u.manager_id for u in by_id.values() if u.manager_id is not None}
+    person = {
+        p.id: p
+        for p in people.people_by_ids(
+            session=session, team_id=team_id, person_ids={*changed, *managers}
+        )
+    }
+    published = (
+        objectives.published_units(
+            session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=list(by_id)
+        )
+        if cycle is not None and cycle.id is not None
+        else set()
+    )
+    told: list[Notice] = []
     for person_id in changed:
-        person = people.get_person_by_id(session=session, team_id=team_id, person_id=person_id)
-        if person_id == by or person is None or person.deleted or person.is_bot:
+        who = person.get(person_id)
+        if person_id == by or who is None or who.deleted or who.is_bot:
             continue
         new_units = sorted(
             after.manages.get(person_id, frozenset()) - then.manages.get(person_id, frozenset())
@@ -85,35 +90,25 @@ def notices(
             else None
         )
         choices: list[Choice] = []
-        plannable = [
-            u
-            for u in manages
-            if u.parent_id is None or _published(session, team_id, u.parent_id, cycle)
-        ]
+        plannable = [u for u in manages if u.parent_id is None or u.parent_id in published]
         if cycle is not None and plannable:
             choices.append(Choice(Offer.PLAN_UNIT, f"{plannable[0].id}/{cycle.id}", primary=True))
-        unit_ready = joined is not None and _published(session, team_id, joined.id, cycle)
+        unit_ready = joined is not None and joined.id in published
         if cycle is not None and unit_ready:
             choices.append(Choice(Offer.SET_GOALS, str(cycle.id), primary=not choices))
-        managers = {
-            u.id: m.user_id
+        manager_of = {
+            u.id: person[u.manager_id].user_id
             for u in [*manages, *([joined] if joined else [])]
-            if u.manager_id is not None
-            and (
-                m := people.get_person_by_id(
-                    session=session, team_id=team_id, person_id=u.manager_id
-                )
-            )
-            is not None
+            if u.manager_id is not None and u.manager_id in person
         }
         context = {
             "manages": manages,
             "plannable": [u.name for u in plannable],
             "joined": joined,
-            "joined_manager": managers.get(joined.id) if joined else None,
+            "joined_manager": manager_of.get(joined.id) if joined else None,
             "unit_ready": unit_ready,
             "cycle": cycle,
             "parents": {u.id: by_id.get(u.parent_id or 0) for u in manages},
         }
-        told.append(Notice(person.user_id, "welcome/placed", context, tuple(choices), kind=KIND))
+        told.append(Notice(who.user_id, "welcome/placed", context, tuple(choices), kind=KIND))
     return told
