@@ -168,102 +168,123 @@ def alignment_tree(
     )
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
+    all_units = units.list_units(session=session, team_id=team_id)
     if unit_name:
         top = unit_named(session=session, team_id=team_id, name=unit_name)
     else:
-        roots = units.root_units(session=session, team_id=team_id)
+        roots = [u for u in all_units if u.parent_id is None]
         if not roots:
             raise Refusal("no_units_yet")
         top = roots[0]
-    return _tree(session, team_id, top, cycle)
+    return _tree(session, team_id, top, cycle, all_units)
 
 
 SHOWN_GOALS = (GoalStatus.PROPOSED, GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED)
 MISSING_NAMED = 8  # members without an agreed goal, named per unit; the rest counted
 
 
-def _tree(session: Session, team_id: str, top: Unit, cycle: Cycle) -> Tree:
+def _tree(
+    session: Session, team_id: str, top: Unit, cycle: Cycle, all_units: list[Unit]
+) -> Tree:
     """Units nested under their parents, with who has no agreed goal yet; then each objective
     with, under it, every unit objective derived from it and every goal built on it. Read in a
-    fixed number of queries, whatever the size."""
+    fixed number of queries whatever the size, and only what is shown is read whole: the rest
+    (beyond TREE_ROWS) is counted."""
     assert cycle.id is not None
-    all_units = {u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id}
+    by_id = {u.id: u for u in all_units if u.id}
     children: dict[int | None, list[Unit]] = {}
-    for unit in all_units.values():
+    for unit in all_units:
         children.setdefault(unit.parent_id, []).append(unit)
     below: list[tuple[int, Unit]] = []
+    seen: set[int | None] = set()
 
     def collect(unit: Unit, depth: int) -> None:
+        seen.add(unit.id)
         below.append((depth, unit))
         for child in children.get(unit.id, []):
-            if child.id not in {u.id for _, u in below}:
+            if child.id not in seen:
                 collect(child, depth + 1)
 
     collect(top, 0)
     subtree = {u.id for _, u in below}
-    member_of = units.memberships(session=session, team_id=team_id)
-    everyone = {p.id: p for p in people.list_people(session=session, team_id=team_id) if p.id}
+    rows: list[Row] = []
+    shown_units = below[:TREE_ROWS]
+    if shown_units:
+        covered = {
+            owner
+            for owner, unit_id in goals.agreed_owner_units(
+                session=session, team_id=team_id, cycle_id=cycle.id
+            )
+            if unit_id in subtree
+        }
+        members_of: dict[int, list[units.MemberName]] = {}
+        for member in units.active_member_names(
+            session=session, team_id=team_id, unit_ids=[u.id for _, u in shown_units if u.id]
+        ):
+            members_of.setdefault(member.unit_id, []).append(member)
+        for depth, unit in shown_units:
+            members = sorted(members_of.get(unit.id or 0, []), key=lambda m: m.name.lower())
+            missing = [m for m in members if m.person_id not in covered]
+            extra = {
+                "covered": len(members) - len(missing),
+                "members": len(members),
+                "missing": missing[:MISSING_NAMED],
+                "more_missing": max(len(missing) - MISSING_NAMED, 0),
+            }
+            rows.append(Row(depth, "unit", unit, extra))
+
     published = [
         o
         for o in objectives.list_objectives(session=session, team_id=team_id, cycle_id=cycle.id)
         if o.status == ObjectiveStatus.PUBLISHED and o.unit_id in subtree
     ]
-    cycle_goals = [
-        g
-        for g in goals.list_goals(session=session, team_id=team_id, cycle_id=cycle.id)
-        if g.unit_id in subtree and g.status in SHOWN_GOALS
-    ]
-    covered = {g.owner_id for g in cycle_goals if g.status == GoalStatus.AGREED and g.objective_id}
-    rows: list[Row] = []
-    for depth, unit in below:
-        members = sorted(
-            (everyone[p] for p, u in member_of.items() if u == unit.id and p in everyone),
-            key=lambda p: p.name.lower(),
-        )
-        members = [m for m in members if not m.deleted and not m.is_bot]
-        missing = [m for m in members if m.id not in covered]
-        rows.append(
-            Row(
-                depth,
-                "unit",
-                unit,
-                {
-                    "covered": len(members) - len(missing),
-                    "members": len(members),
-                    "missing": missing[:MISSING_NAMED],
-                    "more_missing": max(len(missing) - MISSING_NAMED, 0),
-                },
-            )
-        )
     ids = {o.id for o in published}
     derived: dict[int | None, list[Objective]] = {}
     for objective in published:
         parent = objective.parent_id if objective.parent_id in ids else None
         derived.setdefault(parent, []).append(objective)
-    supporting: dict[int | None, list[Goal]] = {}
-    for goal in cycle_goals:
-        supporting.setdefault(goal.objective_id, []).append(goal)
+    built: dict[int, int] = {}  # objective id → goals built on it, in the subtree
+    for objective_id, unit_id, count in goals.counts_by_objective(
+        session=session, team_id=team_id, cycle_id=cycle.id, statuses=SHOWN_GOALS
+    ):
+        if unit_id in subtree:
+            built[objective_id] = built.get(objective_id, 0) + count
+    # The objectives in tree order (depth first), each followed by its goals' lines.
+    order: list[tuple[int, Objective]] = []
 
-    def objective_rows(objective: Objective, depth: int) -> None:
-        kids = derived.get(objective.id, [])
-        built = supporting.get(objective.id, [])
-        rows.append(
-            Row(
-                depth,
-                "objective",
-                objective,
-                {"unit": all_units.get(objective.unit_id), "orphan": not kids and not built},
-            )
-        )
-        for goal in built:
-            rows.append(Row(depth + 1, "goal", goal, {"owner": everyone.get(goal.owner_id)}))
-        for kid in kids:
-            objective_rows(kid, depth + 1)
+    def walk(objective: Objective, depth: int) -> None:
+        order.append((depth, objective))
+        for kid in derived.get(objective.id, []):
+            walk(kid, depth + 1)
 
     for root in derived.get(None, []):
-        objective_rows(root, 0)
+        walk(root, 0)
+    total = len(below) + sum(1 + built.get(o.id or 0, 0) for _, o in order)
+    room = TREE_ROWS - len(rows)
+    shown_objectives: list[tuple[int, Objective]] = []
+    for depth, objective in order:
+        if room <= 0:
+            break
+        shown_objectives.append((depth, objective))
+        room -= 1 + built.get(objective.id or 0, 0)
+    supporting: dict[int | None, list[tuple[Goal, Person | None]]] = {}
+    for goal, owner in goals.goals_with_owners(
+        session=session,
+        team_id=team_id,
+        cycle_id=cycle.id,
+        objective_ids=[o.id for _, o in shown_objectives if o.id and built.get(o.id)],
+        statuses=SHOWN_GOALS,
+    ):
+        if goal.unit_id in subtree:
+            supporting.setdefault(goal.objective_id, []).append((goal, owner))
+    for depth, objective in shown_objectives:
+        orphan = not derived.get(objective.id) and not built.get(objective.id or 0)
+        extra = {"unit": by_id.get(objective.unit_id), "orphan": orphan}
+        rows.append(Row(depth, "objective", objective, extra))
+        for goal, owner in supporting.get(objective.id, []):
+            rows.append(Row(depth + 1, "goal", goal, {"owner": owner}))
     shown = rows[:TREE_ROWS]
-    return Tree(unit=top, cycle=cycle, rows=shown, hidden=len(rows) - len(shown))
+    return Tree(unit=top, cycle=cycle, rows=shown, hidden=total - len(shown))
 
 
 @dataclass(frozen=True)

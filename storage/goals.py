@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
-from storage.models import Goal, GoalStatus, Membership
+from storage.models import Goal, GoalStatus, Membership, Person
 
 
 def create_goal(
@@ -129,3 +129,62 @@ def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int
         select(func.count()).select_from(Membership).where(Membership.team_id == team_id)
     ).one()
     return int(covered), int(members)
+
+
+def agreed_owner_units(*, session: Session, team_id: str, cycle_id: int) -> set[tuple[int, int]]:
+    """(owner id, unit id) of every agreed goal linked to an objective in a cycle, in one query."""
+    return set(
+        session.exec(
+            select(Goal.owner_id, Goal.unit_id)
+            .where(
+                Goal.team_id == team_id,
+                Goal.cycle_id == cycle_id,
+                Goal.status == GoalStatus.AGREED,
+                col(Goal.objective_id).is_not(None),
+            )
+            .distinct()
+        )
+    )
+
+
+def counts_by_objective(
+    *, session: Session, team_id: str, cycle_id: int, statuses: Sequence[GoalStatus]
+) -> list[tuple[int, int, int]]:
+    """(objective id, unit id, goals) for a cycle's goals in these statuses, in one query."""
+    rows = session.exec(
+        select(Goal.objective_id, Goal.unit_id, func.count())
+        .where(
+            Goal.team_id == team_id,
+            Goal.cycle_id == cycle_id,
+            col(Goal.status).in_(list(statuses)),
+            col(Goal.objective_id).is_not(None),
+        )
+        .group_by(col(Goal.objective_id), col(Goal.unit_id))
+    )
+    return [(objective or 0, unit, count) for objective, unit, count in rows]
+
+
+def goals_with_owners(
+    *,
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    objective_ids: Sequence[int],
+    statuses: Sequence[GoalStatus],
+) -> list[tuple[Goal, Person | None]]:
+    """A cycle's goals in these statuses built on these objectives, each with its owner, in id
+    order, in one query."""
+    if not objective_ids:
+        return []
+    rows = session.exec(
+        select(Goal, Person)
+        .outerjoin(Person, col(Person.id) == col(Goal.owner_id))
+        .where(
+            Goal.team_id == team_id,
+            Goal.cycle_id == cycle_id,
+            col(Goal.status).in_(list(statuses)),
+            col(Goal.objective_id).in_(list(objective_ids)),
+        )
+        .order_by(col(Goal.id))
+    )
+    return [(goal, owner) for goal, owner in rows]
