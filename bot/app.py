@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.errors import on_error
 from bot.install import hand_to_bolt, installed_workspace, only_installed, patient_client
 from bot.listeners import register_listeners
 from bot.ordering import PerPersonLazyRunner
-from bot.payloads import event_id_of, team_of
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
-from storage.db import open_database, reading
-from storage.events import handled
+from storage.db import open_database
 
 logger = logging.getLogger("cascade")
 LISTENER_THREADS = 16
-
-
-def _skip_handled_events(services: Services) -> Callable[..., BoltResponse | None]:
-    """Global middleware: a retry of an Events API delivery already acted on is acknowledged and
-    dropped. It only reads (on SQLite, from WAL's snapshot: it waits for nobody's turn); the event
-    is recorded in the transaction of the work it causes (bot/work.py), so one whose work never
-    committed — a crash after the ack — is acted on when Slack retries it."""
-
-    def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        event_id = event_id_of(body)
-        if event_id:
-            with reading(services.engine) as session:
-                done = handled(session=session, team_id=team_of(body), event_id=event_id)
-            if done:
-                logger.info("event %s already handled; acknowledging the retry", event_id)
-                return BoltResponse(status=200, body="")
-        return next()
-
-    return middleware
 
 
 def build_app(services: Services, client: WebClient | None = None) -> App:
@@ -66,7 +43,6 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
         logger=app.logger, executor=services.background
     )
     hand_to_bolt(app, installation)
-    app.use(_skip_handled_events(services))
     app.error(on_error)
     register_listeners(app, services)
     return app

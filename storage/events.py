@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from storage.models import SlackEvent
 
@@ -16,13 +16,3 @@ def claim_event(*, session: Session, team_id: str, event_id: str) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def handled(*, session: Session, team_id: str, event_id: str) -> bool:
-    """Whether this event's work has committed (a read: it takes no lock)."""
-    found = session.exec(
-        select(SlackEvent.event_id).where(
-            col(SlackEvent.event_id) == event_id, col(SlackEvent.team_id) == team_id
-        )
-    ).first()
-    return found is not None
