@@ -19,9 +19,7 @@ from storage.models import (
     Goal,
     GoalStatus,
     Objective,
-    ObjectiveStatus,
     Person,
-    Unit,
 )
 
 TREE_ROWS = 120  # beyond this the tree is cut, with a count and a pointer to a smaller subtree
@@ -137,7 +135,7 @@ class Row:
 
 @dataclass
 class Tree:
-    unit: Unit
+    unit: units.UnitRow
     cycle: Cycle
     rows: list[Row]
     hidden: int
@@ -168,9 +166,10 @@ def alignment_tree(
     )
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
-    all_units = units.list_units(session=session, team_id=team_id)
+    all_units = units.unit_rows(session=session, team_id=team_id)
     if unit_name:
-        top = unit_named(session=session, team_id=team_id, name=unit_name)
+        named = unit_named(session=session, team_id=team_id, name=unit_name)
+        top = next(u for u in all_units if u.id == named.id)
     else:
         roots = [u for u in all_units if u.parent_id is None]
         if not roots:
@@ -184,21 +183,21 @@ MISSING_NAMED = 8  # members without an agreed goal, named per unit; the rest co
 
 
 def _tree(
-    session: Session, team_id: str, top: Unit, cycle: Cycle, all_units: list[Unit]
+    session: Session, team_id: str, top: units.UnitRow, cycle: Cycle, all_units: list[units.UnitRow]
 ) -> Tree:
     """Units nested under their parents, with who has no agreed goal yet; then each objective
     with, under it, every unit objective derived from it and every goal built on it. Read in a
     fixed number of queries whatever the size, and only what is shown is read whole: the rest
     (beyond TREE_ROWS) is counted."""
     assert cycle.id is not None
-    by_id = {u.id: u for u in all_units if u.id}
-    children: dict[int | None, list[Unit]] = {}
+    by_id = {u.id: u for u in all_units}
+    children: dict[int | None, list[units.UnitRow]] = {}
     for unit in all_units:
         children.setdefault(unit.parent_id, []).append(unit)
-    below: list[tuple[int, Unit]] = []
-    seen: set[int | None] = set()
+    below: list[tuple[int, units.UnitRow]] = []
+    seen: set[int] = set()
 
-    def collect(unit: Unit, depth: int) -> None:
+    def collect(unit: units.UnitRow, depth: int) -> None:
         seen.add(unit.id)
         below.append((depth, unit))
         for child in children.get(unit.id, []):
@@ -210,20 +209,23 @@ def _tree(
     rows: list[Row] = []
     shown_units = below[:TREE_ROWS]
     if shown_units:
+        members_of: dict[int, list[units.MemberName]] = {}
+        for member in units.active_member_names(
+            session=session, team_id=team_id, unit_ids=[u.id for _, u in shown_units]
+        ):
+            members_of.setdefault(member.unit_id, []).append(member)
         covered = {
             owner
             for owner, unit_id in goals.agreed_owner_units(
-                session=session, team_id=team_id, cycle_id=cycle.id
+                session=session,
+                team_id=team_id,
+                cycle_id=cycle.id,
+                owner_ids=[m.person_id for found in members_of.values() for m in found],
             )
             if unit_id in subtree
         }
-        members_of: dict[int, list[units.MemberName]] = {}
-        for member in units.active_member_names(
-            session=session, team_id=team_id, unit_ids=[u.id for _, u in shown_units if u.id]
-        ):
-            members_of.setdefault(member.unit_id, []).append(member)
         for depth, unit in shown_units:
-            members = sorted(members_of.get(unit.id or 0, []), key=lambda m: m.name.lower())
+            members = sorted(members_of.get(unit.id, []), key=lambda m: m.name.lower())
             missing = [m for m in members if m.person_id not in covered]
             extra = {
                 "covered": len(members) - len(missing),
@@ -235,11 +237,11 @@ def _tree(
 
     published = [
         o
-        for o in objectives.list_objectives(session=session, team_id=team_id, cycle_id=cycle.id)
-        if o.status == ObjectiveStatus.PUBLISHED and o.unit_id in subtree
+        for o in objectives.published_lines(session=session, team_id=team_id, cycle_id=cycle.id)
+        if o.unit_id in subtree
     ]
     ids = {o.id for o in published}
-    derived: dict[int | None, list[Objective]] = {}
+    derived: dict[int | None, list[objectives.ObjectiveLine]] = {}
     for objective in published:
         parent = objective.parent_id if objective.parent_id in ids else None
         derived.setdefault(parent, []).append(objective)
@@ -250,35 +252,35 @@ def _tree(
         if unit_id in subtree:
             built[objective_id] = built.get(objective_id, 0) + count
     # The objectives in tree order (depth first), each followed by its goals' lines.
-    order: list[tuple[int, Objective]] = []
+    order: list[tuple[int, objectives.ObjectiveLine]] = []
 
-    def walk(objective: Objective, depth: int) -> None:
+    def walk(objective: objectives.ObjectiveLine, depth: int) -> None:
         order.append((depth, objective))
         for kid in derived.get(objective.id, []):
             walk(kid, depth + 1)
 
     for root in derived.get(None, []):
         walk(root, 0)
-    total = len(below) + sum(1 + built.get(o.id or 0, 0) for _, o in order)
+    total = len(below) + sum(1 + built.get(o.id, 0) for _, o in order)
     room = TREE_ROWS - len(rows)
-    shown_objectives: list[tuple[int, Objective]] = []
+    shown_objectives: list[tuple[int, objectives.ObjectiveLine]] = []
     for depth, objective in order:
         if room <= 0:
             break
         shown_objectives.append((depth, objective))
-        room -= 1 + built.get(objective.id or 0, 0)
+        room -= 1 + built.get(objective.id, 0)
     supporting: dict[int | None, list[tuple[Goal, Person | None]]] = {}
     for goal, owner in goals.goals_with_owners(
         session=session,
         team_id=team_id,
         cycle_id=cycle.id,
-        objective_ids=[o.id for _, o in shown_objectives if o.id and built.get(o.id)],
+        objective_ids=[o.id for _, o in shown_objectives if built.get(o.id)],
         statuses=SHOWN_GOALS,
     ):
         if goal.unit_id in subtree:
             supporting.setdefault(goal.objective_id, []).append((goal, owner))
     for depth, objective in shown_objectives:
-        orphan = not derived.get(objective.id) and not built.get(objective.id or 0)
+        orphan = not derived.get(objective.id) and not built.get(objective.id)
         extra = {"unit": by_id.get(objective.unit_id), "orphan": orphan}
         rows.append(Row(depth, "objective", objective, extra))
         for goal, owner in supporting.get(objective.id, []):

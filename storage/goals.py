@@ -131,8 +131,13 @@ def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int
     return int(covered), int(members)
 
 
-def agreed_owner_units(*, session: Session, team_id: str, cycle_id: int) -> set[tuple[int, int]]:
-    """(owner id, unit id) of every agreed goal linked to an objective in a cycle, in one query."""
+def agreed_owner_units(
+    *, session: Session, team_id: str, cycle_id: int, owner_ids: Sequence[int]
+) -> set[tuple[int, int]]:
+    """(owner id, unit id) of these people's agreed goals linked to an objective in a cycle, in
+    one query."""
+    if not owner_ids:
+        return set()
     return set(
         session.exec(
             select(Goal.owner_id, Goal.unit_id)
@@ -141,6 +146,7 @@ def agreed_owner_units(*, session: Session, team_id: str, cycle_id: int) -> set[
                 Goal.cycle_id == cycle_id,
                 Goal.status == GoalStatus.AGREED,
                 col(Goal.objective_id).is_not(None),
+                col(Goal.owner_id).in_(list(owner_ids)),
             )
             .distinct()
         )

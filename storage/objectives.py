@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, func, select
 
@@ -141,3 +141,26 @@ def published_units(
             .distinct()
         )
     )
+
+
+class ObjectiveLine(NamedTuple):
+    """A published objective as a tree shows it (no ORM: a tree reads thousands)."""
+
+    id: int
+    unit_id: int
+    parent_id: int | None
+    title: str
+
+
+def published_lines(*, session: Session, team_id: str, cycle_id: int) -> list[ObjectiveLine]:
+    """Every published objective of a cycle, in the order units list them, in one query."""
+    rows = session.exec(
+        select(Objective.id, Objective.unit_id, Objective.parent_id, Objective.title)
+        .where(
+            Objective.team_id == team_id,
+            Objective.cycle_id == cycle_id,
+            Objective.status == ObjectiveStatus.PUBLISHED,
+        )
+        .order_by(col(Objective.position), col(Objective.id))
+    )
+    return [ObjectiveLine(id or 0, unit, parent, title) for id, unit, parent, title in rows]
