@@ -209,18 +209,16 @@ def _tree(
     rows: list[Row] = []
     shown_units = below[:TREE_ROWS]
     if shown_units:
+        shown_ids = [u.id for _, u in shown_units]
         members_of: dict[int, list[units.MemberName]] = {}
         for member in units.active_member_names(
-            session=session, team_id=team_id, unit_ids=[u.id for _, u in shown_units]
+            session=session, team_id=team_id, unit_ids=shown_ids
         ):
             members_of.setdefault(member.unit_id, []).append(member)
         covered = {
             owner
             for owner, unit_id in goals.agreed_owner_units(
-                session=session,
-                team_id=team_id,
-                cycle_id=cycle.id,
-                owner_ids=[m.person_id for found in members_of.values() for m in found],
+                session=session, team_id=team_id, cycle_id=cycle.id, member_of=shown_ids
             )
             if unit_id in subtree
         }

@@ -132,21 +132,22 @@ def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int
 
 
 def agreed_owner_units(
-    *, session: Session, team_id: str, cycle_id: int, owner_ids: Sequence[int]
+    *, session: Session, team_id: str, cycle_id: int, member_of: Sequence[int]
 ) -> set[tuple[int, int]]:
-    """(owner id, unit id) of these people's agreed goals linked to an objective in a cycle, in
-    one query."""
-    if not owner_ids:
+    """(owner id, unit id) of the agreed goals linked to an objective in a cycle whose owners
+    belong to these units, in one query."""
+    if not member_of:
         return set()
     return set(
         session.exec(
             select(Goal.owner_id, Goal.unit_id)
+            .join(Membership, col(Membership.person_id) == col(Goal.owner_id))
             .where(
                 Goal.team_id == team_id,
                 Goal.cycle_id == cycle_id,
                 Goal.status == GoalStatus.AGREED,
                 col(Goal.objective_id).is_not(None),
-                col(Goal.owner_id).in_(list(owner_ids)),
+                col(Membership.unit_id).in_(list(member_of)),
             )
             .distinct()
         )
