@@ -293,6 +293,7 @@ class Run:
         if reply.status != 200:
             raise SystemExit(f"Cascade answered {reply.status}: {reply.body[:200]!r}")
         replied = self.fake.reply_at(user, after, methods, timeout=60) - sent
+        self.fake.quiet(0.05)  # each request meets an idle server, as a person's do
         bare = send(self.bare)
         if bare.status != 200:
             raise SystemExit(f"the bare app answered {bare.status}: {bare.body[:200]!r}")

@@ -33,6 +33,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "cascade_read_only"  # an execution option: this transaction only reads
 
 
+SQLITE_CACHE_KIB = 512  # per connection
 READER_POOL = 16  # connections of the readers' own pool: one per thread that answers requests
 
 
@@ -69,6 +70,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Each connection keeps its own page cache (2 MiB by default) and dozens may be open at
+        # once under load: a smaller one keeps serve's memory bounded; the OS caches the file.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
