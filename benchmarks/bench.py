@@ -52,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from benchmarks import summary as summary_bench  # noqa: E402
+from benchmarks.ack_contention import ANSWERS as INTERVIEW  # noqa: E402
 from benchmarks.org import Organisation, generate  # noqa: E402
 from benchmarks.org_import import measuring  # noqa: E402
 from benchmarks.tick_fanout import bare_loop  # noqa: E402
@@ -71,14 +72,6 @@ from storage import people, units, workspaces  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
 
 SECRET = "bench-signing-secret"
-INTERVIEW = [  # answers to the goal interview, as a person types them
-    "1",
-    "Sign 10 enterprise customers by end of March",
-    "10 signed contracts",
-    "in 30 days",
-    "none",
-    "submit",
-]
 COMMAND_REPLIES = frozenset({"response_url", "chat.postEphemeral", "chat.postMessage"})
 REPLIES = COMMAND_REPLIES | {"chat.update", "views.open", "views.publish", "views.push"}
 
