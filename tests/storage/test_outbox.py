@@ -110,3 +110,22 @@ def test_everything_owed_to_someone_gone_fails_at_once(engine: Engine) -> None:
             "U0",
             "U0",
         ]
+
+
+def test_a_long_batch_keeps_its_lease_rewriting_only_rows_that_need_it(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(3), now=NOW, owner="mine")
+        outbox.enqueue(session=s, messages=owed(1, "other"), now=NOW, owner="theirs")
+    written: list[int] = []
+    for seconds in (5, 30, 35):  # renewed at 30 s, not at 5 s (fresh) nor 35 s (just renewed)
+        with transaction(engine) as s:
+            before = {m.id: m.lease_until for m in outbox.leased_to(session=s, owner="mine")}
+            outbox.renew_lease(session=s, owner="mine", now=NOW + timedelta(seconds=seconds))
+        with transaction(engine) as s:
+            after = {m.id: m.lease_until for m in outbox.leased_to(session=s, owner="mine")}
+        written.append(sum(before[i] != after[i] for i in after))
+    assert written == [0, 3, 0]
+    assert set(after.values()) == {NOW + timedelta(seconds=30) + outbox.LEASE}
+    with transaction(engine) as s:  # another sender's rows are theirs, unchanged
+        theirs = outbox.leased_to(session=s, owner="theirs")
+    assert [m.lease_until for m in theirs] == [NOW + outbox.LEASE]
