@@ -190,7 +190,26 @@ def _tree(
     fixed number of queries whatever the size, and only what is shown is read whole: the rest
     (beyond TREE_ROWS) is counted."""
     assert cycle.id is not None
-    by_id = {u.id: u for u in all_units}
+    below = _units_below(top, all_units)
+    subtree = {u.id for _, u in below}
+    rows = _unit_rows(session, team_id, cycle.id, below[:TREE_ROWS], subtree)
+    objective_rows, objective_lines = _objective_rows(
+        session,
+        team_id,
+        cycle.id,
+        subtree,
+        {u.id: u for u in all_units},
+        room=TREE_ROWS - len(rows),
+    )
+    shown = [*rows, *objective_rows][:TREE_ROWS]
+    total = len(below) + objective_lines
+    return Tree(unit=top, cycle=cycle, rows=shown, hidden=total - len(shown))
+
+
+def _units_below(
+    top: units.UnitRow, all_units: list[units.UnitRow]
+) -> list[tuple[int, units.UnitRow]]:
+    """`top` and every unit below it, depth first, each with its depth."""
     children: dict[int | None, list[units.UnitRow]] = {}
     for unit in all_units:
         children.setdefault(unit.parent_id, []).append(unit)
@@ -205,37 +224,57 @@ def _tree(
                 collect(child, depth + 1)
 
     collect(top, 0)
-    subtree = {u.id for _, u in below}
-    rows: list[Row] = []
-    shown_units = below[:TREE_ROWS]
-    if shown_units:
-        shown_ids = [u.id for _, u in shown_units]
-        members_of: dict[int, list[units.MemberName]] = {}
-        for member in units.active_member_names(
-            session=session, team_id=team_id, unit_ids=shown_ids
-        ):
-            members_of.setdefault(member.unit_id, []).append(member)
-        covered = {
-            owner
-            for owner, unit_id in goals.agreed_owner_units(
-                session=session, team_id=team_id, cycle_id=cycle.id, member_of=shown_ids
-            )
-            if unit_id in subtree
-        }
-        for depth, unit in shown_units:
-            members = sorted(members_of.get(unit.id, []), key=lambda m: m.name.lower())
-            missing = [m for m in members if m.person_id not in covered]
-            extra = {
-                "covered": len(members) - len(missing),
-                "members": len(members),
-                "missing": missing[:MISSING_NAMED],
-                "more_missing": max(len(missing) - MISSING_NAMED, 0),
-            }
-            rows.append(Row(depth, "unit", unit, extra))
+    return below
 
+
+def _unit_rows(
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    shown_units: list[tuple[int, units.UnitRow]],
+    subtree: set[int],
+) -> list[Row]:
+    """A line per unit shown: its members with an agreed goal, and who has none yet."""
+    if not shown_units:
+        return []
+    shown_ids = [u.id for _, u in shown_units]
+    members_of: dict[int, list[units.MemberName]] = {}
+    for member in units.active_member_names(session=session, team_id=team_id, unit_ids=shown_ids):
+        members_of.setdefault(member.unit_id, []).append(member)
+    covered = {
+        owner
+        for owner, unit_id in goals.agreed_owner_units(
+            session=session, team_id=team_id, cycle_id=cycle_id, member_of=shown_ids
+        )
+        if unit_id in subtree
+    }
+    rows: list[Row] = []
+    for depth, unit in shown_units:
+        members = sorted(members_of.get(unit.id, []), key=lambda m: m.name.lower())
+        missing = [m for m in members if m.person_id not in covered]
+        extra = {
+            "covered": len(members) - len(missing),
+            "members": len(members),
+            "missing": missing[:MISSING_NAMED],
+            "more_missing": max(len(missing) - MISSING_NAMED, 0),
+        }
+        rows.append(Row(depth, "unit", unit, extra))
+    return rows
+
+
+def _objective_rows(
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    subtree: set[int],
+    by_id: dict[int, units.UnitRow],
+    room: int,
+) -> tuple[list[Row], int]:
+    """The subtree's published objectives in tree order, each followed by the goals built on
+    it: the rows that fit in `room` (goals read only for those), and how many lines in all."""
     published = [
         o
-        for o in objectives.published_lines(session=session, team_id=team_id, cycle_id=cycle.id)
+        for o in objectives.published_lines(session=session, team_id=team_id, cycle_id=cycle_id)
         if o.unit_id in subtree
     ]
     ids = {o.id for o in published}
@@ -245,12 +284,11 @@ def _tree(
         derived.setdefault(parent, []).append(objective)
     built: dict[int, int] = {}  # objective id → goals built on it, in the subtree
     for objective_id, unit_id, count in goals.counts_by_objective(
-        session=session, team_id=team_id, cycle_id=cycle.id, statuses=SHOWN_GOALS
+        session=session, team_id=team_id, cycle_id=cycle_id, statuses=SHOWN_GOALS
     ):
         if unit_id in subtree:
             built[objective_id] = built.get(objective_id, 0) + count
-    # The objectives in tree order (depth first), each followed by its goals' lines.
-    order: list[tuple[int, objectives.ObjectiveLine]] = []
+    order: list[tuple[int, objectives.ObjectiveLine]] = []  # depth first
 
     def walk(objective: objectives.ObjectiveLine, depth: int) -> None:
         order.append((depth, objective))
@@ -259,32 +297,31 @@ def _tree(
 
     for root in derived.get(None, []):
         walk(root, 0)
-    total = len(below) + sum(1 + built.get(o.id, 0) for _, o in order)
-    room = TREE_ROWS - len(rows)
-    shown_objectives: list[tuple[int, objectives.ObjectiveLine]] = []
+    lines = sum(1 + built.get(o.id, 0) for _, o in order)
+    shown: list[tuple[int, objectives.ObjectiveLine]] = []
     for depth, objective in order:
         if room <= 0:
             break
-        shown_objectives.append((depth, objective))
+        shown.append((depth, objective))
         room -= 1 + built.get(objective.id, 0)
     supporting: dict[int | None, list[tuple[Goal, Person | None]]] = {}
     for goal, owner in goals.goals_with_owners(
         session=session,
         team_id=team_id,
-        cycle_id=cycle.id,
-        objective_ids=[o.id for _, o in shown_objectives if built.get(o.id)],
+        cycle_id=cycle_id,
+        objective_ids=[o.id for _, o in shown if built.get(o.id)],
         statuses=SHOWN_GOALS,
     ):
         if goal.unit_id in subtree:
             supporting.setdefault(goal.objective_id, []).append((goal, owner))
-    for depth, objective in shown_objectives:
+    rows: list[Row] = []
+    for depth, objective in shown:
         orphan = not derived.get(objective.id) and not built.get(objective.id)
         extra = {"unit": by_id.get(objective.unit_id), "orphan": orphan}
         rows.append(Row(depth, "objective", objective, extra))
         for goal, owner in supporting.get(objective.id, []):
             rows.append(Row(depth + 1, "goal", goal, {"owner": owner}))
-    shown = rows[:TREE_ROWS]
-    return Tree(unit=top, cycle=cycle, rows=shown, hidden=total - len(shown))
+    return rows, lines
 
 
 @dataclass(frozen=True)
