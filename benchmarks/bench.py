@@ -104,9 +104,9 @@ class WatchedSlack(FakeSlack):
         user = addressee(method, args) if method in REPLIES else None
         answer = super().call(method, args, token)
         if user:
-            with self._changed:
+            with self.lock:
                 self.heard[user].append((method, time.monotonic()))
-                self._changed.notify_all()
+            self.changed()  # wakes wait_for
         return answer
 
     def reply_at(self, user: str, after: int, methods: frozenset[str], timeout: float) -> float:
