@@ -41,7 +41,7 @@ def _people(session: Session, team_id: str) -> list[Person]:
 
 
 def _members_example(
-    session: Session, actor: Actor, everyone: list[Person], unit: Unit | None
+    session: Session, actor: Actor, unit: Unit | None
 ) -> tuple[str | None, tuple[str, ...]]:
     """A unit and people that `unit members` accepts from this actor: its members as they
     are, or (while it has none) people who belong to no unit yet."""
@@ -55,6 +55,7 @@ def _members_example(
     if current:
         return unit.name, tuple(current[:3])
     placed = units.memberships(session=session, team_id=actor.team_id)
+    everyone = _people(session, actor.team_id)
     free = [p.user_id for p in everyone if p.id not in placed and p.id != unit.manager_id]
     return unit.name, tuple(free[:2])
 
@@ -65,14 +66,15 @@ def examples(*, session: Session, actor: Actor, now: datetime) -> Examples:
     all_units = units.list_units(session=session, team_id=team_id)
     taken = {u.name.lower() for u in all_units}
     roots = [u for u in all_units if u.parent_id is None]
-    everyone = _people(session, team_id)
+    everyone = _people(session, team_id) if actor.is_admin else []  # only admins add units
     managing = {u.manager_id for u in all_units}
     manager = next((p for p in everyone if p.id not in managing and p.id != actor.person_id), None)
     if manager is None:
         manager = next((p for p in everyone if p.id == actor.person_id), None)
     if not roots:
-        workspace = workspaces.get_workspace(session=session, team_id=team_id)
-        candidates: tuple[str, ...] = (workspace.name, "Acme") if workspace.name else ("Acme",)
+        workspace, _ = workspaces.calendar(session=session, team_id=team_id)
+        named = workspace.name if workspace is not None else None
+        candidates: tuple[str, ...] = (named, "Acme") if named else ("Acme",)
     else:
         candidates = UNIT_NAMES
     new_unit = next(
@@ -82,7 +84,11 @@ def examples(*, session: Session, actor: Actor, now: datetime) -> Examples:
     mine = units.units_managed_by(session=session, team_id=team_id, person_id=actor.person_id)
     below = [u for u in all_units if u.parent_id is not None]
     shown = mine or below or roots
-    members_unit, members = _members_example(session, actor, everyone, shown[0] if shown else None)
+    members_unit, members = (
+        _members_example(session, actor, shown[0] if shown else None)
+        if actor.is_admin or mine  # only they may set a unit's members
+        else (None, ())
+    )
     tree = below or roots
     return Examples(
         cycle_name=name,

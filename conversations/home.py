@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from conversations import clock, views
+from conversations import clock, planning, views
 from conversations.errors import Refusal
-from conversations.organisation import Actor, NextSteps, next_steps
+from conversations.organisation import Actor, NextSteps, next_steps, units_in
 from conversations.pause import is_paused
 from conversations.team import Team, teams_of
-from storage import goals, workspaces
+from storage import goals, people, workspaces
 from storage.models import GoalStatus
 
 
@@ -38,7 +38,21 @@ class Home:
 
 
 def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
-    person = actor.person
+    """Five views in one. Each reads what it needs, and what one has read the next finds
+    remembered (storage/memo.py): first the units (with which have published in the current
+    cycle), then the team (its members, and their goals and barriers with the manager's own), so
+    that next steps, my goals and my barriers read little more."""
+    person, team_id = actor.person, actor.team_id
+    units_in(
+        session=session,
+        team_id=team_id,
+        cycle=planning.current(session=session, team_id=team_id, now=now),
+    )
+    people.remember_people(session, team_id, [person])
+    try:
+        teams = teams_of(session=session, actor=actor, now=now)
+    except Refusal:
+        teams = []
     found = views.my_goals(session=session, actor=actor, now=now)
     cycle = found.cycle
     today = clock.local_date(now, person.tz)
@@ -51,12 +65,9 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         next_checkin=_next_checkin(session, actor, now) if has_agreed and not paused else None,
         paused_until=paused,
         barriers=views.open_barriers(session=session, actor=actor, now=now),
+        teams=teams,
         is_admin=actor.is_admin,
     )
-    try:
-        home.teams = teams_of(session=session, actor=actor, now=now)
-    except Refusal:
-        home.teams = []
     if actor.is_admin and cycle is not None and cycle.id is not None:  # the current cycle
         home.coverage = _coverage(session, actor.team_id, cycle.id)
     return home

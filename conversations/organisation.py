@@ -35,7 +35,7 @@ class Actor:
 
 def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Actor:
     """The actor for a Slack user already in the directory."""
-    person = people.get_person(session=session, team_id=team_id, user_id=user_id)
+    person = people.get_person_placed(session=session, team_id=team_id, user_id=user_id)
     if person is None or person.deleted:
         raise Refusal("unknown_requester")
     return Actor(
@@ -317,6 +317,15 @@ def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle
     )
 
 
+def units_in(*, session: Session, team_id: str, cycle: Cycle | None) -> list[Unit]:
+    """Every unit, read once for the rest of the transaction, with which have published their
+    objectives for `cycle`: a view that asks about several units (mine, those I manage, their
+    parents, examples) then reads no more."""
+    if cycle is None or cycle.id is None:
+        return units.list_units(session=session, team_id=team_id)
+    return objectives.units_and_published(session=session, team_id=team_id, cycle_id=cycle.id)
+
+
 def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -> NextSteps:
     """What `actor` can do next, in the current cycle (the running one, else the next)."""
     from conversations import examples  # it builds on this module
@@ -325,6 +334,7 @@ def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -
     now = now or datetime.now(UTC)
     cycle = planning.current(session=session, team_id=team_id, now=now)
     today = planning.today(session=session, team_id=team_id, now=now)
+    units_in(session=session, team_id=team_id, cycle=cycle)  # what follows asks of them again
     unit = units.unit_of(session=session, team_id=team_id, person_id=actor.person_id)
     manages = units.units_managed_by(session=session, team_id=team_id, person_id=actor.person_id)
     asked = {u.id for u in manages} | {u.parent_id for u in manages} | {unit.id if unit else None}
@@ -345,10 +355,9 @@ def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -
         unit=unit,
         unit_published=unit is not None and unit.id in published,
         manages=manages,
-        goals=len(
-            goals.list_goals(
-                session=session, team_id=team_id, owner_id=actor.person_id, cycle_id=cycle.id
-            )
+        goals=sum(  # of the person's goals (read once, as `my_goals` reads them)
+            g.cycle_id == cycle.id
+            for g in goals.list_goals(session=session, team_id=team_id, owner_id=actor.person_id)
         )
         if cycle is not None
         else 0,

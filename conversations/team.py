@@ -60,13 +60,15 @@ def teams_of(*, session: Session, actor: Actor, now: datetime) -> list[Team]:
     members = units.members_of_units(session=session, team_id=team_id, unit_ids=unit_ids)
     people = {p.id: p for _, p in members if p.id is not None}
     member_ids = list(people)
-    open_goals = goals.goals_of_owners(
-        session=session, team_id=team_id, owner_ids=member_ids, statuses=STATES
-    )
+    # The manager's own goals and barriers come in the same queries (the Home shows them too).
+    both = [*member_ids, actor.person_id]
+    open_goals = [
+        g
+        for g in goals.goals_of_owners(session=session, team_id=team_id, owner_ids=both)
+        if g.status in STATES
+    ]
     latest = checkins.latest_of(session=session, team_id=team_id, person_ids=member_ids)
-    touching = barriers.open_barriers_of_people(
-        session=session, team_id=team_id, person_ids=member_ids
-    )
+    touching = barriers.open_barriers_of_people(session=session, team_id=team_id, person_ids=both)
     held = [
         b
         for b in barriers.open_barriers_of(

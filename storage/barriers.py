@@ -7,10 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from storage import people
 from storage.db import update_fields
-from storage.models import Barrier, BarrierStatus
+from storage.memo import keep, remembered
+from storage.models import Barrier, BarrierStatus, Person
 
 
 def report_barrier(
@@ -60,16 +63,16 @@ def list_barriers(*, session: Session, team_id: str) -> list[Barrier]:
 
 
 def open_barriers_of(*, session: Session, team_id: str, person_id: int) -> list[Barrier]:
-    """The unresolved barriers this person reported or holds, oldest first."""
+    """The unresolved barriers this person reported or holds, oldest first (with their reporters
+    and holders: `people_by_ids` of them reads no more)."""
+    key = ("open_barriers", team_id, person_id)
     return list(
-        session.exec(
-            select(Barrier)
-            .where(
-                Barrier.team_id == team_id,
-                Barrier.status != BarrierStatus.RESOLVED,
-                or_(col(Barrier.reporter_id) == person_id, col(Barrier.holder_id) == person_id),
-            )
-            .order_by(col(Barrier.reported_at), col(Barrier.id))
+        remembered(
+            session,
+            key,
+            lambda: open_barriers_of_people(
+                session=session, team_id=team_id, person_ids=[person_id]
+            ),
         )
     )
 
@@ -92,19 +95,26 @@ def unacknowledged(*, session: Session, team_id: str) -> list[Barrier]:
 def open_barriers_of_people(
     *, session: Session, team_id: str, person_ids: Sequence[int]
 ) -> list[Barrier]:
-    """Unresolved barriers any of these people reported or hold, in one query."""
+    """Unresolved barriers any of these people reported or hold, oldest first, in one query with
+    their reporters and holders; `open_barriers_of` each of them, and `people_by_ids` of those
+    it names, read no more."""
     if not person_ids:
         return []
-    return list(
-        session.exec(
-            select(Barrier)
-            .where(
-                Barrier.team_id == team_id,
-                Barrier.status != BarrierStatus.RESOLVED,
-                or_(
-                    col(Barrier.reporter_id).in_(person_ids), col(Barrier.holder_id).in_(person_ids)
-                ),
-            )
-            .order_by(col(Barrier.id))
+    reporter, holder = aliased(Person), aliased(Person)
+    rows = session.exec(
+        select(Barrier, reporter, holder)
+        .join(reporter, col(reporter.id) == col(Barrier.reporter_id))
+        .outerjoin(holder, col(holder.id) == col(Barrier.holder_id))
+        .where(
+            Barrier.team_id == team_id,
+            Barrier.status != BarrierStatus.RESOLVED,
+            or_(col(Barrier.reporter_id).in_(person_ids), col(Barrier.holder_id).in_(person_ids)),
         )
-    )
+        .order_by(col(Barrier.reported_at), col(Barrier.id))
+    ).all()
+    found = [b for b, _, _ in rows]
+    people.remember_people(session, team_id, [p for row in rows for p in row[1:] if p is not None])
+    for person_id in person_ids:
+        touching = [b for b in found if person_id in (b.reporter_id, b.holder_id)]
+        keep(session, ("open_barriers", team_id, person_id), touching)
+    return found

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
+from storage import workspaces
 from storage.models import Cycle
 
 
@@ -21,29 +22,19 @@ def add_cycle(*, session: Session, team_id: str, name: str, start: date, end: da
 
 def running_cycle(*, session: Session, team_id: str, today: date) -> Cycle | None:
     """The cycle whose dates contain `today`, if any."""
-    return session.exec(
-        select(Cycle).where(Cycle.team_id == team_id, Cycle.start <= today, Cycle.end >= today)
-    ).first()
+    listed = list_cycles(session=session, team_id=team_id)
+    return next((c for c in listed if c.start <= today <= c.end), None)
 
 
 def upcoming_cycle(*, session: Session, team_id: str, after: date) -> Cycle | None:
     """The first cycle that starts after `after`."""
-    return session.exec(
-        select(Cycle)
-        .where(Cycle.team_id == team_id, Cycle.start > after)
-        .order_by(col(Cycle.start))
-    ).first()
+    return next((c for c in list_cycles(session=session, team_id=team_id) if c.start > after), None)
 
 
 def current_cycle(*, session: Session, team_id: str, today: date) -> Cycle | None:
     """The cycle people work on: the running one, else the next to start. Cycles never overlap,
-    so that is the first, by start, that has not ended: one query."""
-    return session.exec(
-        select(Cycle)
-        .where(Cycle.team_id == team_id, Cycle.end >= today)
-        .order_by(col(Cycle.start))
-        .limit(1)
-    ).first()
+    so that is the first, by start, that has not ended."""
+    return next((c for c in list_cycles(session=session, team_id=team_id) if c.end >= today), None)
 
 
 def overlapping_cycle(*, session: Session, team_id: str, start: date, end: date) -> Cycle | None:
@@ -66,9 +57,6 @@ def find_cycle(*, session: Session, team_id: str, name: str) -> Cycle | None:
 
 
 def list_cycles(*, session: Session, team_id: str) -> list[Cycle]:
-    """A workspace's cycles, in date order."""
-    return list(
-        session.exec(
-            select(Cycle).where(Cycle.team_id == team_id).order_by(col(Cycle.start), col(Cycle.id))
-        )
-    )
+    """A workspace's cycles, in date order (a few dozen at most: read once per transaction, with
+    the workspace)."""
+    return list(workspaces.calendar(session=session, team_id=team_id)[1])

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
+from storage.memo import keep, remembered
 from storage.models import Goal, GoalStatus, Membership, Person
 
 
@@ -46,7 +47,8 @@ def list_goals(
         query = query.where(Goal.owner_id == owner_id)
     if cycle_id is not None:
         query = query.where(Goal.cycle_id == cycle_id)
-    return list(session.exec(query.order_by(col(Goal.id))))
+    key = ("goals", team_id, owner_id, cycle_id)
+    return list(remembered(session, key, lambda: list(session.exec(query.order_by(col(Goal.id))))))
 
 
 def get_goal(*, session: Session, team_id: str, goal_id: int) -> Goal | None:
@@ -93,29 +95,29 @@ def open_goals(*, session: Session, team_id: str) -> list[Goal]:
     )
 
 
-def goals_of_owners(
-    *, session: Session, team_id: str, owner_ids: Sequence[int], statuses: Sequence[str]
-) -> list[Goal]:
-    """These people's goals in these statuses, in one query."""
+def goals_of_owners(*, session: Session, team_id: str, owner_ids: Sequence[int]) -> list[Goal]:
+    """These people's goals, in one query; `list_goals` of each of them reads no more."""
     if not owner_ids:
         return []
-    return list(
+    found = list(
         session.exec(
             select(Goal)
-            .where(
-                Goal.team_id == team_id,
-                col(Goal.owner_id).in_(owner_ids),
-                col(Goal.status).in_(statuses),
-            )
+            .where(Goal.team_id == team_id, col(Goal.owner_id).in_(owner_ids))
             .order_by(col(Goal.id))
         )
     )
+    by_owner: dict[int, list[Goal]] = {owner_id: [] for owner_id in owner_ids}
+    for goal in found:
+        by_owner[goal.owner_id].append(goal)
+    for owner_id, owned in by_owner.items():
+        keep(session, ("goals", team_id, owner_id, None), owned)
+    return found
 
 
 def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int]:
     """(members with an agreed goal linked to an objective in this cycle, members), counted in
-    the database."""
-    covered = session.exec(
+    the database in one query."""
+    covered = (
         select(func.count(func.distinct(Goal.owner_id)))
         .join(Membership, col(Membership.person_id) == col(Goal.owner_id))
         .where(
@@ -124,11 +126,13 @@ def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int
             Goal.status == GoalStatus.AGREED,
             col(Goal.objective_id).is_not(None),
         )
-    ).one()
-    members = session.exec(
+        .scalar_subquery()
+    )
+    members = (
         select(func.count()).select_from(Membership).where(Membership.team_id == team_id)
-    ).one()
-    return int(covered), int(members)
+    ).scalar_subquery()
+    both = session.exec(select(covered, members)).one()
+    return int(both[0]), int(both[1])
 
 
 def agreed_owner_units(

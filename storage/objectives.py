@@ -9,7 +9,8 @@ from typing import Any, NamedTuple
 from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
-from storage.models import Objective, ObjectiveStatus
+from storage.memo import keep, recall, remembered
+from storage.models import Objective, ObjectiveStatus, Unit
 
 
 def create_objective(
@@ -109,18 +110,51 @@ def first_published(*, session: Session, team_id: str, cycle_id: int) -> dict[in
 def with_ancestors(
     *, session: Session, team_id: str, objective_ids: Collection[int | None]
 ) -> dict[int, Objective]:
-    """These objectives and every objective above them, by id: one query per level."""
-    found: dict[int, Objective] = {}
+    """These objectives and every objective above them, by id, in one (recursive) query."""
     wanted = {i for i in objective_ids if i is not None}
-    while wanted:
-        rows = session.exec(
-            select(Objective).where(Objective.team_id == team_id, col(Objective.id).in_(wanted))
+    if not wanted:
+        return {}
+    chain = (
+        select(col(Objective.id), col(Objective.parent_id))
+        .where(Objective.team_id == team_id, col(Objective.id).in_(wanted))
+        .cte("chain", recursive=True)
+    )
+    above = select(col(Objective.id), col(Objective.parent_id)).join(
+        chain, col(Objective.id) == chain.c.parent_id
+    )
+    chain = chain.union(above)  # UNION, not UNION ALL: a loop in the data still ends
+    rows = session.exec(
+        select(Objective).where(
+            Objective.team_id == team_id, col(Objective.id).in_(select(chain.c.id))
         )
-        for objective in rows:
-            if objective.id is not None:
-                found[objective.id] = objective
-        wanted = {o.parent_id for o in found.values() if o.parent_id} - set(found)
-    return found
+    )
+    return {o.id: o for o in rows if o.id is not None}
+
+
+def units_and_published(*, session: Session, team_id: str, cycle_id: int) -> list[Unit]:
+    """Every unit, reading in the same query which have published objectives for this cycle:
+    `units.list_units` and `published_units` then read no more (the App Home wants both)."""
+    published = (
+        select(Objective.id)
+        .where(
+            Objective.team_id == team_id,
+            col(Objective.unit_id) == col(Unit.id),
+            Objective.cycle_id == cycle_id,
+            Objective.status == ObjectiveStatus.PUBLISHED,
+        )
+        .exists()
+    )
+
+    def load() -> list[Unit]:
+        rows = session.exec(
+            select(Unit, published).where(Unit.team_id == team_id).order_by(col(Unit.id))
+        ).all()
+        every = [unit for unit, _ in rows]
+        keep(session, ("units", team_id), every)
+        keep(session, ("published", team_id, cycle_id), {u.id for u, done in rows if done})
+        return every
+
+    return list(remembered(session, ("units_and_published", team_id, cycle_id), load))
 
 
 def published_units(
@@ -129,6 +163,9 @@ def published_units(
     """Which of these units have published objectives for this cycle, in one query."""
     if not unit_ids:
         return set()
+    known: set[int] | None = recall(session, ("published", team_id, cycle_id))
+    if known is not None:
+        return known & set(unit_ids)
     return set(
         session.exec(
             select(Objective.unit_id)

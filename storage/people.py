@@ -10,7 +10,8 @@ from typing import Any
 from sqlmodel import Session, col, or_, select
 
 from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
-from storage.models import Person
+from storage.memo import keep, recall, remembered
+from storage.models import Membership, Person
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,21 @@ def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None
     return session.exec(
         select(Person).where(Person.team_id == team_id, Person.user_id == user_id)
     ).first()
+
+
+def get_person_placed(*, session: Session, team_id: str, user_id: str) -> Person | None:
+    """`get_person`, reading in the same query which unit they belong to (`units.unit_of` of
+    them then reads no more): who is asking comes first in every request."""
+    row = session.exec(
+        select(Person, Membership.unit_id)
+        .outerjoin(Membership, col(Membership.person_id) == col(Person.id))
+        .where(Person.team_id == team_id, Person.user_id == user_id)
+    ).first()
+    if row is None:
+        return None
+    person, unit_id = row
+    keep(session, ("unit_of", team_id, person.id), (unit_id,))
+    return person
 
 
 def get_person_by_id(*, session: Session, team_id: str, person_id: int) -> Person | None:
@@ -180,16 +196,22 @@ def _upsert_batch(
 
 
 def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]) -> list[Person]:
-    """These people, in one query."""
-    if not person_ids:
-        return []
-    return list(
-        session.exec(
-            select(Person).where(
-                col(Person.team_id) == team_id, col(Person.id).in_(list(person_ids))
-            )
+    """These people, in one query (none for those already read in this transaction)."""
+    known = {i: recall(session, ("person", team_id, i)) for i in set(person_ids)}
+    missing = [i for i, p in known.items() if p is None]
+    if missing:
+        found = session.exec(
+            select(Person).where(col(Person.team_id) == team_id, col(Person.id).in_(missing))
         )
-    )
+        remember_people(session, team_id, found)
+        known.update({i: recall(session, ("person", team_id, i)) for i in missing})
+    return [p for p in known.values() if p is not None]
+
+
+def remember_people(session: Session, team_id: str, found: Iterable[Person]) -> None:
+    """Keep these people for `people_by_ids` in the rest of this transaction."""
+    for person in found:
+        keep(session, ("person", team_id, person.id), person)
 
 
 def mark_home_seen(*, session: Session, person: Person, at: datetime) -> None:
@@ -216,15 +238,16 @@ def home_seen(*, session: Session, team_id: str, user_ids: Collection[str]) -> s
 
 def some_people(*, session: Session, team_id: str, limit: int) -> list[Person]:
     """Up to `limit` active, human people, the longest known first."""
-    return list(
-        session.exec(
-            select(Person)
-            .where(
-                col(Person.team_id) == team_id,
-                col(Person.deleted).is_(False),
-                col(Person.is_bot).is_(False),
-            )
-            .order_by(col(Person.id))
-            .limit(limit)
+    query = (
+        select(Person)
+        .where(
+            col(Person.team_id) == team_id,
+            col(Person.deleted).is_(False),
+            col(Person.is_bot).is_(False),
         )
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    return list(
+        remembered(session, ("some_people", team_id, limit), lambda: list(session.exec(query)))
     )

@@ -8,7 +8,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, func, select
 
+from storage import people
 from storage.db import expire_rows, insert_rows, table_of, update_rows
+from storage.memo import keep, recall, remembered
 from storage.models import Membership, Person, Unit, utcnow
 
 
@@ -48,7 +50,9 @@ def find_unit(*, session: Session, team_id: str, name: str) -> Unit | None:
 
 
 def list_units(*, session: Session, team_id: str) -> list[Unit]:
-    return list(session.exec(select(Unit).where(Unit.team_id == team_id).order_by(col(Unit.id))))
+    """Every unit of the workspace (read once per transaction: composed views ask again)."""
+    query = select(Unit).where(Unit.team_id == team_id).order_by(col(Unit.id))
+    return list(remembered(session, ("units", team_id), lambda: list(session.exec(query))))
 
 
 def root_units(*, session: Session, team_id: str) -> list[Unit]:
@@ -56,17 +60,24 @@ def root_units(*, session: Session, team_id: str) -> list[Unit]:
 
 
 def units_managed_by(*, session: Session, team_id: str, person_id: int) -> list[Unit]:
+    every: list[Unit] | None = recall(session, ("units", team_id))
+    if every is not None:
+        return [u for u in every if u.manager_id == person_id]
+    query = (
+        select(Unit)
+        .where(Unit.team_id == team_id, Unit.manager_id == person_id)
+        .order_by(col(Unit.id))
+    )
     return list(
-        session.exec(
-            select(Unit)
-            .where(Unit.team_id == team_id, Unit.manager_id == person_id)
-            .order_by(col(Unit.id))
-        )
+        remembered(session, ("managed", team_id, person_id), lambda: list(session.exec(query)))
     )
 
 
 def unit_of(*, session: Session, team_id: str, person_id: int) -> Unit | None:
     """The unit a person belongs to."""
+    placed: tuple[int | None] | None = recall(session, ("unit_of", team_id, person_id))
+    if placed is not None:
+        return None if placed[0] is None else session.get(Unit, placed[0])
     return session.exec(
         select(Unit)
         .join(Membership, col(Membership.unit_id) == col(Unit.id))
@@ -75,6 +86,9 @@ def unit_of(*, session: Session, team_id: str, person_id: int) -> Unit | None:
 
 
 def members_of(*, session: Session, team_id: str, unit_id: int) -> list[Person]:
+    read: list[Person] | None = recall(session, ("members", team_id, unit_id))
+    if read is not None:
+        return list(read)
     return list(
         session.exec(
             select(Person)
@@ -219,11 +233,21 @@ def members_of_units(
         .where(col(Membership.team_id) == team_id, col(Membership.unit_id).in_(unit_ids))
         .order_by(col(Person.name))
     )
-    return [(unit_id, person) for unit_id, person in rows]
+    found = [(unit_id, person) for unit_id, person in rows]
+    by_unit: dict[int, list[Person]] = {unit_id: [] for unit_id in unit_ids}
+    for unit_id, person in found:
+        by_unit[unit_id].append(person)
+    for unit_id, members in by_unit.items():  # `members_of` these units reads no more
+        keep(session, ("members", team_id, unit_id), members)
+    people.remember_people(session, team_id, (person for _, person in found))
+    return found
 
 
 def any_units(*, session: Session, team_id: str) -> bool:
     """Whether this workspace has a unit yet."""
+    every: list[Unit] | None = recall(session, ("units", team_id))
+    if every is not None:
+        return bool(every)
     return session.exec(select(Unit.id).where(Unit.team_id == team_id).limit(1)).first() is not None
 
 

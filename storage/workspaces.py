@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or
-from storage.models import Workspace
+from storage.memo import remembered
+from storage.models import Cycle, Workspace
 
 
 def get_workspace(*, session: Session, team_id: str) -> Workspace:
@@ -119,9 +120,30 @@ def _update_workspace(
     return matched
 
 
+def calendar(*, session: Session, team_id: str) -> tuple[Workspace | None, list[Cycle]]:
+    """The workspace row (None before its first write) and its cycles in date order, read together
+    once per transaction: which cycle is current depends on the workspace's today."""
+
+    def load() -> tuple[Workspace | None, list[Cycle]]:
+        rows = session.exec(
+            select(Workspace, Cycle)
+            .outerjoin(Cycle, col(Cycle.team_id) == col(Workspace.team_id))
+            .where(Workspace.team_id == team_id)
+            .order_by(col(Cycle.start), col(Cycle.id))
+        ).all()
+        if rows:
+            return rows[0][0], [c for _, c in rows if c is not None]
+        alone = (
+            select(Cycle).where(Cycle.team_id == team_id).order_by(col(Cycle.start), col(Cycle.id))
+        )
+        return None, list(session.exec(alone))
+
+    return remembered(session, ("calendar", team_id), load)
+
+
 def local_today(*, session: Session, team_id: str, now: datetime) -> date:
     """The date it is in the workspace's time zone (UTC until one is set)."""
-    workspace = session.get(Workspace, team_id)
+    workspace, _ = calendar(session=session, team_id=team_id)
     try:
         zone = ZoneInfo(workspace.tz if workspace is not None and workspace.tz else "UTC")
     except (ZoneInfoNotFoundError, ValueError):

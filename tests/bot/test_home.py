@@ -159,20 +159,23 @@ def test_a_manager_of_many_stays_within_block_kit_in_a_fixed_number_of_queries(
     statements: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append(statement)
+        if not statement.startswith("BEGIN"):
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
         with transaction(engine) as s:
             teams = team.teams_of(session=s, actor=boss, now=NOW)
-            team_queries = len(statements)
+        team_queries = len(statements)
+        with transaction(engine) as s:
             view = home_view(home.home_of(session=s, actor=boss, now=NOW))
+        home_queries = len(statements) - team_queries
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(teams[0].members) == members and len(teams[0].to_agree) == members
-    print(f"{members} members: team {team_queries} statements, team and Home {len(statements)}")
+    print(f"{members} members: team {team_queries} queries, Home {home_queries}")
     assert team_queries <= 10
-    assert len(statements) <= 40  # the same at both sizes: fixed, whatever the team
+    assert home_queries <= 10  # the same at both sizes (tests/conversations/test_query_counts.py)
     validate_view(view)
     assert len(view["blocks"]) <= 100
     text = json.dumps(view)

@@ -646,4 +646,4 @@ def sql(statements: list[str]) -> list[str]:
 # weekly: the workspace, the head's time zone, the last snapshot, then compute, then the save.
 # compute: units, cycle, members, goals, objectives, barriers (+ the last snapshot here).
 WEEKLY_STATEMENTS = 10
-COMPUTE_STATEMENTS = 8  # with the workspace read that fixes "today" in its time zone
+COMPUTE_STATEMENTS = 7  # with the workspace and its cycles, read together (storage/memo.py)
