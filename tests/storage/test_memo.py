@@ -9,7 +9,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import col
 
 from storage import cycles, units, workspaces
-from storage.db import reading, transaction
+from storage.db import transaction
 from storage.models import Cycle, Unit
 from tests.helpers import counting_statements
 
@@ -24,7 +24,7 @@ def test_asked_twice_read_once(engine: Engine) -> None:
             session=s, team_id="T", name="FY27", start=date(2027, 1, 1), end=date(2027, 12, 31)
         )
         units.create_unit(session=s, team_id="T", name="Acme", parent_id=None, manager_id=None)
-    with counting_statements(engine) as statements, reading(engine) as s:
+    with counting_statements(engine) as statements, transaction(engine) as s:
         assert cycles.current_cycle(session=s, team_id="T", today=TODAY) is not None
         assert cycles.running_cycle(session=s, team_id="T", today=TODAY) is not None
         assert cycles.upcoming_cycle(session=s, team_id="T", after=TODAY) is None
