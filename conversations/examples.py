@@ -44,7 +44,7 @@ def _members_example(
     session: Session, actor: Actor, unit: Unit | None
 ) -> tuple[str | None, tuple[str, ...]]:
     """A unit and people that `unit members` accepts from this actor: its members as they
-    are, or (while it has none) people who belong to no unit yet."""
+    are, or (while it has none) people who belong to no unit yet, whom only an admin places."""
     if unit is None or unit.id is None:
         return None, ()
     current = [
@@ -54,6 +54,8 @@ def _members_example(
     ]
     if current:
         return unit.name, tuple(current[:3])
+    if not actor.is_admin:  # a manager places nobody new (`member_unplaced`): no names to show
+        return unit.name, ()
     placed = units.memberships(session=session, team_id=actor.team_id)
     everyone = _people(session, actor.team_id)
     free = [p.user_id for p in everyone if p.id not in placed and p.id != unit.manager_id]

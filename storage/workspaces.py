@@ -138,7 +138,8 @@ def calendar(*, session: Session, team_id: str) -> tuple[Workspace | None, list[
         )
         return None, list(session.exec(alone))
 
-    return remembered(session, ("calendar", team_id), load)
+    workspace, listed = remembered(session, ("calendar", team_id), load)
+    return workspace, list(listed)  # the caller's own list: what is remembered stays whole
 
 
 def local_today(*, session: Session, team_id: str, now: datetime) -> date:

@@ -383,6 +383,18 @@ def test_the_examples_in_help_run_as_shown(running: Running) -> None:
         assert ":white_check_mark:" in answer.text or ":ok_hand:" in answer.text, answer.text
 
 
+def test_a_new_managers_help_names_nobody_they_could_not_place(walk: Walk) -> None:
+    """An empty unit's manager may not place people who are in no unit (only an admin may):
+    their help names nobody for it (test_the_examples_in_help_run_as_shown: an admin's does)."""
+    w = walk
+    w.command(ADMIN, f'unit add "Support" parent:"Acme" manager:<@{DAVE}>')
+    w.expect(ADMIN, "created")
+    w.command(DAVE, "help")
+    text = w.expect(DAVE, "What you can do next").text
+    [members] = [c for c in commands_in(text) if c.startswith('unit members "Support"')]
+    assert "<@" not in members and '`/goals unit members "Support" @…`' in text
+
+
 def test_a_refusal_names_who_can_do_it(walk: Walk) -> None:
     w = walk
     w.command(BOB, 'cycle add "FY27 H2" 2027-07-01 2027-12-31')
