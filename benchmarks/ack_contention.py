@@ -17,14 +17,12 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.schema import own_schema  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.sandbox.serving import BackgroundServer  # noqa: E402
@@ -177,7 +175,7 @@ def run(database_url: str, count: int, rounds: int, latency: float) -> bool:
         print(f"\n{engine.dialect.name}: {count} people typing ahead, {rounds} interviews each, "
               f"Web API latency {latency * 1000:.0f} ms, {elapsed:.1f} s")  # fmt: skip
         print(summary("idle baseline (one person's DMs)", idle, baseline))
-        print(summary("30 people typing ahead", acks, baseline))
+        print(summary(f"{count} people typing ahead", acks, baseline))
         return sum(a > 3.0 for a in acks) == 0 and percentile(acks, 0.99) < 1.0
     finally:
         server.stop()
@@ -197,16 +195,8 @@ def main() -> int:
     folder = tempfile.mkdtemp(prefix="cascade-bench-")
     ok = run(f"sqlite:///{folder}/bench.db", args.people, args.rounds, args.latency)
     if args.postgres:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
-        with admin.begin() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = f"{args.postgres}?options=-csearch_path%3D{schema}"
+        with own_schema(args.postgres) as url:
             ok = run(url, args.people, args.rounds, args.latency) and ok
-        finally:
-            with admin.begin() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     print("\ntarget (none over 3 s, p99 under 1 s):", "met" if ok else "NOT met")
     return 0 if ok else 1
 

@@ -37,7 +37,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,7 +45,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, event
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -55,6 +54,7 @@ from benchmarks import summary as summary_bench  # noqa: E402
 from benchmarks.ack_contention import ANSWERS as INTERVIEW  # noqa: E402
 from benchmarks.org import Organisation, generate  # noqa: E402
 from benchmarks.org_import import measuring  # noqa: E402
+from benchmarks.schema import own_schema  # noqa: E402
 from benchmarks.tick_fanout import bare_loop  # noqa: E402
 from bot.cli import owe_import  # noqa: E402
 from bot.home import home_view  # noqa: E402
@@ -593,16 +593,8 @@ def database(label: str, postgres: str | None, folder: Path) -> Iterator[str]:
         yield f"sqlite:///{folder}/bench.db"
         return
     assert postgres is not None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(postgres.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{postgres}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with own_schema(postgres) as url:
+        yield url
 
 
 def run_database(label: str, org: Organisation, args: argparse.Namespace, table: Table) -> None:

@@ -20,19 +20,20 @@ import resource
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, event
 
 try:
     from benchmarks.org import Organisation, generate
+    from benchmarks.schema import own_schema
 except ModuleNotFoundError:  # run by path: this folder, not the repository, is on sys.path
     from org import Organisation, generate  # type: ignore[no-redef]
+    from schema import own_schema  # type: ignore[no-redef]
 from bot.app import build_app
 from bot.cli import owe_import
 from bot.outbox import Sender
@@ -96,19 +97,13 @@ def database(backend: str, postgres_url: str | None) -> Iterator[Engine]:
         engine.dispose()
         return
     assert postgres_url is not None
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(postgres_url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with own_schema(postgres_url) as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def run_backend(backend: str, org: Organisation, postgres_url: str | None) -> list[list[str]]:

@@ -17,17 +17,18 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Engine, create_engine, event, insert, text
+from sqlalchemy import JSON, Engine, event, insert, text
 
 try:
     from benchmarks.org import generate
+    from benchmarks.schema import own_schema
 except ModuleNotFoundError:  # run by path: this folder, not the repository, is on sys.path
     from org import generate  # type: ignore[no-redef]
+    from schema import own_schema  # type: ignore[no-redef]
 from bot.cli import import_rows
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
@@ -306,17 +307,8 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="cascade-summary-")
     results = [run(f"sqlite:///{folder}/bench.db", "sqlite", args.people, args.runs)]
     if args.postgres:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = f"{args.postgres}?options=-csearch_path%3D{schema}"
+        with own_schema(args.postgres) as url:
             results.append(run(url, "postgresql", args.people, args.runs))
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
     print(f"Leadership summary, median of {args.runs} runs (set-up not timed)")
     heads = ("database", "members", "units", "goals", "check-ins", "queries", "summary ms")
     print(

@@ -14,15 +14,16 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert
 
 try:
     from benchmarks.org import generate
+    from benchmarks.schema import own_schema
 except ModuleNotFoundError:  # run by path: this folder, not the repository, is on sys.path
     from org import generate  # type: ignore[no-redef]
+    from schema import own_schema  # type: ignore[no-redef]
 from bot.cli import import_rows
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
@@ -144,16 +145,8 @@ def main() -> None:
         )
     ]
     if args.postgres:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://", 1))
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            url = f"{args.postgres}?options=-csearch_path%3D{schema}"
+        with own_schema(args.postgres) as url:
             results.append(run(url, "postgresql", args.people))
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     print(f"Tick fan-out: {args.people} people with an agreed goal, ticked hourly through Monday")
     heads = ("database", "sent", "tick s", "sends/s", "bare s", "bare/s", "ratio")
     print("{:<11} {:>7} {:>8} {:>9} {:>8} {:>8} {:>6}".format(*heads))
