@@ -13,7 +13,7 @@ from conversations.errors import Refusal
 from conversations.organisation import Actor, NextSteps, next_steps, units_in
 from conversations.pause import is_paused
 from conversations.team import Team, teams_of
-from storage import goals, people, workspaces
+from storage import goals, workspaces
 from storage.models import GoalStatus
 
 
@@ -48,7 +48,6 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         team_id=team_id,
         cycle=planning.current(session=session, team_id=team_id, now=now),
     )
-    people.remember_people(session, team_id, [person])
     try:
         teams = teams_of(session=session, actor=actor, now=now)
     except Refusal:

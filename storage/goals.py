@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
@@ -114,18 +115,24 @@ def goals_of_owners(*, session: Session, team_id: str, owner_ids: Sequence[int])
     return found
 
 
+def _covering(team_id: str, cycle_id: int) -> tuple[ColumnElement[bool], ...]:
+    """The goals that cover their owner: agreed, linked to an objective, in this cycle, owned by
+    a member (the first condition joins Membership on the owner)."""
+    return (
+        col(Membership.person_id) == col(Goal.owner_id),
+        col(Goal.team_id) == team_id,
+        col(Goal.cycle_id) == cycle_id,
+        col(Goal.status) == GoalStatus.AGREED,
+        col(Goal.objective_id).is_not(None),
+    )
+
+
 def coverage(*, session: Session, team_id: str, cycle_id: int) -> tuple[int, int]:
     """(members with an agreed goal linked to an objective in this cycle, members), counted in
     the database in one query."""
     covered = (
         select(func.count(func.distinct(Goal.owner_id)))
-        .join(Membership, col(Membership.person_id) == col(Goal.owner_id))
-        .where(
-            Goal.team_id == team_id,
-            Goal.cycle_id == cycle_id,
-            Goal.status == GoalStatus.AGREED,
-            col(Goal.objective_id).is_not(None),
-        )
+        .where(*_covering(team_id, cycle_id))
         .scalar_subquery()
     )
     members = (
@@ -145,14 +152,7 @@ def agreed_owner_units(
     return set(
         session.exec(
             select(Goal.owner_id, Goal.unit_id)
-            .join(Membership, col(Membership.person_id) == col(Goal.owner_id))
-            .where(
-                Goal.team_id == team_id,
-                Goal.cycle_id == cycle_id,
-                Goal.status == GoalStatus.AGREED,
-                col(Goal.objective_id).is_not(None),
-                col(Membership.unit_id).in_(list(member_of)),
-            )
+            .where(*_covering(team_id, cycle_id), col(Membership.unit_id).in_(list(member_of)))
             .distinct()
         )
     )
