@@ -66,26 +66,27 @@ from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import make_client  # noqa: E402
 from bot.tick import run_tick  # noqa: E402
-from conversations import home, views  # noqa: E402
-from conversations.org_import import parse_rows  # noqa: E402
-from conversations.organisation import Actor, actor_for, next_steps  # noqa: E402
-from conversations.team import teams_of  # noqa: E402
+from conversations.actor import Actor, actor_for  # noqa: E402
+from conversations.services.org_import import parse_rows  # noqa: E402
+from conversations.views import home, mine, tree  # noqa: E402
+from conversations.views.next_steps import next_steps  # noqa: E402
+from conversations.views.team import teams_of  # noqa: E402
 from prompts import render  # noqa: E402
 from storage import people, units, workspaces  # noqa: E402
 from storage.db import make_engine, transaction, upgrade  # noqa: E402
 
 SECRET = "bench-signing-secret"
 COMMAND_REPLIES = frozenset({"response_url", "chat.postEphemeral", "chat.postMessage"})
-REPLIES = COMMAND_REPLIES | {"chat.update", "views.open", "views.publish", "views.push"}
+REPLIES = COMMAND_REPLIES | {"chat.update", "goals.open", "goals.publish", "goals.push"}
 
 
 def addressee(method: str, args: dict[str, Any]) -> str | None:
     """Whom a reply is for (the fake keeps the arguments; response_url's are popped later)."""
     if method == "response_url":
         return str(args.get("_user") or "") or None
-    if method == "views.publish":
+    if method == "goals.publish":
         return str(args.get("user_id") or "") or None
-    if method in ("views.open", "views.push"):
+    if method in ("goals.open", "goals.push"):
         parts = str(args.get("trigger_id") or "").split(".")
         return parts[1] if len(parts) == 3 else None
     if method == "chat.postEphemeral":
@@ -333,9 +334,9 @@ def view_queries(run: Run, head: str, member: str) -> None:
     shown: dict[str, tuple[str, Callable[[Any, Actor], object]]] = {
         "`/goals tree` from the top": (
             head,
-            lambda s, a: views.alignment_tree(session=s, actor=a, unit_name=None, now=now),
+            lambda s, a: tree.alignment_tree(session=s, actor=a, unit_name=None, now=now),
         ),
-        "`/goals mine`": (member, lambda s, a: views.my_goals(session=s, actor=a, now=now)),
+        "`/goals mine`": (member, lambda s, a: mine.my_goals(session=s, actor=a, now=now)),
         "`/goals help` (the admin)": (
             head,
             lambda s, a: render("commands/help", steps=next_steps(session=s, actor=a, now=now)),
@@ -386,7 +387,7 @@ def latencies(run: Run, head: str, members: list[str]) -> list[float]:
             )
     run.measure("DM answer in the interview", answers[:n], ack_target=1.5, reply_target=None)
     clicks = [
-        run.timed(m, lambda s, m=m: s.action(m, "checkin_open"), frozenset({"views.open"}))
+        run.timed(m, lambda s, m=m: s.action(m, "checkin_open"), frozenset({"goals.open"}))
         for m in (members * n)[:n]
     ]
     run.measure("button click (Check in → modal)", clicks, ack_target=1.5, reply_target=None)

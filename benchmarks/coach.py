@@ -89,7 +89,7 @@ class Scored:
 
 
 def score(items: Iterable[Item]) -> list[Scored]:
-    from conversations.coach import review
+    from conversations.coach.review import review
 
     scored = []
     for item in items:
@@ -208,7 +208,7 @@ def disagreements(scored: list[Scored]) -> list[str]:
 
 def speed(texts: list[str], rounds: int = 3) -> tuple[float, float]:
     """Median and worst milliseconds per statement, after start-up."""
-    from conversations.coach import review
+    from conversations.coach.review import review
 
     review("Warm up the coach by 31 March")
     times = []
@@ -227,8 +227,8 @@ def rss():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
 before = rss()
-import conversations.coach
-conversations.coach.review("Cut churn to 2% by Q3")
+import conversations.coach.review
+conversations.coach.review.review("Cut churn to 2% by Q3")
 print(rss() - before)
 """
 

@@ -44,7 +44,7 @@ from bot.server import wsgi_app
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
-from conversations.org_import import parse_rows
+from conversations.services.org_import import parse_rows
 from storage import workspaces
 from storage.db import make_engine, transaction, upgrade
 

@@ -34,9 +34,9 @@ from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
 from bot.settings import Settings
 from bot.slack import make_client
-from conversations import summary
 from conversations.clock import week_key
-from conversations.org_import import parse_rows
+from conversations.services.org_import import parse_rows
+from conversations.views import summary
 from storage import cycles, goals, units
 from storage.db import insert_rows, make_engine, table_of, transaction, upgrade
 from storage.models import (

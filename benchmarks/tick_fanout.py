@@ -31,7 +31,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
 from bot.tick import run_tick
-from conversations.org_import import parse_rows
+from conversations.services.org_import import parse_rows
 from storage import cycles, objectives, units
 from storage.db import make_engine, transaction, upgrade
 from storage.models import Goal, GoalStatus, ObjectiveStatus

@@ -4,7 +4,7 @@ They are stable across versions: a button in an old message must still find its 
 
 from __future__ import annotations
 
-from conversations.flow import Offer
+from conversations.offers import Offer
 
 FLOW_ANSWER = "flow_answer_"  # + index: an answer to a flow's question (ids unique per block)
 CYCLE_FORM = "cycle_new"  # the New cycle button, and the modal's callback_id

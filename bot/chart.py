@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 from bot.summary_blocks import shown_units
-from conversations.summary import Summary
+from conversations.views.summary import Summary
 from prompts import render_plain
 
 CHART_UNITS = 40  # bars beyond this are unreadable; the message lists the same top of the tree

@@ -19,8 +19,8 @@ from bot.directory import sync_directory
 from bot.install import installed_workspace, patient_client, refused
 from bot.services import Services
 from bot.settings import Settings
-from conversations import org_import
 from conversations.errors import Refusal
+from conversations.services import org_import
 from prompts import render_plain
 from storage.db import make_engine, open_database, transaction, upgrade
 from storage.export import EXPORT_COLUMNS, EXPORT_KEYS, export_all
@@ -170,7 +170,7 @@ def owe_import(
     those messages are held under for delivery)."""
     from bot.outbox import new_owner
     from bot.turns import owed_notices
-    from conversations import welcome
+    from conversations.services import welcome
     from storage import outbox
 
     team_id = team_id or str(client.auth_test()["team_id"])
@@ -239,7 +239,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_coach(args: argparse.Namespace) -> int:
-    from conversations.coach import review
+    from conversations.coach.review import review
 
     result = review(args.text)
     if args.json:

@@ -7,7 +7,7 @@ from typing import Any
 from bot import blocks
 from bot.action_ids import BARRIER_FORM, CHECKIN_FORM, CYCLE_FORM, SUGGEST_FORM
 from bot.turns import choice_button
-from conversations.views import MyGoals
+from conversations.views.mine import MyGoals
 from prompts import render, render_plain
 from storage.models import Confidence, Goal, Person
 

@@ -1,5 +1,5 @@
-"""The App Home, rendered: what conversations/home.py says, as Block Kit within Slack's limits,
-with the same buttons as the DMs. Published when the Home is opened and after changes to the
+"""The App Home, rendered: what conversations/views/home.py says, as Block Kit within Slack's
+limits, with the same buttons as the DMs. Published when the Home is opened and after changes to the
 person's goals, check-ins or barriers."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from bot import blocks
 from bot.forms import goal_buttons, new_cycle_button
 from bot.services import Services
 from bot.turns import choice_button
-from conversations import barrier, home
-from conversations.flow import Choice, Offer
-from conversations.organisation import actor_for
+from conversations.actor import actor_for
+from conversations.offers import Choice, Offer
+from conversations.services import barrier
+from conversations.views import home
 from prompts import render
 from storage import people
 from storage.db import transaction

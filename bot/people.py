@@ -17,7 +17,7 @@ from bot.directory import (
     sync_users,
 )
 from bot.services import Services
-from conversations.organisation import Actor, actor_for
+from conversations.actor import Actor, actor_for
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The one clock: an APScheduler interval job that runs the tick every minute.
 
-Everything scheduled is data in the database (bot/tick.py, conversations/nudges.py); this is only
-the heartbeat, never one job per person. `--no-scheduler` leaves it to cron and `cascade tick`.
+Everything scheduled is data in the database (bot/tick.py, conversations/schedule/); this is
+only the heartbeat, never one job per person. `--no-scheduler` leaves it to cron and `cascade tick`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from bot import blocks
 from conversations import clock
-from conversations.summary import Summary, UnitSummary
+from conversations.views.summary import Summary, UnitSummary
 from prompts import render
 
 Audience = Literal["channel", "ephemeral"]

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot.chart import chart_png
 from bot.settings import Settings
 from bot.summary_blocks import summary_message
-from conversations import summary
+from conversations.views import summary
 from prompts import render_plain
 
 KIND = "leadership_summary"  # an outbox kind, if the tick wants one

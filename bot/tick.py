@@ -2,7 +2,7 @@
 
 One clock calls it (APScheduler inside `cascade run/serve/sandbox`, or cron through `cascade tick`);
 it is idempotent: run twice, late, or in two processes at once, it sends each item once. What is
-due is decided in conversations/nudges.py; here it is worded and delivered.
+due is decided in conversations/schedule/nudges.py; here it is worded and delivered.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from bot.outbox import UPLOAD, Report, new_owner
 from bot.services import Services
 from bot.summary_post import KIND, channel_for, weekly_messages
 from bot.turns import owed_notices
-from conversations import nudges, summary
+from conversations.schedule import nudges
+from conversations.views import summary
 from storage import outbox
 from storage.db import rehearsal, transaction
 from storage.models import OutboxMessage, OutboxStatus

@@ -10,8 +10,9 @@ from typing import Any
 from bot import blocks
 from bot.action_ids import FLOW_ANSWER, OFFERS
 from bot.payloads import Click
-from conversations.flow import Button, Choice, Notice, Say
-from conversations.runner import ButtonsFor, Turn
+from conversations.flows.engine import ButtonsFor, Turn
+from conversations.flows.spec import Button, Notice, Say
+from conversations.offers import Choice
 from prompts import render, render_plain
 from storage.outbox import Owed
 

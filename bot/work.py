@@ -22,9 +22,10 @@ from bot.people import actor, refresh_directory
 from bot.services import Services
 from bot.settings import Settings
 from bot.turns import REPLY, Owing, owed_notices, owed_turn
-from conversations import clock, runner
-from conversations.flow import Notice
-from conversations.organisation import Actor
+from conversations import clock
+from conversations.actor import Actor
+from conversations.flows import engine
+from conversations.flows.spec import Notice
 from storage import outbox
 from storage.db import reading, transaction
 from storage.events import claim_event
@@ -94,8 +95,8 @@ class Acting:
     wrote: bool = False  # whether anything was written (flushed) in this unit of work
     touched: set[str] = field(default_factory=set)  # people told of a change: their Homes change
 
-    def start_flow(self, flow: str, answers: dict[str, Any] | None = None) -> runner.Turn:
-        return runner.start(
+    def start_flow(self, flow: str, answers: dict[str, Any] | None = None) -> engine.Turn:
+        return engine.start(
             session=self.session,
             actor=self.actor,
             flow=flow,
@@ -104,8 +105,8 @@ class Acting:
             answers=answers,
         )
 
-    def reply(self, text: str, clicked: runner.ButtonsFor | None = None) -> runner.Turn | None:
-        return runner.reply(
+    def reply(self, text: str, clicked: engine.ButtonsFor | None = None) -> engine.Turn | None:
+        return engine.reply(
             session=self.session,
             actor=self.actor,
             text=text,
@@ -114,7 +115,7 @@ class Acting:
             clicked=clicked,
         )
 
-    def owe_turn(self, turn: runner.Turn) -> None:
+    def owe_turn(self, turn: engine.Turn) -> None:
         """What a flow said (to this person, and to others) is owed, with this change."""
         self._owe(owed_turn(self.actor.team_id, self.actor.person.user_id, turn))
         self.touched.update(n.user_id for n in turn.notices)

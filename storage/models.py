@@ -319,7 +319,7 @@ class SummarySnapshot(SQLModel, table=True):
     scope_unit_id: int  # no foreign key: a snapshot is history, and outlives what it counted
     period: str = Field(max_length=16)  # the workspace's ISO week: "2027-W09"
     taken_at: datetime = instant(default_now=True)
-    # unit id (as text: JSON keys) → that unit's counts (conversations/summary.py: Numbers)
+    # unit id (as text: JSON keys) → that unit's counts (conversations/views/summary.py: Numbers)
     units: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

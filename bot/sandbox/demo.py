@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from bot.directory import sync_directory
 from bot.sandbox.fake_slack import FakeSlack
-from conversations.org_import import Row, apply_rows
+from conversations.services.org_import import Row, apply_rows
 from storage import cycles
 from storage.db import transaction
 

@@ -12,8 +12,9 @@ from sqlalchemy import Engine, event
 
 from bot.home import home_view
 from bot.sandbox.fake_slack import validate_view
-from conversations import barrier, home, team
-from conversations.organisation import Actor
+from conversations.actor import Actor
+from conversations.services import barrier
+from conversations.views import home, team
 from storage import goals, people
 from storage.db import transaction
 from storage.models import GoalStatus

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.sandbox.fake_slack import Message
-from conversations import coach
+from conversations.coach.review import review as coach_review
 from tests.bot.test_cascade import Walk, publish_sales, publish_top
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, DAVE, OWNER, Running
 from tests.helpers import snapshot
@@ -206,7 +206,7 @@ def test_the_coach_asks_one_question_at_a_time(walk: Walk) -> None:
     publish_top(w)
     publish_sales(w)
     coached = set_goal(w, "Work on things")
-    first, *others = coach.review("Work on things").questions
+    first, *others = coach_review("Work on things").questions
     assert others, "the coach has more than one question here"
     assert "A thought before we go on:" in coached.text and first in coached.text
     assert not any(q in coached.text for q in others) and "•" not in coached.text

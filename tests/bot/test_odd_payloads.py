@@ -86,6 +86,6 @@ def test_an_event_without_a_user(running: Running) -> None:
 
 def test_every_button_says_what_its_value_may_be() -> None:
     from bot.listeners.actions import OFFER_HANDLERS, OFFER_VALUES
-    from conversations.flow import Offer
+    from conversations.offers import Offer
 
     assert set(OFFER_VALUES) == set(Offer) == set(OFFER_HANDLERS)

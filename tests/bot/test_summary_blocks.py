@@ -14,7 +14,7 @@ from bot import blocks
 from bot.chart import CHART_UNITS, chart_png
 from bot.sandbox.fake_slack import MESSAGE_BLOCK_LIMIT, validate_blocks
 from bot.summary_blocks import SHOWN_UNITS, shown_units, summary_message
-from conversations.summary import Change, Numbers, Snapshot, Summary, UnitSummary
+from conversations.views.summary import Change, Numbers, Snapshot, Summary, UnitSummary
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 LONG = "Customer Success and Renewals Operations, Europe, Middle East & Africa — Tier 2"  # 80

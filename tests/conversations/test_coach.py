@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from conversations.coach import read_statement, review, review_objective
+from conversations.coach.review import read_statement, review, review_objective
 
 # text, specific, measurable, time_bound, outcome
 CASES = [

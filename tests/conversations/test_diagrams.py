@@ -8,15 +8,16 @@ from typing import Any
 
 import pytest
 
-from conversations import agreement, barrier
-from conversations.flows import FLOWS
+from conversations.flows.registry import FLOWS
+from conversations.services import agreement, barrier
 
-HERE = Path(agreement.__file__).parent
+CONVERSATIONS = Path(agreement.__file__).parent.parent  # each diagram beside its module
 EDGE = re.compile(r"^\s*(\[\*\]|\w+)\s*-->\s*(\[\*\]|\w+)\s*(?::\s*(.*))?$")
 
 
 def edges(name: str) -> list[tuple[str, str, str]]:
-    text = (HERE / f"{name}.mmd").read_text(encoding="utf-8")
+    [path] = CONVERSATIONS.glob(f"*/{name}.mmd")
+    text = path.read_text(encoding="utf-8")
     found = [m.groups() for m in map(EDGE.match, text.splitlines()) if m]
     return [(a, b, label or "") for a, b, label in found]
 
@@ -52,7 +53,7 @@ def test_each_status_diagram_is_its_transitions(name: str, transitions: dict[Any
 def test_a_table_must_cover_every_step() -> None:
     from enum import StrEnum
 
-    from conversations.flow import FlowSpec, Next, Step
+    from conversations.flows.spec import FlowSpec, Next, Step
 
     class Two(StrEnum):
         ONE = "one"

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from conversations import goal_interview, objectives, organisation, runner
-from conversations.runner import Turn
+from conversations.actor import Actor
+from conversations.flows import engine as runner
+from conversations.flows import goal_interview, objectives
+from conversations.flows.engine import Turn
 from prompts import render
 from storage import conversations, cycles, goals, people, units
 from storage import objectives as objective_store
@@ -63,11 +65,11 @@ def notices_of(turn: Turn | None) -> list[tuple[str, str]]:
     return [(n.user_id, render(n.template, **n.context)) for n in turn.notices]
 
 
-def as_(org: Org, user: str, *, admin: bool = False) -> organisation.Actor:
+def as_(org: Org, user: str, *, admin: bool = False) -> Actor:
     with transaction(org.engine) as s:
         person = people.get_person(session=s, team_id=TEAM, user_id=user)
         assert person is not None
-        return organisation.Actor(team_id=TEAM, person=person, is_admin=admin)
+        return Actor(team_id=TEAM, person=person, is_admin=admin)
 
 
 def start(org: Org, user: str, name: str, now: datetime = NOW, **answers: object) -> Turn:
@@ -358,7 +360,7 @@ def test_an_idle_conversation_expires(engine: Engine) -> None:
 def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Engine) -> None:
     from bot import blocks
     from bot.sandbox.fake_slack import validate_blocks
-    from conversations import views
+    from conversations.views.tree import TREE_ROWS, alignment_tree
 
     ceo = as_(seed(engine), "UCEO")
     with transaction(engine) as s:
@@ -378,8 +380,8 @@ def test_a_large_tree_is_cut_with_a_count_and_stays_within_block_kit(engine: Eng
                     title=f"<b>Objective</b> {j} " + "x" * 200,
                     status=ObjectiveStatus.PUBLISHED,
                 )
-        tree = views.alignment_tree(session=s, actor=ceo, unit_name=None, now=NOW)
-    assert tree.hidden > 0 and len(tree.rows) == views.TREE_ROWS
+        tree = alignment_tree(session=s, actor=ceo, unit_name=None, now=NOW)
+    assert tree.hidden > 0 and len(tree.rows) == TREE_ROWS
     text = render("commands/tree", tree=tree)
     assert f"and {tree.hidden} more lines" in text and "<b>" not in text
     validate_blocks(blocks.message(text)["blocks"], 50)

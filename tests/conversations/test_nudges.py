@@ -14,8 +14,12 @@ from sqlalchemy import Engine, event
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.services import Services
 from bot.tick import run_tick
-from conversations import barrier, clock, goal_closing, nudges, runner
-from conversations.organisation import Actor
+from conversations import clock
+from conversations.actor import Actor
+from conversations.flows import engine as runner
+from conversations.flows import goal_closing
+from conversations.schedule import nudges
+from conversations.services import barrier
 from storage import barriers, checkins, goals, outbox, people, workspaces
 from storage.db import transaction
 from storage.models import BarrierStatus, Confidence, GoalStatus

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import Engine
 
 from benchmarks.org import Organisation, generate
-from conversations import welcome
 from conversations.errors import Refusal
-from conversations.org_import import apply_rows, parse_rows
+from conversations.services import welcome
+from conversations.services.org_import import apply_rows, parse_rows
 from storage import people
 from storage.db import transaction
 from storage.people import SlackProfile

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.planning import _next_name
+from conversations.services.planning import _next_name
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,10 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot.home import home_view
-from conversations import barrier, home, team, views
-from conversations.organisation import Actor, actor_for, next_steps
+from conversations.actor import Actor, actor_for
+from conversations.services import barrier
+from conversations.views import home, mine, team, tree
+from conversations.views.next_steps import next_steps
 from prompts import render
 from storage import checkins, goals
 from storage.db import reading, transaction
@@ -87,10 +89,10 @@ def _home(s: Session, actor: Actor) -> object:
 VIEWS: dict[str, tuple[str, Callable[[Session, Actor], object]]] = {
     "tree from the top": (
         "UCEO",
-        lambda s, a: views.alignment_tree(session=s, actor=a, unit_name=None, now=NOW),
+        lambda s, a: tree.alignment_tree(session=s, actor=a, unit_name=None, now=NOW),
     ),
-    "mine (a member)": ("UT0M0", lambda s, a: views.my_goals(session=s, actor=a, now=NOW)),
-    "mine (a manager)": ("UMGR0", lambda s, a: views.my_goals(session=s, actor=a, now=NOW)),
+    "mine (a member)": ("UT0M0", lambda s, a: mine.my_goals(session=s, actor=a, now=NOW)),
+    "mine (a manager)": ("UMGR0", lambda s, a: mine.my_goals(session=s, actor=a, now=NOW)),
     "help (a member)": (
         "UT0M1",
         lambda s, a: render("commands/help", steps=next_steps(session=s, actor=a, now=NOW)),
@@ -161,10 +163,10 @@ def test_the_home_shows_what_it_read_once(engine: Engine, what: str) -> None:
         steps = next_steps(session=s, actor=actor, now=NOW)
     with reading(engine) as s:
         actor = actor_for(session=s, team_id=team_id, user_id=user, admin_ids=ADMINS)
-        found = views.my_goals(session=s, actor=actor, now=NOW)
+        found = mine.my_goals(session=s, actor=actor, now=NOW)
     with reading(engine) as s:
         actor = actor_for(session=s, team_id=team_id, user_id=user, admin_ids=ADMINS)
-        barriers = views.open_barriers(session=s, actor=actor, now=NOW)
+        barriers = mine.open_barriers(session=s, actor=actor, now=NOW)
     with reading(engine) as s:
         actor = actor_for(session=s, team_id=team_id, user_id=user, admin_ids=ADMINS)
         teams = team.teams_of(session=s, actor=actor, now=NOW)

@@ -7,8 +7,9 @@ import logging
 import pytest
 from sqlalchemy import Engine
 
-from conversations import goal_interview, objectives, runner
-from conversations.flow import FlowError, Next
+from conversations.flows import engine as runner
+from conversations.flows import goal_interview, objectives
+from conversations.flows.spec import FlowError, Next
 from storage import conversations, goals, units
 from storage import objectives as objective_store
 from storage.db import transaction

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from bot.summary_blocks import summary_message
-from conversations import summary
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.organisation import Actor
-from conversations.summary import Numbers
+from conversations.views import summary
+from conversations.views.summary import Numbers
 from storage import barriers, checkins, cycles, goals, objectives, people, units, workspaces
 from storage.db import transaction
 from storage.models import (

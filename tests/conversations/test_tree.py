@@ -11,8 +11,8 @@ from sqlalchemy import Engine, event
 
 from bot import blocks
 from bot.sandbox.fake_slack import validate_blocks
-from conversations import views
-from conversations.organisation import Actor
+from conversations.actor import Actor
+from conversations.views.tree import alignment_tree
 from prompts import render
 from storage import goals, people
 from storage.db import transaction
@@ -68,7 +68,7 @@ def org(engine: Engine, teams: int = 2, size: int = 3) -> Actor:
 def test_units_nest_and_objectives_carry_what_builds_on_them(engine: Engine) -> None:
     cleo = org(engine)
     with transaction(engine) as s:
-        tree = views.alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
+        tree = alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
     text = render("commands/tree", tree=tree)
     lines = text.splitlines()
     assert f"{EM}└ :office: *Team 0* — 1/3 members with an agreed goal" in text
@@ -79,7 +79,7 @@ def test_units_nest_and_objectives_carry_what_builds_on_them(engine: Engine) -> 
     assert ":dart: Grow _(no goals yet)_" not in text  # Team 0 built on it
     assert ":dart: Delight _(no goals yet)_" in text  # nothing builds on it: an orphan
     with transaction(engine) as s:  # from a team down, its own objectives are the roots
-        tree = views.alignment_tree(session=s, actor=cleo, unit_name="Team 1", now=NOW)
+        tree = alignment_tree(session=s, actor=cleo, unit_name="Team 1", now=NOW)
     text = render("commands/tree", tree=tree)
     assert ":dart: Sell 1\n" in text + "\n" and "Team 0" not in text
 
@@ -97,7 +97,7 @@ def test_the_tree_takes_a_fixed_number_of_queries_and_fits_slack(
     event.listen(engine, "before_cursor_execute", count)
     try:
         with transaction(engine) as s:
-            tree = views.alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
+            tree = alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     print(f"{teams} teams: {len(statements)} statements")

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from bot.sandbox.fake_slack import FakeSlack
 from bot.turns import answer_value
-from conversations.runner import ButtonsFor
+from conversations.flows.engine import ButtonsFor
 from storage import barriers, checkins, conversations, cycles, goals, objectives, people, units
 from storage.db import transaction
 from storage.models import BarrierStatus, ConversationState, GoalStatus, ObjectiveStatus

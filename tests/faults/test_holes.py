@@ -19,8 +19,9 @@ from sqlalchemy import Engine, text
 from bot.app import build_app
 from bot.sandbox.fake_slack import FakeSlack
 from bot.services import Services
-from conversations import objectives, runner
-from conversations.organisation import Actor
+from conversations.actor import Actor
+from conversations.flows import engine as runner
+from conversations.flows import objectives
 from storage import conversations, cycles, goals, people, units
 from storage import objectives as objective_store
 from storage.db import transaction
@@ -317,7 +318,7 @@ def test_8_an_event_whose_work_failed_is_acted_on_when_slack_retries(
             raise RuntimeError("the process died here")
         return real(**kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bot.work.runner, "reply", crash_once)
+    monkeypatch.setattr(bot.work.engine, "reply", crash_once)
     body = running.slack.event_body(running.slack.payloads.dm_event(BOB, "hello?"), "EvCRASH1")
     assert running.slack.post(body, "application/json").status == 200
     running.fake.wait_for(lambda f: "went wrong" in f.replies_for(BOB)[-1].text)

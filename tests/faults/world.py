@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from bot.sandbox.fake_slack import FakeSlack
-from conversations import goal_interview, objectives
+from conversations.flows import goal_interview, objectives
 from storage import conversations, goals
 from storage import objectives as objective_store
 from storage.db import transaction

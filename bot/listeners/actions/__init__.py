@@ -20,17 +20,10 @@ from bot.reply import refusal_text, tell_user
 from bot.services import Services
 from bot.turns import answered, parse_answer, updated
 from bot.work import Acting, acting
-from conversations import (
-    agreement,
-    barrier,
-    checkin,
-    goal_closing,
-    goal_interview,
-    objectives,
-    organisation,
-)
 from conversations.errors import Refusal
-from conversations.flow import Offer
+from conversations.flows import goal_closing, goal_interview, objectives
+from conversations.offers import Offer
+from conversations.services import agreement, barrier, checkin, organisation
 from prompts import render
 from storage import goals, people
 

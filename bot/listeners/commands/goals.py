@@ -22,21 +22,12 @@ from bot.reply import refusal_text
 from bot.services import Services
 from bot.summary_blocks import summary_message
 from bot.work import Acting, acting
-from conversations import (
-    barrier,
-    checkin,
-    goal_interview,
-    objectives,
-    organisation,
-    pause,
-    planning,
-    runner,
-    summary,
-    team,
-    views,
-    welcome,
-)
 from conversations.errors import Refusal
+from conversations.flows import engine, goal_interview, objectives
+from conversations.services import barrier, checkin, organisation, pause, planning, welcome
+from conversations.views import mine, summary, team
+from conversations.views.next_steps import next_steps
+from conversations.views.tree import alignment_tree
 from prompts import render
 
 
@@ -44,13 +35,13 @@ from prompts import render
 class Reply:
     text: str = ""  # an ephemeral reply, if any
     extra: list[blocks.Block] = field(default_factory=list)
-    turn: runner.Turn | None = None  # a flow's messages, owed to the person's DM
+    turn: engine.Turn | None = None  # a flow's messages, owed to the person's DM
     modal: dict[str, Any] | None = None  # a form to open (the command's trigger allows one)
     message: dict[str, Any] | None = None  # an ephemeral reply built as blocks already
 
 
 def _help(a: Acting, command: Any) -> Reply:
-    steps = organisation.next_steps(session=a.session, actor=a.actor, now=a.now)
+    steps = next_steps(session=a.session, actor=a.actor, now=a.now)
     return Reply(
         render("commands/help", steps=steps), [new_cycle_button()] if a.actor.is_admin else []
     )
@@ -110,13 +101,13 @@ def _set(a: Acting, command: Any) -> Reply:
 
 
 def _mine(a: Acting, command: parse.Mine) -> Reply:
-    found = views.my_goals(session=a.session, actor=a.actor, now=a.now, cycle_name=command.cycle)
+    found = mine.my_goals(session=a.session, actor=a.actor, now=a.now, cycle_name=command.cycle)
     text = render("commands/mine", cycle=found.cycle, mine=found.mine, earlier=found.earlier)
     return Reply(text, goal_buttons(found))
 
 
 def _tree(a: Acting, command: parse.Tree) -> Reply:
-    tree = views.alignment_tree(
+    tree = alignment_tree(
         session=a.session,
         actor=a.actor,
         unit_name=command.unit,
@@ -146,9 +137,7 @@ def _barrier(a: Acting, command: parse.ReportBarrier) -> Reply:
 
 def _barriers(a: Acting, command: Any) -> Reply:
     return Reply(
-        render(
-            "barrier/list", mine=views.open_barriers(session=a.session, actor=a.actor, now=a.now)
-        )
+        render("barrier/list", mine=mine.open_barriers(session=a.session, actor=a.actor, now=a.now))
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from conversations.errors import Refusal
-from conversations.organisation import clean_name, iso_date
+from conversations.services.organisation import clean_name, iso_date
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")

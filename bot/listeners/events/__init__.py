@@ -14,8 +14,8 @@ from bot.payloads import HomeOpened
 from bot.reply import refusal_text
 from bot.services import Services
 from bot.work import acting
-from conversations import home
 from conversations.errors import Refusal
+from conversations.views import home
 from storage import people
 
 

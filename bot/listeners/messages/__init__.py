@@ -14,8 +14,9 @@ from bot.errors import reported
 from bot.payloads import DirectMessage
 from bot.services import Services
 from bot.work import acting
-from conversations import organisation, runner
-from conversations.flow import Say
+from conversations.flows import engine
+from conversations.flows.spec import Say
+from conversations.views.next_steps import next_steps
 
 
 def _ack(ack: Ack) -> None:
@@ -32,8 +33,8 @@ def register(app: App, services: Services) -> None:
         ) as a:
             turn = a.reply(message.text)
             if turn is None:
-                steps = organisation.next_steps(session=a.session, actor=a.actor)
-                turn = runner.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)])
+                steps = next_steps(session=a.session, actor=a.actor)
+                turn = engine.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)])
             a.owe_turn(turn)
 
     app.event("message")(ack=_ack, lazy=[reported(direct_message)])

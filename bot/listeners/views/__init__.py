@@ -17,8 +17,8 @@ from bot.forms import BARRIER_TEXT, IN_THE_WAY
 from bot.payloads import ViewSubmission, parse_id
 from bot.services import Services
 from bot.work import Acting, acting
-from conversations import agreement, barrier, checkin, organisation, planning
 from conversations.errors import Refusal
+from conversations.services import agreement, barrier, checkin, organisation, planning
 from prompts import exists, render, render_plain
 
 Errors = dict[str, str]  # block id → what is wrong with it

@@ -1,50 +1,17 @@
-"""Organisation set-up: cycles, units, members, and what each person can do next."""
+"""Organisation set-up: cycles, units and members."""
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session
 
-from conversations import planning
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from storage import cycles, goals, objectives, people, units, workspaces
+from storage import cycles, people, units, workspaces
 from storage.models import Cycle, Person, Unit
-
-if TYPE_CHECKING:
-    from conversations.examples import Examples
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking, and whether they are an admin (CASCADE_ADMINS or a Slack admin/owner)."""
-
-    team_id: str
-    person: Person
-    is_admin: bool
-    admin_ids: frozenset[str] = frozenset()  # CASCADE_ADMINS: who agrees the root manager's goals
-
-    @property
-    def person_id(self) -> int:
-        assert self.person.id is not None
-        return self.person.id
-
-
-def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Actor:
-    """The actor for a Slack user already in the directory."""
-    person = people.get_person_placed(session=session, team_id=team_id, user_id=user_id)
-    if person is None or person.deleted:
-        raise Refusal("unknown_requester")
-    return Actor(
-        team_id=team_id,
-        person=person,
-        is_admin=user_id in admin_ids or person.is_slack_admin,
-        admin_ids=admin_ids,
-    )
-
 
 NAME_LIMIT = 80
 _ALLOWED_FORMAT_CHARACTERS = "\u200d\ufe0f"  # emoji joiners and variation selectors
@@ -285,86 +252,4 @@ def set_unit_members(
         added=[by_id[i] for i in added_ids],
         removed=[before[i] for i in removed_ids],
         moved_from=moved_from,
-    )
-
-
-@dataclass(frozen=True)
-class NextSteps:
-    """What a person can do next, given their role and the cascade's state."""
-
-    is_admin: bool
-    cycle: Cycle | None
-    has_units: bool
-    unit: Unit | None
-    unit_published: bool
-    manages: list[Unit]
-    parent_published: dict[str, bool]  # managed unit name → its parent unit has published
-    published: dict[str, bool] = field(default_factory=dict)  # managed unit name → it has published
-    goals: int = 0  # my goals in the current cycle
-    running: bool = False  # whether `cycle` has started (else it is the next, and none runs)
-    later: Cycle | None = None  # the cycle after `cycle`, once added
-    today: date | None = None  # the workspace's
-    examples: Examples | None = None  # commands that run as shown, in this workspace
-
-
-def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
-    if cycle is None or unit_id is None or cycle.id is None:
-        return False
-    return bool(
-        objectives.published_units(
-            session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=[unit_id]
-        )
-    )
-
-
-def units_in(*, session: Session, team_id: str, cycle: Cycle | None) -> list[Unit]:
-    """Every unit, read once for the rest of the transaction, with which have published their
-    objectives for `cycle`: a view that asks about several units (mine, those I manage, their
-    parents, examples) then reads no more."""
-    if cycle is None or cycle.id is None:
-        return units.list_units(session=session, team_id=team_id)
-    return objectives.units_and_published(session=session, team_id=team_id, cycle_id=cycle.id)
-
-
-def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -> NextSteps:
-    """What `actor` can do next, in the current cycle (the running one, else the next)."""
-    from conversations import examples  # it builds on this module
-
-    team_id = actor.team_id
-    now = now or datetime.now(UTC)
-    cycle = planning.current(session=session, team_id=team_id, now=now)
-    today = planning.today(session=session, team_id=team_id, now=now)
-    units_in(session=session, team_id=team_id, cycle=cycle)  # what follows asks of them again
-    unit = units.unit_of(session=session, team_id=team_id, person_id=actor.person_id)
-    manages = units.units_managed_by(session=session, team_id=team_id, person_id=actor.person_id)
-    asked = {u.id for u in manages} | {u.parent_id for u in manages} | {unit.id if unit else None}
-    published = (
-        objectives.published_units(
-            session=session,
-            team_id=team_id,
-            cycle_id=cycle.id,
-            unit_ids=[i for i in asked if i is not None],
-        )
-        if cycle is not None and cycle.id is not None
-        else set()
-    )
-    return NextSteps(
-        is_admin=actor.is_admin,
-        cycle=cycle,
-        has_units=units.any_units(session=session, team_id=team_id),
-        unit=unit,
-        unit_published=unit is not None and unit.id in published,
-        manages=manages,
-        goals=sum(  # of the person's goals (read once, as `my_goals` reads them)
-            g.cycle_id == cycle.id
-            for g in goals.list_goals(session=session, team_id=team_id, owner_id=actor.person_id)
-        )
-        if cycle is not None
-        else 0,
-        published={m.name: m.id in published for m in manages},
-        parent_published={m.name: m.parent_id is None or m.parent_id in published for m in manages},
-        running=cycle is not None and cycle.start <= today,
-        later=planning.after(session=session, team_id=team_id, cycle=cycle) if cycle else None,
-        today=today,
-        examples=examples.examples(session=session, actor=actor, now=now),
     )

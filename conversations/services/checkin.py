@@ -9,10 +9,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from conversations import barrier, clock
+from conversations import clock
+from conversations.actor import Actor
 from conversations.errors import Refusal, Refusals
-from conversations.flow import Notice
-from conversations.organisation import Actor
+from conversations.flows.spec import Notice
+from conversations.services import barrier
 from storage import checkins, goals
 from storage.models import CheckIn, Confidence, Goal, GoalStatus
 

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from conversations import planning
-from conversations.organisation import Actor
+from conversations.actor import Actor
+from conversations.services import planning
 from storage import people, units, workspaces
 from storage.models import Person, Unit
 

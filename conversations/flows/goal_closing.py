@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from conversations import agreement
-from conversations.flow import (
+from conversations.flows.spec import (
     Button,
     Context,
     Finish,
@@ -18,6 +17,7 @@ from conversations.flow import (
     Say,
     Step,
 )
+from conversations.services import agreement
 from storage import goals, units
 from storage.models import Goal, GoalStatus
 

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from conversations import planning
-from conversations.flow import Choice, Notice, Offer
+from conversations.flows.spec import Notice
+from conversations.offers import Choice, Offer
+from conversations.services import planning
 from storage import objectives, people, units
 from storage.models import Unit
 

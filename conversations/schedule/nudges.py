@@ -29,9 +29,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import barrier, clock, goal_interview, planning
-from conversations.flow import Choice, Notice, Offer
-from conversations.pause import is_paused
+from conversations import clock
+from conversations.flows import goal_interview
+from conversations.flows.spec import Notice
+from conversations.offers import Choice, Offer
+from conversations.services import barrier, planning
+from conversations.services.pause import is_paused
 from storage import (
     checkins,
     conversations,

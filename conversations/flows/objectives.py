@@ -14,22 +14,24 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations import coach, goal_interview, planning
-from conversations.flow import (
+from conversations.actor import Actor
+from conversations.coach.review import review_objective
+from conversations.flows import goal_interview
+from conversations.flows.spec import (
     Button,
-    Choice,
     Context,
     Finish,
     FlowSpec,
     Next,
     Notice,
-    Offer,
     Outcome,
     Refuse,
     Say,
     Step,
 )
-from conversations.organisation import Actor, manager_user_id, unit_named
+from conversations.offers import Choice, Offer
+from conversations.services import planning
+from conversations.services.organisation import manager_user_id, unit_named
 from storage import goals, objectives, people, units
 from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
 
@@ -222,7 +224,7 @@ def ask_review(ctx: Context) -> Say:
             "parents": {o.id: o for o in _parents(ctx)},
             # The coach's one question per draft: a suggestion, never a bar to publishing.
             "questions": {
-                o.id: coach.review_objective(o.title).question
+                o.id: review_objective(o.title).question
                 for o in mine
                 if o.status == ObjectiveStatus.DRAFT
             },
@@ -279,7 +281,7 @@ def _contribute(ctx: Context, text: str) -> Outcome:
     ctx.answers["contributed"] = contributed
     ctx.answers["index"] = index + 1
     drafted = _own_draft(ctx, contributed.get(str(index)))
-    question = coach.review_objective(drafted.title).question if drafted else None
+    question = review_objective(drafted.title).question if drafted else None
     say = (
         [Say("objectives/coach", {"objective": drafted, "question": question})] if question else []
     )
@@ -308,7 +310,7 @@ def _extra(ctx: Context, text: str) -> Outcome:
 def _noted(objective: Objective) -> Say:
     """Noted, with the coach's one question when the objective is vague, unmeasurable or not
     time-bound: asked, never waited on (a sharper wording is an `edit N` at the review)."""
-    question = coach.review_objective(objective.title).question
+    question = review_objective(objective.title).question
     return Say("objectives/noted", {"objective": objective, "question": question})
 
 

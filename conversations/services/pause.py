@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.organisation import Actor
 from storage import people
 
 LONGEST = timedelta(days=366)

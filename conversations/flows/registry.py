@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conversations import goal_closing, goal_interview, objectives
-from conversations.flow import FlowSpec
+from conversations.flows import goal_closing, goal_interview, objectives
+from conversations.flows.spec import FlowSpec
 
 FLOWS: dict[str, FlowSpec] = {
     spec.name: spec

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.organisation import Actor
 from storage import barriers, checkins, goals, units
 from storage import people as people_store
 from storage.models import Barrier, BarrierStatus, CheckIn, Goal, GoalStatus, Person, Unit

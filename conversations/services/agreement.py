@@ -11,9 +11,11 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.flow import Choice, Notice, Offer
-from conversations.organisation import Actor, admins, managed_above
+from conversations.flows.spec import Notice
+from conversations.offers import Choice, Offer
+from conversations.services.organisation import admins, managed_above
 from storage import goals, people, units
 from storage.models import Goal, GoalStatus, Person, Unit
 

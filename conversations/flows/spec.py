@@ -1,6 +1,6 @@
 """What a flow is made of: steps, what each step asks and how it takes an answer, and what a turn
-says to whom. The engine that runs flows is conversations/engine.py; the flows are listed in
-conversations/flows.py.
+says to whom. The engine that runs flows is conversations/flows/engine.py; the flows are listed in
+conversations/flows/registry.py.
 
 A flow is an explicit state machine: its steps are a `StrEnum`, and its table maps each step to
 its `ask` (the question, as data) and its `answer` (the reply to it → an `Outcome`), with the steps
@@ -17,33 +17,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations.organisation import Actor
-
-
-class Offer(StrEnum):
-    """A button outside any conversation, by what clicking it does (bot/ gives it an action id)."""
-
-    AGREE_GOAL = "agree"
-    SUGGEST_CHANGES = "suggest_changes"
-    REVISE_GOAL = "revise"
-    SET_GOALS = "set_goals"
-    PLAN_UNIT = "plan"
-    CHECK_IN = "check_in"
-    ACKNOWLEDGE_BARRIER = "acknowledge"
-    RESOLVE_BARRIER = "resolved"
-    ESCALATE_BARRIER = "escalate"
-    REPORT_ANTICIPATED = "report_anticipated"  # an anticipated barrier is in the way now
-    GOAL_ACHIEVED = "achieved"  # closing a goal past its due date
-    GOAL_MISSED = "missed"
-    GOAL_DROPPED = "dropped"
-    REPORT_BARRIER = "report_barrier"  # opens a form: what's in the way?
-    NEW_GOAL = "new_goal"  # a new goal, leaving the drafts as they are
-    RESUME_GOAL = "resume_goal"  # back to a draft (value: the goal id)
-    CHANGE_GOAL = "change_goal"  # the owner changes an agreed goal; the manager agrees again
-    DROP_GOAL = "drop_goal"  # the owner asks to drop an agreed goal
-    AGREE_DROP = "agree_drop"  # the manager agrees to drop it
-    KEEP_GOAL = "keep_goal"  # the manager would rather keep it
-
+from conversations.actor import Actor
+from conversations.offers import Choice
 
 LABEL_LIMIT = 75  # Slack's limit on a button's text; bot/blocks.py cuts longer labels at a word
 
@@ -51,17 +26,6 @@ LABEL_LIMIT = 75  # Slack's limit on a button's text; bot/blocks.py cuts longer 
 def fits_label(text: str) -> bool:
     """Whether `text` fits on a button uncut (else the message must also show it in full)."""
     return len(text) <= LABEL_LIMIT
-
-
-@dataclass(frozen=True)
-class Choice:
-    """An `Offer` about something (`value`: a goal id, a unit id…)."""
-
-    offer: Offer
-    value: str = ""
-    primary: bool = False
-    label: str = ""  # another prompt under buttons/ than the offer's own, where it reads better
-    context: dict[str, Any] = field(default_factory=dict)  # for its label, `buttons/<offer>`
 
 
 @dataclass(frozen=True)

@@ -13,23 +13,24 @@ from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 
-from conversations import agreement, coach, planning, views
+from conversations.coach.review import Reading, Review, read_statement, review
 from conversations.dates import parse_due
-from conversations.flow import (
+from conversations.flows.spec import (
     Button,
-    Choice,
     Context,
     Finish,
     FlowSpec,
     Next,
     Notice,
-    Offer,
     Outcome,
     Refuse,
     Say,
     Step,
     fits_label,
 )
+from conversations.offers import Choice, Offer
+from conversations.services import agreement, planning
+from conversations.views import mine
 from storage import goals, objectives, outbox, people
 from storage.models import Cycle, Goal, GoalStatus, Objective, Unit
 
@@ -234,7 +235,7 @@ def ask_statement(ctx: Context) -> Say:
     return Say(
         "goal_interview/ask_statement",
         {
-            "chain": views.chain_of(
+            "chain": mine.chain_of(
                 ctx.session, ctx.actor.team_id, int(objective_id) if objective_id else None
             ),
             "goal": _goal(ctx),
@@ -294,16 +295,16 @@ def ask_barriers(ctx: Context) -> Say:
     return Say("goal_interview/ask_barriers", {}, (Button("none", label="none"),))
 
 
-def _said_due(ctx: Context, goal: Goal) -> coach.Reading:
+def _said_due(ctx: Context, goal: Goal) -> Reading:
     """The date the statement itself names, when it names one that a due date can contradict
     (not "in 2 months": that depends on the day it was said)."""
-    reading = coach.read_statement(goal.statement, ctx.today)
-    return coach.Reading() if reading.relative else reading
+    reading = read_statement(goal.statement, ctx.today)
+    return Reading() if reading.relative else reading
 
 
 def ask_review(ctx: Context) -> Say:
     goal = _goal(ctx)
-    said = _said_due(ctx, goal) if goal is not None else coach.Reading()
+    said = _said_due(ctx, goal) if goal is not None else Reading()
     contradicts = goal is not None and goal.due is not None and said.due not in (None, goal.due)
     buttons = (
         Button("submit", label="submit", primary=True),
@@ -321,7 +322,7 @@ def ask_review(ctx: Context) -> Say:
         "goal_interview/ask_review",
         {
             "goal": goal,
-            "chain": views.chain_of(
+            "chain": mine.chain_of(
                 ctx.session, ctx.actor.team_id, goal.objective_id if goal else None
             ),
             "approvers": approver,
@@ -351,7 +352,7 @@ def _choose_objective(ctx: Context, text: str) -> Outcome:
     return Next(_next(ctx, S.STATEMENT) if goal is not None else S.STATEMENT)
 
 
-def _review_statement(ctx: Context, goal: Goal) -> coach.Review:
+def _review_statement(ctx: Context, goal: Goal) -> Review:
     others = [
         g.statement
         for g in goals.list_goals(
@@ -369,7 +370,7 @@ def _review_statement(ctx: Context, goal: Goal) -> coach.Review:
         )
         if g.id != goal.id and g.status in ACTIVE
     )
-    return coach.review(
+    return review(
         goal.statement,
         linked=goal.objective_id is not None,
         other_goals=others,
@@ -431,7 +432,7 @@ def _after_statement(ctx: Context, goal: Goal, said: Say) -> Next:
     if ctx.answers.get("editing"):
         return Next(S.REVIEW, say=[said])
     says = [said]
-    reading = coach.read_statement(goal.statement, ctx.today)
+    reading = read_statement(goal.statement, ctx.today)
     measure = reading.measure if goal.measure is None else None
     due = reading.due if goal.due is None else None
     if due is not None and due < ctx.today:  # said, but passed: point it out, ask for a date

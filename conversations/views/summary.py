@@ -20,9 +20,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations import clock, planning
+from conversations import clock
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.organisation import Actor, require_admin, unit_named
+from conversations.services import planning
+from conversations.services.organisation import require_admin, unit_named
 from storage import people, summaries, units, workspaces
 from storage.models import Cycle, Workspace
 from storage.units import UnitRow

@@ -2,7 +2,7 @@
 
 It owns what every flow shares: `cancel`, `back`, `help`, empty and over-long answers, stale
 buttons, idle expiry, checking each step against the flow's table, and saving the state after
-each turn. A flow's own steps are in its table (conversations/flow.py describes the parts).
+each turn. A flow's own steps are in its table (conversations/flows/spec.py describes the parts).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from conversations.flow import (
+from conversations.actor import Actor
+from conversations.flows.registry import FLOWS
+from conversations.flows.spec import (
     Context,
     Finish,
     FlowError,
@@ -26,8 +28,6 @@ from conversations.flow import (
     Refuse,
     Say,
 )
-from conversations.flows import FLOWS
-from conversations.organisation import Actor
 from storage import conversations
 from storage.models import Conversation, ConversationState
 

@@ -16,7 +16,7 @@ from difflib import SequenceMatcher
 from functools import cache
 from typing import Literal
 
-from conversations.coach_lang import (
+from conversations.coach.lang import (
     CADENCE,
     CREDENTIALS,
     DAY_UNITS,

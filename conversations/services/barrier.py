@@ -12,10 +12,12 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations import agreement, clock
+from conversations import clock
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.flow import Choice, Notice, Offer
-from conversations.organisation import Actor
+from conversations.flows.spec import Notice
+from conversations.offers import Choice, Offer
+from conversations.services import agreement
 from storage import barriers, goals, people, units, workspaces
 from storage.models import Barrier, BarrierStatus, Person
 

@@ -8,11 +8,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from conversations import clock, planning, views
+from conversations import clock
+from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.organisation import Actor, NextSteps, next_steps, units_in
-from conversations.pause import is_paused
-from conversations.team import Team, teams_of
+from conversations.services import planning
+from conversations.services.pause import is_paused
+from conversations.views import mine
+from conversations.views.next_steps import NextSteps, next_steps, units_in
+from conversations.views.team import Team, teams_of
 from storage import goals, workspaces
 from storage.models import GoalStatus
 
@@ -28,10 +31,10 @@ class Coverage:
 @dataclass
 class Home:
     steps: NextSteps
-    found: views.MyGoals
+    found: mine.MyGoals
     next_checkin: datetime | None  # in the person's own time zone
     paused_until: date | None
-    barriers: list[views.OpenBarrier]
+    barriers: list[mine.OpenBarrier]
     teams: list[Team] = field(default_factory=list)
     coverage: Coverage | None = None  # admins only
     is_admin: bool = False
@@ -52,7 +55,7 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         teams = teams_of(session=session, actor=actor, now=now)
     except Refusal:
         teams = []
-    found = views.my_goals(session=session, actor=actor, now=now)
+    found = mine.my_goals(session=session, actor=actor, now=now)
     cycle = found.cycle
     today = clock.local_date(now, person.tz)
     paused = person.paused_until if is_paused(person.paused_until, today) else None
@@ -63,7 +66,7 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         found=found,
         next_checkin=_next_checkin(session, actor, now) if has_agreed and not paused else None,
         paused_until=paused,
-        barriers=views.open_barriers(session=session, actor=actor, now=now),
+        barriers=mine.open_barriers(session=session, actor=actor, now=now),
         teams=teams,
         is_admin=actor.is_admin,
     )
