@@ -11,9 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from bot.forms import goal_buttons, new_cycle_button
 from bot.services import Services
-from bot.turns import choice_button
+from bot.turns import choice_button, choice_rows
 from conversations.actor import actor_for
 from conversations.offers import Choice, Offer
 from conversations.services import barrier
@@ -31,7 +30,7 @@ def home_view(view: home.Home) -> dict[str, Any]:
     """The Home tab for one person (at most 100 blocks, whatever the size of their team)."""
     parts: list[blocks.Block] = [*blocks.sections(render("home/home", steps=view.steps))]
     parts += blocks.sections(render("home/mine", home=view))
-    parts += goal_buttons(view.found)[:10]
+    parts += choice_rows(view.found.choices)[:10]
     parts.append(
         blocks.actions(
             *map(
@@ -51,7 +50,7 @@ def home_view(view: home.Home) -> dict[str, Any]:
     if view.is_admin:
         parts.append({"type": "divider"})
         parts += blocks.sections(render("home/admin", home=view))
-        parts.append(new_cycle_button())
+        parts += choice_rows([(Choice(Offer.NEW_CYCLE),)])
     if len(parts) > VIEW_BLOCKS:  # cut the team's text, keep the buttons (they come last)
         parts = parts[: VIEW_BLOCKS - 1] + [blocks.context(render("home/more_waiting", count=0))]
     return {"type": "home", "blocks": parts}

@@ -7,7 +7,6 @@ from typing import Any
 
 from bot.text import clean, typed
 
-ID_LIMIT = 2**63 - 1  # the largest id a database row can have
 VALUE_LIMIT = 2000  # Slack's limit on a button's value
 
 
@@ -32,15 +31,6 @@ def event_id_of(body: dict[str, Any]) -> str | None:
     """The Events API delivery's id (the same on every retry of it), for an event callback."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     return event_id if isinstance(event_id, str) and event_id else None
-
-
-def parse_id(value: str) -> int | None:
-    """A row id from a button's value, or None for anything a Cascade button never carries."""
-    text = value.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 19:
-        return None
-    number = int(text)
-    return number if 0 < number <= ID_LIMIT else None
 
 
 @dataclass(frozen=True)
@@ -111,6 +101,7 @@ class Click:
     label: str = ""  # the button's text, or the chosen option's
     message_text: str = ""  # the message the button was in (not sent for ephemeral messages)
     message_blocks: tuple[dict[str, Any], ...] = ()
+    message_at: tuple[str, str] | None = None  # (channel, ts) of that message; none on the Home
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Click:
@@ -125,12 +116,15 @@ class Click:
         option = action.get("selected_option") or {}
         value = action.get("value") or option.get("value") or ""
         message = body.get("message") or {}
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
         if not isinstance(value, str) or len(value) > VALUE_LIMIT:
             raise Malformed("a button's value is a string of at most 2,000 characters")
         return cls(
             label=typed(str((action.get("text") or option.get("text") or {}).get("text") or "")),
             message_text=str(message.get("text") or ""),
             message_blocks=tuple(b for b in message.get("blocks") or [] if isinstance(b, dict)),
+            message_at=(str(channel), str(ts)) if channel and ts else None,
             team_id=team_of(body),
             user_id=str((body.get("user") or {}).get("id") or ""),
             action_id=str(action.get("action_id") or ""),

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot import blocks
 from conversations.errors import Refusal
-from prompts import render
+from prompts import exists, render, under
 
 
 def tell_user(*, body: dict[str, Any], respond: Any, client: Any, text: str) -> None:
@@ -18,10 +18,24 @@ def tell_user(*, body: dict[str, Any], respond: Any, client: Any, text: str) -> 
         client.chat_postMessage(channel=user, **blocks.message(text))
 
 
+def usage_forms(usage: str | None) -> list[str] | None:
+    """The right form of a subcommand (`cycle_add`), or of each in a group (`unit`): each
+    subcommand's is prompts/commands/usage/<name>.md.j2. None: no form to show."""
+    if usage is None:
+        return None
+    if exists(f"commands/usage/{usage}"):
+        return [render(f"commands/usage/{usage}")]
+    return [
+        render(name)
+        for name in under("commands/usage")
+        if name.rpartition("/")[2].startswith(f"{usage}_")
+    ]
+
+
 def refusal_text(refusal: Refusal, usage: str | None = None) -> str:
     """Why a request was refused, and (for a slash command) the command's right form."""
     return render(
         "errors/refusal",
         problem=render(f"errors/{refusal.code}", **refusal.params),
-        usage=usage,
+        forms=usage_forms(usage),
     )

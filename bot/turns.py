@@ -4,11 +4,11 @@ as outbox rows owed in the same transaction as the change."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot import blocks
-from bot.action_ids import FLOW_ANSWER, OFFERS
 from bot.payloads import Click
 from conversations.flows.engine import ButtonsFor, Turn
 from conversations.flows.spec import Button, Notice, Say
@@ -17,6 +17,7 @@ from prompts import render, render_plain
 from storage.outbox import Owed
 
 REPLY = "reply"  # the kind of outbox row that carries a flow's words to the person
+FLOW_ANSWER = "flow_answer_"  # + index: an answer to a flow's question (ids unique per block)
 
 
 def answer_value(target: ButtonsFor, value: str) -> str:
@@ -58,10 +59,15 @@ def _message(say: Say, target: ButtonsFor | None) -> dict[str, Any]:
 def choice_button(choice: Choice) -> blocks.Block:
     return blocks.button(
         render_plain(f"buttons/{choice.label or choice.offer.value}", **choice.context),
-        OFFERS[choice.offer],
+        choice.offer.action_id,
         choice.value,
         primary=choice.primary,
     )
+
+
+def choice_rows(rows: Iterable[Sequence[Choice]]) -> list[blocks.Block]:
+    """Rows of buttons that start something (a row per goal under `/goals mine`, say)."""
+    return [blocks.actions(*map(choice_button, row)) for row in rows if row]
 
 
 def notice_message(notice: Notice) -> dict[str, Any]:

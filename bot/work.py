@@ -95,14 +95,15 @@ class Acting:
     wrote: bool = False  # whether anything was written (flushed) in this unit of work
     touched: set[str] = field(default_factory=set)  # people told of a change: their Homes change
 
-    def start_flow(self, flow: str, answers: dict[str, Any] | None = None) -> engine.Turn:
+    def start_flow(self, flow: str, args: object | None = None) -> engine.Turn:
+        """Start a flow with its typed start arguments (`FlowSpec.args`), or resume it."""
         return engine.start(
             session=self.session,
             actor=self.actor,
             flow=flow,
             now=self.now,
             today=self.today,
-            answers=answers,
+            args=args,
         )
 
     def reply(self, text: str, clicked: engine.ButtonsFor | None = None) -> engine.Turn | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlmodel import Session
 
@@ -37,3 +38,32 @@ def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozen
         is_admin=user_id in admin_ids or person.is_slack_admin,
         admin_ids=admin_ids,
     )
+
+
+def admins(*, session: Session, actor: Actor) -> list[Person]:
+    """Who can administer Cascade here: Slack admins and owners, and CASCADE_ADMINS."""
+    return people.admins(session=session, team_id=actor.team_id, user_ids=actor.admin_ids)
+
+
+def require_admin(session: Session, actor: Actor) -> None:
+    """A refusal that names the admins, unless this person is one."""
+    if not actor.is_admin:
+        who = [p.user_id for p in admins(session=session, actor=actor)]
+        raise Refusal("not_admin", admins=who[:5])
+
+
+class Who(StrEnum):
+    """Who may use a thing a person can trigger (each declares it: bot/triggers.py)."""
+
+    ANYONE = "anyone"  # the handler may still refuse: "only your own goal"
+    MANAGER = "manager"  # someone who runs a unit
+    LEADER = "leader"  # someone who runs a unit, or an admin
+    ADMIN = "admin"
+
+
+def permit(*, session: Session, actor: Actor, who: Who) -> None:
+    """The check every trigger gets before its handler runs. Admin-only things refuse anyone
+    else here, naming the admins; for the rest the flow or service refuses in its own words,
+    which say who can and what to do instead (a member asking to plan is told who plans)."""
+    if who == Who.ADMIN:
+        require_admin(session, actor)

@@ -77,6 +77,15 @@ def exists(template: str) -> bool:
     return True
 
 
+def under(folder: str) -> list[str]:
+    """The templates in `prompts/<folder>/`, by name (`commands/usage/plan`), sorted."""
+    return sorted(
+        name.removesuffix(".md.j2")
+        for name in ENV.list_templates(extensions=["j2"])
+        if name.startswith(f"{folder}/") and "/" not in name[len(folder) + 1 :]
+    )
+
+
 def _build(*, for_slack: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("prompts", ""),

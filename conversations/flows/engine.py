@@ -27,6 +27,7 @@ from conversations.flows.spec import (
     Outcome,
     Refuse,
     Say,
+    first_answers,
 )
 from storage import conversations
 from storage.models import Conversation, ConversationState
@@ -145,10 +146,16 @@ def start(
     flow: str,
     now: datetime,
     today: date,
-    answers: dict[str, Any] | None = None,
+    args: object | None = None,
 ) -> Turn:
-    """Start a flow (with these first answers), or resume it where it was."""
+    """Start a flow with its typed start arguments (`FlowSpec.args`), or resume it where it was
+    if it is going with the same ones."""
     spec = FLOWS[flow]
+    if args is None:
+        args = spec.args()
+    if not isinstance(args, spec.args):
+        raise FlowError(f"flow {spec.name} starts with {spec.args.__name__}, not {args!r}")
+    answers = first_answers(args)
     existing = conversations.get_conversation(
         session=session, team_id=actor.team_id, person_id=actor.person_id, flow=flow, lock=True
     )
@@ -156,7 +163,7 @@ def start(
         existing is not None
         and existing.state == ConversationState.ACTIVE
         and _step(spec, existing) is not None
-        and all(existing.answers.get(key) == value for key, value in (answers or {}).items())
+        and all(existing.answers.get(key) == value for key, value in answers.items())
     ):
         ctx = _context(session, actor, existing, now, today)
         refused = spec.guard(ctx)
@@ -173,7 +180,7 @@ def start(
         )  # now the latest question: DMs come here
         return Turn(say=[(Say("flow/resuming"), None), _question(spec, ctx, existing)])
     ctx = _context(session, actor, None, now, today)
-    ctx.answers.update(answers or {})
+    ctx.answers.update(answers)
     outcome = spec.start(ctx)
     if isinstance(outcome, Refuse):
         return Turn(say=_said(outcome), notices=list(outcome.notices))

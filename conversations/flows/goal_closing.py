@@ -3,6 +3,8 @@ learned. Started from the closing nudge's buttons. See goal_closing.mmd for the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 
 from conversations.flows.spec import (
@@ -17,6 +19,7 @@ from conversations.flows.spec import (
     Say,
     Step,
 )
+from conversations.offers import Offer
 from conversations.services import agreement
 from storage import goals, units
 from storage.models import Goal, GoalStatus
@@ -116,6 +119,26 @@ TABLE: dict[StrEnum, Step] = {
     S.LEARNED: Step(ask_learned, _learned, finishes=True),
 }
 
+
+@dataclass(frozen=True)
+class Start:
+    """The goal to close, and its outcome if a button already said it."""
+
+    goal_id: int
+    outcome: str | None = None
+
+
+def _closing(outcome: str) -> Callable[[int], Start]:
+    return lambda goal_id: Start(goal_id=goal_id, outcome=outcome)
+
+
+ENTRIES = {
+    Offer.GOAL_ACHIEVED: _closing("achieved"),
+    Offer.GOAL_MISSED: _closing("missed"),
+    Offer.GOAL_DROPPED: _closing("dropped"),
+}
+
+
 SPEC = FlowSpec(
     name=FLOW,
     steps=S,
@@ -124,4 +147,6 @@ SPEC = FlowSpec(
     starts=(S.OUTCOME, S.LEARNED),
     help=help_for,
     guard=guard,
+    args=Start,
+    entries=ENTRIES,
 )

@@ -10,8 +10,10 @@ published objectives for the cycle (the current one, or the one it was started f
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from conversations.coach.review import Reading, Review, read_statement, review
 from conversations.dates import parse_due
@@ -608,6 +610,26 @@ TABLE: dict[StrEnum, Step] = {
 }
 
 
+@dataclass(frozen=True)
+class Start:
+    """How the interview starts: in a given cycle, at a given goal, a new one, or to change an
+    agreed goal (its manager agrees again)."""
+
+    cycle_id: int | None = None
+    goal_id: int | None = None
+    new: bool = False
+    change: bool = False
+
+
+ENTRIES: dict[Offer, Callable[[Any], Start]] = {
+    Offer.SET_GOALS: lambda cycle_id: Start(cycle_id=cycle_id),
+    Offer.NEW_GOAL: lambda cycle_id: Start(cycle_id=cycle_id, new=True),
+    Offer.REVISE_GOAL: lambda goal_id: Start(goal_id=goal_id),
+    Offer.RESUME_GOAL: lambda goal_id: Start(goal_id=goal_id),
+    Offer.CHANGE_GOAL: lambda goal_id: Start(goal_id=goal_id, change=True),
+}
+
+
 def restart(answers: dict[str, object]) -> Choice:
     cycle_id = answers.get("cycle_id")
     return Choice(Offer.SET_GOALS, str(cycle_id) if isinstance(cycle_id, int) else "")
@@ -622,4 +644,6 @@ SPEC = FlowSpec(
     help=help_for,
     restart=restart,
     guard=guard,
+    args=Start,
+    entries=ENTRIES,
 )

@@ -10,6 +10,7 @@ Editing or retiring a published objective tells whoever built on it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlmodel import Session
@@ -481,6 +482,20 @@ TABLE: dict[StrEnum, Step] = {
 }
 
 
+@dataclass(frozen=True)
+class Start:
+    """Which unit plans (by default the one the person runs) and for which cycle (by default the
+    current one)."""
+
+    unit_id: int | None = None
+    cycle_id: int | None = None
+
+
+def _plan(value: tuple[int, int | None]) -> Start:
+    unit_id, cycle_id = value
+    return Start(unit_id=unit_id, cycle_id=cycle_id)
+
+
 def restart(answers: dict[str, object]) -> Choice | None:
     unit_id, cycle_id = answers.get("unit_id"), answers.get("cycle_id")
     if not isinstance(unit_id, int):
@@ -500,4 +515,6 @@ SPEC = FlowSpec(
     guard=guard,
     position=("index",),
     restart=restart,
+    args=Start,
+    entries={Offer.PLAN_UNIT: _plan},
 )

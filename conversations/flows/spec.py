@@ -9,6 +9,7 @@ an answer may lead to. The Mermaid diagram beside each flow module is checked ag
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations.actor import Actor
-from conversations.offers import Choice
+from conversations.offers import Choice, Offer
 
 LABEL_LIMIT = 75  # Slack's limit on a button's text; bot/blocks.py cuts longer labels at a word
 
@@ -117,6 +118,11 @@ class Step:
 
 
 @dataclass(frozen=True)
+class NoArguments:
+    """A flow that starts with no arguments."""
+
+
+@dataclass(frozen=True)
 class FlowSpec:
     name: str
     steps: type[StrEnum]
@@ -130,11 +136,26 @@ class FlowSpec:
     position: tuple[str, ...] = ()
     # The button that starts this flow again, offered when a button of a finished run is clicked.
     restart: Callable[[dict[str, Any]], Choice | None] = lambda answers: None
+    # Its typed start arguments: a dataclass whose fields that are set become the first answers.
+    args: type = NoArguments
+    # The buttons that start it (conversations/offers.py), each with how its value (as the offer
+    # reads it) becomes `args`. bot/ gives each its handler: no flow needs one of its own.
+    entries: Mapping[Offer, Callable[[Any], Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [s for s in self.steps if s not in self.table]
         if missing:
             raise TypeError(f"flow {self.name} has no table row for {missing}")
+
+
+def first_answers(args: object) -> dict[str, Any]:
+    """A flow's start arguments as its first answers: the fields that are set."""
+    assert dataclasses.is_dataclass(args) and not isinstance(args, type)
+    return {
+        key: value
+        for key, value in dataclasses.asdict(args).items()
+        if value is not None and value is not False
+    }
 
 
 class FlowError(Exception):

@@ -11,11 +11,11 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations.actor import Actor
+from conversations.actor import Actor, admins
 from conversations.errors import Refusal
 from conversations.flows.spec import Notice
 from conversations.offers import Choice, Offer
-from conversations.services.organisation import admins, managed_above
+from conversations.services.organisation import managed_above
 from storage import goals, people, units
 from storage.models import Goal, GoalStatus, Person, Unit
 

@@ -128,11 +128,22 @@ def report(
     return Reported(barrier=barrier, holder=holder, trimmed=trimmed, notices=notices)
 
 
+def report_anticipated(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Reported:
+    """The barrier the owner anticipated when they set the goal is in the way now."""
+    goal = goals.get_goal(session=session, team_id=actor.team_id, goal_id=goal_id)
+    if goal is None or goal.owner_id != actor.person_id or not goal.anticipated_barriers:
+        raise Refusal("goal_gone")
+    return report(
+        session=session, actor=actor, text=goal.anticipated_barriers, now=now, goal_id=goal.id
+    )
+
+
 @dataclass(frozen=True)
 class Decision:
     barrier: Barrier
     event: Event
     holder: Person | None  # who holds it now
+    reporter: Person
     notices: list[Notice]
 
 
@@ -182,7 +193,7 @@ def act(
                 kind="barrier",
             )
         )
-    return Decision(barrier=barrier, event=event, holder=holder, notices=notices)
+    return Decision(barrier, event, holder, reporter, notices)
 
 
 def _move_up(
@@ -226,7 +237,7 @@ def _move_up(
                 kind="barrier",
             )
         )
-    return Decision(barrier=barrier, event=Event.ESCALATE, holder=above, notices=notices)
+    return Decision(barrier, Event.ESCALATE, above, reporter, notices)
 
 
 def escalations_due(*, session: Session, team_id: str, now: datetime) -> list[Notice]:

@@ -18,6 +18,14 @@ from storage import checkins, goals
 from storage.models import CheckIn, Confidence, Goal, GoalStatus
 
 NOTE_LIMIT = 3000
+IN_THE_WAY = "in_the_way"  # the form's "anything in the way?"
+
+
+def input_name(kind: str, goal_id: int) -> str:
+    """The form's input for one goal: `progress`, `confidence` or `note`, and the goal's id."""
+    return f"{kind}_{goal_id}"
+
+
 FORM_GOALS = 20  # a modal holds 100 blocks: four a goal, and room to spare
 
 
@@ -66,15 +74,15 @@ def check(answers: list[Answer], goals_asked: list[Goal]) -> list[Refusal]:
     asked = {g.id for g in goals_asked}
     problems: list[Refusal] = []
     for answer in answers:
+        progress = input_name("progress", answer.goal_id)
         if answer.goal_id not in asked:
-            problems.append(Refusal("checkin_goal_changed", field=f"progress_{answer.goal_id}"))
+            problems.append(Refusal("checkin_goal_changed", field=progress))
             continue
         if read_progress(answer.progress) is None:
-            problems.append(
-                Refusal("bad_progress", field=f"progress_{answer.goal_id}", value=answer.progress)
-            )
+            problems.append(Refusal("bad_progress", field=progress, value=answer.progress))
         if answer.confidence not in {c.value for c in Confidence}:
-            problems.append(Refusal("pick_confidence", field=f"confidence_{answer.goal_id}"))
+            confidence = input_name("confidence", answer.goal_id)
+            problems.append(Refusal("pick_confidence", field=confidence))
     return problems
 
 

@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from conversations.actor import Actor
+from conversations.actor import Actor, require_admin
 from conversations.errors import Refusal
 from storage import cycles, people, units, workspaces
 from storage.models import Cycle, Person, Unit
@@ -40,11 +40,6 @@ def iso_date(raw: str, *, field: str) -> date:
         raise Refusal("bad_date", field=field, value=raw[:40], what=field) from None
 
 
-def admins(*, session: Session, actor: Actor) -> list[Person]:
-    """Who can administer Cascade here: Slack admins and owners, and CASCADE_ADMINS."""
-    return people.admins(session=session, team_id=actor.team_id, user_ids=actor.admin_ids)
-
-
 def manager_user_id(*, session: Session, unit: Unit) -> str | None:
     """The Slack user id of a unit's manager, to name who can do what a person may not."""
     if unit.manager_id is None:
@@ -53,13 +48,6 @@ def manager_user_id(*, session: Session, unit: Unit) -> str | None:
         session=session, team_id=unit.team_id, person_id=unit.manager_id
     )
     return None if manager is None or manager.deleted else manager.user_id
-
-
-def require_admin(session: Session, actor: Actor) -> None:
-    """A refusal that names the admins, unless this person is one."""
-    if not actor.is_admin:
-        who = [p.user_id for p in admins(session=session, actor=actor)]
-        raise Refusal("not_admin", admins=who[:5])
 
 
 def _person(session: Session, team_id: str, user_id: str, field: str) -> Person:

@@ -21,10 +21,10 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations import clock
-from conversations.actor import Actor
+from conversations.actor import Actor, require_admin
 from conversations.errors import Refusal
 from conversations.services import planning
-from conversations.services.organisation import require_admin, unit_named
+from conversations.services.organisation import unit_named
 from storage import people, summaries, units, workspaces
 from storage.models import Cycle, Workspace
 from storage.units import UnitRow

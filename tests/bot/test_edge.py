@@ -219,7 +219,7 @@ def test_a_failure_is_logged_and_the_user_is_told(
     def explode(*args: object, **kwargs: object) -> str:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(goals, "_dispatch", explode)
+    monkeypatch.setattr(goals, "next_steps", explode)
     running.slack.command(BOB, "help")
     message = last_reply(running.fake, BOB)
     assert "something went wrong" in message.text

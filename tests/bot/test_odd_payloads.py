@@ -82,10 +82,3 @@ def test_an_event_without_a_user(running: Running) -> None:
     assert reply.status == 200
     reply = running.slack.event({"type": "app_home_opened", "tab": "home"})
     assert reply.status == 200
-
-
-def test_every_button_says_what_its_value_may_be() -> None:
-    from bot.listeners.actions import OFFER_HANDLERS, OFFER_VALUES
-    from conversations.offers import Offer
-
-    assert set(OFFER_VALUES) == set(Offer) == set(OFFER_HANDLERS)

@@ -12,6 +12,7 @@ from conversations.actor import Actor
 from conversations.flows import engine as runner
 from conversations.flows import goal_interview, objectives
 from conversations.flows.engine import Turn
+from conversations.flows.registry import FLOWS
 from prompts import render
 from storage import conversations, cycles, goals, people, units
 from storage import objectives as objective_store
@@ -80,7 +81,7 @@ def start(org: Org, user: str, name: str, now: datetime = NOW, **answers: object
             flow=name,
             now=now,
             today=now.date(),
-            answers=dict(answers),
+            args=FLOWS[name].args(**answers),
         )
 
 
@@ -308,7 +309,7 @@ def test_only_the_manager_or_an_admin_plans(engine: Engine) -> None:
             flow=objectives.FLOW,
             now=NOW,
             today=TODAY,
-            answers={"unit_id": sales.id},
+            args=objectives.Start(unit_id=sales.id),
         )
     assert "objectives for FY27" in text_of(turn)
 
@@ -447,7 +448,7 @@ def test_planning_another_unit_starts_afresh_rather_than_resuming(engine: Engine
             flow=objectives.FLOW,
             now=NOW,
             today=TODAY,
-            answers={"unit_id": acme.id},
+            args=objectives.Start(unit_id=acme.id),
         )
     with transaction(engine) as s:
         turn = runner.start(
@@ -456,7 +457,7 @@ def test_planning_another_unit_starts_afresh_rather_than_resuming(engine: Engine
             flow=objectives.FLOW,
             now=NOW,
             today=TODAY,
-            answers={"unit_id": sales.id},
+            args=objectives.Start(unit_id=sales.id),
         )
     assert "aren't published yet" in text_of(turn)  # about Sales, not a resumed Acme
 

@@ -324,7 +324,7 @@ def test_a_goal_past_due_asks_to_be_closed_and_the_manager_hears(world: World) -
             flow=goal_closing.FLOW,
             now=world.clock.now,
             today=world.clock.now.date(),
-            answers={"goal_id": goal_id, "outcome": "missed"},
+            args=goal_closing.Start(goal_id=goal_id or 0, outcome="missed"),
         )
         assert turn.say[-1][0].template == "goal_closing/ask_learned"
         turn = runner.reply(

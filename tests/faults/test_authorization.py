@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,8 +19,12 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select
 from sqlmodel import SQLModel
 
+from bot.listeners.actions import handlers
+from bot.listeners.commands import read
 from bot.sandbox.fake_slack import FakeSlack
+from bot.triggers import FORMS, SUBCOMMANDS
 from bot.turns import answer_value
+from conversations.actor import Who
 from conversations.flows.engine import ButtonsFor
 from storage import barriers, checkins, conversations, cycles, goals, objectives, people, units
 from storage.db import transaction
@@ -219,8 +224,20 @@ def request(org: Org, role: str, payload: dict[str, Any] | str, kind: str) -> in
     return h.post(urlencode({"payload": json.dumps(interaction)}), FORM).status
 
 
-def command(text: str) -> Callable[[Org, str], int]:
-    return lambda org, role: request(org, role, text, "command")
+Do = Callable[[Org, str], int]
+
+
+def triggering(trigger: tuple[str, str], do: Do) -> Do:
+    """Say which declared trigger (bot/triggers.py) an action exercises."""
+    do.trigger = trigger  # type: ignore[attr-defined]
+    return do
+
+
+def command(text: str) -> Do:
+    subcommand, _ = read(text)
+    return triggering(
+        ("command", subcommand.name), lambda org, role: request(org, role, text, "command")
+    )
 
 
 def dm(text: str) -> Callable[[Org, str], int]:
@@ -231,7 +248,8 @@ def home(org: Org, role: str) -> int:
     return request(org, role, org.h.payloads.home_opened_event(USERS[role]), "event")
 
 
-def click(action_id: str, value: Callable[[Org], str]) -> Callable[[Org, str], int]:
+def click(action_id: str, value: Callable[[Org], str]) -> Do:
+    @partial(triggering, ("click", action_id))
     def do(org: Org, role: str) -> int:
         payload = org.h.payloads.action(USERS[role], action_id, value(org))
         payload = {k: v for k, v in payload.items() if k in ("type", "actions", "container")}
@@ -246,6 +264,7 @@ def submit(
 ) -> Callable[[Org, str], int]:  # noqa: E501
     """A modal's submission, forged for whoever was never shown the modal."""
 
+    @partial(triggering, ("form", callback_id))
     def do(org: Org, role: str) -> int:
         # A block id with "{}" names the row the form is about (its metadata).
         named = {k.replace("{}", metadata(org)): v for k, v in values.items()}
@@ -306,6 +325,14 @@ def goal_is(status: GoalStatus) -> Effect:
     return db(
         lambda s, org, role: (
             goals.get_goal(session=s, team_id=org.team, goal_id=org.goal).status == status
+        )
+    )  # type: ignore[union-attr]  # noqa: E501
+
+
+def agreed_is(status: GoalStatus) -> Effect:
+    return db(
+        lambda s, org, role: (
+            goals.get_goal(session=s, team_id=org.team, goal_id=org.agreed).status == status
         )
     )  # type: ignore[union-attr]  # noqa: E501
 
@@ -437,6 +464,15 @@ TABLE: dict[str, Action] = {
     "button: It's in the way now": Action(click("barrier_report_anticipated", agreed_value), barriers_reported(2), "--Y----"),  # noqa: E501
     "button: Report a barrier": Action(click("barrier_form_open", lambda org: ""), modal_open, "YYYYYY-"),  # noqa: E501
     "button: Achieved": Action(click("goal_close_achieved", agreed_value), in_flow("goal_closing"), "--Y----"),  # noqa: E501
+    "button: Missed": Action(click("goal_close_missed", agreed_value), in_flow("goal_closing"), "--Y----"),  # noqa: E501
+    "button: Dropped": Action(click("goal_close_dropped", agreed_value), in_flow("goal_closing"), "--Y----"),  # noqa: E501
+    "button: New goal": Action(click("goal_new", lambda org: ""), in_flow("goal_interview"), "-YYYY--"),  # noqa: E501
+    # Resume opens the owner's draft: the member's goal is proposed, so nobody can.
+    "button: Resume": Action(click("goal_resume", goal_value), in_flow("goal_interview"), "-------"),  # noqa: E501
+    "button: Change goal": Action(click("goal_change", agreed_value), in_flow("goal_interview"), "--Y----"),  # noqa: E501
+    "button: Drop goal": Action(click("goal_drop", agreed_value), answered, "--Y----"),
+    "button: Agree to drop": Action(click("goal_agree_drop", agreed_value), agreed_is(GoalStatus.DROPPED), "YY-----"),  # noqa: E501
+    "button: Keep it": Action(click("goal_keep", agreed_value), answered, "YY-----"),
     "modal: Check-in": Action(submit("checkin", {"progress_{}": "40", "confidence_{}": "on_track"}, agreed_value), db(checked_in), "--Y----"),  # noqa: E501
     "modal: Report a barrier": Action(submit("barrier_new", {"what": "No budget"}, lambda org: ""), barriers_reported(2), "YYYYYY-"),  # noqa: E501
     "modal: New cycle": Action(submit("cycle_new", {"name": "Form", "start": "2028-07-01", "end": "2028-12-31"}, lambda org: ""), cycle_named("Form"), "Y------"),  # noqa: E501
@@ -479,3 +515,40 @@ def test_every_role_and_every_action_against_one_table(matrix: Org) -> None:
             if problems:
                 wrong.append(f"{name} as {role}: {problems}")
     assert wrong == [], "\n".join(wrong)
+
+
+# What each role is, as the declarations' audiences (conversations/actor.py `Who`) see it.
+MAY = {
+    "admin": {Who.ANYONE, Who.LEADER, Who.ADMIN},
+    "head": {Who.ANYONE, Who.MANAGER, Who.LEADER},
+    "manager": {Who.ANYONE, Who.MANAGER, Who.LEADER},
+    "former": {Who.ANYONE},  # runs no unit any more
+    "member": {Who.ANYONE},
+    "outsider": {Who.ANYONE},
+    "foreign": set(),  # a workspace Cascade is not installed in
+}
+
+
+def declared() -> dict[tuple[str, str], Who]:
+    """Every declared trigger and its audience (bot/triggers.py)."""
+    return {
+        **{("command", name): s.who for name, s in SUBCOMMANDS.items()},
+        **{("click", offer.action_id): offer.who for offer in handlers()},
+        **{("form", callback_id): form.who for callback_id, form in FORMS.items()},
+    }
+
+
+def test_every_declared_trigger_has_a_row_and_its_audience_holds() -> None:
+    """Adding a command, button or form without its row here fails; so does a row that lets in
+    someone its declaration keeps out."""
+    audiences = declared()
+    rows = {name: getattr(action.do, "trigger", None) for name, action in TABLE.items()}
+    assert set(audiences) - set(rows.values()) == set(), "declared, but no row in TABLE"
+    wrong = [
+        f"{name} as {role}"
+        for name, action in TABLE.items()
+        if rows[name] in audiences
+        for role, allowed in zip(ROLES, action.allowed, strict=True)
+        if allowed == "Y" and audiences[rows[name]] not in MAY[role]  # type: ignore[index]
+    ]
+    assert wrong == [], "the row lets in someone the declaration keeps out"

@@ -21,8 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from bot import blocks
-from bot.listeners.commands import goals, parse
+from bot import blocks, listeners
+from bot.handling import Reply
+from bot.listeners.commands import parse
 from bot.payloads import DirectMessage, SlashCommand
 from bot.reply import refusal_text
 from bot.sandbox.fake_slack import FakeSlack
@@ -192,7 +193,7 @@ def test_hostile_goals_commands(world: tuple[Harness, World]) -> None:
         fields["text"] = typed if raw else h.fake.as_sent_by_slack(typed)
         command = SlashCommand.parse(fields)
         try:
-            subcommand, parsed = goals.read(command.text)
+            subcommand, parsed = listeners.commands.read(command.text)
         except parse.BadCommand as bad:
             said = refusal_text(bad.refusal, bad.usage)
             assert slack_problems(blocks.message(said), "refusal") == [], typed[:200]
@@ -202,7 +203,7 @@ def test_hostile_goals_commands(world: tuple[Harness, World]) -> None:
             try:
                 reply = subcommand.run(a, parsed)
             except Refusal as refusal:
-                reply = goals.Reply(refusal_text(refusal, subcommand.usage))
+                reply = Reply(refusal_text(refusal, subcommand.usage))
             if reply.text:
                 shown = blocks.message(reply.text, *reply.extra)
                 assert slack_problems(shown, "reply") == [], typed[:200]

@@ -406,7 +406,7 @@ def test_11_remove_only_removes_drafts(engine: Engine) -> None:
             flow=objectives.FLOW,
             now=now,
             today=now.date(),
-            answers={"unit_id": org.units["Sales"].id},
+            args=objectives.Start(unit_id=org.units["Sales"].id),
         )
         turn = runner.reply(session=s, actor=actor, text="remove 1", now=now, today=now.date())
         assert turn is not None

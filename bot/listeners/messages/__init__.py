@@ -11,12 +11,21 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.errors import reported
+from bot.handling import Origin, Reply, perform
 from bot.payloads import DirectMessage
 from bot.services import Services
-from bot.work import acting
+from bot.work import Acting
 from conversations.flows import engine
 from conversations.flows.spec import Say
 from conversations.views.next_steps import next_steps
+
+
+def answer(a: Acting, message: DirectMessage) -> Reply:
+    turn = a.reply(message.text)
+    if turn is None:
+        steps = next_steps(session=a.session, actor=a.actor)
+        turn = engine.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)])
+    return Reply(turn=turn)
 
 
 def _ack(ack: Ack) -> None:
@@ -28,13 +37,6 @@ def register(app: App, services: Services) -> None:
         message = DirectMessage.parse(event, body)
         if message is None:  # edits, deletions, bots, channels: acknowledged and ignored
             return
-        with acting(
-            services=services, client=client, team_id=message.team_id, user_id=message.user_id
-        ) as a:
-            turn = a.reply(message.text)
-            if turn is None:
-                steps = next_steps(session=a.session, actor=a.actor)
-                turn = engine.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)])
-            a.owe_turn(turn)
+        perform(services, Origin(message.team_id, message.user_id, client), answer, message)
 
     app.event("message")(ack=_ack, lazy=[reported(direct_message)])

@@ -1,0 +1,103 @@
+"""The check-in form: per goal progress, confidence and a note; then "anything in the way?".
+Its inputs are named by conversations/services/checkin.py (`input_name`, `IN_THE_WAY`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import blocks
+from bot.handling import Reply
+from bot.payloads import ViewSubmission
+from bot.triggers import form
+from bot.work import Acting
+from conversations.offers import parse_id
+from conversations.services import barrier, checkin
+from conversations.services.checkin import IN_THE_WAY, input_name
+from prompts import render, render_plain
+from storage.models import Confidence, Goal
+
+FORM = "checkin"
+
+
+def _goal_inputs(goal: Goal, options: list[tuple[str, str]]) -> list[blocks.Block]:
+    assert goal.id is not None
+    return [
+        blocks.sections(render("checkin/goal_heading", goal=goal))[0],
+        blocks.text_input(
+            input_name("progress", goal.id),
+            render_plain("checkin/progress_label"),
+            initial=str(goal.progress),
+            max_length=5,
+        ),
+        blocks.select_input(
+            input_name("confidence", goal.id),
+            render_plain("checkin/confidence_label"),
+            options,
+            initial=goal.confidence or Confidence.ON_TRACK.value,
+        ),
+        blocks.text_input(
+            input_name("note", goal.id),
+            render_plain("checkin/note_label"),
+            max_length=3000,
+            multiline=True,
+            optional=True,
+        ),
+    ]
+
+
+def checkin_form(goals: list[Goal]) -> dict[str, Any]:
+    """One modal for the whole check-in; its metadata lists the goals it asks about."""
+    options = [(render_plain(f"checkin/{c.value}"), c.value) for c in Confidence]
+    inputs = [block for goal in goals for block in _goal_inputs(goal, options)]
+    inputs.append(
+        blocks.text_input(
+            IN_THE_WAY,
+            render_plain("checkin/in_the_way_label"),
+            max_length=3000,
+            multiline=True,
+            optional=True,
+            hint=render_plain("checkin/in_the_way_hint"),
+        )
+    )
+    view = blocks.form(
+        FORM,
+        render_plain("checkin/form_title"),
+        render_plain("checkin/form_submit"),
+        inputs,
+        intro=render("checkin/form_intro"),
+    )
+    view["private_metadata"] = ",".join(str(g.id) for g in goals)
+    return view
+
+
+def _goal_ids(submission: ViewSubmission) -> list[int]:
+    return [i for i in (parse_id(x) for x in submission.private_metadata.split(",")) if i]
+
+
+def _fields(submission: ViewSubmission) -> tuple[str, ...]:
+    kinds = ("progress", "confidence")
+    return (*(input_name(kind, i) for i in _goal_ids(submission) for kind in kinds), IN_THE_WAY)
+
+
+@form(FORM, fields=_fields)
+def submit_checkin(a: Acting, submission: ViewSubmission) -> Reply:
+    """Record the check-in (and a barrier, if something is in the way); confirmed in the DM."""
+    values = submission.values
+    answers = [
+        checkin.Answer(
+            goal_id=goal_id,
+            progress=values.get(input_name("progress", goal_id), ""),
+            confidence=values.get(input_name("confidence", goal_id), ""),
+            note=values.get(input_name("note", goal_id), ""),
+        )
+        for goal_id in _goal_ids(submission)
+    ]
+    recorded = checkin.record(
+        session=a.session,
+        actor=a.actor,
+        answers=answers,
+        in_the_way=values.get(IN_THE_WAY, ""),
+        now=a.now,
+    )
+    a.owe_notices(recorded.notices)
+    return Reply(render("checkin/recorded", recorded=recorded, limit=barrier.TEXT_LIMIT))
