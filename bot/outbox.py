@@ -52,10 +52,6 @@ RENEW_EVERY = 20  # messages: a long batch keeps its lease this often
 BATCH = 200
 
 
-class NothingToSend(Exception):
-    """An outbox row with no payload."""
-
-
 def backoff(attempts: int) -> timedelta:
     """How long after its `attempts`-th failure a message is tried again: 30 s, 1 min, 2 min…"""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
@@ -147,9 +143,6 @@ class Sender:
         except SlackApiError as failure:
             error = str(failure.response.get("error") or "slack_error")
             return self._failed(row, error, permanent=error in PERMANENT)
-        except NothingToSend:
-            logger.error("outbox message %s was claimed but never given words", row.id)
-            return self._failed(row, "nothing_to_send", permanent=True)
         except Exception as failure:  # a dropped connection, a timeout: worth trying again
             logger.warning("could not deliver outbox message %s: %r", row.id, failure)
             return self._failed(row, type(failure).__name__, permanent=False)
@@ -159,8 +152,6 @@ class Sender:
 
     def _call(self, row: OutboxMessage) -> Any:
         payload = dict(row.payload)
-        if not payload:  # a claim nobody filled: a bug, and never worth an empty message
-            raise NothingToSend(row.id)
         if row.method == "chat.postMessage":
             # channel=<user id> posts to the person's DM: no conversations.open per person.
             return self.client.chat_postMessage(channel=row.recipient, **payload)

@@ -1,8 +1,8 @@
-"""The tick: everything scheduled that is due as of `now`, claimed in the outbox, then sent.
+"""The tick: everything scheduled that is due as of `now`, owed in the outbox, then sent.
 
 One clock calls it (APScheduler inside `cascade run/serve/sandbox`, or cron through `cascade tick`);
 it is idempotent: run twice, late, or in two processes at once, it sends each item once. What is
-due is decided in conversations/schedule/nudges.py; here it is worded and delivered.
+due is decided in conversations/schedule/; `owe` here words it and writes it, in one place.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from sqlmodel import Session
 from bot.outbox import UPLOAD, Report, new_owner
 from bot.services import Services
 from bot.summary_post import KIND, channel_for, weekly_messages
-from bot.turns import owed_notices
-from conversations.schedule import nudges
+from bot.turns import notice_message, owed_notices
+from conversations.flows.spec import Notice
+from conversations.schedule import budget
+from conversations.schedule.due import due as due_now
+from conversations.schedule.world import WINDOW
 from conversations.views import summary
 from storage import outbox
 from storage.db import rehearsal, transaction
@@ -39,7 +42,7 @@ class Due:
 @dataclass
 class TickReport:
     at: datetime
-    due: list[Due] = field(default_factory=list)  # nudges this tick owed
+    due: list[Due] = field(default_factory=list)  # what this tick owed
     pending: list[OutboxMessage] = field(default_factory=list)  # earlier messages still owed
     delivery: Report = field(default_factory=Report)
 
@@ -52,17 +55,15 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
         rehearsal(services.engine) if dry_run else transaction(services.engine)
     )
     with unit as session:
-        report.pending = [
-            m
-            for m in outbox.list_messages(session=session, status=OutboxStatus.PENDING)
-            if m.next_attempt_at <= now and (m.lease_until is None or m.lease_until < now)
-        ]
-        due = nudges.due(session=session, now=now, admin_ids=services.settings.admin_ids)
-        for team_id, notices in due.items():
-            owing = owed_notices(team_id, notices)
-            outbox.enqueue(session=session, messages=owing.new, now=now, owner=owner)
-            outbox.fill(session=session, payloads=owing.claimed, now=now, owner=owner)
-            report.due.extend(Due(team_id, n.kind, n.user_id) for n in notices)
+        if dry_run:  # what earlier ticks owe and have not sent: listed, never read otherwise
+            report.pending = [
+                m
+                for m in outbox.list_messages(session=session, status=OutboxStatus.PENDING)
+                if m.next_attempt_at <= now and (m.lease_until is None or m.lease_until < now)
+            ]
+        found = due_now(session=session, now=now, admin_ids=services.settings.admin_ids)
+        for team_id, due in found.items():
+            report.due.extend(owe(session, team_id, due, now, owner))
             report.due.extend(_weekly_summary(session, services, team_id, now, owner))
     if dry_run:
         return report
@@ -81,6 +82,46 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
     return report
 
 
+def owe(session: Session, team_id: str, due: budget.Due, now: datetime, owner: str) -> list[Due]:
+    """Word and write what one workspace is owed: each escalation's messages, each nudge once
+    (its key is unique: a nudge another tick owed first is skipped, and the held-back nudges it
+    tells of stay held for the next one), and the nudges held back this week."""
+    outbox.enqueue(
+        session=session, messages=owed_notices(team_id, due.escalated).new, now=now, owner=owner
+    )
+    nudges = [
+        outbox.Owed(
+            team_id,
+            n.candidate.kind,
+            n.candidate.person.user_id,
+            notice_message(_worded(n)),
+            subject=n.candidate.subject,
+            period_key=n.candidate.period_key,
+        )
+        for n in due.nudges
+    ]
+    written = outbox.enqueue(session=session, messages=nudges, now=now, owner=owner)
+    folded = [row for n in due.nudges if n.candidate.key in written for row in n.folds]
+    outbox.mark_folded(session=session, message_ids=folded, now=now)
+    outbox.hold(
+        session=session,
+        team_id=team_id,
+        items=[(c.key, c.person.user_id, c.held) for c in due.held],
+        now=now,
+    )
+    return [Due(team_id, n.kind, n.user_id) for n in due.escalated] + [
+        Due(team_id, n.candidate.kind, n.candidate.person.user_id)
+        for n in due.nudges
+        if n.candidate.key in written
+    ]
+
+
+def _worded(nudge: budget.Nudge) -> Notice:
+    c = nudge.candidate
+    also = list(nudge.also)
+    return Notice(c.person.user_id, c.template, {**c.context, "also": also}, c.choices, c.kind)
+
+
 def _weekly_summary(
     session: Session, services: Services, team_id: str, now: datetime, owner: str
 ) -> list[Due]:
@@ -90,10 +131,8 @@ def _weekly_summary(
     if channel is None:
         return []
     slot = summary.slot(session=session, team_id=team_id, now=now)
-    if not slot.at <= now < slot.at + nudges.WINDOW:
+    if not slot.at <= now < slot.at + WINDOW:
         return []
-    post_key = (KIND, channel, slot.period)
-    chart_key = (f"{KIND}_chart", channel, slot.period)
     if outbox.owed(
         session=session, team_id=team_id, kind=KIND, subject=channel, period_key=slot.period
     ):
@@ -101,20 +140,19 @@ def _weekly_summary(
     posts = weekly_messages(session=session, team_id=team_id, now=now, channel=channel)
     if not posts:
         return []
-    claimed = outbox.claim(
-        session=session,
-        team_id=team_id,
-        claims=[(post_key, channel), (chart_key, channel)],
-        now=now,
-    )
-    if post_key not in claimed:  # another tick claimed it first
-        return []
     [post] = posts
     message = {k: v for k, v in post.message.items() if k != "channel"}
-    payloads = {claimed[post_key]: message}
-    methods = {}
-    if chart_key in claimed:
-        payloads[claimed[chart_key]] = post.chart.as_payload()
-        methods[claimed[chart_key]] = UPLOAD
-    outbox.fill(session=session, payloads=payloads, now=now, owner=owner, methods=methods)
-    return [Due(team_id, KIND, channel)]
+    rows = [
+        outbox.Owed(team_id, KIND, channel, message, subject=channel, period_key=slot.period),
+        outbox.Owed(
+            team_id,
+            f"{KIND}_chart",
+            channel,
+            post.chart.as_payload(),
+            method=UPLOAD,
+            subject=channel,
+            period_key=slot.period,
+        ),
+    ]
+    written = outbox.enqueue(session=session, messages=rows, now=now, owner=owner)
+    return [Due(team_id, KIND, channel)] if (KIND, channel, slot.period) in written else []

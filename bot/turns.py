@@ -77,23 +77,29 @@ def notice_message(notice: Notice) -> dict[str, Any]:
 
 @dataclass
 class Owing:
-    """What a change owes, rendered: new outbox rows, and payloads for rows already claimed."""
+    """What a change owes, rendered: new outbox rows."""
 
     new: list[Owed] = field(default_factory=list)
-    claimed: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.new) + len(self.claimed)
+        return len(self.new)
 
 
 def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None) -> Owing:
     owing = owing or Owing()
     for notice in notices:
+        subject, period_key = notice.once or (None, None)
         payload = notice_message(notice)
-        if notice.claimed is not None:
-            owing.claimed[notice.claimed] = payload
-        else:
-            owing.new.append(Owed(team_id, notice.kind, notice.user_id, payload))
+        owing.new.append(
+            Owed(
+                team_id,
+                notice.kind,
+                notice.user_id,
+                payload,
+                subject=subject,
+                period_key=period_key,
+            )
+        )
     return owing
 
 

@@ -139,7 +139,6 @@ class Acting:
 
     def _owe(self, owing: Owing) -> None:
         outbox.enqueue(session=self.session, messages=owing.new, now=self.now, owner=self.owner)
-        outbox.fill(session=self.session, payloads=owing.claimed, now=self.now, owner=self.owner)
         self.owed += len(owing)
 
 

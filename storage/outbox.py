@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -53,6 +53,9 @@ class Owed:
     period_key: str | None = None  # with kind and subject: owed at most once
 
 
+Key = tuple[str, str, str]  # (kind, subject, period_key): a scheduled message, owed once
+
+
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -63,12 +66,13 @@ def _insert(session: Session) -> Any:
 
 def enqueue(
     *, session: Session, messages: Sequence[Owed], now: datetime, owner: str | None = None
-) -> None:
+) -> set[Key]:
     """Write these messages, pending; with `owner`, already leased to that sender.
 
-    A scheduled message whose (kind, subject, period_key) is already in the outbox is skipped."""
+    A scheduled message (with a subject and period key) whose key is already in the outbox is
+    skipped: returns the keys of the scheduled messages this call wrote."""
     if not messages:
-        return
+        return set()
     rows = [
         {
             "team_id": m.team_id,
@@ -87,76 +91,12 @@ def enqueue(
         }
         for m in messages
     ]
-    session.execute(_insert(session), rows)
-
-
-Key = tuple[str, str, str]  # (kind, subject, period_key)
-
-
-def claim(
-    *, session: Session, team_id: str, claims: Sequence[tuple[Key, str]], now: datetime
-) -> dict[Key, int]:
-    """Claim scheduled messages ((kind, subject, period_key), recipient) before saying them.
-
-    Returns the ids of those this call claimed; a key already owed is not claimed again. A claimed
-    row has no payload until `fill` gives it one, in the same transaction; the sender never sends
-    an empty one."""
-    if not claims:
-        return {}
+    if not any(m.period_key is not None for m in messages):
+        session.execute(_insert(session), rows)
+        return set()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    rows = [
-        {
-            "team_id": team_id,
-            "kind": kind,
-            "subject": subject,
-            "period_key": period_key,
-            "recipient": recipient,
-            "method": "chat.postMessage",
-            "payload": {},
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for (kind, subject, period_key), recipient in claims
-    ]
-    statement = _insert(session).returning(
-        table.c.id, table.c.kind, table.c.subject, table.c.period_key
-    )
-    return {(k, s, p): i for i, k, s, p in session.execute(statement, rows).all()}
-
-
-def fill(
-    *,
-    session: Session,
-    payloads: dict[int, dict[str, Any]],
-    now: datetime,
-    owner: str | None = None,
-    methods: dict[int, str] | None = None,
-) -> None:
-    """Give claimed rows what they say, and how to send it when that is not chat.postMessage
-    (and, with `owner`, lease them to that sender)."""
-    if not payloads:
-        return
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(
-            payload=bindparam("row_payload"),
-            method=bindparam("row_method"),
-            lease_owner=owner,
-            lease_until=now + LEASE if owner else None,
-        ),
-        [
-            {
-                "row_id": i,
-                "row_payload": p,
-                "row_method": (methods or {}).get(i, "chat.postMessage"),
-            }
-            for i, p in payloads.items()
-        ],
-    )
+    statement = _insert(session).returning(table.c.kind, table.c.subject, table.c.period_key)
+    return {(k, s, p) for k, s, p in session.execute(statement, rows).all() if s is not None and p}
 
 
 def owed(*, session: Session, team_id: str, kind: str, subject: str, period_key: str) -> bool:

@@ -104,14 +104,14 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
     notices: list[Notice] = []
     nudged = False
     if manager is not None and manager.id != ctx.actor.person_id:
-        key = (GATE_NUDGE, f"unit:{unit.id}", ctx.today.isoformat())  # once a day per unit
-        claimed = outbox.claim(
+        once = (f"unit:{unit.id}", ctx.today.isoformat())  # once a day per unit
+        nudged = not outbox.owed(
             session=ctx.session,
             team_id=ctx.actor.team_id,
-            claims=[(key, manager.user_id)],
-            now=ctx.now,
-        ).get(key)
-        nudged = claimed is not None
+            kind=GATE_NUDGE,
+            subject=once[0],
+            period_key=once[1],
+        )
         if nudged:
             notices.append(
                 Notice(
@@ -119,7 +119,7 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
                     "goal_interview/gate_nudge",
                     {"unit": unit, "cycle": cycle, "asker": ctx.actor.person},
                     kind=GATE_NUDGE,
-                    claimed=claimed,
+                    once=once,
                 )
             )
     context = {

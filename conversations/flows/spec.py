@@ -60,7 +60,8 @@ class Notice:
     context: dict[str, Any] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     kind: str = "notice"
-    claimed: int | None = None  # the outbox row claimed for a once-only message (storage/outbox)
+    # (subject, period key): owed at most once with its kind, however often asked (storage/outbox)
+    once: tuple[str, str] | None = None
 
 
 @dataclass

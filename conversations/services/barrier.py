@@ -12,13 +12,12 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from conversations import clock
 from conversations.actor import Actor
 from conversations.errors import Refusal
 from conversations.flows.spec import Notice
 from conversations.offers import Choice, Offer
 from conversations.services import agreement
-from storage import barriers, goals, people, units, workspaces
+from storage import barriers, goals, people, units
 from storage.models import Barrier, BarrierStatus, Person
 
 TEXT_LIMIT = 3000
@@ -167,7 +166,10 @@ def act(
         raise Refusal("barrier_already", status=barrier.status)
     if event == Event.ESCALATE:
         assert holder is not None
-        return _move_up(session, barrier, holder, reporter, now, by_hand=True)
+        above = manager_of(session, barrier.team_id, holder)
+        if above is None:
+            raise Refusal("barrier_at_top", holder=holder.name)
+        return _move_up(session, barrier, holder, above, reporter, now, by_hand=True)
     fields: dict[str, object] = {"status": status}
     if event == Event.ACKNOWLEDGE:
         fields["acknowledged_at"] = now
@@ -200,14 +202,12 @@ def _move_up(
     session: Session,
     barrier: Barrier,
     holder: Person,
+    above: Person,
     reporter: Person,
     now: datetime,
     *,
     by_hand: bool,
 ) -> Decision:
-    above = manager_of(session, barrier.team_id, holder)
-    if above is None:
-        raise Refusal("barrier_at_top", holder=holder.name)
     barriers.update_barrier(
         session=session,
         barrier=barrier,
@@ -240,31 +240,23 @@ def _move_up(
     return Decision(barrier, Event.ESCALATE, above, reporter, notices)
 
 
-def escalations_due(*, session: Session, team_id: str, now: datetime) -> list[Notice]:
-    """Move up every barrier its holder has left unacknowledged for `barrier_escalation_days`
-    working days (counted in the holder's time zone); it stops at the root's manager."""
-    workspace = workspaces.get_workspace(session=session, team_id=team_id)
-    working = clock.parse_working_days(workspace.working_days)
-    notices: list[Notice] = []
-    for barrier in barriers.unacknowledged(session=session, team_id=team_id):
-        holder = _person(session, team_id, barrier.holder_id)
-        reporter = _person(session, team_id, barrier.reporter_id)
-        if holder is None or reporter is None:
-            continue
-        since = clock.local_date(barrier.escalated_at or barrier.reported_at, holder.tz)
-        today = clock.local_date(now, holder.tz)
-        if clock.working_days_between(since, today, working) < workspace.barrier_escalation_days:
-            continue
-        if manager_of(session, team_id, holder) is None:
-            continue  # with the root's manager: it stays
-        locked = barriers.get_barrier(
-            session=session, team_id=team_id, barrier_id=barrier.id or 0, lock=True
-        )
-        if locked is None or locked.holder_id != holder.id or locked.status != BarrierStatus.OPEN:
-            continue  # another tick moved it meanwhile
-        decision = _move_up(session, locked, holder, reporter, now, by_hand=False)
-        notices.extend(decision.notices)
-    return notices
+def escalate(
+    *,
+    session: Session,
+    barrier: Barrier,
+    holder: Person,
+    above: Person,
+    reporter: Person,
+    now: datetime,
+) -> list[Notice]:
+    """Move a barrier its holder let sit up to `above` (the tick found it due: schedule/); no
+    notices if another tick moved it meanwhile."""
+    locked = barriers.get_barrier(
+        session=session, team_id=barrier.team_id, barrier_id=barrier.id or 0, lock=True
+    )
+    if locked is None or locked.holder_id != holder.id or locked.status != BarrierStatus.OPEN:
+        return []
+    return _move_up(session, locked, holder, above, reporter, now, by_hand=False).notices
 
 
 def visible_to(barrier: Barrier, person_id: int) -> bool:

@@ -8,13 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
+from bot.turns import owed_notices
 from conversations.actor import Actor
 from conversations.flows import engine as runner
 from conversations.flows import goal_interview, objectives
 from conversations.flows.engine import Turn
 from conversations.flows.registry import FLOWS
 from prompts import render
-from storage import conversations, cycles, goals, people, units
+from storage import conversations, cycles, goals, outbox, people, units
 from storage import objectives as objective_store
 from storage.db import transaction
 from storage.models import ObjectiveStatus
@@ -115,13 +116,21 @@ def to_step(org: Org, target: str) -> None:
     assert step(org, "UBOB") == target
 
 
+def start_owing(org: Org, user: str, now: datetime = NOW) -> Turn:
+    """Start the interview, and owe what it says to others, as the app does in one transaction."""
+    turn = start(org, user, goal_interview.FLOW, now)
+    with transaction(org.engine) as s:
+        outbox.enqueue(session=s, messages=owed_notices(TEAM, turn.notices).new, now=now)
+    return turn
+
+
 def test_gate_refuses_writes_nothing_and_nudges_once_a_day(engine: Engine) -> None:
     org = seed(engine, published=False)
-    first = start(org, "UBOB", goal_interview.FLOW)
+    first = start_owing(org, "UBOB")
     assert "hasn't published its objectives" in text_of(first)
     assert [u for u, _ in notices_of(first)] == ["UMGR"]
-    assert notices_of(start(org, "UCAT", goal_interview.FLOW)) == []  # same unit, same day
-    assert notices_of(start(org, "UBOB", goal_interview.FLOW, NOW + timedelta(days=1)))  # next day
+    assert notices_of(start_owing(org, "UCAT")) == []  # same unit, same day
+    assert notices_of(start_owing(org, "UBOB", NOW + timedelta(days=1)))  # the next day
     assert step(org, "UBOB") is None
     with transaction(engine) as s:
         assert goals.list_goals(session=s, team_id=TEAM) == []

@@ -18,7 +18,7 @@ from conversations import clock
 from conversations.actor import Actor
 from conversations.flows import engine as runner
 from conversations.flows import goal_closing
-from conversations.schedule import nudges
+from conversations.schedule.due import due
 from conversations.services import barrier
 from storage import barriers, checkins, goals, outbox, people, workspaces
 from storage.db import transaction
@@ -285,7 +285,7 @@ def test_a_manager_is_nudged_to_plan_every_three_working_days(world: World) -> N
     world.run(START, START + timedelta(days=14), step=timedelta(hours=2))
     told = world.sent("UOLGA", "plan")
     with transaction(world.engine) as s:
-        sent = [m.sent_at for m in outbox.list_messages(session=s) if m.kind == nudges.PLAN]
+        sent = [m.sent_at for m in outbox.list_messages(session=s) if m.kind == "plan_nudge"]
     days = [clock.local_date(at, "Asia/Tokyo") for at in sent if at]
     assert len(told) == len(days) >= 3  # Acme published 30 days before
     gaps = {clock.working_days_between(a, b) for a, b in zip(days, days[1:], strict=False)}
@@ -438,12 +438,12 @@ def test_finding_who_is_due_takes_a_fixed_number_of_queries(
     event.listen(engine, "before_cursor_execute", count)
     try:
         with transaction(engine) as s:
-            found = nudges.due(
+            found = due(
                 session=s, now=datetime(2027, 1, 4, 8, 0, tzinfo=UTC), admin_ids=frozenset()
             )
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert len(found[TEAM]) == members  # everyone's Monday 09:00 Berlin check-in
+    assert len(found[TEAM].nudges) == members  # everyone's Monday 09:00 Berlin check-in
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     print(f"{members} people: {len(statements)} statements, {len(reads)} reads")
     assert len(reads) <= 20

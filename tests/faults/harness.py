@@ -303,5 +303,4 @@ class Bulk:
 def owing_problems(owing: Owing) -> list[str]:
     """Every message a change owes, rendered as it would be written to the outbox, checked."""
     payloads = [(f"{m.kind} to {m.recipient}", m.payload) for m in owing.new]
-    payloads += [(f"claimed {i}", p) for i, p in owing.claimed.items()]
     return [problem for where, payload in payloads for problem in slack_problems(payload, where)]

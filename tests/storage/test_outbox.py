@@ -18,28 +18,38 @@ def owed(n: int, kind: str = "reply") -> list[outbox.Owed]:
     return [outbox.Owed("T", kind, f"U{i}", {"text": f"hello {i}"}) for i in range(n)]
 
 
-def test_a_once_only_key_is_claimed_once(engine: Engine) -> None:
+def once(team_id: str, key: outbox.Key) -> list[outbox.Owed]:
+    kind, subject, period_key = key
+    return [
+        outbox.Owed(team_id, kind, "UMGR", {"text": "hi"}, subject=subject, period_key=period_key)
+    ]
+
+
+def test_a_once_only_key_is_written_once(engine: Engine) -> None:
     key = ("gate_nudge", "unit:1", "2027-03-01")
     with transaction(engine) as s:
-        assert outbox.claim(session=s, team_id="T", claims=[(key, "UMGR")], now=NOW) != {}
+        assert outbox.enqueue(session=s, messages=once("T", key), now=NOW) == {key}
     with transaction(engine) as s:
-        assert outbox.claim(session=s, team_id="T", claims=[(key, "UMGR")], now=NOW) == {}
+        assert outbox.enqueue(session=s, messages=once("T", key), now=NOW) == set()
         assert outbox.owed(session=s, team_id="T", kind=key[0], subject=key[1], period_key=key[2])
     with transaction(engine) as s:  # another workspace, another day: their own keys
-        assert outbox.claim(session=s, team_id="T2", claims=[(key, "UMGR")], now=NOW)
+        assert outbox.enqueue(session=s, messages=once("T2", key), now=NOW) == {key}
         other_day = (key[0], key[1], "2027-03-02")
-        assert outbox.claim(session=s, team_id="T", claims=[(other_day, "UMGR")], now=NOW)
+        assert outbox.enqueue(session=s, messages=once("T", other_day), now=NOW) == {other_day}
+    with transaction(engine) as s:
+        assert len(outbox.list_messages(session=s)) == 3
 
 
-def test_claims_racing_from_many_threads_win_once(engine: Engine) -> None:
-    keys = [(("checkin", f"U{i}", "2027-W09"), f"U{i}") for i in range(20)]
+def test_once_only_messages_racing_from_many_threads_are_written_once(engine: Engine) -> None:
+    keys = [("checkin", f"U{i}", "2027-W09") for i in range(20)]
 
-    def claim() -> int:
+    def write() -> int:
         with transaction(engine) as s:
-            return len(outbox.claim(session=s, team_id="T", claims=keys, now=NOW))
+            rows = [m for key in keys for m in once("T", key)]
+            return len(outbox.enqueue(session=s, messages=rows, now=NOW))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        won = list(pool.map(lambda _: claim(), range(6)))
+        won = list(pool.map(lambda _: write(), range(6)))
     assert sum(won) == 20
 
 

@@ -1,0 +1,76 @@
+"""What is due as of an instant, in every workspace: barriers that move up (applied here: a state
+change), then the nudges the budget lets through and those it holds back. Read in a fixed number
+of queries per workspace, whatever its size; bot/tick.py words it and writes it to the outbox."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from conversations import clock
+from conversations.schedule.budget import Due, Held, spend
+from conversations.schedule.escalations import KIND as ESCALATION
+from conversations.schedule.escalations import escalations
+from conversations.schedule.nudges import KINDS, candidates
+from conversations.schedule.world import World, read_world
+from conversations.services import barrier
+from storage import outbox, workspaces
+
+
+def due(*, session: Session, now: datetime, admin_ids: frozenset[str]) -> dict[str, Due]:
+    """Everything scheduled that is due as of `now`, by workspace."""
+    return {
+        team_id: due_in(session=session, team_id=team_id, now=now, admin_ids=admin_ids)
+        for team_id in workspaces.team_ids(session=session)
+    }
+
+
+def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozenset[str]) -> Due:
+    world = read_world(session=session, team_id=team_id, now=now, admin_ids=admin_ids)
+    escalated = [
+        notice
+        for e in escalations(world)
+        for notice in barrier.escalate(
+            session=session,
+            barrier=e.barrier,
+            holder=e.holder,
+            above=e.above,
+            reporter=e.reporter,
+            now=now,
+        )
+    ]
+    found = candidates(world)
+    owed = outbox.owed_subjects(
+        session=session,
+        team_id=team_id,
+        kinds=sorted({c.kind for c in found}),
+        period_keys=sorted({c.period_key for c in found}),
+    )
+    used = _used_this_week(session, world)
+    for notice in escalated:
+        if notice.kind == ESCALATION:
+            used[notice.user_id] += 1
+    held = [
+        Held(row.id, row.recipient, row.payload.get("also") or {})
+        for row in outbox.held(session=session, team_id=team_id)
+        if row.id is not None
+    ]
+    going, holding = spend(world, found, owed=owed, used=used, held=held)
+    return Due(escalated=escalated, nudges=going, held=holding)
+
+
+def _used_this_week(session: Session, world: World) -> defaultdict[str, int]:
+    """Nudges owed to each person in their own current week (by Slack user id)."""
+    since = world.now - timedelta(days=8)
+    by_user = {p.user_id: p for p in world.people.values()}
+    used: defaultdict[str, int] = defaultdict(int)
+    kinds = (ESCALATION, *KINDS)
+    for recipient, at in outbox.owed_since(
+        session=session, team_id=world.team_id, kinds=kinds, since=since
+    ):
+        person = by_user.get(recipient)
+        if person is not None and clock.week_key(at, person.tz) == world.week(person):
+            used[recipient] += 1
+    return used

@@ -1,0 +1,126 @@
+"""One workspace as the tick sees it at an instant: everything the scheduled rules read, in a
+fixed number of queries whatever the workspace's size. The rules (nudges.py, escalations.py) are
+plain functions of it, so they are tested over a World built by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from conversations import clock
+from conversations.flows import goal_interview
+from conversations.services import planning
+from conversations.services.pause import is_paused
+from storage import (
+    barriers,
+    checkins,
+    conversations,
+    goals,
+    objectives,
+    outbox,
+    people,
+    units,
+    workspaces,
+)
+from storage.models import Barrier, Conversation, Cycle, Goal, Person, Unit, Workspace
+
+WINDOW = timedelta(hours=12)  # how late a nudge may still go out
+OFFICE_HOURS = (time(9), time(18))
+CHECKIN = "checkin"  # the weekly check-in nudge's outbox kind
+
+
+@dataclass
+class World:
+    """One workspace as the tick sees it."""
+
+    workspace: Workspace
+    now: datetime
+    admin_ids: frozenset[str]
+    people: dict[int, Person]
+    units: dict[int, Unit]
+    member_of: dict[int, int]  # person id → unit id
+    cycle: Cycle | None
+    open_goals: list[Goal]
+    published: dict[int, datetime]  # unit id → when it first published (this cycle)
+    checked_in: set[tuple[int, str]]  # (person id, week)
+    working: frozenset[int]
+    interviews: list[Conversation] = field(default_factory=list)  # goal interviews going on
+    checkins_sent: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (user, week)
+    barriers: list[Barrier] = field(default_factory=list)  # open, held, not acknowledged
+
+    @property
+    def team_id(self) -> str:
+        return self.workspace.team_id
+
+    def today(self, person: Person) -> date:
+        return clock.local_date(self.now, person.tz)
+
+    def week(self, person: Person) -> str:
+        return clock.week_key(self.now, person.tz)
+
+    def in_office_hours(self, person: Person) -> bool:
+        local = clock.local_now(self.now, person.tz)
+        start, end = OFFICE_HOURS
+        return local.weekday() in self.working and start <= local.time() < end
+
+    def paused(self, person: Person) -> bool:
+        return is_paused(person.paused_until, self.today(person))
+
+    def checkin_slot(self, person: Person) -> datetime | None:
+        """This week's check-in instant for this person (moved to a working day), if any."""
+        weekday = (
+            person.checkin_weekday
+            if person.checkin_weekday is not None
+            else self.workspace.checkin_weekday
+        )
+        when = person.checkin_time or self.workspace.checkin_time
+        for day in range(weekday, 7):  # the set day, or the next working day that week
+            if day in self.working:
+                return clock.this_weeks(self.now, person.tz, day, when)
+        return None
+
+    def due_now(self, instant: datetime | None) -> bool:
+        return instant is not None and instant <= self.now < instant + WINDOW
+
+    def manager_of(self, person: Person) -> Person | None:
+        """The manager of the unit this person belongs to (none for the head, or a vacancy)."""
+        unit = self.units.get(self.member_of.get(person.id or 0, 0))
+        manager = self.people.get(unit.manager_id) if unit and unit.manager_id else None
+        return manager if manager is not None and manager.id != person.id else None
+
+
+def read_world(
+    *, session: Session, team_id: str, now: datetime, admin_ids: frozenset[str]
+) -> World:
+    """The snapshot every scheduled rule reads."""
+    workspace = workspaces.get_workspace(session=session, team_id=team_id)
+    everyone = {
+        p.id: p
+        for p in people.list_people(session=session, team_id=team_id)
+        if p.id is not None and not p.deleted and not p.is_bot
+    }
+    cycle = planning.running(session=session, team_id=team_id, now=now)
+    weeks = sorted({clock.week_key(now, p.tz) for p in everyone.values()})
+    sent = outbox.sent_at(session=session, team_id=team_id, kind=CHECKIN, period_keys=weeks)
+    return World(
+        workspace=workspace,
+        now=now,
+        admin_ids=admin_ids,
+        people=everyone,
+        units={u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id},
+        member_of=units.memberships(session=session, team_id=team_id),
+        cycle=cycle,
+        open_goals=goals.open_goals(session=session, team_id=team_id),
+        published=objectives.first_published(session=session, team_id=team_id, cycle_id=cycle.id)
+        if cycle is not None and cycle.id is not None
+        else {},
+        checked_in=checkins.checked_in(session=session, team_id=team_id, weeks=weeks),
+        working=clock.parse_working_days(workspace.working_days),
+        interviews=conversations.active_of_flow(
+            session=session, team_id=team_id, flow=goal_interview.FLOW
+        ),
+        checkins_sent=sent,
+        barriers=barriers.unacknowledged(session=session, team_id=team_id),
+    )
