@@ -4,13 +4,13 @@ Slack served on loopback, and the app served over HTTP with its WebClient pointe
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.sandbox.fake_slack import FakeSlack
@@ -18,7 +18,8 @@ from bot.sandbox.serving import BackgroundServer
 from bot.server import wsgi_app
 from bot.services import Services
 from bot.settings import Settings
-from storage.db import make_engine, upgrade
+from storage.db import make_engine
+from tests.databases import drop_database, drop_templates, fresh_database
 from tests.fakes.slack_requests import SIGNING_SECRET, SlackClient
 
 POSTGRES_URL = os.environ.get("CASCADE_TEST_POSTGRES_URL")
@@ -31,26 +32,20 @@ GONE, ROBOT = "UGONE", "UROBOT"
 
 
 @pytest.fixture(params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[Engine]:
-    """A freshly migrated database of its own for each test."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path}/cascade.db")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    assert POSTGRES_URL is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A freshly migrated database of its own for each test (a copy: tests/databases.py)."""
+    url = fresh_database(request.param, tmp_path)
+    engine = make_engine(url)
     yield engine
     engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    if request.param == "postgresql":
+        drop_database(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates() -> Iterator[None]:
+    yield
+    drop_templates()
 
 
 def populate(fake: FakeSlack) -> None:

@@ -70,12 +70,7 @@ def counting_statements(engine: Engine) -> Iterator[Statements]:
 def cli_env(running: Any) -> dict[str, str]:
     """The environment for a `cascade …` child process on the running app's database and fake."""
     settings = running.services.settings
-    url = running.engine.url
-    if url.get_backend_name() == "sqlite":
-        database = f"sqlite:///{url.database}"
-    else:  # the test's own schema, found through search_path
-        schema = running.engine.dialect.default_schema_name
-        database = f"{os.environ['CASCADE_TEST_POSTGRES_URL']}?options=-csearch_path%3D{schema}"
+    database = running.engine.url.render_as_string(hide_password=False)
     return dict(os.environ) | {
         "SLACK_BOT_TOKEN": settings.slack_bot_token or "",
         "SLACK_SIGNING_SECRET": settings.slack_signing_secret or "",

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from benchmarks.org import generate
 from bot import directory
@@ -23,7 +23,7 @@ from bot.services import Services
 from bot.slack import USERS_PAGE, make_client
 from storage import people, workspaces
 from storage.db import make_engine, transaction
-from tests.conftest import POSTGRES_URL, settings_for
+from tests.conftest import settings_for
 from tests.helpers import counting_statements
 from tests.storage.test_repositories import NOW
 
@@ -178,12 +178,7 @@ def test_people_new_since_a_stale_sync_are_found_without_a_second_sync(
 
 def second_engine(engine: Engine) -> Engine:
     """Another engine on the same database, as a second process would open."""
-    if engine.dialect.name == "sqlite":
-        return make_engine(engine.url.render_as_string(hide_password=False))
-    assert POSTGRES_URL is not None
-    with engine.connect() as connection:
-        schema = connection.execute(text("SELECT current_schema()")).scalar()
-    return make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
+    return make_engine(engine.url.render_as_string(hide_password=False))
 
 
 def test_two_processes_finding_the_directory_stale_sync_it_once(
