@@ -155,6 +155,9 @@ def test_no_check_in_once_checked_in_or_while_paused(org: Org) -> None:
     tom = org.people["TOM"]
     tom.paused_until = MONDAY + timedelta(days=7)
     assert "TOM" not in of_kind(candidates(org.world(local(MONDAY, 9, tom.tz))), "checkin")
+    assert "TOM" in of_kind(
+        candidates(org.world(local(MONDAY + timedelta(days=7), 9, tom.tz))), "checkin"
+    )
 
 
 def test_one_reminder_a_working_day_later_unless_checked_in(org: Org) -> None:
@@ -226,9 +229,14 @@ def test_goals_awaiting_agreement_remind_their_manager_daily(org: Org) -> None:
     max_tz = ZONES["MAX"]
     goal.updated_at = local(MONDAY, 10, max_tz)
     assert of_kind(candidates(org.world(local(MONDAY, 15, max_tz))), "agreement_reminder") == []
-    tuesday = [c for c in candidates(org.world(local(MONDAY + timedelta(days=1), 11, max_tz)))]
-    [reminder] = [c for c in tuesday if c.kind == "agreement_reminder"]
-    assert reminder.person.user_id == "MAX" and reminder.period_key == "2027-01-05"
+    keys = set()
+    for day in range(1, 7):  # Tuesday to Sunday: once each working day, in office hours
+        for hour in (8, 11, 17, 19):
+            found = candidates(org.world(local(MONDAY + timedelta(days=day), hour, max_tz)))
+            for reminder in (c for c in found if c.kind == "agreement_reminder"):
+                assert reminder.person.user_id == "MAX" and 9 <= hour < 18
+                keys.add(reminder.period_key)
+    assert keys == {f"2027-01-0{d}" for d in (5, 6, 7, 8)}
 
 
 def test_a_goal_past_due_asks_its_owner_to_close_it(org: Org) -> None:
