@@ -1,6 +1,6 @@
 """How well the coach agrees with hand-labelled goal statements, and how fast it answers.
 
-Reads tests/conversations/coach_corpus.jsonl (labelled by conversations/coach_labels.md), splits
+Reads tests/conversations/coach_corpus.jsonl (labelled by conversations/coach/labels.md), splits
 it by a seeded hash of each text into a tuning split and a held-out fifth, and prints agreement
 per label and per language on both, the coach's speed and memory, the question checks, and the
 tuning split's disagreements. The held-out disagreements are printed only on request: rules are

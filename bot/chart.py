@@ -5,6 +5,7 @@ display, no pyplot state: safe in any thread)."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from bot.summary_blocks import shown_units
 from conversations.views.summary import Summary
@@ -62,14 +63,8 @@ def chart_png(summary: Summary) -> bytes:
     axes.set_yticks(
         rows, labels=[_label(u.name, u.depth) for u in units], fontsize=9, parse_math=False
     )
-    axes.set_xlim(0, 110)
-    axes.set_xticks(range(0, 101, 20))
     axes.set_ylim(len(units) - 0.5, -0.5)  # the top of the tree at the top
-    axes.set_xlabel(render_plain("summary/chart_axis"))
-    axes.xaxis.grid(True, color="#dddddd")
-    axes.set_axisbelow(True)
-    for side in ("top", "right"):
-        axes.spines[side].set_visible(False)
+    _percent_axis(axes)
     figure.suptitle(
         render_plain(
             "summary/chart_title",
@@ -87,3 +82,14 @@ def chart_png(summary: Summary) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
+
+
+def _percent_axis(axes: Any) -> None:
+    """0–100 % along the bottom, light grid lines, no frame on the top and right."""
+    axes.set_xlim(0, 110)
+    axes.set_xticks(range(0, 101, 20))
+    axes.set_xlabel(render_plain("summary/chart_axis"))
+    axes.xaxis.grid(True, color="#dddddd")
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)

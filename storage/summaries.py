@@ -81,18 +81,9 @@ def _summed(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def member_counts(
-    *,
-    session: Session,
-    team_id: str,
-    cycle_id: int,
-    unit_ids: Collection[int] | None,
-    weeks: Sequence[str],
-) -> list[MemberRow]:
-    """Per unit and time zone: members, how many are aligned, how many are asked to check in,
-    and of those how many checked in during each of `weeks` (ISO week keys, as a check-in
-    records the person's local week). Which of the weeks is a person's own "this week" depends
-    on their time zone: the caller knows, the database need not."""
+def _member_facts(team_id: str, cycle_id: int, weeks: Sequence[str]) -> tuple[Any, Any, list[Any]]:
+    """What is asked of each member: has an agreed goal, has one aligned with their unit's
+    objectives, checked in during each of `weeks`."""
     agreed_goal = exists().where(
         col(Goal.team_id) == team_id,
         col(Goal.owner_id) == col(Membership.person_id),
@@ -117,6 +108,22 @@ def member_counts(
         )
         for week in weeks
     ]
+    return agreed_goal, aligned, checked_in
+
+
+def member_counts(
+    *,
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    unit_ids: Collection[int] | None,
+    weeks: Sequence[str],
+) -> list[MemberRow]:
+    """Per unit and time zone: members, how many are aligned, how many are asked to check in,
+    and of those how many checked in during each of `weeks` (ISO week keys, as a check-in
+    records the person's local week). Which of the weeks is a person's own "this week" depends
+    on their time zone: the caller knows, the database need not."""
+    agreed_goal, aligned, checked_in = _member_facts(team_id, cycle_id, weeks)
     # One row per member with each fact once (a database evaluates a repeated EXISTS again),
     # then added up per unit and time zone.
     person = (

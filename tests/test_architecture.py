@@ -100,10 +100,11 @@ def test_every_docstring_pointer_is_true() -> None:
     """A docstring that names a file of the house names one that exists."""
     import re
 
-    pointer = re.compile(r"\b((?:bot|conversations|storage|prompts|tests)/[\w/]+\.(?:py|mmd|j2))")
+    pointer = re.compile(r"\b((?:bot|conversations|storage|prompts|tests)/[\w/]+\.(?:py|mmd|j2|md|toml))")
+    documents = [path for _, path in _modules()] + sorted(ROOT.glob("conversations/**/*.md"))
     wrong = [
         f"{path.relative_to(ROOT)} names {name}"
-        for _, path in _modules()
+        for path in documents
         for name in pointer.findall(path.read_text())
         if not (ROOT / name).exists()
     ]

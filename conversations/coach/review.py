@@ -2,7 +2,7 @@
 
 It never rejects: each finding becomes a question the person may answer or wave away, asked in
 the statement's language (English, Spanish, French, German or Portuguese). The four labels are
-defined in coach_labels.md beside this module; the words of each language are in coach_lang.py.
+defined in labels.md beside this module; the words of each language are in lang.py.
 """
 
 from __future__ import annotations

@@ -200,6 +200,59 @@ def start(
     return turn
 
 
+def _clicked_conversation(
+    session: Session, actor: Actor, clicked: ButtonsFor
+) -> Conversation | Turn | None:
+    """The conversation a button belongs to, if it is still the question; else what to say."""
+    conversation = conversations.get_conversation(
+        session=session,
+        team_id=actor.team_id,
+        person_id=actor.person_id,
+        flow=clicked.flow,
+        lock=True,
+    )
+    if (
+        conversation is not None
+        and conversation.flow in FLOWS
+        and conversation.state == ConversationState.FINISHED
+        and clicked.version < conversation.version
+    ):  # the whole flow is over: say so, and offer to start it again
+        spec = FLOWS[conversation.flow]
+        restart = spec.restart(dict(conversation.answers))
+        finished = Say("flow/finished", {"flow": spec.name}, choices=(restart,) if restart else ())
+        return Turn(say=[(finished, None)], accepted=False)
+    if (
+        conversation is None
+        or conversation.state != ConversationState.ACTIVE
+        or (conversation.step, conversation.version) != (clicked.step, clicked.version)
+    ):
+        return Turn(say=[(Say("flow/stale_button"), None)], accepted=False)
+    return conversation
+
+
+def _ended(
+    session: Session, spec: FlowSpec, ctx: Context, conversation: Conversation
+) -> Turn | None:
+    """A conversation that can take no answer: at a step its flow no longer has, idle too long,
+    or no longer the person's to have (its guard). It ends, saying why."""
+    said: Turn | None = None
+    if _step(spec, conversation) is None:
+        logger.error(
+            "conversation %s (flow %s) is at step %r, which the flow does not have; ended",
+            conversation.id,
+            spec.name,
+            conversation.step,
+        )
+        said = Turn(say=[(Say("flow/broken", {"flow": spec.name}), None)])
+    elif ctx.now - conversation.last_activity > IDLE_LIMIT:
+        said = Turn(say=[(Say("flow/expired", {"flow": spec.name}), None)])
+    elif (refused := spec.guard(ctx)) is not None:
+        said = Turn(say=_said(refused), notices=list(refused.notices))
+    if said is not None:
+        conversations.end_conversation(session=session, conversation=conversation, now=ctx.now)
+    return said
+
+
 def reply(
     *,
     session: Session,
@@ -214,31 +267,10 @@ def reply(
     None when they have no conversation going (the caller shows what they can do instead).
     """
     if clicked is not None:
-        conversation = conversations.get_conversation(
-            session=session,
-            team_id=actor.team_id,
-            person_id=actor.person_id,
-            flow=clicked.flow,
-            lock=True,
-        )
-        if (
-            conversation is not None
-            and conversation.flow in FLOWS
-            and conversation.state == ConversationState.FINISHED
-            and clicked.version < conversation.version
-        ):  # the whole flow is over: say so, and offer to start it again
-            spec = FLOWS[conversation.flow]
-            restart = spec.restart(dict(conversation.answers))
-            finished = Say(
-                "flow/finished", {"flow": spec.name}, choices=(restart,) if restart else ()
-            )
-            return Turn(say=[(finished, None)], accepted=False)
-        if (
-            conversation is None
-            or conversation.state != ConversationState.ACTIVE
-            or (conversation.step, conversation.version) != (clicked.step, clicked.version)
-        ):
-            return Turn(say=[(Say("flow/stale_button"), None)], accepted=False)
+        found = _clicked_conversation(session, actor, clicked)
+        if isinstance(found, Turn):
+            return found
+        conversation = found
     else:
         conversation = conversations.latest_conversation(
             session=session, team_id=actor.team_id, person_id=actor.person_id, lock=True
@@ -247,27 +279,12 @@ def reply(
         return None
     spec = FLOWS[conversation.flow]
     ctx = _context(session, actor, conversation, now, today)
-    if _step(spec, conversation) is None:
-        logger.error(
-            "conversation %s (flow %s) is at step %r, which the flow does not have; ended",
-            conversation.id,
-            spec.name,
-            conversation.step,
-        )
-        conversations.end_conversation(session=session, conversation=conversation, now=now)
-        return Turn(say=[(Say("flow/broken", {"flow": spec.name}), None)])
-    if now - conversation.last_activity > IDLE_LIMIT:
-        conversations.end_conversation(session=session, conversation=conversation, now=now)
-        return Turn(say=[(Say("flow/expired", {"flow": spec.name}), None)])
-    refused = spec.guard(ctx)
-    if refused is not None:
-        conversations.end_conversation(session=session, conversation=conversation, now=now)
-        return Turn(say=_said(refused), notices=list(refused.notices))
-
     answer = text.strip()
-    shared = _shared_answer(session, spec, ctx, conversation, answer)
-    if shared is not None:
-        return shared
+    said = _ended(session, spec, ctx, conversation) or _shared_answer(
+        session, spec, ctx, conversation, answer
+    )
+    if said is not None:
+        return said
     turn = Turn()
     if len(answer) > ANSWER_LIMIT:
         answer = answer[:ANSWER_LIMIT]

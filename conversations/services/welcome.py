@@ -15,7 +15,7 @@ from conversations.flows.spec import Notice
 from conversations.offers import Choice, Offer
 from conversations.services import planning
 from storage import objectives, people, units
-from storage.models import Unit
+from storage.models import Cycle, Person, Unit
 
 KIND = "welcome"
 
@@ -40,6 +40,43 @@ def before(*, session: Session, team_id: str) -> Organisation:
     )
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the notices need, read once whatever the size of the change."""
+
+    then: Organisation
+    after: Organisation
+    cycle: Cycle | None
+    units: dict[int, Unit]
+    people: dict[int, Person]  # the people told, and every unit's manager
+    published: set[int]  # units with published objectives in `cycle`
+
+
+def _read(session: Session, team_id: str, then: Organisation, now: datetime) -> _Read:
+    after = before(session=session, team_id=team_id)
+    cycle = planning.current(session=session, team_id=team_id, now=now)
+    by_id = {u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id}
+    managers = {u.manager_id for u in by_id.values() if u.manager_id is not None}
+    ids = {*_changed(then, after), *managers}
+    found = people.people_by_ids(session=session, team_id=team_id, person_ids=ids)
+    published = (
+        objectives.published_units(
+            session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=list(by_id)
+        )
+        if cycle is not None and cycle.id is not None
+        else set()
+    )
+    return _Read(then, after, cycle, by_id, {p.id: p for p in found if p.id}, published)
+
+
+def _changed(then: Organisation, after: Organisation) -> list[int]:
+    """Who manages a new unit, or belongs to another unit, since `then`."""
+    return sorted(
+        {p for p, ids in after.manages.items() if ids - then.manages.get(p, frozenset())}
+        | {p for p, u in after.member_of.items() if then.member_of.get(p) != u}
+    )
+
+
 def notices(
     *,
     session: Session,
@@ -50,66 +87,41 @@ def notices(
 ) -> list[Notice]:
     """One message to each person whose place changed since `then`, except `by` (who made the
     change and knows): the units they now manage, the unit they now belong to, and what next."""
-    after = before(session=session, team_id=team_id)
-    cycle = planning.current(session=session, team_id=team_id, now=now)
-    by_id: dict[int, Unit] = {
-        u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id is not None
-    }
-    changed = sorted(
-        {p for p, ids in after.manages.items() if ids - then.manages.get(p, frozenset())}
-        | {p for p, u in after.member_of.items() if then.member_of.get(p) != u}
-    )
-    # Everyone this reads, in one query each: the people told, their units' managers, and which
-    # units have published objectives (whatever the size of the change).
-    managers = {u.manager_id for u in by_id.values() if u.manager_id is not None}
-    person = {
-        p.id: p
-        for p in people.people_by_ids(
-            session=session, team_id=team_id, person_ids={*changed, *managers}
-        )
-    }
-    published = (
-        objectives.published_units(
-            session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=list(by_id)
-        )
-        if cycle is not None and cycle.id is not None
-        else set()
-    )
-    told: list[Notice] = []
-    for person_id in changed:
-        who = person.get(person_id)
+    read = _read(session, team_id, then, now)
+    told = []
+    for person_id in _changed(then, read.after):
+        who = read.people.get(person_id)
         if person_id == by or who is None or who.deleted or who.is_bot:
             continue
-        new_units = sorted(
-            after.manages.get(person_id, frozenset()) - then.manages.get(person_id, frozenset())
-        )
-        manages = [by_id[u] for u in new_units if u in by_id]
-        joined_id = after.member_of.get(person_id)
-        joined = (
-            by_id.get(joined_id)
-            if joined_id is not None and then.member_of.get(person_id) != joined_id
-            else None
-        )
-        choices: list[Choice] = []
-        plannable = [u for u in manages if u.parent_id is None or u.parent_id in published]
-        if cycle is not None and plannable:
-            choices.append(Choice(Offer.PLAN_UNIT, f"{plannable[0].id}/{cycle.id}", primary=True))
-        unit_ready = joined is not None and joined.id in published
-        if cycle is not None and unit_ready:
-            choices.append(Choice(Offer.SET_GOALS, str(cycle.id), primary=not choices))
-        manager_of = {
-            u.id: person[u.manager_id].user_id
-            for u in [*manages, *([joined] if joined else [])]
-            if u.manager_id is not None and u.manager_id in person
-        }
-        context = {
-            "manages": manages,
-            "plannable": [u.name for u in plannable],
-            "joined": joined,
-            "joined_manager": manager_of.get(joined.id) if joined else None,
-            "unit_ready": unit_ready,
-            "cycle": cycle,
-            "parents": {u.id: by_id.get(u.parent_id or 0) for u in manages},
-        }
-        told.append(Notice(who.user_id, "welcome/placed", context, tuple(choices), kind=KIND))
+        told.append(_placed(read, who))
     return told
+
+
+def _placed(read: _Read, who: Person) -> Notice:
+    """The message to one person placed anew: what they manage, where they belong, what next."""
+    person_id, cycle, by_id = who.id or 0, read.cycle, read.units
+    new_units = read.after.manages.get(person_id, frozenset()) - read.then.manages.get(
+        person_id, frozenset()
+    )
+    manages = [by_id[u] for u in sorted(new_units) if u in by_id]
+    joined_id = read.after.member_of.get(person_id)
+    moved = joined_id is not None and read.then.member_of.get(person_id) != joined_id
+    joined = by_id.get(joined_id or 0) if moved else None
+    choices: list[Choice] = []
+    plannable = [u for u in manages if u.parent_id is None or u.parent_id in read.published]
+    if cycle is not None and plannable:
+        choices.append(Choice(Offer.PLAN_UNIT, f"{plannable[0].id}/{cycle.id}", primary=True))
+    unit_ready = joined is not None and joined.id in read.published
+    if cycle is not None and unit_ready:
+        choices.append(Choice(Offer.SET_GOALS, str(cycle.id), primary=not choices))
+    manager = read.people.get(joined.manager_id or 0) if joined else None
+    context = {
+        "manages": manages,
+        "plannable": [u.name for u in plannable],
+        "joined": joined,
+        "joined_manager": manager.user_id if manager else None,
+        "unit_ready": unit_ready,
+        "cycle": cycle,
+        "parents": {u.id: by_id.get(u.parent_id or 0) for u in manages},
+    }
+    return Notice(who.user_id, "welcome/placed", context, tuple(choices), kind=KIND)

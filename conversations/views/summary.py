@@ -218,63 +218,14 @@ def compute(
     tree = list(_subtree(rows, top_id))
     # The whole organisation needs no list of its units: every unit of the workspace will do.
     ids = None if top_id == roots[0].id else {unit.id for unit, _, _ in tree}
-
-    weeks = _weeks_somewhere(now)
-    members: dict[int, summaries.MemberCounts] = {}
-    for row in summaries.member_counts(
-        session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=ids, weeks=weeks
-    ):
-        # Of the weeks it is somewhere on Earth now, the one it is where these people live.
-        checked_in = row.checked_in[weeks.index(clock.week_key(now, row.tz))]
-        counted = summaries.MemberCounts(row.members, row.covered, row.expected, checked_in)
-        so_far = members.get(row.unit_id, summaries.MemberCounts(0, 0, 0, 0))
-        members[row.unit_id] = summaries.MemberCounts(
-            *(a + b for a, b in zip(so_far, counted, strict=True))
-        )
-    goals = summaries.goal_counts(session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=ids)
-    objectives = summaries.objective_counts(
-        session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=ids
-    )
-    barriers = summaries.barrier_ages(
-        session=session,
-        team_id=team_id,
-        unit_ids=ids,
-        week_ago=now - WEEK,
-        two_weeks_ago=now - 2 * WEEK,
-    )
-
-    listed: list[UnitSummary] = []
+    numbers = _numbers(session, team_id, cycle.id, ids, now)
+    listed = []
     for unit, depth, has_children in tree:
-        m = members.get(unit.id, summaries.MemberCounts(0, 0, 0, 0))
-        g = goals.get(unit.id, summaries.GoalCounts(0, 0, 0, 0))
-        o = objectives.get(unit.id, summaries.ObjectiveCounts(0, 0))
-        b = barriers.get(unit.id, summaries.BarrierAges(0, 0, 0))
-        numbers = Numbers(
-            members=m.members,
-            covered=m.covered,
-            objectives=o.objectives,
-            orphans=o.orphans,
-            goals=g.goals,
-            progress_total=g.progress_total,
-            at_risk=g.at_risk,
-            off_track=g.off_track,
-            expected=m.expected,
-            checked_in=m.checked_in,
-            barriers_under_a_week=b.under_a_week,
-            barriers_one_to_two_weeks=b.one_to_two_weeks,
-            barriers_older=b.older,
-        )
+        counted = numbers.get(unit.id, Numbers())
         before = since.units.get(unit.id) if since is not None else None
+        change = None if before is None else Change(before, counted)
         listed.append(
-            UnitSummary(
-                unit_id=unit.id,
-                name=unit.name,
-                depth=depth,
-                parent_id=unit.parent_id,
-                numbers=numbers,
-                change=None if before is None else Change(before, numbers),
-                has_children=has_children,
-            )
+            UnitSummary(unit.id, unit.name, depth, unit.parent_id, counted, change, has_children)
         )
     totals = sum((u.numbers for u in listed), Numbers())
     total_change = None
@@ -294,6 +245,64 @@ def compute(
         whole_org=top_id == roots[0].id,
         new_units=0 if since is None else sum(1 for u in listed if u.unit_id not in since.units),
     )
+
+
+def _member_counts(
+    session: Session, team_id: str, cycle_id: int, ids: set[int] | None, now: datetime
+) -> dict[int, summaries.MemberCounts]:
+    weeks = _weeks_somewhere(now)
+    members: dict[int, summaries.MemberCounts] = {}
+    for row in summaries.member_counts(
+        session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids, weeks=weeks
+    ):
+        # Of the weeks it is somewhere on Earth now, the one it is where these people live.
+        checked_in = row.checked_in[weeks.index(clock.week_key(now, row.tz))]
+        counted = summaries.MemberCounts(row.members, row.covered, row.expected, checked_in)
+        so_far = members.get(row.unit_id, summaries.MemberCounts(0, 0, 0, 0))
+        members[row.unit_id] = summaries.MemberCounts(
+            *(a + b for a, b in zip(so_far, counted, strict=True))
+        )
+    return members
+
+
+def _numbers(
+    session: Session, team_id: str, cycle_id: int, ids: set[int] | None, now: datetime
+) -> dict[int, Numbers]:
+    """Each unit's own numbers (its members, goals, objectives and barriers; not its subtree's)."""
+    members = _member_counts(session, team_id, cycle_id, ids, now)
+    goals = summaries.goal_counts(session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids)
+    objectives = summaries.objective_counts(
+        session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids
+    )
+    barriers = summaries.barrier_ages(
+        session=session,
+        team_id=team_id,
+        unit_ids=ids,
+        week_ago=now - WEEK,
+        two_weeks_ago=now - 2 * WEEK,
+    )
+    found: dict[int, Numbers] = {}
+    for unit_id in {*members, *goals, *objectives, *barriers}:
+        m = members.get(unit_id, summaries.MemberCounts(0, 0, 0, 0))
+        g = goals.get(unit_id, summaries.GoalCounts(0, 0, 0, 0))
+        o = objectives.get(unit_id, summaries.ObjectiveCounts(0, 0))
+        b = barriers.get(unit_id, summaries.BarrierAges(0, 0, 0))
+        found[unit_id] = Numbers(
+            members=m.members,
+            covered=m.covered,
+            objectives=o.objectives,
+            orphans=o.orphans,
+            goals=g.goals,
+            progress_total=g.progress_total,
+            at_risk=g.at_risk,
+            off_track=g.off_track,
+            expected=m.expected,
+            checked_in=m.checked_in,
+            barriers_under_a_week=b.under_a_week,
+            barriers_one_to_two_weeks=b.one_to_two_weeks,
+            barriers_older=b.older,
+        )
+    return found
 
 
 # -- who may see which part ------------------------------------------------------------------

@@ -59,56 +59,56 @@ def teams_of(*, session: Session, actor: Actor, now: datetime) -> list[Team]:
     unit_ids = [u.id for u in managed if u.id is not None]
     members = units.members_of_units(session=session, team_id=team_id, unit_ids=unit_ids)
     people = {p.id: p for _, p in members if p.id is not None}
-    member_ids = list(people)
     # The manager's own goals and barriers come in the same queries (the Home shows them too).
-    both = [*member_ids, actor.person_id]
+    both = [*people, actor.person_id]
     open_goals = [
         g
         for g in goals.goals_of_owners(session=session, team_id=team_id, owner_ids=both)
         if g.status in STATES
     ]
-    latest = checkins.latest_of(session=session, team_id=team_id, person_ids=member_ids)
+    latest = checkins.latest_of(session=session, team_id=team_id, person_ids=list(people))
     touching = barriers.open_barriers_of_people(session=session, team_id=team_id, person_ids=both)
+    by_owner: dict[int, Counter[str]] = defaultdict(Counter)
+    for goal in open_goals:
+        by_owner[goal.owner_id][goal.status] += 1
+    barrier_count = Counter(
+        person_id
+        for b in touching
+        for person_id in {b.reporter_id, b.holder_id}
+        if person_id in people
+    )
+    teams = {u.id: Team(unit=u) for u in managed}
+    for unit_id, person in members:
+        if person.id is None or person.deleted or person.id == actor.person_id:
+            continue
+        member = Member(
+            person, by_owner[person.id], latest.get(person.id), barrier_count[person.id]
+        )
+        teams[unit_id].members.append(member)
+    for goal in open_goals:
+        owner = people.get(goal.owner_id)
+        if goal.status == GoalStatus.PROPOSED and owner is not None and goal.unit_id in teams:
+            teams[goal.unit_id].to_agree.append((goal, owner))
+    teams[managed[0].id].to_acknowledge = _waiting(session, actor, now)
+    return list(teams.values())
+
+
+def _waiting(session: Session, actor: Actor, now: datetime) -> list[Waiting]:
+    """The barriers this manager holds and has not acknowledged yet, with their reporters."""
     held = [
         b
         for b in barriers.open_barriers_of(
-            session=session, team_id=team_id, person_id=actor.person_id
+            session=session, team_id=actor.team_id, person_id=actor.person_id
         )
         if b.holder_id == actor.person_id and b.status == BarrierStatus.OPEN
     ]
     reporters = {
         p.id: p
         for p in people_store.people_by_ids(
-            session=session, team_id=team_id, person_ids=[b.reporter_id for b in held]
+            session=session, team_id=actor.team_id, person_ids=[b.reporter_id for b in held]
         )
     }
-    by_owner: dict[int, Counter[str]] = defaultdict(Counter)
-    for goal in open_goals:
-        by_owner[goal.owner_id][goal.status] += 1
-    barrier_count: Counter[int] = Counter()
-    for b in touching:
-        for person_id in {b.reporter_id, b.holder_id}:
-            if person_id in people:
-                barrier_count[person_id] += 1
-    teams = {u.id: Team(unit=u) for u in managed}
-    for unit_id, person in members:
-        if person.id is None or person.deleted or person.id == actor.person_id:
-            continue
-        teams[unit_id].members.append(
-            Member(
-                person=person,
-                goals=by_owner[person.id],
-                last_checkin=latest.get(person.id),
-                barriers=barrier_count[person.id],
-            )
-        )
-    for goal in open_goals:
-        owner = people.get(goal.owner_id)
-        if goal.status == GoalStatus.PROPOSED and owner is not None and goal.unit_id in teams:
-            teams[goal.unit_id].to_agree.append((goal, owner))
-    first = teams[managed[0].id]
-    first.to_acknowledge = [
+    return [
         Waiting(barrier=b, reporter=reporters.get(b.reporter_id), age=(now - b.reported_at).days)
         for b in held
     ]
-    return list(teams.values())
