@@ -56,7 +56,7 @@ from benchmarks.org import Organisation, generate  # noqa: E402
 from benchmarks.org_import import measuring  # noqa: E402
 from benchmarks.schema import own_schema  # noqa: E402
 from benchmarks.tick_fanout import bare_loop  # noqa: E402
-from bot.cli import owe_import  # noqa: E402
+from bot.cli import import_rows  # noqa: E402
 from bot.home import home_view  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
@@ -503,13 +503,13 @@ def directory_refresh(run: Run) -> None:
 def import_figures(
     table: Table, db: str, engine: Engine, fake: FakeSlack, org: Organisation, settings: Settings
 ) -> None:
-    """The import up to its commit (`owe_import`), then, apart, the delivery of the messages it
+    """The import up to its commit (`import_rows`), then, apart, the delivery of the messages it
     owes (everyone placed is told), beside a bare loop of as many chat.postMessage calls."""
     client = make_client(settings)
     csv_text = org.csv()
     for label in ("first", "unchanged"):
         with measuring(engine, fake) as m:
-            _, told, owner = owe_import(
+            _, told = import_rows(
                 rows=parse_rows(csv_text), client=client, engine=engine, now=datetime.now(UTC)
             )
         target = "≤ 3 s, ≤ 200 statements, ≤ 60 users.list"
@@ -530,7 +530,7 @@ def import_figures(
             continue
         sent = len(fake.calls_to("chat.postMessage"))
         started = time.perf_counter()
-        Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_owned(owner)
+        Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_due()
         seconds = time.perf_counter() - started
         sent = len(fake.calls_to("chat.postMessage")) - sent
         bare = bare_loop(fake.base_url, fake, sent)

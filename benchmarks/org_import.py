@@ -35,7 +35,7 @@ except ModuleNotFoundError:  # run by path: this folder, not the repository, is 
     from org import Organisation, generate  # type: ignore[no-redef]
     from schema import own_schema  # type: ignore[no-redef]
 from bot.app import build_app
-from bot.cli import owe_import
+from bot.cli import import_rows
 from bot.outbox import Sender
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
@@ -125,15 +125,13 @@ def run_backend(backend: str, org: Organisation, postgres_url: str | None) -> li
             csv_text = org.csv()
             for label in ("first import", "unchanged re-import"):
                 with measuring(engine, fake) as m:  # up to the commit; then, untimed,
-                    result, _, owner = owe_import(  # the welcomes it owes are delivered
+                    result, _ = import_rows(  # the welcomes it owes are delivered
                         rows=parse_rows(csv_text),
                         client=client,
                         engine=engine,
                         now=datetime.now(UTC),
                     )
-                Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_owned(
-                    owner
-                )
+                Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_due()
                 m.note = (
                     f"{result.units_created} units created, {result.units_changed} changed, "
                     f"{result.moves} moves"

@@ -146,29 +146,10 @@ def import_rows(
     now: datetime,
     team_id: str | None = None,
 ) -> tuple[org_import.ImportResult, int]:
-    """Sync the directory from Slack, then make the organisation match checked rows. Whoever it
-    made a manager or placed in a unit is owed a message in the same transaction (the outbox),
-    delivered once it has committed. Returns what changed and how many people were told."""
-    from bot.outbox import Sender
-
-    result, told, owner = owe_import(
-        rows=rows, client=client, engine=engine, now=now, team_id=team_id
-    )
-    Sender(engine=engine, client=client, clock=lambda: now).deliver_owned(owner)
-    return result, told
-
-
-def owe_import(
-    *,
-    rows: list[org_import.Row],
-    client: WebClient,
-    engine: Engine,
-    now: datetime,
-    team_id: str | None = None,
-) -> tuple[org_import.ImportResult, int, str]:
-    """`import_rows` up to its commit: (what changed, people owed a message, the outbox lease
-    those messages are held under for delivery)."""
-    from bot.outbox import new_owner
+    """Sync the directory from Slack, then make the organisation match checked rows, and return
+    once that has committed. Whoever it made a manager or placed in a unit is owed a message in
+    the same transaction (the outbox): the running app's sender, or the next `cascade tick`,
+    delivers them at Slack's pace. Returns what changed and how many people are owed one."""
     from bot.turns import owed_notices
     from conversations.services import welcome
     from storage import outbox
@@ -176,14 +157,12 @@ def owe_import(
     team_id = team_id or str(client.auth_test()["team_id"])
     # Waits for a sync another process is running, so the file meets a whole directory.
     sync_directory(client=client, engine=engine, team_id=team_id, now=now, wait=True)
-    owner = new_owner()
     with transaction(engine) as session:
         then = welcome.before(session=session, team_id=team_id)
         result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
         notices = welcome.notices(session=session, team_id=team_id, then=then, now=now)
-        owing = owed_notices(team_id, notices)
-        outbox.enqueue(session=session, messages=owing.new, now=now, owner=owner)
-    return result, len(notices), owner
+        outbox.enqueue(session=session, messages=owed_notices(team_id, notices).new, now=now)
+    return result, len(notices)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

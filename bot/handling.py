@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -105,6 +106,12 @@ class Origin:
             self.client.views_open(trigger_id=self.trigger_id, view=reply.modal)
         if reply.home is not None:
             self.client.views_publish(user_id=self.user_id, view=reply.home)
+
+
+def ack_now(ack: Ack) -> None:
+    """Acknowledge at once: nothing is read or written before the ack; the work runs after it
+    (Bolt's lazy listeners), and answers through the request's response_url or the DM."""
+    ack()
 
 
 def perform(

@@ -60,12 +60,7 @@ class PatientRateLimitHandler(RateLimitErrorRetryHandler):
         self.sleep = sleep
 
     def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
+        self, *, state: RetryState, response: HttpResponse | None = None, **_: Any
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
@@ -78,7 +73,7 @@ class PatientRateLimitHandler(RateLimitErrorRetryHandler):
         state: RetryState,
         request: HttpRequest,
         response: HttpResponse | None = None,
-        error: Exception | None = None,
+        **_: Any,
     ) -> None:
         assert response is not None  # _can_retry only says yes to a response
         wait = _retry_after(response)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.text import clean, typed
 
@@ -12,6 +13,17 @@ VALUE_LIMIT = 2000  # Slack's limit on a button's value
 
 class Malformed(ValueError):
     """A signed payload holding what Slack never sends: refused (400) with this reason."""
+
+
+P = TypeVar("P")
+
+
+def strictly(parse: Callable[[dict[str, Any]], P], body: dict[str, Any], what: str) -> P:
+    """`parse(body)`, or Malformed for a payload of a shape Slack never sends."""
+    try:
+        return parse(body)
+    except (AttributeError, TypeError, IndexError, KeyError) as error:
+        raise Malformed(f"{what} Slack never sends ({error!r})") from error
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -34,9 +46,15 @@ def event_id_of(body: dict[str, Any]) -> str | None:
 
 
 @dataclass(frozen=True)
-class SlashCommand:
+class Sent:
+    """Who sent a payload: their workspace and their Slack user id."""
+
     team_id: str
     user_id: str
+
+
+@dataclass(frozen=True)
+class SlashCommand(Sent):
     channel_id: str
     text: str
     trigger_id: str = ""  # lets the command open a modal
@@ -53,11 +71,9 @@ class SlashCommand:
 
 
 @dataclass(frozen=True)
-class DirectMessage:
+class DirectMessage(Sent):
     """A person's own message in their DM with Cascade (not an edit, not a bot)."""
 
-    team_id: str
-    user_id: str
     text: str
 
     @classmethod
@@ -67,34 +83,23 @@ class DirectMessage:
             return None
         if not event.get("user"):
             return None
-        return cls(
-            team_id=team_of(body),
-            user_id=str(event["user"]),
-            text=typed(str(event.get("text") or "")),
-        )
+        return cls(team_of(body), str(event["user"]), typed(str(event.get("text") or "")))
 
 
 @dataclass(frozen=True)
-class HomeOpened:
-    team_id: str
-    user_id: str
+class HomeOpened(Sent):
     tab: str
 
     @classmethod
     def parse(cls, event: dict[str, Any], body: dict[str, Any]) -> HomeOpened:
-        return cls(
-            team_id=team_of(body),
-            user_id=str(event.get("user") or ""),
-            tab=str(event.get("tab") or "home"),
-        )
+        user = str(event.get("user") or "")
+        return cls(team_of(body), user, str(event.get("tab") or "home"))
 
 
 @dataclass(frozen=True)
-class Click:
+class Click(Sent):
     """One block action: a button press or a selection."""
 
-    team_id: str
-    user_id: str
     action_id: str
     value: str
     trigger_id: str
@@ -105,10 +110,7 @@ class Click:
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> Click:
-        try:
-            return cls._parse(body)
-        except (AttributeError, TypeError, IndexError, KeyError) as error:
-            raise Malformed(f"a block action Slack never sends ({error!r})") from error
+        return strictly(cls._parse, body, "a block action")
 
     @classmethod
     def _parse(cls, body: dict[str, Any]) -> Click:
@@ -134,21 +136,16 @@ class Click:
 
 
 @dataclass(frozen=True)
-class ViewSubmission:
+class ViewSubmission(Sent):
     """A modal's submitted values, keyed by block id (Cascade's inputs use one element each)."""
 
-    team_id: str
-    user_id: str
     callback_id: str
     private_metadata: str
     values: dict[str, str]
 
     @classmethod
     def parse(cls, body: dict[str, Any]) -> ViewSubmission:
-        try:
-            return cls._parse(body)
-        except (AttributeError, TypeError, IndexError, KeyError) as error:
-            raise Malformed(f"a view submission Slack never sends ({error!r})") from error
+        return strictly(cls._parse, body, "a view submission")
 
     @classmethod
     def _parse(cls, body: dict[str, Any]) -> ViewSubmission:

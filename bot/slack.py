@@ -15,9 +15,7 @@ from slack_sdk.http_retry import (
     RetryHandler,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
-from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
-from slack_sdk.http_retry.state import RetryState
 
 from bot.settings import Settings
 from storage.people import SlackProfile
@@ -31,14 +29,7 @@ logger = logging.getLogger(__name__)
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
     """Retries every 5xx (slack_sdk's own handler only retries 500 and 503)."""
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+    def _can_retry(self, *, response: HttpResponse | None = None, **_: Any) -> bool:
         return response is not None and response.status_code >= 500
 
 

@@ -5,7 +5,7 @@
   Its right form is `prompts/commands/usage/<name>.md.j2`.
 - A button: a member of `conversations.offers.Offer` (its action id, value schema, who may click,
   label `prompts/buttons/<value>.md.j2`), handled by `@clicked(Offer.X)` here in bot/, or by a
-  flow that declares it as an entry point (`FlowSpec.entries`) and needs no handler at all.
+  flow that declares it as an entry point (`Starting.entries`) and needs no handler at all.
 - A form: `@form("checkin", who=…, fields=…)` on its submission handler, beside its modal.
 
 The listeners route from these tables, the usage text and the manifest's usage hint are made from

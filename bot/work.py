@@ -97,24 +97,14 @@ class Acting:
 
     def start_flow(self, flow: str, args: object | None = None) -> engine.Turn:
         """Start a flow with its typed start arguments (`FlowSpec.args`), or resume it."""
-        return engine.start(
-            session=self.session,
-            actor=self.actor,
-            flow=flow,
-            now=self.now,
-            today=self.today,
-            args=args,
-        )
+        return engine.start(flow=flow, args=args, **self._in_flow())
 
     def reply(self, text: str, clicked: engine.ButtonsFor | None = None) -> engine.Turn | None:
-        return engine.reply(
-            session=self.session,
-            actor=self.actor,
-            text=text,
-            now=self.now,
-            today=self.today,
-            clicked=clicked,
-        )
+        return engine.reply(text=text, clicked=clicked, **self._in_flow())
+
+    def _in_flow(self) -> dict[str, Any]:
+        """What the flow engine is told of this unit of work."""
+        return {"session": self.session, "actor": self.actor, "now": self.now, "today": self.today}
 
     def owe_turn(self, turn: engine.Turn) -> None:
         """What a flow said (to this person, and to others) is owed, with this change."""

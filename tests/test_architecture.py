@@ -100,7 +100,9 @@ def test_every_docstring_pointer_is_true() -> None:
     """A docstring that names a file of the house names one that exists."""
     import re
 
-    pointer = re.compile(r"\b((?:bot|conversations|storage|prompts|tests)/[\w/]+\.(?:py|mmd|j2|md|toml))")
+    pointer = re.compile(
+        r"\b((?:bot|conversations|storage|prompts|tests)/[\w/]+\.(?:py|mmd|j2|md|toml))"
+    )
     documents = [path for _, path in _modules()] + sorted(ROOT.glob("conversations/**/*.md"))
     wrong = [
         f"{path.relative_to(ROOT)} names {name}"

@@ -16,19 +16,9 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations.actor import Actor
+from conversations.flows import spec as parts
 from conversations.flows.registry import FLOWS
-from conversations.flows.spec import (
-    Context,
-    Finish,
-    FlowError,
-    FlowSpec,
-    Next,
-    Notice,
-    Outcome,
-    Refuse,
-    Say,
-    first_answers,
-)
+from conversations.flows.spec import Context, FlowError, FlowSpec, Say, first_answers
 from storage import conversations
 from storage.models import Conversation, ConversationState
 
@@ -56,7 +46,7 @@ class Turn:
     """The engine's result: messages for the person (with where their buttons point) and others."""
 
     say: list[tuple[Say, ButtonsFor | None]] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    notices: list[parts.Notice] = field(default_factory=list)
     accepted: bool = True  # False: a stale button, ignored
     redrawn: Say | None = None  # a clicked question, as it reads after the answer (Step.redraw)
 
@@ -95,7 +85,7 @@ def _entry(spec: FlowSpec, entry: Any) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-def _said(outcome: Outcome) -> list[tuple[Say, ButtonsFor | None]]:
+def _said(outcome: parts.Outcome) -> list[tuple[Say, ButtonsFor | None]]:
     return [(s, None) for s in outcome.say]
 
 
@@ -104,16 +94,16 @@ def _finish(
     spec: FlowSpec,
     ctx: Context,
     conversation: Conversation,
-    outcome: Outcome,
+    outcome: parts.Outcome,
     turn: Turn,
 ) -> Turn:
     """Save the step taken, or end the flow; then ask the next question."""
     current = spec.steps(conversation.step)
     turn.notices.extend(outcome.notices)
     turn.say.extend(_said(outcome))
-    if isinstance(outcome, Finish) and not spec.table[current].finishes:
+    if isinstance(outcome, parts.Finish) and not spec.table[current].finishes:
         raise FlowError(f"flow {spec.name} finished at {current}, which its table does not allow")
-    if not isinstance(outcome, Next):
+    if not isinstance(outcome, parts.Next):
         conversations.end_conversation(session=session, conversation=conversation, now=ctx.now)
         return turn
     if outcome.step not in spec.table[current].to:
@@ -152,9 +142,9 @@ def start(
     if it is going with the same ones."""
     spec = FLOWS[flow]
     if args is None:
-        args = spec.args()
-    if not isinstance(args, spec.args):
-        raise FlowError(f"flow {spec.name} starts with {spec.args.__name__}, not {args!r}")
+        args = spec.starting.args()
+    if not isinstance(args, spec.starting.args):
+        raise FlowError(f"flow {spec.name} starts with {spec.starting.args}, not {args!r}")
     answers = first_answers(args)
     existing = conversations.get_conversation(
         session=session, team_id=actor.team_id, person_id=actor.person_id, flow=flow, lock=True
@@ -181,11 +171,11 @@ def start(
         return Turn(say=[(Say("flow/resuming"), None), _question(spec, ctx, existing)])
     ctx = _context(session, actor, None, now, today)
     ctx.answers.update(answers)
-    outcome = spec.start(ctx)
-    if isinstance(outcome, Refuse):
+    outcome = spec.starting.start(ctx)
+    if isinstance(outcome, parts.Refuse):
         return Turn(say=_said(outcome), notices=list(outcome.notices))
-    if outcome.step not in spec.starts:
-        raise FlowError(f"flow {spec.name} started at {outcome.step}, not one of {spec.starts}")
+    if outcome.step not in spec.starting.steps:
+        raise FlowError(f"flow {spec.name} started at {outcome.step}, not at a starting step")
     conversation = conversations.start_conversation(
         session=session,
         team_id=actor.team_id,
@@ -204,12 +194,9 @@ def _clicked_conversation(
     session: Session, actor: Actor, clicked: ButtonsFor
 ) -> Conversation | Turn | None:
     """The conversation a button belongs to, if it is still the question; else what to say."""
+    team_id, person_id = actor.team_id, actor.person_id
     conversation = conversations.get_conversation(
-        session=session,
-        team_id=actor.team_id,
-        person_id=actor.person_id,
-        flow=clicked.flow,
-        lock=True,
+        session=session, team_id=team_id, person_id=person_id, flow=clicked.flow, lock=True
     )
     if (
         conversation is not None

@@ -7,18 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from conversations.flows.spec import (
-    Button,
-    Context,
-    Finish,
-    FlowSpec,
-    Next,
-    Notice,
-    Outcome,
-    Refuse,
-    Say,
-    Step,
-)
+from conversations.flows import spec
+from conversations.flows.spec import Button, Context, Next, Refuse, Say, Step
 from conversations.offers import Offer
 from conversations.services import agreement
 from storage import goals, units
@@ -81,7 +71,7 @@ def help_for(ctx: Context, step: StrEnum) -> Say:
     return Say("goal_closing/help", {"step": step})
 
 
-def _outcome(ctx: Context, text: str) -> Outcome:
+def _outcome(ctx: Context, text: str) -> spec.Outcome:
     word = text.lower().strip(" .!")
     if word not in OUTCOMES:
         return Next(S.OUTCOME, say=[Say("goal_closing/bad_outcome")])
@@ -89,7 +79,7 @@ def _outcome(ctx: Context, text: str) -> Outcome:
     return Next(S.LEARNED)
 
 
-def _learned(ctx: Context, text: str) -> Outcome:
+def _learned(ctx: Context, text: str) -> spec.Outcome:
     goal = _goal(ctx)
     assert goal is not None  # the guard checked, this turn
     outcome = str(ctx.answers["outcome"])
@@ -110,8 +100,8 @@ def _learned(ctx: Context, text: str) -> Outcome:
         else []
     )
     context = {"goal": goal, "owner": ctx.actor.person}
-    notices = [Notice(m.user_id, "goal_closing/closed_manager", context) for m in managers]
-    return Finish(say=[Say("goal_closing/closed", context)], notices=notices)
+    notices = [spec.Notice(m.user_id, "goal_closing/closed_manager", context) for m in managers]
+    return spec.Finish(say=[Say("goal_closing/closed", context)], notices=notices)
 
 
 TABLE: dict[StrEnum, Step] = {
@@ -139,14 +129,5 @@ ENTRIES = {
 }
 
 
-SPEC = FlowSpec(
-    name=FLOW,
-    steps=S,
-    table=TABLE,
-    start=start,
-    starts=(S.OUTCOME, S.LEARNED),
-    help=help_for,
-    guard=guard,
-    args=Start,
-    entries=ENTRIES,
-)
+STARTING = spec.Starting(start, (S.OUTCOME, S.LEARNED), Start, ENTRIES)
+SPEC = spec.FlowSpec(FLOW, S, TABLE, STARTING, help_for, guard)

@@ -17,19 +17,8 @@ from typing import Any
 
 from conversations.coach.review import Reading, Review, read_statement, review
 from conversations.dates import parse_due
-from conversations.flows.spec import (
-    Button,
-    Context,
-    Finish,
-    FlowSpec,
-    Next,
-    Notice,
-    Outcome,
-    Refuse,
-    Say,
-    Step,
-    fits_label,
-)
+from conversations.flows import spec
+from conversations.flows.spec import Button, Context, Next, Outcome, Refuse, Say, Step
 from conversations.offers import Choice, Offer
 from conversations.services import agreement, planning
 from conversations.views import mine
@@ -62,12 +51,7 @@ YES_WORDS = {"yes", "y", "yeah", "yep", "keep", "ok", "okay", "sí", "si", "oui"
 
 def _cycle(ctx: Context) -> Cycle | None:
     """The cycle this interview is for (chosen when it started), else the current one."""
-    return planning.chosen(
-        session=ctx.session,
-        team_id=ctx.actor.team_id,
-        now=ctx.now,
-        cycle_id=ctx.answers.get("cycle_id"),
-    )
+    return spec.chosen_cycle(ctx)
 
 
 def _unit(ctx: Context) -> Unit | None:
@@ -101,7 +85,7 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
         if unit.manager_id is not None
         else None
     )
-    notices: list[Notice] = []
+    notices: list[spec.Notice] = []
     nudged = False
     if manager is not None and manager.id != ctx.actor.person_id:
         once = (f"unit:{unit.id}", ctx.today.isoformat())  # once a day per unit
@@ -114,7 +98,7 @@ def _gate(ctx: Context, unit: Unit, cycle: Cycle) -> Refuse:
         )
         if nudged:
             notices.append(
-                Notice(
+                spec.Notice(
                     manager.user_id,
                     "goal_interview/gate_nudge",
                     {"unit": unit, "cycle": cycle, "asker": ctx.actor.person},
@@ -223,7 +207,7 @@ def ask_objective(ctx: Context) -> Say:
     listed = [
         (i, o)
         for i, (o, label) in enumerate(zip(options, labels, strict=True), 1)
-        if not as_buttons or not fits_label(label)
+        if not as_buttons or not spec.fits_label(label)
     ]
     return Say(
         "goal_interview/ask_objective",
@@ -551,7 +535,7 @@ def _review(ctx: Context, text: str, goal: Goal) -> Outcome:
         changed=bool(ctx.answers.get("change")),
     )
     approver_names = [n.user_id for n in notices]
-    return Finish(
+    return spec.Finish(
         say=[Say("goal_interview/submitted", {"goal": goal, "approvers": approver_names})],
         notices=notices,
     )
@@ -635,15 +619,5 @@ def restart(answers: dict[str, object]) -> Choice:
     return Choice(Offer.SET_GOALS, str(cycle_id) if isinstance(cycle_id, int) else "")
 
 
-SPEC = FlowSpec(
-    name=FLOW,
-    steps=S,
-    table=TABLE,
-    start=start,
-    starts=(S.OBJECTIVE, S.REVIEW),
-    help=help_for,
-    restart=restart,
-    guard=guard,
-    args=Start,
-    entries=ENTRIES,
-)
+STARTING = spec.Starting(start, (S.OBJECTIVE, S.REVIEW), Start, ENTRIES)
+SPEC = spec.FlowSpec(FLOW, S, TABLE, STARTING, help_for, guard, restart=restart)

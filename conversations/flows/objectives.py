@@ -17,19 +17,8 @@ from sqlmodel import Session
 
 from conversations.actor import Actor
 from conversations.coach.review import review_objective
-from conversations.flows import goal_interview
-from conversations.flows.spec import (
-    Button,
-    Context,
-    Finish,
-    FlowSpec,
-    Next,
-    Notice,
-    Outcome,
-    Refuse,
-    Say,
-    Step,
-)
+from conversations.flows import goal_interview, spec
+from conversations.flows.spec import Button, Context, Next, Notice, Outcome, Refuse, Say, Step
 from conversations.offers import Choice, Offer
 from conversations.services import planning
 from conversations.services.organisation import manager_user_id, unit_named
@@ -67,12 +56,7 @@ def planned_unit(*, session: Session, actor: Actor, name: str | None) -> Unit | 
 
 def _cycle(ctx: Context) -> Cycle | None:
     """The cycle being planned (chosen when the flow started), else the current one."""
-    return planning.chosen(
-        session=ctx.session,
-        team_id=ctx.actor.team_id,
-        now=ctx.now,
-        cycle_id=ctx.answers.get("cycle_id"),
-    )
+    return spec.chosen_cycle(ctx)
 
 
 def _find_unit(ctx: Context) -> Unit | None:
@@ -400,7 +384,7 @@ def _publish(ctx: Context) -> Outcome:
     unit = _unit(ctx)
     drafts = [o for o in _mine(ctx) if o.status == ObjectiveStatus.DRAFT]
     if not drafts:
-        return Finish(say=[Say("objectives/nothing_to_publish", {"unit": unit})])
+        return spec.Finish(say=[Say("objectives/nothing_to_publish", {"unit": unit})])
     for objective in drafts:
         objectives.update_objective(
             session=ctx.session,
@@ -410,7 +394,7 @@ def _publish(ctx: Context) -> Outcome:
             published_at=ctx.now,
         )
     notices = _invitations(ctx, unit)
-    return Finish(
+    return spec.Finish(
         say=[
             Say("objectives/published", {"unit": unit, "published": drafts, "told": len(notices)})
         ],
@@ -505,16 +489,9 @@ def restart(answers: dict[str, object]) -> Choice | None:
     )
 
 
-SPEC = FlowSpec(
-    name=FLOW,
-    steps=S,
-    table=TABLE,
-    start=start,
-    starts=(S.COLLECT, S.CONTRIBUTE, S.REVIEW),
-    help=help_for,
-    guard=guard,
-    position=("index",),
-    restart=restart,
-    args=Start,
-    entries={Offer.PLAN_UNIT: _plan},
+STARTING = spec.Starting(
+    start, (S.COLLECT, S.CONTRIBUTE, S.REVIEW), Start, {Offer.PLAN_UNIT: _plan}
+)
+SPEC = spec.FlowSpec(
+    FLOW, S, TABLE, STARTING, help_for, guard, position=("index",), restart=restart
 )

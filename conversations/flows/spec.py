@@ -20,6 +20,8 @@ from sqlmodel import Session
 
 from conversations.actor import Actor
 from conversations.offers import Choice, Offer
+from conversations.services import planning
+from storage.models import Cycle
 
 LABEL_LIMIT = 75  # Slack's limit on a button's text; bot/blocks.py cuts longer labels at a word
 
@@ -104,6 +106,14 @@ class Context:
     today: date
 
 
+def chosen_cycle(ctx: Context) -> Cycle | None:
+    """The cycle a flow was started for (its `cycle_id` answer), else the current one."""
+    cycle_id = ctx.answers.get("cycle_id")
+    return planning.chosen(
+        session=ctx.session, team_id=ctx.actor.team_id, now=ctx.now, cycle_id=cycle_id
+    )
+
+
 @dataclass(frozen=True)
 class Step:
     """One row of a flow's table: the question, how an answer is taken, and where it may lead."""
@@ -124,12 +134,24 @@ class NoArguments:
 
 
 @dataclass(frozen=True)
+class Starting:
+    """How a flow starts: with which typed arguments, from which buttons, at which steps."""
+
+    start: Callable[[Context], Next | Refuse]  # the first step, given the arguments as answers
+    steps: tuple[StrEnum, ...]  # the steps `start` may open at
+    # Its typed start arguments: a dataclass whose fields that are set become the first answers.
+    args: type = NoArguments
+    # The buttons that start it (conversations/offers.py), each with how its value (as the offer
+    # reads it) becomes `args`. bot/ gives each its handler: no flow needs one of its own.
+    entries: Mapping[Offer, Callable[[Any], Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class FlowSpec:
     name: str
     steps: type[StrEnum]
     table: Mapping[StrEnum, Step]
-    start: Callable[[Context], Next | Refuse]
-    starts: tuple[StrEnum, ...]  # the steps `start` may open at
+    starting: Starting
     help: Callable[[Context, StrEnum], Say]
     # Checked before every turn: may this person still do what this flow does?
     guard: Callable[[Context], Refuse | None] = lambda ctx: None
@@ -137,11 +159,6 @@ class FlowSpec:
     position: tuple[str, ...] = ()
     # The button that starts this flow again, offered when a button of a finished run is clicked.
     restart: Callable[[dict[str, Any]], Choice | None] = lambda answers: None
-    # Its typed start arguments: a dataclass whose fields that are set become the first answers.
-    args: type = NoArguments
-    # The buttons that start it (conversations/offers.py), each with how its value (as the offer
-    # reads it) becomes `args`. bot/ gives each its handler: no flow needs one of its own.
-    entries: Mapping[Offer, Callable[[Any], Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         missing = [s for s in self.steps if s not in self.table]

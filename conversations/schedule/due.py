@@ -31,15 +31,8 @@ def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozense
     world = read_world(session=session, team_id=team_id, now=now, admin_ids=admin_ids)
     escalated = [
         notice
-        for e in escalations(world)
-        for notice in barrier.escalate(
-            session=session,
-            barrier=e.barrier,
-            holder=e.holder,
-            above=e.above,
-            reporter=e.reporter,
-            now=now,
-        )
+        for due_now in escalations(world)
+        for notice in barrier.escalate(session=session, escalation=due_now, now=now)
     ]
     found = candidates(world)
     owed = outbox.owed_subjects(

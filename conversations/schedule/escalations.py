@@ -5,21 +5,11 @@ they always go, before any nudge, and count toward the person's weekly budget.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from conversations import clock
 from conversations.schedule.world import World
-from storage.models import Barrier, Person
+from conversations.services.barrier import Escalation
 
 KIND = "barrier_escalation"  # the outbox kind of the message to the manager it moves to
-
-
-@dataclass(frozen=True)
-class Escalation:
-    barrier: Barrier
-    holder: Person  # who let it sit
-    above: Person  # whom it moves to
-    reporter: Person
 
 
 def escalations(world: World) -> list[Escalation]:

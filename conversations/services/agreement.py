@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Session
 
@@ -229,6 +230,12 @@ def _decided_goal(
     return goal, owner
 
 
+def _move(session: Session, goal: Goal, event: Event, now: datetime, **fields: Any) -> None:
+    """The goal moves on by `event` (TRANSITIONS), with these fields changed too."""
+    status = next_status(goal, event)
+    goals.update_goal(session=session, goal=goal, now=now, status=status, **fields)
+
+
 def _proposed_goal(session: Session, actor: Actor, goal_id: int) -> tuple[Goal, Person]:
     return _decided_goal(session, actor, goal_id, Event.AGREE)
 
@@ -238,15 +245,8 @@ def agree(*, session: Session, actor: Actor, goal_id: int, now: datetime) -> Dec
     goal, owner = _proposed_goal(session, actor, goal_id)
     if goal.owner_agreed_at is None:  # both sides' agreement, or it is not agreed
         raise Refusal("goal_not_proposed", status=goal.status, owner=owner.name)
-    goals.update_goal(
-        session=session,
-        goal=goal,
-        now=now,
-        status=next_status(goal, Event.AGREE),
-        manager_agreed_at=now,
-        agreed_by_id=actor.person_id,
-        agreed_at=now,
-    )
+    agreed = {"manager_agreed_at": now, "agreed_by_id": actor.person_id, "agreed_at": now}
+    _move(session, goal, Event.AGREE, now, **agreed)
     anticipated = (
         (Choice(Offer.REPORT_ANTICIPATED, str(goal.id)),) if goal.anticipated_barriers else ()
     )
@@ -272,14 +272,7 @@ def suggest_changes(
     if not comment:
         raise Refusal("empty_comment")
     goal, owner = _proposed_goal(session, actor, goal_id)
-    goals.update_goal(
-        session=session,
-        goal=goal,
-        now=now,
-        status=next_status(goal, Event.SUGGEST_CHANGES),
-        manager_comment=comment,
-        owner_agreed_at=None,
-    )
+    _move(session, goal, Event.SUGGEST_CHANGES, now, manager_comment=comment, owner_agreed_at=None)
     assert goal.id is not None
     revise = Choice(Offer.REVISE_GOAL, str(goal.id), primary=True)
     notice = Notice(

@@ -30,7 +30,8 @@ class Event(StrEnum):
     ESCALATE = "escalate"
 
 
-TRANSITIONS: dict[tuple[BarrierStatus, Event], BarrierStatus] = {
+Transition = tuple[BarrierStatus, Event]
+TRANSITIONS: dict[Transition, BarrierStatus] = {
     (BarrierStatus.OPEN, Event.ACKNOWLEDGE): BarrierStatus.ACKNOWLEDGED,
     (BarrierStatus.OPEN, Event.RESOLVE): BarrierStatus.RESOLVED,
     (BarrierStatus.ACKNOWLEDGED, Event.RESOLVE): BarrierStatus.RESOLVED,
@@ -169,7 +170,7 @@ def act(
         above = manager_of(session, barrier.team_id, holder)
         if above is None:
             raise Refusal("barrier_at_top", holder=holder.name)
-        return _move_up(session, barrier, holder, above, reporter, now, by_hand=True)
+        return _move_up(session, Escalation(barrier, holder, above, reporter), now, by_hand=True)
     fields: dict[str, object] = {"status": status}
     if event == Event.ACKNOWLEDGE:
         fields["acknowledged_at"] = now
@@ -198,16 +199,18 @@ def act(
     return Decision(barrier, event, holder, reporter, notices)
 
 
-def _move_up(
-    session: Session,
-    barrier: Barrier,
-    holder: Person,
-    above: Person,
-    reporter: Person,
-    now: datetime,
-    *,
-    by_hand: bool,
-) -> Decision:
+@dataclass(frozen=True)
+class Escalation:
+    """A barrier moving up: from its holder to the manager above them."""
+
+    barrier: Barrier
+    holder: Person  # who holds it now (and, on its own, let it sit)
+    above: Person  # whom it moves to
+    reporter: Person
+
+
+def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -> Decision:
+    barrier, holder, above, reporter = e.barrier, e.holder, e.above, e.reporter
     barriers.update_barrier(
         session=session,
         barrier=barrier,
@@ -240,23 +243,17 @@ def _move_up(
     return Decision(barrier, Event.ESCALATE, above, reporter, notices)
 
 
-def escalate(
-    *,
-    session: Session,
-    barrier: Barrier,
-    holder: Person,
-    above: Person,
-    reporter: Person,
-    now: datetime,
-) -> list[Notice]:
-    """Move a barrier its holder let sit up to `above` (the tick found it due: schedule/); no
-    notices if another tick moved it meanwhile."""
+def escalate(*, session: Session, escalation: Escalation, now: datetime) -> list[Notice]:
+    """Move up a barrier its holder let sit (the tick found it due: conversations/schedule/);
+    no notices if another tick moved it meanwhile."""
+    e = escalation
     locked = barriers.get_barrier(
-        session=session, team_id=barrier.team_id, barrier_id=barrier.id or 0, lock=True
+        session=session, team_id=e.barrier.team_id, barrier_id=e.barrier.id or 0, lock=True
     )
-    if locked is None or locked.holder_id != holder.id or locked.status != BarrierStatus.OPEN:
+    if locked is None or locked.holder_id != e.holder.id or locked.status != BarrierStatus.OPEN:
         return []
-    return _move_up(session, locked, holder, above, reporter, now, by_hand=False).notices
+    moving = Escalation(locked, e.holder, e.above, e.reporter)
+    return _move_up(session, moving, now, by_hand=False).notices
 
 
 def visible_to(barrier: Barrier, person_id: int) -> bool:

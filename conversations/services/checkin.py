@@ -114,11 +114,11 @@ def record(
             team_id=actor.team_id,
             goal_id=goal.id,
             person_id=actor.person_id,
+            at=now,
+            week=week,
             progress=progress,
             confidence=confidence,
             note=note,
-            at=now,
-            week=week,
         )
         goals.update_goal(
             session=session, goal=goal, now=now, progress=progress, confidence=confidence

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
 from conversations.actor import Actor, require_admin
 from conversations.errors import Refusal
+from conversations.services import planning
 from storage import cycles, people, units, workspaces
 from storage.models import Cycle, Person, Unit
 
@@ -101,12 +102,13 @@ def managed_above(*, session: Session, team_id: str, person_id: int, unit: Unit)
 
 
 def add_cycle(
-    *, session: Session, actor: Actor, name: str, start: date, end: date, today: date
+    *, session: Session, actor: Actor, name: str, start: date, end: date, now: datetime
 ) -> CycleAdded:
-    """Create a cycle. It is active while its dates contain today (the workspace's `today`), so a
-    future cycle changes nothing anyone sees until it starts. Cycles may not overlap."""
+    """Create a cycle. It is active while its dates contain today (in the workspace's time zone),
+    so a future cycle changes nothing anyone sees until it starts. Cycles may not overlap."""
     require_admin(session, actor)
     team_id = actor.team_id
+    today = planning.today(session=session, team_id=team_id, now=now)
     if end <= start:
         raise Refusal("end_before_start", field="end", start=start, end=end)
     if end < today:

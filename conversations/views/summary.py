@@ -99,25 +99,11 @@ class Change:
     before: Numbers
     after: Numbers
 
-    @property
-    def covered(self) -> int:
-        return self.after.covered - self.before.covered
-
-    @property
-    def orphans(self) -> int:
-        return self.after.orphans - self.before.orphans
-
-    @property
-    def troubled(self) -> int:
-        return self.after.troubled - self.before.troubled
-
-    @property
-    def checked_in(self) -> int:
-        return self.after.checked_in - self.before.checked_in
-
-    @property
-    def open_barriers(self) -> int:
-        return self.after.open_barriers - self.before.open_barriers
+    def __getattr__(self, name: str) -> int:
+        """How a count of `Numbers` moved: `covered`, `orphans`, `troubled`, `checked_in`…"""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return int(getattr(self.after, name) - getattr(self.before, name))
 
     @property
     def any(self) -> bool:
@@ -234,16 +220,10 @@ def compute(
             (since.units[u.unit_id] for u in listed if u.unit_id in since.units), Numbers()
         )
         total_change = Change(before_total, totals)
+    new_units = 0 if since is None else sum(1 for u in listed if u.unit_id not in since.units)
+    whole_org = top_id == roots[0].id
     return Summary(
-        team_id=team_id,
-        cycle_name=cycle.name,
-        now=now,
-        units=listed,
-        totals=totals,
-        since=since,
-        total_change=total_change,
-        whole_org=top_id == roots[0].id,
-        new_units=0 if since is None else sum(1 for u in listed if u.unit_id not in since.units),
+        team_id, cycle.name, now, listed, totals, since, total_change, whole_org, new_units
     )
 
 
@@ -287,21 +267,8 @@ def _numbers(
         g = goals.get(unit_id, summaries.GoalCounts(0, 0, 0, 0))
         o = objectives.get(unit_id, summaries.ObjectiveCounts(0, 0))
         b = barriers.get(unit_id, summaries.BarrierAges(0, 0, 0))
-        found[unit_id] = Numbers(
-            members=m.members,
-            covered=m.covered,
-            objectives=o.objectives,
-            orphans=o.orphans,
-            goals=g.goals,
-            progress_total=g.progress_total,
-            at_risk=g.at_risk,
-            off_track=g.off_track,
-            expected=m.expected,
-            checked_in=m.checked_in,
-            barriers_under_a_week=b.under_a_week,
-            barriers_one_to_two_weeks=b.one_to_two_weeks,
-            barriers_older=b.older,
-        )
+        aged = {f"barriers_{age}": n for age, n in b._asdict().items()}
+        found[unit_id] = Numbers(**m._asdict(), **o._asdict(), **g._asdict(), **aged)
     return found
 
 

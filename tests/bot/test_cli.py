@@ -178,6 +178,8 @@ def test_org_import_tells_new_managers_and_members_once(
     (tmp_path / "people.csv").write_text(ORG)
     assert main(["org", "import", "people.csv"]) == 0
     assert "Told 6 people" in capsys.readouterr().out
+    assert env.messages == []  # the import returns once it has committed: the tick delivers
+    assert main(["tick"]) == 0
     told = {m.channel: m.text for m in env.messages if m.user == env.bot_user_id}
     assert "You now manage *Sales*, under *Acme*" in told[env.dm_channel("UVP")]
     assert "You're now in *Acme*" in told[env.dm_channel("UVP")]

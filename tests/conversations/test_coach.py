@@ -14,7 +14,7 @@ from conversations.coach.review import read_statement, review, review_objective
 # text, specific, measurable, time_bound, outcome
 CASES = [
     ("Improve onboarding", False, False, False, True),
-    # Helping, supporting and working on name the effort, not its result (conversations/coach/labels.md).
+    # Helping, supporting and working on name the effort, not its result (coach/labels.md).
     ("Help the team", False, False, False, False),
     ("Support sales", False, False, False, False),
     ("Work on documentation", False, False, False, False),
@@ -42,7 +42,7 @@ CASES = [
     ("顧客満足度を９０％に上げる（６月まで）", True, True, True, True),
     ("Reduce tickets to ٣٠ a week by 30/06", True, True, True, True),
     ("Improve", False, False, False, True),
-    # An empty answer is not a goal, so it is no outcome either (conversations/coach/labels.md, section 0).
+    # An empty answer is not a goal, so it is no outcome either (coach/labels.md, section 0).
     ("", False, False, False, False),
 ]
 

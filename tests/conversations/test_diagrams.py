@@ -30,7 +30,7 @@ def test_every_flow_diagram_is_its_table(name: str) -> None:
     between = {(a, b) for a, b, _ in drawn if "[*]" not in (a, b)}
     assert {x for a, b in between for x in (a, b)} <= steps
     assert between == {(s.value, t.value) for s, row in spec.table.items() for t in row.to}
-    assert {b for a, b, _ in drawn if a == "[*]"} == {s.value for s in spec.starts}
+    assert {b for a, b, _ in drawn if a == "[*]"} == {s.value for s in spec.starting.steps}
     assert {a for a, b, _ in drawn if b == "[*]"} == {
         s.value for s, row in spec.table.items() if row.finishes
     }
@@ -53,7 +53,7 @@ def test_each_status_diagram_is_its_transitions(name: str, transitions: dict[Any
 def test_a_table_must_cover_every_step() -> None:
     from enum import StrEnum
 
-    from conversations.flows.spec import FlowSpec, Next, Step
+    from conversations.flows.spec import FlowSpec, Next, Starting, Step
 
     class Two(StrEnum):
         ONE = "one"
@@ -65,7 +65,6 @@ def test_a_table_must_cover_every_step() -> None:
             name="broken",
             steps=Two,
             table={Two.ONE: row},
-            start=lambda ctx: Next(Two.ONE),
-            starts=(Two.ONE,),
+            starting=Starting(lambda ctx: Next(Two.ONE), (Two.ONE,)),
             help=lambda ctx, step: None,  # type: ignore[arg-type,return-value]
         )

@@ -82,7 +82,7 @@ def start(org: Org, user: str, name: str, now: datetime = NOW, **answers: object
             flow=name,
             now=now,
             today=now.date(),
-            args=FLOWS[name].args(**answers),
+            args=FLOWS[name].starting.args(**answers),
         )
 
 

@@ -35,7 +35,7 @@ FLOW_ANSWERS = re.compile(f"^{FLOW_ANSWER}\\d+$")
 
 def _starts(spec: FlowSpec, offer: Offer) -> ClickRun:
     """A button that starts (or resumes) a flow, as the flow's entry for it says."""
-    entry = spec.entries[offer]
+    entry = spec.starting.entries[offer]
 
     def start(a: Acting, click: Click, value: Any) -> Reply:
         return Reply(turn=a.start_flow(spec.name, entry(value)))
@@ -48,7 +48,7 @@ def handlers() -> dict[Offer, ClickRun]:
     """Every offer's handler: its own, or the flow it starts."""
     found: dict[Offer, ClickRun] = {o: h.run for o, h in CLICKS.items()}
     for spec in FLOWS.values():
-        for offer in spec.entries:
+        for offer in spec.starting.entries:
             if offer in found:
                 raise TypeError(f"{offer} is handled twice")
             found[offer] = _starts(spec, offer)

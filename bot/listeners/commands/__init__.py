@@ -7,11 +7,11 @@ import difflib
 import sys
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 
 from bot import triggers
 from bot.errors import reported
-from bot.handling import Origin, Reply, perform
+from bot.handling import Origin, Reply, ack_now, perform
 from bot.listeners.commands import parse
 from bot.payloads import SlashCommand
 from bot.reply import refusal_text
@@ -100,14 +100,9 @@ def goals_command(*, services: Services, command: dict[str, Any], origin: Origin
     )
 
 
-def _ack_now(ack: Ack) -> None:
-    # Nothing before the ack: the reply comes through response_url once the work is done.
-    ack()
-
-
 def register(app: App, services: Services) -> None:
     def run_goals(body: dict[str, Any], command: dict[str, Any], respond: Any, client: Any) -> None:
         origin = Origin.of(body, client, respond)
         goals_command(services=services, command=command, origin=origin)
 
-    app.command("/goals")(ack=_ack_now, lazy=[reported(run_goals)])
+    app.command("/goals")(ack=ack_now, lazy=[reported(run_goals)])

@@ -11,7 +11,7 @@ from bot.triggers import subcommand
 from bot.work import Acting
 from conversations.actor import Who
 from conversations.errors import Refusal
-from conversations.services import organisation, planning, welcome
+from conversations.services import organisation, welcome
 from conversations.services.organisation import iso_date
 from conversations.views import summary
 from prompts import render
@@ -37,12 +37,7 @@ class CycleAdd:
 @subcommand("cycle add", who=Who.ADMIN)
 def cycle_add(a: Acting, args: CycleAdd) -> Reply:
     added = organisation.add_cycle(
-        session=a.session,
-        actor=a.actor,
-        name=args.name,
-        start=args.start,
-        end=args.end,
-        today=planning.today(session=a.session, team_id=a.actor.team_id, now=a.now),
+        session=a.session, actor=a.actor, name=args.name, start=args.start, end=args.end, now=a.now
     )
     return Reply(render("commands/cycle_added", added=added))
 

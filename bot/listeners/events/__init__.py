@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.errors import reported
-from bot.handling import Origin, Reply, perform
+from bot.handling import Origin, Reply, ack_now, perform
 from bot.home import home_view
 from bot.payloads import HomeOpened
 from bot.services import Services
@@ -23,10 +23,6 @@ def open_home(a: Acting, opened: HomeOpened) -> Reply:
     return Reply(home=view)
 
 
-def _ack(ack: Ack) -> None:
-    ack()
-
-
 def register(app: App, services: Services) -> None:
     def home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         opened = HomeOpened.parse(event, body)
@@ -36,4 +32,4 @@ def register(app: App, services: Services) -> None:
         origin = Origin(opened.team_id, opened.user_id, client, on_home=True)
         perform(services, origin, open_home, opened)
 
-    app.event("app_home_opened")(ack=_ack, lazy=[reported(home_opened)])
+    app.event("app_home_opened")(ack=ack_now, lazy=[reported(home_opened)])

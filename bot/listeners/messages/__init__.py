@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.errors import reported
-from bot.handling import Origin, Reply, perform
+from bot.handling import Origin, Reply, ack_now, perform
 from bot.payloads import DirectMessage
 from bot.services import Services
 from bot.work import Acting
@@ -28,10 +28,6 @@ def answer(a: Acting, message: DirectMessage) -> Reply:
     return Reply(turn=turn)
 
 
-def _ack(ack: Ack) -> None:
-    ack()
-
-
 def register(app: App, services: Services) -> None:
     def direct_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         message = DirectMessage.parse(event, body)
@@ -39,4 +35,4 @@ def register(app: App, services: Services) -> None:
             return
         perform(services, Origin(message.team_id, message.user_id, client), answer, message)
 
-    app.event("message")(ack=_ack, lazy=[reported(direct_message)])
+    app.event("message")(ack=ack_now, lazy=[reported(direct_message)])

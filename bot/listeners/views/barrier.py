@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import blocks
 from bot.handling import Reply
+from bot.listeners.views.modal import modal
 from bot.payloads import ViewSubmission
 from bot.triggers import form
 from bot.work import Acting
@@ -17,16 +18,9 @@ TEXT = "what"
 
 
 def barrier_form() -> dict[str, Any]:
-    return blocks.form(
-        FORM,
-        render_plain("barrier/form_title"),
-        render_plain("barrier/form_submit"),
-        [
-            blocks.text_input(
-                TEXT, render_plain("barrier/form_label"), max_length=3000, multiline=True
-            )
-        ],
-        intro=render("barrier/form_intro"),
+    label = render_plain("barrier/form_label")
+    return modal(
+        FORM, "barrier/form_", [blocks.text_input(TEXT, label, max_length=3000, multiline=True)]
     )
 
 

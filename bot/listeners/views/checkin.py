@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import blocks
 from bot.handling import Reply
+from bot.listeners.views.modal import modal
 from bot.payloads import ViewSubmission
 from bot.triggers import form
 from bot.work import Acting
@@ -59,13 +60,7 @@ def checkin_form(goals: list[Goal]) -> dict[str, Any]:
             hint=render_plain("checkin/in_the_way_hint"),
         )
     )
-    view = blocks.form(
-        FORM,
-        render_plain("checkin/form_title"),
-        render_plain("checkin/form_submit"),
-        inputs,
-        intro=render("checkin/form_intro"),
-    )
+    view = modal(FORM, "checkin/form_", inputs)
     view["private_metadata"] = ",".join(str(g.id) for g in goals)
     return view
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import blocks
 from bot.handling import Reply
+from bot.listeners.views.modal import modal
 from bot.payloads import ViewSubmission
 from bot.triggers import form
 from bot.work import Acting
@@ -20,17 +21,9 @@ FORM = "goal_suggest"
 
 def suggest_form(goal: Goal, owner: Person, clicked: tuple[str, str] | None) -> dict[str, Any]:
     """The manager's comment; its metadata names the goal and the message clicked, if any."""
-    view = blocks.form(
-        FORM,
-        render_plain("agreement/form_title"),
-        render_plain("agreement/form_submit"),
-        [
-            blocks.text_input(
-                "comment", render_plain("agreement/form_label"), max_length=3000, multiline=True
-            )
-        ],
-        intro=render("agreement/form_intro", goal=goal, owner=owner),
-    )
+    label = render_plain("agreement/form_label")
+    comment = blocks.text_input("comment", label, max_length=3000, multiline=True)
+    view = modal(FORM, "agreement/form_", [comment], goal=goal, owner=owner)
     channel, ts = clicked or ("", "")
     view["private_metadata"] = f"{goal.id}|{channel}|{ts}"
     return view
