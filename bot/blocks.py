@@ -112,7 +112,12 @@ def text_input(
 
 
 def select_input(
-    block_id: str, label: str, options: list[tuple[str, str]], *, initial: str | None = None
+    block_id: str,
+    label: str,
+    options: list[tuple[str, str]],
+    *,
+    initial: str | None = None,
+    optional: bool = False,
 ) -> Block:
     """A static select of (text, value) options."""
     choices = [{"text": _plain(text[:75]), "value": value} for text, value in options]
@@ -120,7 +125,7 @@ def select_input(
     chosen = next((c for c in choices if c["value"] == initial), None)
     if chosen is not None:
         element["initial_option"] = chosen
-    return _input(block_id, label, element, optional=False)
+    return _input(block_id, label, element, optional=optional)
 
 
 def _input(block_id: str, label: str, element: Block, *, optional: bool, hint: str = "") -> Block:

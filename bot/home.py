@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from bot.services import Services
-from bot.turns import choice_button, choice_rows
+from bot.turns import choice_button, choice_rows, help_choices
 from conversations.actor import actor_for
 from conversations.offers import Choice, Offer
 from conversations.services import barrier
@@ -24,6 +24,7 @@ from storage.db import transaction
 logger = logging.getLogger("cascade")
 VIEW_BLOCKS = 100
 ITEMS = 5  # goals to agree, barriers to acknowledge: each with its buttons, then a count
+HELP_BUTTONS = 5  # "Help with …" a report's agreed goal
 
 
 def home_view(view: home.Home) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def home_view(view: home.Home) -> dict[str, Any]:
         parts.append({"type": "divider"})
         parts += blocks.sections(render("team/team", teams=view.teams))
         parts += _waiting(view)
+        parts += choice_rows(help_choices(view.teams, limit=HELP_BUTTONS))
     if view.is_admin:
         parts.append({"type": "divider"})
         parts += blocks.sections(render("home/admin", home=view))

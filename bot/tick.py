@@ -119,7 +119,8 @@ def owe(session: Session, team_id: str, due: budget.Due, now: datetime, owner: s
 def _worded(nudge: budget.Nudge) -> Notice:
     c = nudge.candidate
     also = list(nudge.also)
-    return Notice(c.person.user_id, c.template, {**c.context, "also": also}, c.choices, c.kind)
+    context = {**c.context, "also": also}
+    return Notice(c.person.user_id, c.template, context, c.choices, c.kind, rows=c.rows)
 
 
 def _weekly_summary(

@@ -12,9 +12,10 @@ from bot import blocks
 from bot.payloads import Click
 from conversations.flows.engine import ButtonsFor, Turn
 from conversations.flows.spec import Button, Notice, Say
-from conversations.offers import Choice
+from conversations.offers import Choice, Offer
+from conversations.views.team import Team
 from prompts import render, render_plain
-from storage.outbox import Owed
+from storage.outbox import Key, Owed
 
 REPLY = "reply"  # the kind of outbox row that carries a flow's words to the person
 FLOW_ANSWER = "flow_answer_"  # + index: an answer to a flow's question (ids unique per block)
@@ -70,16 +71,26 @@ def choice_rows(rows: Iterable[Sequence[Choice]]) -> list[blocks.Block]:
     return [blocks.actions(*map(choice_button, row)) for row in rows if row]
 
 
+def help_choices(teams: Sequence[Team], limit: int = 10) -> list[tuple[Choice, ...]]:
+    """Under a manager's team: a "Help with …" button per agreed goal, to promise help later."""
+    goals = [(g, o) for t in teams for g, o in t.agreed][:limit]
+    return [
+        (Choice(Offer.OFFER_HELP, str(g.id), label="offer_help_on", context={"goal": g}),)
+        for g, _ in goals
+    ]
+
+
 def notice_message(notice: Notice) -> dict[str, Any]:
-    extra = [blocks.actions(*map(choice_button, notice.choices))] if notice.choices else []
+    extra = choice_rows([notice.choices, *notice.rows])
     return blocks.message(render(notice.template, **notice.context), *extra)
 
 
 @dataclass
 class Owing:
-    """What a change owes, rendered: new outbox rows."""
+    """What a change owes, rendered: new outbox rows, and messages held back (told later)."""
 
     new: list[Owed] = field(default_factory=list)
+    held: list[tuple[Key, str, dict[str, Any]]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.new)
@@ -88,17 +99,14 @@ class Owing:
 def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None) -> Owing:
     owing = owing or Owing()
     for notice in notices:
-        subject, period_key = notice.once or (None, None)
+        subject, period = notice.once or (None, None)
+        to = notice.user_id
+        if notice.held is not None and subject is not None and period is not None:
+            owing.held.append(((notice.kind, subject, period), to, notice.held))
+            continue
         payload = notice_message(notice)
         owing.new.append(
-            Owed(
-                team_id,
-                notice.kind,
-                notice.user_id,
-                payload,
-                subject=subject,
-                period_key=period_key,
-            )
+            Owed(team_id, notice.kind, to, payload, subject=subject, period_key=period)
         )
     return owing
 
@@ -120,9 +128,18 @@ def answered(click: Click, redrawn: Say | None = None) -> dict[str, Any]:
     return {"text": click.message_text, "blocks": [*kept, note]}
 
 
-def updated(click: Click, note: str, choices: tuple[Choice, ...] = ()) -> dict[str, Any]:
+def updated(
+    click: Click, note: str, choices: tuple[Choice, ...] = (), *, without: int | None = None
+) -> dict[str, Any]:
     """The clicked message, its words kept, with a note of what was done and what buttons are
-    left (none: the decision is its record)."""
-    kept = [b for b in click.message_blocks if b.get("type") != "actions"]
+    left (none: the decision is its record). With `without`, only the row of buttons about that
+    item goes (the others in a list keep theirs)."""
+    kept = [b for b in click.message_blocks if b.get("type") != "actions" or _keeps(b, without)]
     extra = [blocks.actions(*map(choice_button, choices))] if choices else []
     return {"text": click.message_text, "blocks": [*kept, blocks.context(note), *extra]}
+
+
+def _keeps(row: dict[str, Any], without: int | None) -> bool:
+    """Whether a row of buttons stays: when asked to, every row not about `without`."""
+    values = {str(e.get("value")) for e in row.get("elements") or [] if isinstance(e, dict)}
+    return without is not None and str(without) not in values

@@ -129,6 +129,8 @@ class Acting:
 
     def _owe(self, owing: Owing) -> None:
         outbox.enqueue(session=self.session, messages=owing.new, now=self.now, owner=self.owner)
+        team_id = self.actor.team_id
+        outbox.hold(session=self.session, team_id=team_id, items=owing.held, now=self.now)
         self.owed += len(owing)
 
 

@@ -91,6 +91,17 @@ class Offer(StrEnum):
     AGREE_DROP = "agree_drop", "goal_agree_drop", row_id, Who.LEADER  # the manager agrees
     KEEP_GOAL = "keep_goal", "goal_keep", row_id, Who.LEADER  # the manager would rather keep it
     NEW_CYCLE = "new_cycle", "cycle_new", nothing, Who.ADMIN  # opens a form
+    OFFER_HELP = (
+        "offer_help",
+        "commitment_offer",
+        row_id,
+        Who.LEADER,
+    )  # a goal: "How will you help?"
+    COMMITMENT_DONE = "commitment_done", "commitment_done", row_id, Who.LEADER
+    COMMITMENT_NOT_YET = "commitment_not_yet", "commitment_not_yet", row_id, Who.LEADER
+    COMMITMENT_DROP = "commitment_drop", "commitment_drop", row_id, Who.LEADER
+    ADD_TO_ONE_ON_ONE = "add_to_one_on_one", "one_on_one_add_goal", row_id, Who.LEADER  # a goal
+    ADD_TOPIC = "add_topic", "one_on_one_add_topic", row_id, Who.ANYONE  # the other side's id
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ never ping `@channel` or forge a link. Filters that build Slack syntax (`mention
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
@@ -43,6 +44,15 @@ def _channel(channel_id: str) -> str:
 
 def _date(value: date) -> Trusted:
     return Trusted(f"{value:%a %-d %b %Y}")
+
+
+def _local_time(value: datetime, tz: str) -> Trusted:
+    """An instant as it reads on the wall in `tz`: "10:00"."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ValueError, ZoneInfoNotFoundError):
+        zone = ZoneInfo("UTC")
+    return Trusted(f"{value.astimezone(zone):%H:%M}")
 
 
 def _bar(progress: int) -> Trusted:
@@ -99,6 +109,7 @@ def _build(*, for_slack: bool) -> Environment:
     env.filters["mention"] = _mention
     env.filters["date"] = _date
     env.filters["bar"] = _bar
+    env.filters["local_time"] = _local_time
     env.filters["possessive"] = possessive
     # A macro's output, whose values were escaped as the macro rendered them (never user text).
     env.filters["rendered"] = Trusted

@@ -118,3 +118,22 @@ def open_barriers_of_people(
         touching = [b for b in found if person_id in (b.reporter_id, b.holder_id)]
         keep(session, ("open_barriers", team_id, person_id), touching)
     return found
+
+
+def acknowledged_by(
+    *, session: Session, team_id: str, holder_ids: Sequence[int], since: datetime
+) -> list[Barrier]:
+    """Barriers these people acknowledged since `since` (a barrier that moves up is acknowledged
+    afresh by its new holder, so its holder is who acknowledged it), in one query."""
+    if not holder_ids:
+        return []
+    return list(
+        session.exec(
+            select(Barrier).where(
+                Barrier.team_id == team_id,
+                col(Barrier.holder_id).in_(list(holder_ids)),
+                col(Barrier.acknowledged_at).is_not(None),
+                col(Barrier.acknowledged_at) >= since,
+            )
+        )
+    )

@@ -91,3 +91,34 @@ def latest_of(*, session: Session, team_id: str, person_ids: Sequence[int]) -> d
         .order_by(col(CheckIn.id))
     )
     return {c.person_id: c for c in rows}
+
+
+def recent_of_goals(
+    *, session: Session, team_id: str, goal_ids: Sequence[int], limit: int = 4
+) -> dict[int, list[CheckIn]]:
+    """The last `limit` check-ins of each goal, oldest first, in one query."""
+    if not goal_ids:
+        return {}
+    ranked = (
+        select(
+            col(CheckIn.id).label("id"),
+            func.row_number()
+            .over(
+                partition_by=col(CheckIn.goal_id),
+                order_by=(col(CheckIn.at).desc(), col(CheckIn.id).desc()),
+            )
+            .label("rank"),
+        )
+        .where(CheckIn.team_id == team_id, col(CheckIn.goal_id).in_(list(goal_ids)))
+        .subquery()
+    )
+    rows = session.exec(
+        select(CheckIn)
+        .join(ranked, col(CheckIn.id) == ranked.c.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(col(CheckIn.at), col(CheckIn.id))
+    )
+    found: dict[int, list[CheckIn]] = {}
+    for checkin in rows:
+        found.setdefault(checkin.goal_id, []).append(checkin)
+    return found

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from storage.barriers import list_barriers
 from storage.checkins import list_checkins
+from storage.commitments import list_commitments
 from storage.cycles import list_cycles
 from storage.goals import list_goals
 from storage.models import Cycle, Person, Unit, Workspace
@@ -59,6 +60,17 @@ EXPORT_COLUMNS: dict[str, list[str]] = {
         "reported_at",
         "acknowledged_at",
         "resolved_at",
+    ],
+    "commitments": [
+        "id",
+        "team_id",
+        "goal_id",
+        "manager_id",
+        "text",
+        "due",
+        "status",
+        "created_at",
+        "done_at",
     ],
 }
 EXPORT_KEYS = tuple(EXPORT_COLUMNS)
@@ -122,6 +134,7 @@ def export_workspace(
         "goals": list_goals(session=session, team_id=team_id),
         "checkins": list_checkins(session=session, team_id=team_id),
         "barriers": list_barriers(session=session, team_id=team_id),
+        "commitments": list_commitments(session=session, team_id=team_id),
     }
     result = {
         key: [_row(item, EXPORT_COLUMNS[key], user_ids) for item in items]

@@ -199,3 +199,20 @@ def goals_with_owners(
         .order_by(col(Goal.id))
     )
     return [(goal, owner) for goal, owner in rows]
+
+
+def agreed_by(
+    *, session: Session, team_id: str, manager_ids: Sequence[int], since: datetime
+) -> list[Goal]:
+    """Goals these managers agreed since `since`, in one query."""
+    if not manager_ids:
+        return []
+    return list(
+        session.exec(
+            select(Goal).where(
+                Goal.team_id == team_id,
+                col(Goal.agreed_by_id).in_(list(manager_ids)),
+                col(Goal.agreed_at) >= since,
+            )
+        )
+    )

@@ -68,6 +68,12 @@ class BarrierStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class CommitmentStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
 class ConversationState(StrEnum):
     ACTIVE = "active"
     FINISHED = "finished"  # completed, refused part-way, cancelled or expired: it takes no answers
@@ -247,6 +253,56 @@ class Barrier(SQLModel, table=True):
     acknowledged_at: datetime | None = instant()
     escalated_at: datetime | None = instant()
     resolved_at: datetime | None = instant()
+
+
+class Commitment(SQLModel, table=True):
+    """A manager's promise of help on a goal: made when agreeing it or later, followed up at
+    check-ins, counted for leadership. Its text is seen by the two of them and the managers
+    above them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    text: str = Field(max_length=500)
+    due: date | None = None
+    status: str = Field(default=CommitmentStatus.OPEN, max_length=16)
+    # The barrier the owner reported when it had not come by its due date (at most one).
+    barrier_id: int | None = Field(default=None, foreign_key="barrier.id")
+    created_at: datetime = instant(default_now=True)
+    done_at: datetime | None = instant()  # done or dropped
+
+
+class AgendaItem(SQLModel, table=True):
+    """Something either side of a 1:1 added to talk about (a goal's alert, a topic)."""
+
+    __tablename__ = "agenda_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    report_id: int = Field(foreign_key="person.id", index=True)
+    added_by_id: int = Field(foreign_key="person.id")
+    goal_id: int | None = Field(default=None, foreign_key="goal.id")
+    text: str = Field(max_length=500)
+    created_at: datetime = instant(default_now=True)
+
+
+class OneOnOne(SQLModel, table=True):
+    """A weekly 1:1 between a manager and a direct report: its agenda goes to both two hours
+    before, in the manager's time zone."""
+
+    __tablename__ = "one_on_one"
+    __table_args__ = (sa.UniqueConstraint("team_id", "manager_id", "report_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(index=True, max_length=32)
+    manager_id: int = Field(foreign_key="person.id", index=True)
+    report_id: int = Field(foreign_key="person.id")
+    weekday: int  # Monday = 0
+    time: str = Field(max_length=5)  # "10:00", the manager's local time
+    active: bool = True
+    created_at: datetime = instant(default_now=True)
 
 
 class Conversation(SQLModel, table=True):

@@ -201,3 +201,15 @@ def published_lines(*, session: Session, team_id: str, cycle_id: int) -> list[Ob
         .order_by(col(Objective.position), col(Objective.id))
     )
     return [ObjectiveLine(id or 0, unit, parent, title) for id, unit, parent, title in rows]
+
+
+def published_objective_units(*, session: Session, team_id: str, cycle_id: int) -> dict[int, int]:
+    """objective id → its unit id, for every published objective of a cycle, in one query."""
+    rows = session.exec(
+        select(Objective.id, Objective.unit_id).where(
+            Objective.team_id == team_id,
+            Objective.cycle_id == cycle_id,
+            Objective.status == ObjectiveStatus.PUBLISHED,
+        )
+    )
+    return {objective_id: unit_id for objective_id, unit_id in rows if objective_id is not None}

@@ -64,6 +64,10 @@ class Notice:
     kind: str = "notice"
     # (subject, period key): owed at most once with its kind, however often asked (storage/outbox)
     once: tuple[str, str] | None = None
+    # Held back (a paused or full recipient): owed in its period, told later as this "also" line
+    # (prompts/nudges/also/<kind>); it needs `once`.
+    held: dict[str, Any] | None = None
+    rows: tuple[tuple[Choice, ...], ...] = ()  # more rows of buttons, one per item it lists
 
 
 @dataclass

@@ -5,6 +5,7 @@ of queries per workspace, whatever its size; bot/tick.py words it and writes it 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -13,9 +14,11 @@ from conversations import clock
 from conversations.schedule.budget import Due, Held, spend
 from conversations.schedule.escalations import KIND as ESCALATION
 from conversations.schedule.escalations import escalations
-from conversations.schedule.nudges import KINDS, candidates
+from conversations.schedule.nudges import AGENDA, KINDS, Candidate, candidates
 from conversations.schedule.world import World, read_world
 from conversations.services import barrier
+from conversations.services.one_on_one import Pair
+from conversations.views.one_on_one import agendas
 from storage import outbox, workspaces
 
 
@@ -34,7 +37,7 @@ def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozense
         for due_now in escalations(world)
         for notice in barrier.escalate(session=session, escalation=due_now, now=now)
     ]
-    found = candidates(world)
+    found = with_agendas(session, world, candidates(world))
     owed = outbox.owed_subjects(
         session=session,
         team_id=team_id,
@@ -52,6 +55,26 @@ def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozense
     ]
     going, holding = spend(world, found, owed=owed, used=used, held=held)
     return Due(escalated=escalated, nudges=going, held=holding)
+
+
+def with_agendas(session: Session, world: World, found: list[Candidate]) -> list[Candidate]:
+    """The 1:1 agendas due now, each given its agenda (read for all the pairs at once)."""
+    due = {_pair_key(c): Pair(*c.context["pair"]) for c in found if c.kind == AGENDA}
+    if not due:
+        return found
+    made = agendas(session=session, team_id=world.team_id, pairs=list(due.values()), now=world.now)
+    by_pair = {(a.pair.manager.id, a.pair.report.id): a for a in made}
+    return [
+        replace(c, context={**c.context, "agenda": by_pair[_pair_key(c)]})
+        if c.kind == AGENDA
+        else c
+        for c in found
+    ]
+
+
+def _pair_key(candidate: Candidate) -> tuple[int | None, int | None]:
+    manager, report = candidate.context["pair"]
+    return manager.id, report.id
 
 
 def _used_this_week(session: Session, world: World) -> defaultdict[str, int]:

@@ -31,9 +31,14 @@ from typing import Any
 from conversations import clock
 from conversations.offers import Choice, Offer
 from conversations.schedule.world import CHECKIN, World
+from conversations.services import commitments
 from storage import outbox
-from storage.models import Goal, GoalStatus, Person
+from storage.models import Commitment, Goal, GoalStatus, Person
 
+AGENDA = "one_on_one_agenda"
+AGENDA_BEFORE = timedelta(hours=2)
+ALERT = "confidence_alert"  # the manager's alert (conversations/services/alerts.py)
+PROMISES_LISTED = 10  # with their buttons, in a manager's check-in
 INTERVIEW_IDLE = timedelta(days=2)
 PLAN_EVERY = 3  # working days
 AGREEMENT_WAIT = timedelta(days=1)
@@ -52,6 +57,7 @@ class Candidate:
     context: dict[str, Any] = field(default_factory=dict)  # for prompts/nudges/<kind>
     choices: tuple[Choice, ...] = ()
     also: dict[str, Any] = field(default_factory=dict)  # for prompts/nudges/also/<kind>
+    rows: tuple[tuple[Choice, ...], ...] = ()  # more rows of buttons, one per item it lists
 
     @property
     def key(self) -> outbox.Key:
@@ -89,6 +95,55 @@ def candidates(world: World) -> list[Candidate]:
 
 
 # -- the kinds, most important first ---------------------------------------------------------
+
+
+@nudge(AGENDA)
+def one_on_one_agendas(world: World) -> Iterable[Candidate]:
+    """The 1:1 agenda, to both, two hours before each weekly 1:1 (the manager's local time)."""
+    for slot in world.one_on_ones:
+        manager, report = world.people.get(slot.manager_id), world.people.get(slot.report_id)
+        if manager is None or report is None:
+            continue
+        this_week = clock.this_weeks(world.now, manager.tz, slot.weekday, slot.time)
+        for meeting in (this_week, this_week + timedelta(weeks=1)):  # crossing a week's end
+            if not world.due_now(meeting - AGENDA_BEFORE):
+                continue
+            for person in (manager, report):
+                if world.paused(person):
+                    continue
+                context = {"pair": (manager, report), "meeting": meeting, "tz": manager.tz}
+                key = f"one_on_one:{slot.id}:{person.id}"
+                yield Candidate(AGENDA, person, key, meeting.date().isoformat(), context)
+
+
+def _missed(world: World, person: Person, week: str) -> bool:
+    """Asked to check in that week, and didn't."""
+    return (person.user_id, week) in world.checkins_sent and (
+        person.id,
+        week,
+    ) not in world.checked_in
+
+
+@nudge(ALERT)
+def missed_checkins(world: World) -> Iterable[Candidate]:
+    """A second missed check-in in a row: the manager hears, at the report's check-in time."""
+    for owner_id, agreed in _agreed_by_owner(world).items():
+        person = world.people.get(owner_id)
+        manager = world.manager_of(person) if person else None
+        if person is None or manager is None or world.paused(person):
+            continue
+        if not world.due_now(world.checkin_slot(person)):
+            continue
+        if all(_missed(world, person, world.weeks_before(person, n)) for n in (1, 2)):
+            yield Candidate(
+                ALERT,
+                manager,
+                f"person:{person.id}",
+                world.week(person),
+                {"owner": person, "goals": agreed},
+                (Choice(Offer.ADD_TO_ONE_ON_ONE, str(agreed[0].id), primary=True),),
+                {"owner": person.user_id, "missed": True},
+            )
 
 
 @nudge("close_goal")
@@ -190,22 +245,35 @@ def _agreed_by_owner(world: World) -> dict[int, list[Goal]]:
     return found
 
 
+def _promised_by_manager(world: World) -> dict[int, list[tuple[Commitment, Goal]]]:
+    goals = {g.id: g for g in world.open_goals if g.status == GoalStatus.AGREED}
+    found: dict[int, list[tuple[Commitment, Goal]]] = defaultdict(list)
+    for promise in world.promises:
+        if promise.goal_id in goals:
+            found[promise.manager_id].append((promise, goals[promise.goal_id]))
+    return found
+
+
 @nudge(CHECKIN)
 def checkins(world: World) -> Iterable[Candidate]:
-    for owner_id, agreed in _agreed_by_owner(world).items():
-        person = world.people.get(owner_id)
+    """Each person's own goals, and, for a manager, the help they promised: Done, Not yet, Drop."""
+    agreed, promised = _agreed_by_owner(world), _promised_by_manager(world)
+    for person_id in sorted({*agreed, *promised}):
+        person = world.people.get(person_id)
         if person is None or world.paused(person):
             continue
         week = world.week(person)
-        if (owner_id, week) in world.checked_in or not world.due_now(world.checkin_slot(person)):
+        if (person_id, week) in world.checked_in or not world.due_now(world.checkin_slot(person)):
             continue
+        mine, helping = agreed.get(person_id, []), promised.get(person_id, [])[:PROMISES_LISTED]
         yield Candidate(
             CHECKIN,
             person,
             person.user_id,
             week,
-            {"goals": agreed},
-            (Choice(Offer.CHECK_IN, primary=True),),
+            {"goals": mine, "promises": helping, "owners": world.people},
+            (Choice(Offer.CHECK_IN, primary=True),) if mine else (),
+            rows=tuple(commitments.choices(c) for c, _ in helping),
         )
 
 

@@ -16,15 +16,27 @@ from conversations.services.pause import is_paused
 from storage import (
     barriers,
     checkins,
+    commitments,
     conversations,
     goals,
     objectives,
+    one_on_ones,
     outbox,
     people,
     units,
     workspaces,
 )
-from storage.models import Barrier, Conversation, Cycle, Goal, Person, Unit, Workspace
+from storage.models import (
+    Barrier,
+    Commitment,
+    Conversation,
+    Cycle,
+    Goal,
+    OneOnOne,
+    Person,
+    Unit,
+    Workspace,
+)
 
 WINDOW = timedelta(hours=12)  # how late a nudge may still go out
 OFFICE_HOURS = (time(9), time(18))
@@ -49,6 +61,8 @@ class World:
     interviews: list[Conversation] = field(default_factory=list)  # goal interviews going on
     checkins_sent: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (user, week)
     barriers: list[Barrier] = field(default_factory=list)  # open, held, not acknowledged
+    promises: list[Commitment] = field(default_factory=list)  # open promises of help
+    one_on_ones: list[OneOnOne] = field(default_factory=list)  # weekly 1:1s
 
     @property
     def team_id(self) -> str:
@@ -84,6 +98,10 @@ class World:
     def due_now(self, instant: datetime | None) -> bool:
         return instant is not None and instant <= self.now < instant + WINDOW
 
+    def weeks_before(self, person: Person, n: int) -> str:
+        """The person's ISO week `n` weeks before this one."""
+        return clock.week_key(self.now - timedelta(weeks=n), person.tz)
+
     def manager_of(self, person: Person) -> Person | None:
         """The manager of the unit this person belongs to (none for the head, or a vacancy)."""
         unit = self.units.get(self.member_of.get(person.id or 0, 0))
@@ -102,7 +120,14 @@ def read_world(
         if p.id is not None and not p.deleted and not p.is_bot
     }
     cycle = planning.running(session=session, team_id=team_id, now=now)
-    weeks = sorted({clock.week_key(now, p.tz) for p in everyone.values()})
+    # This week and the two before, where each person lives: check-ins missed twice in a row.
+    weeks = sorted(
+        {
+            clock.week_key(now - timedelta(weeks=n), p.tz)
+            for p in everyone.values()
+            for n in range(3)
+        }
+    )
     sent = outbox.sent_at(session=session, team_id=team_id, kind=CHECKIN, period_keys=weeks)
     return World(
         workspace=workspace,
@@ -123,4 +148,6 @@ def read_world(
         ),
         checkins_sent=sent,
         barriers=barriers.unacknowledged(session=session, team_id=team_id),
+        promises=commitments.open_of_managers(session=session, team_id=team_id),
+        one_on_ones=one_on_ones.active_schedules(session=session, team_id=team_id),
     )

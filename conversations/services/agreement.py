@@ -13,12 +13,13 @@ from typing import Any
 from sqlmodel import Session
 
 from conversations.actor import Actor, admins
+from conversations.coach import review as coach
 from conversations.errors import Refusal
 from conversations.flows.spec import Notice
 from conversations.offers import Choice, Offer
 from conversations.services.organisation import managed_above
-from storage import goals, people, units
-from storage.models import Goal, GoalStatus, Person, Unit
+from storage import goals, objectives, people, units
+from storage.models import Goal, GoalStatus, Objective, Person, Unit
 
 
 class Event(StrEnum):
@@ -179,25 +180,77 @@ def keep_goal(*, session: Session, actor: Actor, goal_id: int) -> Decision:
     return Decision(goal=goal, owner=owner, notices=[notice])
 
 
+@dataclass(frozen=True)
+class Reading:
+    """The coach's reading of a proposed goal, for the manager: its statement with its measure
+    and due date, and the one question worth asking about it (prompts/agreement/ask/<code>)."""
+
+    specific: bool
+    measurable: bool
+    time_bound: bool
+    outcome: bool
+
+    @property
+    def ask(self) -> str:
+        """The first gap the conversation should close; else, how the manager can help."""
+        for code, ok in (
+            ("outcome", self.outcome),
+            ("specific", self.specific),
+            ("measurable", self.measurable),
+            ("time_bound", self.time_bound),
+        ):
+            if not ok:
+                return code
+        return "help"
+
+
+def reading(goal: Goal) -> Reading:
+    """The coach's reading of the goal as proposed: the statement, with its measure and date."""
+    review = coach.review(goal.statement)
+    return Reading(
+        specific=review.specific,
+        measurable=review.measurable or bool(goal.measure),
+        time_bound=review.time_bound or goal.due is not None,
+        outcome=review.outcome,
+    )
+
+
 def proposal_notices(
     *, session: Session, actor: Actor, goal: Goal, unit: Unit, changed: bool = False
 ) -> list[Notice]:
-    """The proposal, with Agree and Suggest changes, to whoever agrees it."""
+    """The proposal to whoever agrees it: the chain it serves, the coach's reading, the owner's
+    anticipated barriers and one question for the conversation; Agree and Suggest changes."""
     owner = actor.person
     assert goal.id is not None
     buttons = (
         Choice(Offer.AGREE_GOAL, str(goal.id), primary=True),
         Choice(Offer.SUGGEST_CHANGES, str(goal.id)),
     )
+    above = objectives.with_ancestors(
+        session=session, team_id=actor.team_id, objective_ids=[goal.objective_id]
+    )
+    chain = _chain(above, goal.objective_id)
+    context = {
+        "goal": goal,
+        "owner": owner,
+        "unit": unit,
+        "changed": changed,
+        "chain": chain,
+        "reading": reading(goal),
+    }
     return [
-        Notice(
-            p.user_id,
-            "agreement/proposed",
-            {"goal": goal, "owner": owner, "unit": unit, "changed": changed},
-            buttons,
-        )
+        Notice(p.user_id, "agreement/proposed", context, buttons)
         for p in approvers(session=session, actor=actor, unit=unit, owner=owner)
     ]
+
+
+def _chain(found: dict[int, Objective], objective_id: int | None) -> list[Objective]:
+    """The objective and those above it, the organisation's first."""
+    chain: list[Objective] = []
+    while objective_id is not None and objective_id in found and len(chain) < len(found):
+        chain.append(found[objective_id])
+        objective_id = found[objective_id].parent_id
+    return list(reversed(chain))
 
 
 @dataclass(frozen=True)

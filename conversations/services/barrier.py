@@ -87,12 +87,19 @@ class Reported:
 
 
 def report(
-    *, session: Session, actor: Actor, text: str, now: datetime, goal_id: int | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    text: str,
+    now: datetime,
+    goal_id: int | None = None,
+    holder: Person | None = None,
 ) -> Reported:
-    """Report a barrier: its holder (the reporter's manager) hears at once, with the buttons."""
+    """Report a barrier: its holder (the reporter's manager, unless the barrier is someone
+    else's to hold) hears at once, with the buttons."""
     cleaned, trimmed = clean_text(text)
     reporter = actor.person
-    holder = manager_of(session, actor.team_id, reporter)
+    holder = holder or manager_of(session, actor.team_id, reporter)
     if holder is None:  # the head of the organisation: the admins hold it
         unit = agreement.goal_unit(session=session, team_id=actor.team_id, person=reporter)
         found = (

@@ -13,9 +13,10 @@ from conversations import clock
 from conversations.actor import Actor
 from conversations.errors import Refusal, Refusals
 from conversations.flows.spec import Notice
-from conversations.services import barrier
-from storage import checkins, goals
-from storage.models import CheckIn, Confidence, Goal, GoalStatus
+from conversations.services import alerts, barrier
+from conversations.services import commitments as promises
+from storage import checkins, commitments, goals
+from storage.models import CheckIn, Commitment, Confidence, Goal, GoalStatus
 
 NOTE_LIMIT = 3000
 IN_THE_WAY = "in_the_way"  # the form's "anything in the way?"
@@ -35,6 +36,21 @@ def checkin_goals(*, session: Session, actor: Actor) -> list[Goal]:
     return [g for g in mine if g.status == GoalStatus.AGREED][:FORM_GOALS]
 
 
+def promised(
+    *, session: Session, actor: Actor, goals_asked: list[Goal]
+) -> dict[int, list[Commitment]]:
+    """The open promises of help on these goals, by goal: the form asks whether each came."""
+    found: dict[int, list[Commitment]] = {}
+    for c in commitments.of_goals(
+        session=session,
+        team_id=actor.team_id,
+        goal_ids=[g.id or 0 for g in goals_asked],
+        open_only=True,
+    ):
+        found.setdefault(c.goal_id, []).append(c)
+    return found
+
+
 def form_goals(*, session: Session, actor: Actor) -> list[Goal]:
     """The goals for the check-in form, or a refusal that says why there is nothing to check."""
     found = checkin_goals(session=session, actor=actor)
@@ -51,6 +67,7 @@ class Answer:
     progress: str
     confidence: str
     note: str = ""
+    help: dict[int, str] = field(default_factory=dict)  # commitment id → "came" or "not_yet"
 
 
 @dataclass
@@ -124,6 +141,14 @@ def record(
             session=session, goal=goal, now=now, progress=progress, confidence=confidence
         )
         result.checkins.append((goal, made))
+    said = {c: a for answer in answers for c, a in answer.help.items()}
+    today = clock.local_date(now, actor.person.tz)
+    result.notices.extend(
+        promises.owner_says(session=session, actor=actor, said=said, now=now, today=today)
+    )
+    result.notices.extend(
+        alerts.after_checkin(session=session, actor=actor, recorded=result.checkins, now=now)
+    )
     if in_the_way.strip():
         result.barrier = barrier.report(session=session, actor=actor, text=in_the_way, now=now)
         result.notices.extend(result.barrier.notices)

@@ -51,7 +51,8 @@ def manager_user_id(*, session: Session, unit: Unit) -> str | None:
     return None if manager is None or manager.deleted else manager.user_id
 
 
-def _person(session: Session, team_id: str, user_id: str, field: str) -> Person:
+def person_named(session: Session, team_id: str, user_id: str, field: str) -> Person:
+    """A person someone mentioned: known to the directory, active and human, or a refusal."""
     person = people.get_person(session=session, team_id=team_id, user_id=user_id)
     if person is None:
         raise Refusal("unknown_user", field=field, user_id=user_id)
@@ -158,7 +159,7 @@ def add_unit(
     roots = units.root_units(session=session, team_id=team_id)
     if parent is None and roots:
         raise Refusal("second_root", field="parent", root=roots[0].name)
-    manager = _person(session, team_id, manager_user_id, "manager")
+    manager = person_named(session, team_id, manager_user_id, "manager")
     workspaces.get_workspace(session=session, team_id=team_id)
     unit = units.create_unit(
         session=session,
@@ -203,7 +204,7 @@ def set_unit_members(
         raise Refusal(
             "not_unit_manager", unit=unit.name, manager=manager_user_id(session=session, unit=unit)
         )
-    members = [_person(session, team_id, uid, "members") for uid in member_user_ids]
+    members = [person_named(session, team_id, uid, "members") for uid in member_user_ids]
     moved_from: dict[str, str] = {}
     for person in members:
         assert person.id is not None

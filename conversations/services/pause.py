@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from conversations.actor import Actor
 from conversations.errors import Refusal
-from storage import people
+from storage import outbox, people
 
 LONGEST = timedelta(days=366)
 UNITS = {
@@ -49,6 +50,18 @@ def resume(*, session: Session, actor: Actor, today: date) -> date | None:
     was = actor.person.paused_until
     people.set_paused_until(session=session, person=actor.person, until=None)
     return was if was is not None and was > today else None
+
+
+def held_for(*, session: Session, actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """What was held back for this person while they were paused (an alert, say), to tell them
+    now: it is marked told."""
+    held = [
+        row
+        for row in outbox.held(session=session, team_id=actor.team_id)
+        if row.recipient == actor.person.user_id and row.id is not None
+    ]
+    outbox.mark_folded(session=session, message_ids=[r.id or 0 for r in held], now=now)
+    return [row.payload.get("also") or {} for row in held]
 
 
 def is_paused(paused_until: date | None, today: date) -> bool:

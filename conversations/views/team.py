@@ -46,6 +46,7 @@ class Team:
     members: list[Member] = field(default_factory=list)
     to_agree: list[tuple[Goal, Person]] = field(default_factory=list)  # proposed to the manager
     to_acknowledge: list[Waiting] = field(default_factory=list)
+    agreed: list[tuple[Goal, Person]] = field(default_factory=list)  # the manager may promise help
 
 
 def teams_of(*, session: Session, actor: Actor, now: datetime) -> list[Team]:
@@ -87,8 +88,10 @@ def teams_of(*, session: Session, actor: Actor, now: datetime) -> list[Team]:
         teams[unit_id].members.append(member)
     for goal in open_goals:
         owner = people.get(goal.owner_id)
-        if goal.status == GoalStatus.PROPOSED and owner is not None and goal.unit_id in teams:
+        if owner is not None and goal.unit_id in teams and goal.status == GoalStatus.PROPOSED:
             teams[goal.unit_id].to_agree.append((goal, owner))
+        elif owner is not None and goal.unit_id in teams and goal.status == GoalStatus.AGREED:
+            teams[goal.unit_id].agreed.append((goal, owner))
     teams[managed[0].id].to_acknowledge = _waiting(session, actor, now)
     return list(teams.values())
 

@@ -74,9 +74,13 @@ def test_the_whole_cascade(walk: Walk) -> None:
     stale_copy = copy.deepcopy(proposal)  # as a slow client still shows it, buttons and all
     w.click(ALICE, proposal, "Agree")
     w.expect(BOB, "agreed your goal")
-    # Alice's message with the buttons becomes the record of her decision (no buttons left).
+    # Alice's message with the buttons becomes the record of her decision: no decision is left
+    # to click, and she is asked how she will help.
     w.r.fake.wait_for(lambda f: "You agreed" in proposal.text)
-    assert not [b for b in proposal.blocks if b["type"] == "actions"]
+    labels = [
+        e["text"]["text"] for b in proposal.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert labels == ["Say how I'll help"]
     [goal] = snapshot(w.r.engine)["goals"]
     assert goal["status"] == "agreed" and goal["agreed_at"]
 

@@ -38,7 +38,14 @@ def test_every_button_has_a_label_one_handler_and_its_own_action_id() -> None:
 
 def test_every_form_names_its_inputs() -> None:
     assert views.FORMS is FORMS
-    assert set(FORMS) == {"cycle_new", "goal_suggest", "checkin", "barrier_new"}
+    assert set(FORMS) == {
+        "cycle_new",
+        "goal_suggest",
+        "checkin",
+        "barrier_new",
+        "commitment_help",
+        "one_on_one_topic",
+    }
     for form in FORMS.values():
         assert form.fields is not None, form.callback_id
 

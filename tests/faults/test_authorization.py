@@ -26,9 +26,26 @@ from bot.triggers import FORMS, SUBCOMMANDS
 from bot.turns import answer_value
 from conversations.actor import Who
 from conversations.flows.engine import ButtonsFor
-from storage import barriers, checkins, conversations, cycles, goals, objectives, people, units
+from storage import (
+    barriers,
+    checkins,
+    commitments,
+    conversations,
+    cycles,
+    goals,
+    objectives,
+    one_on_ones,
+    people,
+    units,
+)
 from storage.db import transaction
-from storage.models import BarrierStatus, ConversationState, GoalStatus, ObjectiveStatus
+from storage.models import (
+    AgendaItem,
+    BarrierStatus,
+    ConversationState,
+    GoalStatus,
+    ObjectiveStatus,
+)
 from tests.factories import ObjectiveSpec, UnitSpec, build_org
 from tests.faults.harness import FORM, Harness, harness
 from tests.faults.world import profiles_of
@@ -58,6 +75,8 @@ class Org:
     former_review: str  # the value of the Publish button on UFORMER's old plan of Sales
     agreed: int  # UMGR's agreed goal (in Acme), with an anticipated barrier
     barrier: int  # reported by UMEMBER, held by UMGR
+    commitment: int  # UHEAD's promise of help on UMGR's agreed goal
+    ids: dict[str, int]  # user → person id
 
 
 def build(h: Harness) -> Org:
@@ -154,6 +173,15 @@ def build(h: Harness) -> Org:
             holder_id=org.ids["UMGR"],
             now=now,
         )
+        promise = commitments.add_commitment(
+            session=s,
+            team_id=team,
+            goal_id=agreed.id or 0,
+            manager_id=org.ids["UHEAD"],
+            text="Budget for the Nordics trip",
+            due=None,
+            now=now,
+        )
         target = ButtonsFor("objectives", "review", review.version)
         # Ops was a stray root: not part of the matrix; drop it again.
         ops = units.find_unit(session=s, team_id=team, name="Ops")
@@ -167,6 +195,8 @@ def build(h: Harness) -> Org:
             answer_value(target, "publish"),
             agreed.id or 0,
             held.id or 0,
+            promise.id or 0,
+            dict(org.ids),
         )
 
 
@@ -404,6 +434,34 @@ def summary_channel_set(s: Any, org: Org, role: str) -> bool:
     return workspaces.get_workspace(session=s, team_id=org.team).summary_channel == "C0LEAD"
 
 
+def commitment_value(org: Org) -> str:
+    return str(org.commitment)
+
+
+def commitment_is(status: str) -> Callable[[Any, Org, str], bool]:
+    def check(s: Any, org: Org, role: str) -> bool:
+        found = commitments.get_commitment(
+            session=s, team_id=org.team, commitment_id=org.commitment
+        )
+        return found is not None and found.status == status
+
+    return check
+
+
+def commitments_made(count: int) -> Callable[[Any, Org, str], bool]:
+    return lambda s, org, role: (
+        len(commitments.list_commitments(session=s, team_id=org.team)) == count
+    )
+
+
+def agenda_items(count: int) -> Callable[[Any, Org, str], bool]:
+    return lambda s, org, role: len(list(s.exec(select(AgendaItem)))) == count
+
+
+def one_on_one_set(s: Any, org: Org, role: str) -> bool:
+    return bool(one_on_ones.active_schedules(session=s, team_id=org.team))
+
+
 def agreed_value(org: Org) -> str:
     return str(org.agreed)
 
@@ -473,6 +531,16 @@ TABLE: dict[str, Action] = {
     "button: Drop goal": Action(click("goal_drop", agreed_value), answered, "--Y----"),
     "button: Agree to drop": Action(click("goal_agree_drop", agreed_value), agreed_is(GoalStatus.DROPPED), "YY-----"),  # noqa: E501
     "button: Keep it": Action(click("goal_keep", agreed_value), answered, "YY-----"),
+    "/goals 1on1": Action(command("1on1 <@UMGR>"), answered, "-Y--Y--"),
+    "/goals 1on1 every": Action(command("1on1 <@UMEMBER> every thu 10:00"), db(one_on_one_set), "--Y----"),  # noqa: E501
+    "button: Say how I'll help": Action(click("commitment_offer", agreed_value), modal_open, "-Y-----"),  # noqa: E501
+    "button: Done (a promise)": Action(click("commitment_done", commitment_value), db(commitment_is("done")), "-Y-----"),  # noqa: E501
+    "button: Not yet (a promise)": Action(click("commitment_not_yet", commitment_value), answered, "-Y-----"),  # noqa: E501
+    "button: Drop (a promise)": Action(click("commitment_drop", commitment_value), db(commitment_is("dropped")), "-Y-----"),  # noqa: E501
+    "button: Add to our 1:1": Action(click("one_on_one_add_goal", goal_value), db(agenda_items(1)), "--Y----"),  # noqa: E501
+    "button: Add a topic": Action(click("one_on_one_add_topic", lambda org: str(org.ids["UMGR"])), modal_open, "-Y--Y--"),  # noqa: E501
+    "modal: How will you help": Action(submit("commitment_help", {"help": "Weekly pipeline review by end of March"}, agreed_value), db(commitments_made(2)), "-Y-----"),  # noqa: E501
+    "modal: Add a topic": Action(submit("one_on_one_topic", {"topic": "Travel budget"}, lambda org: str(org.ids["UMGR"])), db(agenda_items(1)), "-Y--Y--"),  # noqa: E501
     "modal: Check-in": Action(submit("checkin", {"progress_{}": "40", "confidence_{}": "on_track"}, agreed_value), db(checked_in), "--Y----"),  # noqa: E501
     "modal: Report a barrier": Action(submit("barrier_new", {"what": "No budget"}, lambda org: ""), barriers_reported(2), "YYYYYY-"),  # noqa: E501
     "modal: New cycle": Action(submit("cycle_new", {"name": "Form", "start": "2028-07-01", "end": "2028-12-31"}, lambda org: ""), cycle_named("Form"), "Y------"),  # noqa: E501

@@ -8,7 +8,17 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from storage import barriers, checkins, cycles, events, goals, people, units, workspaces
+from storage import (
+    barriers,
+    checkins,
+    commitments,
+    cycles,
+    events,
+    goals,
+    people,
+    units,
+    workspaces,
+)
 from storage.db import transaction
 from storage.export import export_workspace
 from storage.models import Confidence, ObjectiveStatus
@@ -66,6 +76,15 @@ def seed(engine: Engine, team_id: str, suffix: str) -> None:
             goal_id=goal.id,
         )
         events.claim_event(session=s, team_id=team_id, event_id=f"Ev{suffix}")
+        commitments.add_commitment(
+            session=s,
+            team_id=team_id,
+            goal_id=goal.id or 0,
+            manager_id=boss_id,
+            text=f"help{suffix}",
+            due=None,
+            now=NOW,
+        )
 
 
 def test_no_repository_function_returns_another_workspaces_rows(engine: Engine) -> None:
@@ -100,6 +119,16 @@ def test_no_repository_function_returns_another_workspaces_rows(engine: Engine) 
             "workeralpha@example.com",
         }
         assert workspaces.get_workspace(session=s, team_id="TA").team_id == "TA"
+        promise_b = commitments.list_commitments(session=s, team_id="TB")[0]
+        assert (
+            commitments.get_commitment(session=s, team_id="TA", commitment_id=promise_b.id or 0)
+            is None
+        )
+        assert commitments.of_goals(session=s, team_id="TA", goal_ids=[promise_b.goal_id]) == []
+        assert (
+            commitments.of_managers(session=s, team_id="TA", manager_ids=[promise_b.manager_id])
+            == []
+        )
 
 
 def test_times_come_back_aware_and_in_utc(engine: Engine) -> None:

@@ -10,8 +10,9 @@ from bot.handling import Reply
 from bot.listeners.views.suggest import suggest_form
 from bot.payloads import Click
 from bot.triggers import clicked
+from bot.turns import choice_rows
 from bot.work import Acting
-from conversations.offers import Offer
+from conversations.offers import Choice, Offer
 from conversations.services import agreement
 from prompts import render
 
@@ -32,15 +33,17 @@ def request_drop(a: Acting, click: Click, goal_id: int) -> Reply:
 
 
 def _decided(
-    decide: Callable[[Acting, int], agreement.Decision], template: str
+    decide: Callable[[Acting, int], agreement.Decision], template: str, *then: Offer
 ) -> Callable[[Acting, Click, int], Reply]:
-    """A manager's decision on a goal: the owner hears; the clicked message records it."""
+    """A manager's decision on a goal: the owner hears; the clicked message records it, with
+    the buttons for what can follow (`then`, about the goal)."""
 
     def handle(a: Acting, click: Click, goal_id: int) -> Reply:
         decision = decide(a, goal_id)
         a.owe_notices(decision.notices)
         text = render(template, goal=decision.goal, owner=decision.owner)
-        return Reply(replace=blocks.message(text))
+        follow = [Choice(offer, str(goal_id), primary=True) for offer in then]
+        return Reply(replace=blocks.message(text, *choice_rows([follow])))
 
     handle.__name__ = template.rpartition("/")[2]
     return handle
@@ -58,6 +61,6 @@ def _keep(a: Acting, goal_id: int) -> agreement.Decision:
     return agreement.keep_goal(session=a.session, actor=a.actor, goal_id=goal_id)
 
 
-clicked(Offer.AGREE_GOAL)(_decided(_agree, "agreement/agreed_manager"))
+clicked(Offer.AGREE_GOAL)(_decided(_agree, "agreement/agreed_manager", Offer.OFFER_HELP))
 clicked(Offer.AGREE_DROP)(_decided(_agree_drop, "agreement/dropped_manager"))
 clicked(Offer.KEEP_GOAL)(_decided(_keep, "agreement/kept_manager"))

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from bot.handling import Reply
 from bot.listeners.views.barrier import barrier_form
-from bot.listeners.views.checkin import checkin_form
+from bot.listeners.views.checkin import checkin_modal
 from bot.listeners.views.cycle import cycle_form
 from bot.payloads import Click
 from bot.triggers import clicked
 from bot.work import Acting
 from conversations.offers import Offer
-from conversations.services import checkin
 
 
 @clicked(Offer.CHECK_IN)
 def open_checkin(a: Acting, click: Click, value: None) -> Reply:
     """Check in: the one form, for every agreed goal."""
-    return Reply(modal=checkin_form(checkin.form_goals(session=a.session, actor=a.actor)))
+    return Reply(modal=checkin_modal(a))
 
 
 @clicked(Offer.NEW_CYCLE)

@@ -6,17 +6,17 @@ from dataclasses import dataclass
 
 from bot.handling import Reply
 from bot.listeners.commands.parse import Nothing, name
-from bot.listeners.views.checkin import checkin_form
+from bot.listeners.views.checkin import checkin_modal
 from bot.summary_blocks import summary_message
 from bot.triggers import subcommand
-from bot.turns import choice_rows
+from bot.turns import choice_rows, help_choices
 from bot.work import Acting
 from conversations.actor import Who
 from conversations.errors import Refusal
 from conversations.flows import goal_interview, objectives
 from conversations.offers import Choice, Offer
-from conversations.services import checkin
-from conversations.views import mine, summary, team
+from conversations.services import planning
+from conversations.views import managers, mine, summary, team
 from conversations.views.next_steps import next_steps
 from conversations.views.tree import alignment_tree
 from prompts import render
@@ -108,13 +108,22 @@ def tree(a: Acting, args: UnitAndCycle) -> Reply:
 
 @subcommand("checkin", hint=5)
 def checkin_(a: Acting, args: Nothing) -> Reply:
-    return Reply(modal=checkin_form(checkin.form_goals(session=a.session, actor=a.actor)))
+    return Reply(modal=checkin_modal(a))
 
 
 @subcommand("team", who=Who.MANAGER, reads=True, hint=4)
 def team_(a: Acting, args: Nothing) -> Reply:
     teams = team.teams_of(session=a.session, actor=a.actor, now=a.now)
-    return Reply(render("team/team", teams=teams))
+    cycle = planning.current(session=a.session, team_id=a.actor.team_id, now=a.now)
+    [mine] = managers.numbers(
+        session=a.session,
+        team_id=a.actor.team_id,
+        managers=[a.actor.person],
+        cycle=cycle,
+        now=a.now,
+    )
+    text = render("team/team", teams=teams) + "\n\n" + render("team/how_you_are_doing", n=mine)
+    return Reply(text, choice_rows(help_choices(teams)))
 
 
 @subcommand("summary", who=Who.LEADER, reads=True)

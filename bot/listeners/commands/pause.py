@@ -41,4 +41,5 @@ def pause_(a: Acting, args: Pause) -> Reply:
 @subcommand("resume")
 def resume(a: Acting, args: Nothing) -> Reply:
     was = pause.resume(session=a.session, actor=a.actor, today=a.today)
-    return Reply(render("pause/resumed", was=was))
+    held = pause.held_for(session=a.session, actor=a.actor, now=a.now)
+    return Reply(render("pause/resumed", was=was, held=held))
