@@ -169,6 +169,9 @@ COMMANDS = [
     "set {}",
     "mine {}",
     "help {}",
+    "1on1 {}",
+    "1on1 <@UBOB> {}",
+    "1on1 <@UALICE> every {}",
 ]
 
 

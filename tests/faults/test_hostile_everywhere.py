@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from bot.sandbox.fake_slack import FakeSlack
+from storage import commitments, one_on_ones, people
+from storage.db import transaction
 from storage.models import GoalStatus
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, OWNER
 from tests.faults.cascade import Words, goal_id, play, script
@@ -58,6 +62,31 @@ def test_tokens_in_every_field_reach_no_view_raw(hostile: Harness) -> None:
     assert h.fake.top_modal(ALICE) is not None
     h.submit(ALICE, {"comment": {"value": f"Tighten it {H}"}})
     h.click(CAROL, "goal_revise", str(carol))
+    # The manager promises help on Bob's goal; Bob adds a topic to their 1:1: both with tokens.
+    bob = goal_id(h.engine, h.fake.team_id, BOB, GoalStatus.AGREED)
+    h.click(ALICE, "commitment_offer", str(bob))
+    h.submit(ALICE, {"help": {"value": f"Get you CRM access {H}"}})
+    with transaction(h.engine) as s:
+        alice = people.get_person(session=s, team_id=h.fake.team_id, user_id=ALICE)
+        assert alice is not None
+    h.click(BOB, "one_on_one_add_topic", str(alice.id))
+    h.submit(BOB, {"topic": {"value": f"Budget {H}"}})
+    h.command(BOB, f"1on1 <@{ALICE}>")
+    h.command(ALICE, f"1on1 <@{BOB}>")
+    h.command(ALICE, "team")
+    with transaction(h.engine) as s:
+        assert len(commitments.list_commitments(session=s, team_id=h.fake.team_id)) == 1
+        assert (
+            len(
+                one_on_ones.items_of_pairs(
+                    session=s,
+                    team_id=h.fake.team_id,
+                    pairs=[(alice.id or 0, bob_id(s, h))],
+                    since=EPOCH,
+                )
+            )
+            == 1
+        )
     # Every view of it all, for everyone.
     for user in (ADMIN, OWNER, ALICE, BOB, CAROL):
         for text in ("help", "mine", "tree", f'tree "{words.unit}"'):
@@ -70,3 +99,12 @@ def test_tokens_in_every_field_reach_no_view_raw(hostile: Harness) -> None:
     shown = json.dumps([m.blocks for m in h.fake.messages] + list(h.fake.home_views.values()))
     assert "<!channel>" not in shown and "<!here>" not in shown and "<@U123>" not in shown
     assert len(h.fake.messages) > 60
+
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def bob_id(s: Any, h: Harness) -> int:
+    found = people.get_person(session=s, team_id=h.fake.team_id, user_id=BOB)
+    assert found is not None and found.id is not None
+    return found.id

@@ -615,3 +615,119 @@ def test_the_leadership_walk_summary_home_and_tree(page: Any) -> None:
         assert page.dialogs == []
     finally:
         running.stop()
+
+
+def test_the_managers_walk_agreement_promise_alert_and_agenda(page: Any) -> None:
+    """Rita proposes a goal; Victor reads the chain and the coach's question, agrees, says how
+    he'll help; Rita hears it; her check-in at risk alerts Victor, who puts it on their 1:1 and
+    opens its agenda."""
+    from datetime import timedelta
+
+    from bot.turns import owed_notices
+    from conversations.actor import actor_for
+    from conversations.services import agreement
+    from storage import cycles, goals, outbox, people, units
+    from storage import objectives as objective_store
+    from storage.db import transaction
+    from storage.models import ObjectiveStatus
+
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        now = running.services.clock()
+        team = running.page.fake.team_id
+        with transaction(running.services.engine) as s:
+            rita = people.get_person(session=s, team_id=team, user_id="URITA")
+            assert rita and rita.id
+            sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
+            acme = units.find_unit(session=s, team_id=team, name="Acme")
+            cycle = cycles.current_cycle(session=s, team_id=team, today=now.date())
+            assert sales and sales.id and acme and acme.id and cycle and cycle.id
+            grow = objective_store.create_objective(
+                session=s,
+                team_id=team,
+                unit_id=acme.id,
+                cycle_id=cycle.id,
+                title="Grow revenue 20%",
+                status=ObjectiveStatus.PUBLISHED,
+                published_at=now - timedelta(days=10),
+            )
+            nordics = objective_store.create_objective(
+                session=s,
+                team_id=team,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                title="Win the Nordics",
+                parent_id=grow.id,
+                status=ObjectiveStatus.PUBLISHED,
+                published_at=now - timedelta(days=9),
+            )
+            goal = goals.create_goal(
+                session=s,
+                team_id=team,
+                owner_id=rita.id,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                objective_id=nordics.id,
+                statement="Sign 3 Nordic retailers",
+                now=now,
+            )
+            goals.update_goal(
+                session=s, goal=goal, now=now, measure="3 signed contracts", due=date(2099, 1, 1)
+            )
+            actor = actor_for(session=s, team_id=team, user_id="URITA", admin_ids=frozenset())
+            notices = agreement.submit(session=s, actor=actor, goal=goal, unit=sales, now=now)
+            outbox.enqueue(session=s, messages=owed_notices(team, notices).new, now=now)
+        running.services.sender.at(now).deliver_due()
+
+        become(page, running, "UVICTOR")
+        proposal = page.locator(".message", has_text="proposes a goal").last
+        proposal.wait_for()
+        text = proposal.inner_text()
+        assert "Grow revenue 20%" in text and "Win the Nordics" in text
+        assert "A question for your conversation" in text
+        shot(page, "manager-1-proposal")
+        proposal.get_by_role("button", name="Agree").click()
+        record = page.locator(".message", has_text="You agreed").last
+        record.wait_for()
+        record.get_by_role("button", name="Say how I'll help").click()
+        page.locator("[data-testid=modal] .modal").wait_for()
+        page.fill(
+            ".block-input[data-block-id=help] textarea",
+            "Introduce you to our Oslo partner by 2099-01-01\nJoin your first retailer call",
+        )
+        shot(page, "manager-2-how-will-you-help")
+        page.click("[data-testid=modal-submit]")
+        page.locator("[data-testid=modal]").wait_for(state="hidden")
+        page.get_by_text("Noted, and").wait_for()
+
+        become(page, running, "URITA")
+        told = page.locator(".message", has_text="will:").last
+        told.wait_for()
+        assert "Oslo partner" in told.inner_text()
+        shot(page, "manager-3-owner-hears-the-promise")
+        send(page, "/goals checkin")
+        page.locator("[data-testid=modal] .modal").wait_for()
+        page.fill(f".block-input[data-block-id=progress_{goal.id}] input", "10")
+        page.select_option(f".block-input[data-block-id=confidence_{goal.id}] select", "at_risk")
+        page.fill(
+            f".block-input[data-block-id=note_{goal.id}] textarea", "Two retailers went quiet"
+        )
+        shot(page, "manager-4-checkin-at-risk")
+        page.click("[data-testid=modal-submit]")
+        page.locator("[data-testid=modal]").wait_for(state="hidden")
+
+        become(page, running, "UVICTOR")
+        alert = page.locator(".message", has_text="check-in:").last
+        alert.wait_for()
+        assert "at risk" in alert.inner_text() and "went quiet" in alert.inner_text()
+        shot(page, "manager-5-alert")
+        alert.get_by_role("button", name="Add to our 1:1").click()
+        page.get_by_text("Added to your next 1:1").wait_for()
+        send(page, "/goals 1on1 @rita.reyes")
+        agenda = page.locator(".message", has_text="1:1 agenda").last
+        agenda.wait_for()
+        assert "Oslo partner" in agenda.inner_text() and "Questions" in agenda.inner_text()
+        shot(page, "manager-6-agenda")
+        assert page.dialogs == []
+    finally:
+        running.stop()
