@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
-from storage.memo import keep, remembered
+from storage.memo import keep, recall, remembered
 from storage.models import Goal, GoalStatus, Membership, Person
 
 
@@ -97,9 +97,13 @@ def open_goals(*, session: Session, team_id: str) -> list[Goal]:
 
 
 def goals_of_owners(*, session: Session, team_id: str, owner_ids: Sequence[int]) -> list[Goal]:
-    """These people's goals, in one query; `list_goals` of each of them reads no more."""
+    """These people's goals, in one query (none when this transaction has read them already);
+    `list_goals` of each of them reads no more."""
     if not owner_ids:
         return []
+    known = [recall(session, ("goals", team_id, owner_id, None)) for owner_id in owner_ids]
+    if all(k is not None for k in known):
+        return sorted((g for owned in known for g in owned), key=lambda g: g.id or 0)
     found = list(
         session.exec(
             select(Goal)
@@ -199,20 +203,3 @@ def goals_with_owners(
         .order_by(col(Goal.id))
     )
     return [(goal, owner) for goal, owner in rows]
-
-
-def agreed_by(
-    *, session: Session, team_id: str, manager_ids: Sequence[int], since: datetime
-) -> list[Goal]:
-    """Goals these managers agreed since `since`, in one query."""
-    if not manager_ids:
-        return []
-    return list(
-        session.exec(
-            select(Goal).where(
-                Goal.team_id == team_id,
-                col(Goal.agreed_by_id).in_(list(manager_ids)),
-                col(Goal.agreed_at) >= since,
-            )
-        )
-    )

@@ -226,9 +226,14 @@ def set_members(
 def members_of_units(
     *, session: Session, team_id: str, unit_ids: Sequence[int]
 ) -> list[tuple[int, Person]]:
-    """(unit id, person) for every member of these units, by name, in one query."""
+    """(unit id, person) for every member of these units, by name, in one query (none when this
+    transaction has read them already)."""
     if not unit_ids:
         return []
+    known = [recall(session, ("members", team_id, unit_id)) for unit_id in unit_ids]
+    if all(k is not None for k in known):
+        pairs = [(u, p) for u, members in zip(unit_ids, known, strict=True) for p in members]
+        return sorted(pairs, key=lambda pair: pair[1].name)
     rows = session.exec(
         select(Membership.unit_id, Person)
         .join(Person, col(Membership.person_id) == col(Person.id))

@@ -15,7 +15,7 @@ from statistics import median
 from sqlmodel import Session
 
 from conversations import clock
-from storage import barriers, checkins, commitments, goals, objectives, units
+from storage import barriers, checkins, commitments, goals, units
 from storage.models import Barrier, Commitment, CommitmentStatus, Cycle, Goal, GoalStatus, Person
 
 LOOKBACK = timedelta(days=90)  # barriers acknowledged, goals agreed: this recent
@@ -62,23 +62,19 @@ def _read(
     unit_ids = [u.id or 0 for u in managed]
     members = units.members_of_units(session=session, team_id=team_id, unit_ids=unit_ids)
     member_ids = [p.id or 0 for _, p in members if not p.deleted]
-    theirs = goals.goals_of_owners(session=session, team_id=team_id, owner_ids=member_ids)
+    # The managers' own goals come in the same query: a team view read after this reads none.
+    owners = [*member_ids, *ids]
+    theirs = goals.goals_of_owners(session=session, team_id=team_id, owner_ids=owners)
     agreed_now = [
         g for g in theirs if cycle is not None and g.cycle_id == cycle.id and g.status in AGREED
     ]
-    linked = (
-        objectives.published_objective_units(
-            session=session, team_id=team_id, cycle_id=cycle.id or 0
-        )
-        if cycle is not None
-        else {}
-    )
     last_week = {p.id: clock.week_key(now - timedelta(days=7), p.tz) for _, p in members}
     since = now - LOOKBACK
     return _Read(
         members=[(u, p) for u, p in members],
         manager_of_unit={u.id: u.manager_id for u in managed},
-        covered={g.owner_id for g in agreed_now if linked.get(g.objective_id or 0) == g.unit_id},
+        # A goal's objective is one of its unit's (the interview offers no other).
+        covered={g.owner_id for g in agreed_now if g.objective_id is not None},
         with_goal={g.owner_id for g in agreed_now},
         last_week=last_week,
         checked=checkins.checked_in(
@@ -88,7 +84,7 @@ def _read(
             session=session, team_id=team_id, holder_ids=ids, since=since
         ),
         promised=commitments.of_managers(session=session, team_id=team_id, manager_ids=ids),
-        agreed=goals.agreed_by(session=session, team_id=team_id, manager_ids=ids, since=since),
+        agreed=[g for g in theirs if g.agreed_by_id in ids and (g.agreed_at or since) >= since],
     )
 
 
@@ -100,7 +96,8 @@ def numbers(
     cycle: Cycle | None,
     now: datetime,
 ) -> list[ManagerNumbers]:
-    """Each manager's numbers, in nine queries whatever their number."""
+    """Each manager's numbers, in seven queries whatever their number (fewer after a team view
+    in the same transaction: its units, members and goals are read once)."""
     read = _read(session, team_id, [m.id or 0 for m in managers], cycle, now)
     return [_of(manager, read) for manager in managers]
 

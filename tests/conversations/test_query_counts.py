@@ -14,9 +14,10 @@ from sqlmodel import Session
 
 from bot.home import home_view
 from conversations.actor import Actor, actor_for
-from conversations.services import barrier
-from conversations.views import home, mine, team, tree
+from conversations.services import barrier, one_on_one, planning
+from conversations.views import home, managers, mine, team, tree
 from conversations.views.next_steps import next_steps
+from conversations.views.one_on_one import agendas
 from prompts import render
 from storage import checkins, goals
 from storage.db import reading, transaction
@@ -82,6 +83,22 @@ def org(engine: Engine, scale: int, team_id: str = "T") -> None:
             barrier.report(session=s, actor=actor, text=f"Blocked ({reporter})", now=NOW)
 
 
+def _team(s: Session, actor: Actor) -> object:
+    """`/goals team`: the teams, and how the manager is doing."""
+    cycle = planning.current(session=s, team_id=actor.team_id, now=NOW)
+    numbers = managers.numbers(
+        session=s, team_id=actor.team_id, managers=[actor.person], cycle=cycle, now=NOW
+    )
+    teams = team.teams_of(session=s, actor=actor, now=NOW)
+    return teams, numbers
+
+
+def _agenda(s: Session, actor: Actor) -> object:
+    """`/goals 1on1 @UT0M0`, asked by their manager."""
+    pair = one_on_one.pair_with(session=s, actor=actor, user_id="UT0M0")
+    return agendas(session=s, team_id=actor.team_id, pairs=[pair], now=NOW)
+
+
 def _home(s: Session, actor: Actor) -> object:
     return home_view(home.home_of(session=s, actor=actor, now=NOW))
 
@@ -105,7 +122,8 @@ VIEWS: dict[str, tuple[str, Callable[[Session, Actor], object]]] = {
         "UCEO",
         lambda s, a: render("commands/help", steps=next_steps(session=s, actor=a, now=NOW)),
     ),
-    "team": ("UMGR0", lambda s, a: team.teams_of(session=s, actor=a, now=NOW)),
+    "team": ("UMGR0", _team),
+    "1on1": ("UMGR0", _agenda),
     "home (a member)": ("UT0M0", _home),
     "home (a manager)": ("UMGR0", _home),
     "home (the admin at the top)": ("UCEO", _home),

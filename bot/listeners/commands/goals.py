@@ -113,8 +113,8 @@ def checkin_(a: Acting, args: Nothing) -> Reply:
 
 @subcommand("team", who=Who.MANAGER, reads=True, hint=4)
 def team_(a: Acting, args: Nothing) -> Reply:
-    teams = team.teams_of(session=a.session, actor=a.actor, now=a.now)
     cycle = planning.current(session=a.session, team_id=a.actor.team_id, now=a.now)
+    # How they are doing first: the team view then reads the units, members and goals it shares.
     [mine] = managers.numbers(
         session=a.session,
         team_id=a.actor.team_id,
@@ -122,6 +122,7 @@ def team_(a: Acting, args: Nothing) -> Reply:
         cycle=cycle,
         now=a.now,
     )
+    teams = team.teams_of(session=a.session, actor=a.actor, now=a.now)
     text = render("team/team", teams=teams) + "\n\n" + render("team/how_you_are_doing", n=mine)
     return Reply(text, choice_rows(help_choices(teams)))
 
