@@ -114,11 +114,7 @@ class Event(StrEnum):
     DROP = "drop"
 
 
-OFFERS = {
-    Event.DONE: Offer.COMMITMENT_DONE,
-    Event.NOT_YET: Offer.COMMITMENT_NOT_YET,
-    Event.DROP: Offer.COMMITMENT_DROP,
-}
+OFFERS = {e: Offer(f"commitment_{e.value}") for e in Event}  # Offer.COMMITMENT_DONE…
 
 
 def choices(commitment: Commitment) -> tuple[Choice, ...]:
