@@ -114,7 +114,8 @@ class Event(StrEnum):
     DROP = "drop"
 
 
-OFFERS = {e: Offer(f"commitment_{e.value}") for e in Event}  # Offer.COMMITMENT_DONE…
+# Each event's button: Offer.COMMITMENT_DONE, COMMITMENT_NOT_YET, COMMITMENT_DROP.
+OFFERS = {e: next(o for o in Offer if o.value == f"commitment_{e.value}") for e in Event}
 
 
 def choices(commitment: Commitment) -> tuple[Choice, ...]:
