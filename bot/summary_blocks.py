@@ -59,6 +59,7 @@ def summary_message(summary: Summary, *, audience: Audience, tz: str | None) -> 
         *blocks.sections(
             render("summary/changes", summary=summary, since_day=since_day, audience=audience)
         ),
+        *(blocks.sections(render("summary/managers", summary=summary)) if summary.managers else []),
         {"type": "divider"},
         *blocks.sections(
             render("summary/units_heading", changes=summary.since is not None),

@@ -4,10 +4,23 @@ the organisation), and the snapshots that let the next summary say what changed.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, not_, or_, true
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    true,
+    union_all,
+)
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -17,6 +30,7 @@ from storage.models import (
     Barrier,
     BarrierStatus,
     CheckIn,
+    Commitment,
     Confidence,
     Goal,
     GoalStatus,
@@ -300,3 +314,69 @@ def latest_snapshot(
     return session.exec(
         query.order_by(col(SummarySnapshot.taken_at).desc(), col(SummarySnapshot.id).desc())
     ).first()
+
+
+class ManagerTimes(NamedTuple):
+    """How long a manager took: a goal from proposal to agreement, a barrier to acknowledgement."""
+
+    manager_id: int
+    kind: str  # "agree" | "acknowledge"
+    started: datetime
+    done: datetime
+
+
+def manager_facts(
+    *, session: Session, team_id: str, manager_ids: Collection[int], since: datetime
+) -> tuple[list[ManagerTimes], dict[int, dict[str, int]]]:
+    """For these managers, in one statement: each goal they agreed and each barrier they
+    acknowledged since `since`, with its start and end (medians are taken by the caller, on any
+    database), and their promises of help counted by status."""
+    if not manager_ids:
+        return [], {}
+    ids = list(manager_ids)
+    agreed = core_select(
+        col(Goal.agreed_by_id),
+        literal("agree"),
+        col(Goal.owner_agreed_at),
+        col(Goal.agreed_at),
+        literal(1),
+    ).where(
+        col(Goal.team_id) == team_id,
+        col(Goal.agreed_by_id).in_(ids),
+        col(Goal.agreed_at) >= since,
+        col(Goal.owner_agreed_at).is_not(None),
+    )
+    acknowledged = core_select(
+        col(Barrier.holder_id),
+        literal("acknowledge"),
+        func.coalesce(col(Barrier.escalated_at), col(Barrier.reported_at)),
+        col(Barrier.acknowledged_at),
+        literal(1),
+    ).where(
+        col(Barrier.team_id) == team_id,
+        col(Barrier.holder_id).in_(ids),
+        col(Barrier.acknowledged_at) >= since,
+    )
+    promised = (
+        core_select(
+            col(Commitment.manager_id), col(Commitment.status), null(), null(), func.count()
+        )
+        .where(col(Commitment.team_id) == team_id, col(Commitment.manager_id).in_(ids))
+        .group_by(col(Commitment.manager_id), col(Commitment.status))
+    )
+    times: list[ManagerTimes] = []
+    promises: dict[int, dict[str, int]] = {}
+    for manager_id, kind, started, done, count in session.execute(
+        union_all(agreed, acknowledged, promised)
+    ):
+        if kind in ("agree", "acknowledge") and started and done:
+            times.append(ManagerTimes(manager_id, kind, _aware(started), _aware(done)))
+        elif kind not in ("agree", "acknowledge"):
+            promises.setdefault(manager_id, {})[kind] = int(count)
+    return times, promises
+
+
+def _aware(value: datetime | str) -> datetime:
+    """An instant from a UNION's column (SQLite gives its text, with no zone: it is UTC)."""
+    found = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from storage import people
@@ -21,6 +22,8 @@ class UnitRow(NamedTuple):
     name: str
     parent_id: int | None
     manager_id: int | None
+    manager_user_id: str | None = None  # read with it: the Slack user id of its manager
+    manager_tz: str | None = None
 
 
 class NewUnit(NamedTuple):
@@ -127,13 +130,26 @@ def set_unit_of(*, session: Session, team_id: str, person_id: int, unit_id: int 
 
 
 def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
-    """Every unit of the workspace as plain rows, in id order, in one query."""
-    rows = session.exec(
-        select(Unit.id, Unit.name, Unit.parent_id, Unit.manager_id)
-        .where(Unit.team_id == team_id)
-        .order_by(col(Unit.id))
-    )
-    return [UnitRow(id or 0, name, parent, manager) for id, name, parent, manager in rows]
+    """Every unit of the workspace as plain rows with its manager's user id and time zone, in id
+    order, in one query (once per transaction: the summary's schedule and its numbers both ask)."""
+
+    def load() -> list[UnitRow]:
+        rows = session.execute(
+            core_select(
+                col(Unit.id),
+                col(Unit.name),
+                col(Unit.parent_id),
+                col(Unit.manager_id),
+                col(Person.user_id),
+                col(Person.tz),
+            )
+            .outerjoin(Person, col(Person.id) == col(Unit.manager_id))
+            .where(col(Unit.team_id) == team_id)
+            .order_by(col(Unit.id))
+        )
+        return [UnitRow(i or 0, n, parent, m, user, tz) for i, n, parent, m, user, tz in rows]
+
+    return list(remembered(session, ("unit_rows", team_id), load))
 
 
 def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) -> list[int]:
@@ -260,12 +276,8 @@ def any_units(*, session: Session, team_id: str) -> bool:
 
 def head_tz(*, session: Session, team_id: str) -> str | None:
     """The time zone of the head of the organisation (the root unit's manager), if there is one."""
-    return session.exec(
-        select(Person.tz)
-        .join(Unit, col(Unit.manager_id) == col(Person.id))
-        .where(Unit.team_id == team_id, col(Unit.parent_id).is_(None))
-        .order_by(col(Unit.id))
-    ).first()
+    roots = [u for u in unit_rows(session=session, team_id=team_id) if u.parent_id is None]
+    return next((u.manager_tz for u in roots if u.manager_tz), None)
 
 
 class MemberName(NamedTuple):

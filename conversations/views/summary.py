@@ -14,8 +14,9 @@ weekly one is due is `due_at`; the weekly one keeps its numbers (`weekly`) for t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from statistics import median
 from typing import Any
 
 from sqlmodel import Session
@@ -29,6 +30,8 @@ from storage import people, summaries, units, workspaces
 from storage.models import Cycle, Workspace
 from storage.units import UnitRow
 
+ENDED, SO_FAR = "ended", "so_far"  # the week just ended (Monday's post), or this one so far
+LOOKBACK = timedelta(days=90)  # how far back the managers' medians look
 DEFAULT_TZ = "UTC"  # a workspace's tz while nobody has chosen one: the head's is used instead
 WEEK = timedelta(days=7)
 
@@ -50,6 +53,7 @@ class Numbers:
     barriers_under_a_week: int = 0  # unresolved barriers reported by members, by age
     barriers_one_to_two_weeks: int = 0
     barriers_older: int = 0
+    not_planned: int = 0  # units with no published objectives this cycle
 
     def __add__(self, other: Numbers) -> Numbers:
         return Numbers(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -98,6 +102,9 @@ class Change:
 
     before: Numbers
     after: Numbers
+    # False when the two counted different weeks' check-ins (this week so far against the last
+    # full week): then check-ins are not compared, only what stands at any moment.
+    like: bool = True
 
     def __getattr__(self, name: str) -> int:
         """How a count of `Numbers` moved: `covered`, `orphans`, `troubled`, `checked_in`…"""
@@ -107,7 +114,10 @@ class Change:
 
     @property
     def any(self) -> bool:
-        return self.before != self.after
+        if self.like:
+            return self.before != self.after
+        standing = {"checked_in": 0, "expected": 0}
+        return replace(self.before, **standing) != replace(self.after, **standing)
 
 
 @dataclass(frozen=True)
@@ -128,6 +138,26 @@ class UnitSummary:
     numbers: Numbers
     change: Change | None  # None: no earlier summary counted this unit
     has_children: bool = False
+    manager: str | None = None  # its manager's Slack user id
+
+    @property
+    def planned(self) -> bool:
+        return not self.numbers.not_planned
+
+
+@dataclass(frozen=True)
+class ManagerLine:
+    """How one manager of the subtree is doing: facts, never a grade."""
+
+    user_id: str
+    members: int
+    covered: int
+    expected: int
+    checked_in: int
+    days_to_agree: float | None  # median
+    hours_to_acknowledge: float | None  # median
+    kept: int
+    open: int
 
 
 @dataclass(frozen=True)
@@ -141,6 +171,8 @@ class Summary:
     total_change: Change | None
     whole_org: bool  # the top is the root of the organisation
     new_units: int = 0  # units of the subtree the last summary did not count
+    week: str = ENDED  # which week's check-ins it counts: ENDED (the weekly post) or SO_FAR
+    managers: list[ManagerLine] = field(default_factory=list)
 
     @property
     def top(self) -> UnitSummary:
@@ -188,9 +220,12 @@ def compute(
     top_unit_id: int | None,
     now: datetime,
     since: Snapshot | None,
+    week: str = ENDED,
 ) -> Summary:
     """The summary of the subtree under `top_unit_id` (None: the whole organisation) as of `now`,
-    compared with `since`. Six queries, whatever the size of the organisation."""
+    compared with `since`; its check-ins are those of the week just ended (ENDED: what Monday's
+    post counts) or of this week so far (SO_FAR: what `/goals summary` counts). Nine queries,
+    whatever the size of the organisation."""
     rows = units.unit_rows(session=session, team_id=team_id)
     roots = [u for u in rows if u.parent_id is None]
     if not roots:
@@ -204,32 +239,87 @@ def compute(
     tree = list(_subtree(rows, top_id))
     # The whole organisation needs no list of its units: every unit of the workspace will do.
     ids = None if top_id == roots[0].id else {unit.id for unit, _, _ in tree}
-    numbers = _numbers(session, team_id, cycle.id, ids, now)
-    listed = []
-    for unit, depth, has_children in tree:
-        counted = numbers.get(unit.id, Numbers())
-        before = since.units.get(unit.id) if since is not None else None
-        change = None if before is None else Change(before, counted)
-        listed.append(
-            UnitSummary(unit.id, unit.name, depth, unit.parent_id, counted, change, has_children)
-        )
+    counted_at = now - WEEK if week == ENDED else now
+    numbers = _numbers(session, team_id, cycle.id, ids, now, counted_at)
+    like = week == ENDED  # weekly snapshots count the week just ended
+    listed = [_unit_line(u, d, below, numbers, since, like) for u, d, below in tree]
     totals = sum((u.numbers for u in listed), Numbers())
     total_change = None
     if since is not None:
         before_total = sum(
             (since.units[u.unit_id] for u in listed if u.unit_id in since.units), Numbers()
         )
-        total_change = Change(before_total, totals)
+        total_change = Change(before_total, totals, like)
     new_units = 0 if since is None else sum(1 for u in listed if u.unit_id not in since.units)
     whole_org = top_id == roots[0].id
-    return Summary(
-        team_id, cycle.name, now, listed, totals, since, total_change, whole_org, new_units
+    found = Summary(
+        team_id, cycle.name, now, listed, totals, since, total_change, whole_org, new_units, week
     )
+    found.managers.extend(_managers(session, team_id, tree, listed, now))
+    return found
+
+
+def _unit_line(
+    unit: UnitRow,
+    depth: int,
+    below: bool,
+    numbers: dict[int, Numbers],
+    since: Snapshot | None,
+    like: bool,
+) -> UnitSummary:
+    counted = numbers.get(unit.id, Numbers())
+    if not counted.objectives:  # nothing published this cycle: not planned yet
+        counted = replace(counted, not_planned=1)
+    before = since.units.get(unit.id) if since is not None else None
+    change = None if before is None else Change(before, counted, like)
+    manager = unit.manager_user_id
+    return UnitSummary(unit.id, unit.name, depth, unit.parent_id, counted, change, below, manager)
+
+
+def _managers(
+    session: Session,
+    team_id: str,
+    tree: list[tuple[UnitRow, int, bool]],
+    listed: list[UnitSummary],
+    now: datetime,
+) -> list[ManagerLine]:
+    """How each manager of the subtree is doing: their units' numbers, and one query more."""
+    user_ids = {u.manager_id: u.manager_user_id for u, _, _ in tree if u.manager_id is not None}
+    ids = [i for i in user_ids if i is not None]
+    times, promises = summaries.manager_facts(
+        session=session, team_id=team_id, manager_ids=ids, since=now - LOOKBACK
+    )
+    by_unit = {u.unit_id: u.numbers for u in listed}
+    lines = []
+    for manager_id in sorted(ids, key=lambda i: [u.id for u, _, _ in tree if u.manager_id == i][0]):
+        mine = sum((by_unit[u.id] for u, _, _ in tree if u.manager_id == manager_id), Numbers())
+        took = [t for t in times if t.manager_id == manager_id]
+        kept = promises.get(manager_id, {})
+        lines.append(
+            ManagerLine(
+                user_id=user_ids[manager_id] or "",
+                members=mine.members,
+                covered=mine.covered,
+                expected=mine.expected,
+                checked_in=mine.checked_in,
+                days_to_agree=_median_of(took, "agree", 86400),
+                hours_to_acknowledge=_median_of(took, "acknowledge", 3600),
+                kept=kept.get("done", 0),
+                open=kept.get("open", 0),
+            )
+        )
+    return lines
+
+
+def _median_of(times: list[summaries.ManagerTimes], kind: str, unit_seconds: int) -> float | None:
+    spans = [(t.done - t.started).total_seconds() / unit_seconds for t in times if t.kind == kind]
+    return round(median(spans), 1) if spans else None
 
 
 def _member_counts(
     session: Session, team_id: str, cycle_id: int, ids: set[int] | None, now: datetime
 ) -> dict[int, summaries.MemberCounts]:
+    """Per unit: members, aligned, asked to check in, and who did in their own week of `now`."""
     weeks = _weeks_somewhere(now)
     members: dict[int, summaries.MemberCounts] = {}
     for row in summaries.member_counts(
@@ -246,10 +336,16 @@ def _member_counts(
 
 
 def _numbers(
-    session: Session, team_id: str, cycle_id: int, ids: set[int] | None, now: datetime
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    ids: set[int] | None,
+    now: datetime,
+    counted_at: datetime,
 ) -> dict[int, Numbers]:
-    """Each unit's own numbers (its members, goals, objectives and barriers; not its subtree's)."""
-    members = _member_counts(session, team_id, cycle_id, ids, now)
+    """Each unit's own numbers (its members, goals, objectives and barriers; not its subtree's),
+    its check-ins those of the week that holds `counted_at`."""
+    members = _member_counts(session, team_id, cycle_id, ids, counted_at)
     goals = summaries.goal_counts(session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids)
     objectives = summaries.objective_counts(
         session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids
@@ -338,7 +434,12 @@ def on_demand(*, session: Session, actor: Actor, unit_name: str | None, now: dat
     scope = who_may_see(session=session, actor=actor, unit_name=unit_name)
     since = last_weekly(session=session, team_id=actor.team_id)
     return compute(
-        session=session, team_id=actor.team_id, top_unit_id=scope.unit_id, now=now, since=since
+        session=session,
+        team_id=actor.team_id,
+        top_unit_id=scope.unit_id,
+        now=now,
+        since=since,
+        week=SO_FAR,
     )
 
 

@@ -5,7 +5,8 @@ nothing but counts (and unit names, escaped) reaches a message, and a fixed numb
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -283,6 +284,7 @@ TOTALS = numbers(10, 5, 9, 3, 7, 310, 2, 1, 5, 3, (1, 3, 2))
 
 
 def compute(world: World, top: str | None = None, now: datetime = NOW) -> summary.Summary:
+    """The summary of the week so far (as `/goals summary` counts): the hand-worked answers."""
     with transaction(world.engine) as s:
         return summary.compute(
             session=s,
@@ -290,6 +292,7 @@ def compute(world: World, top: str | None = None, now: datetime = NOW) -> summar
             top_unit_id=world.unit(top) if top else None,
             now=now,
             since=None,
+            week=summary.SO_FAR,
         )
 
 
@@ -343,7 +346,9 @@ def test_the_weekly_summary_says_what_changed_since_last_week(world: World) -> N
     with transaction(world.engine) as s:
         first = summary.weekly(session=s, team_id=TEAM, now=NOW)
     assert first is not None and first.period == "2027-W09" and first.tz == "Europe/London"
-    assert first.summary.since is None and first.summary.totals == TOTALS
+    # The Monday post counts the week just ended: of those asked, only Bea checked in during
+    # her own week 8 (Cal's ended week is 7 in Los Angeles; Ali's and Gus's were in week 9).
+    assert first.summary.since is None and first.summary.totals == replace(TOTALS, checked_in=1)
     _later_changes(world)
     with transaction(world.engine) as s:
         second = summary.weekly(session=s, team_id=TEAM, now=week)
@@ -353,24 +358,24 @@ def test_the_weekly_summary_says_what_changed_since_last_week(world: World) -> N
 
     # By hand, a week on. Aligned: Hal (Ops) and Dee (Sales) join: 5 → 7. Orphans: O2 (Hal) and
     # S2 (Dee) are supported now: 3 → 1. At risk / off track unchanged: 3. Asked to check in:
-    # Ali, Bea, Cal, Dee, Fay, Gus, Hal (7); checked in this week: Cal (week 9 in LA), Dee, Gus
-    # (week 10): 3. Barriers: Bea's resolved; the rest are all two weeks old or more now.
+    # Ali, Bea, Cal, Dee, Fay, Gus, Hal (7); checked in during the week just ended (9; 8 in LA):
+    # Ali, Cal, Gus: 3. Barriers: Bea's resolved; the rest are all two weeks old or more now.
     after = {
-        "Acme": numbers(2, 1, 4, 1, 1, 40, 1, 0, 1, 0, (0, 0, 1)),
-        "Sales": numbers(4, 4, 2, 0, 5, 200, 1, 1, 3, 2, (0, 0, 1)),
+        "Acme": numbers(2, 1, 4, 1, 1, 40, 1, 0, 1, 1, (0, 0, 1)),
+        "Sales": numbers(4, 4, 2, 0, 5, 200, 1, 1, 3, 1, (0, 0, 1)),
         "Sales East": numbers(2, 0, 1, 0, 1, 10, 0, 0, 1, 0, (0, 0, 1)),
         "Ops": numbers(2, 2, 2, 0, 2, 60, 0, 0, 2, 1, (0, 0, 2)),
     }
     assert {u.name: u.numbers for u in found.units} == after
     change = found.total_change
-    assert change is not None and change.before == TOTALS
+    assert change is not None and change.before == replace(TOTALS, checked_in=1)
     assert (change.covered, change.orphans, change.troubled) == (2, -2, 0)
-    assert (change.checked_in, change.open_barriers) == (0, -1)
-    assert (change.before.participation, change.after.participation) == (60, 43)
+    assert (change.checked_in, change.open_barriers) == (2, -1)
+    assert (change.before.participation, change.after.participation) == (20, 43)
     by_name = {u.name: u.change for u in found.units}
     sales, ops = by_name["Sales"], by_name["Ops"]
     assert sales is not None and (sales.covered, sales.orphans, sales.open_barriers) == (1, -1, -1)
-    assert ops is not None and (ops.covered, ops.orphans, ops.checked_in) == (1, -1, 0)
+    assert ops is not None and (ops.covered, ops.orphans, ops.checked_in) == (1, -1, 1)
 
     # A rerun in the same week compares with the same week before, and keeps one snapshot a week.
     with transaction(world.engine) as s:
@@ -463,8 +468,11 @@ def test_messages_carry_counts_only_and_every_name_is_escaped(world: World) -> N
         message = summary_message(weekly.summary, audience=audience, tz="Europe/London")
         text = json.dumps(message)
         assert "SECRET" not in text  # no goal, check-in note or barrier text
-        assert "<!channel>" not in text and "<@UCORA>" not in text and "<@" not in text
+        assert "<!channel>" not in text
         assert "&lt;!channel&gt; &amp; &lt;@UCORA&gt; *Ops*" in text
+        # Only managers are named (a unit's, or in the Managers section): nobody else.
+        named = set(re.findall(r"<@(U[A-Z0-9]+)>", text))
+        assert named <= {u.manager for u in weekly.summary.units} and named
 
 
 def test_no_active_cycle_or_no_units_is_refused_on_demand_and_skipped_weekly(
@@ -646,4 +654,73 @@ def sql(statements: list[str]) -> list[str]:
 # weekly: the workspace, the head's time zone, the last snapshot, then compute, then the save.
 # compute: units, cycle, members, goals, objectives, barriers (+ the last snapshot here).
 WEEKLY_STATEMENTS = 10
-COMPUTE_STATEMENTS = 7  # with the workspace and its cycles, read together (storage/memo.py)
+COMPUTE_STATEMENTS = (
+    8  # with the workspace and its cycles read together (storage/memo.py), and the managers' facts
+)
+
+
+def test_monday_post_counts_the_week_just_ended(world: World) -> None:
+    """A check-in on Monday of week N is counted in the post of Monday N+1, not in that of
+    Monday N (posted at 08:00, after it)."""
+    monday = datetime(2027, 3, 8, 7, 0, tzinfo=UTC)  # week 10, 07:00 in London (and UTC)
+    with transaction(world.engine) as s:
+        hal = world.goal(s, "UHAL", "Ops", "O2 Automate", GoalStatus.AGREED)
+        checkins.record_checkin(
+            session=s,
+            team_id=TEAM,
+            goal_id=hal.id or 0,
+            person_id=world.person("UHAL"),
+            progress=10,
+            confidence=Confidence.ON_TRACK,
+            at=monday,
+            week="2027-W10",
+        )
+    ops = world.unit("Ops")
+    with transaction(world.engine) as s:
+        post_n = summary.weekly(session=s, team_id=TEAM, now=monday + timedelta(hours=1))
+        post_n1 = summary.weekly(session=s, team_id=TEAM, now=monday + timedelta(days=7, hours=1))
+    assert post_n is not None and post_n1 is not None
+    counted = {u.unit_id: u.numbers for u in post_n.summary.units}[ops]
+    counted_next = {u.unit_id: u.numbers for u in post_n1.summary.units}[ops]
+    assert counted.checked_in == 1  # Gus, in week 9; not Hal's Monday check-in
+    assert counted_next.checked_in == 1  # Hal, in week 10 (Gus did not check in that week)
+    with transaction(world.engine) as s:
+        so_far = summary.compute(
+            session=s,
+            team_id=TEAM,
+            top_unit_id=ops,
+            now=monday + timedelta(hours=1),
+            since=None,
+            week=summary.SO_FAR,
+        )
+    assert so_far.totals.checked_in == 1 and so_far.week == summary.SO_FAR
+
+
+def test_a_unit_that_has_not_planned_is_shown_so_with_its_manager(world: World) -> None:
+    with transaction(world.engine) as s:
+        units.create_unit(
+            session=s,
+            team_id=TEAM,
+            name="Legal",
+            parent_id=world.unit("Acme"),
+            manager_id=world.person("UHAL"),
+        )
+        weekly = summary.weekly(session=s, team_id=TEAM, now=NOW)
+    assert weekly is not None
+    legal = next(u for u in weekly.summary.units if u.name == "Legal")
+    assert not legal.planned and legal.manager == "UHAL"
+    assert weekly.summary.totals.not_planned == 1
+    text = json.dumps(summary_message(weekly.summary, audience="channel", tz="UTC"))
+    assert "not planned" in text and "<@UHAL> plans them" in text
+    assert "1 of 5 units has published no objectives" in text
+    # How managers are doing, one line each: the head's, Ali's, Ned's, Opal's and Hal's.
+    assert "*Managers*" in text
+    assert [m.user_id for m in weekly.summary.managers] == [
+        "UCORA",
+        "UALI",
+        "UNED",
+        "UOPAL",
+        "UHAL",
+    ]
+    ali = weekly.summary.managers[1]
+    assert (ali.members, ali.covered, ali.expected) == (4, 3, 2)
