@@ -82,6 +82,28 @@ def summary_message(summary: Summary, *, audience: Audience, tz: str | None) -> 
     }
 
 
+COMMENT_LIMIT = 3900  # a file's initial comment: Slack advises messages under 4,000 characters
+
+
+def summary_text(summary: Summary, *, tz: str | None) -> str:
+    """The weekly summary as one mrkdwn text, to go with its chart as one message (the upload's
+    initial comment): the same parts as the blocks, unit lines as many as fit, then the cut."""
+    message = summary_message(summary, audience="channel", tz=tz)
+    parts = [
+        b["text"]["text"] if b["type"] == "section" else b["elements"][0]["text"]
+        for b in message["blocks"]
+        if b["type"] in ("section", "context")
+    ]
+    text = ""
+    for i, part in enumerate(parts):
+        if len(text) + len(part) + 1 > COMMENT_LIMIT:
+            left = len(parts) - i
+            text += "\n" + render("summary/comment_cut", left=left, example=summary.top.name)
+            break
+        text += ("\n" if text else "") + part
+    return text
+
+
 def _packed(lines: list[str], room: int) -> tuple[list[blocks.Block], int]:
     """Lines packed into at most `room` sections of at most 3,000 characters each, whole lines
     only: the sections, and how many lines they hold."""

@@ -13,11 +13,12 @@ from sqlmodel import Session
 
 from bot.chart import chart_png
 from bot.settings import Settings
-from bot.summary_blocks import summary_message
+from bot.summary_blocks import summary_text
 from conversations.views import summary
 from prompts import render_plain
 
 KIND = "leadership_summary"  # an outbox kind, if the tick wants one
+ALT_LIMIT = 1000  # Slack's limit on an image's alt text
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class ChartUpload:
     filename: str
     title: str
     alt_text: str
+    initial_comment: str = ""  # the summary itself: the chart and its words are one message
 
     def upload_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `WebClient.files_upload_v2`."""
@@ -38,6 +40,7 @@ class ChartUpload:
             "filename": self.filename,
             "title": self.title,
             "alt_txt": self.alt_text,
+            "initial_comment": self.initial_comment,
         }
 
     def as_payload(self) -> dict[str, str]:
@@ -48,6 +51,7 @@ class ChartUpload:
             "filename": self.filename,
             "title": self.title,
             "alt_text": self.alt_text,
+            "initial_comment": self.initial_comment,
         }
 
     @classmethod
@@ -58,18 +62,18 @@ class ChartUpload:
             filename=str(payload["filename"]),
             title=str(payload["title"]),
             alt_text=str(payload.get("alt_text") or ""),
+            initial_comment=str(payload.get("initial_comment") or ""),
         )
 
 
 @dataclass(frozen=True)
 class WeeklyPost:
-    """What the weekly summary sends to one channel: a message, then its chart."""
+    """What the weekly summary sends to one channel: one message, its chart with its words."""
 
     team_id: str
     channel: str
     period: str  # the workspace's ISO week, "2027-W09": the outbox period key
-    message: dict[str, Any]  # chat.postMessage kwargs: channel, text, blocks
-    chart: ChartUpload
+    chart: ChartUpload  # the summary's words are its initial comment
 
 
 def weekly_messages(
@@ -82,24 +86,16 @@ def weekly_messages(
     if weekly is None:
         return []
     found = weekly.summary
-    message = summary_message(found, audience="channel", tz=weekly.tz)
     name = found.top.name
     chart = ChartUpload(
         channel=channel,
-        content=chart_png(found),
+        content=chart_png(found, weekly.trend),
         filename=f"leadership-summary-{weekly.period}.png",
         title=render_plain("summary/chart_file_title", name=name, period=weekly.period),
-        alt_text=render_plain("summary/chart_alt", name=name),
+        alt_text=render_plain("summary/chart_alt", summary=found)[:ALT_LIMIT],
+        initial_comment=summary_text(found, tz=weekly.tz),
     )
-    return [
-        WeeklyPost(
-            team_id=team_id,
-            channel=channel,
-            period=weekly.period,
-            message={"channel": channel, **message},
-            chart=chart,
-        )
-    ]
+    return [WeeklyPost(team_id=team_id, channel=channel, period=weekly.period, chart=chart)]
 
 
 def channel_for(*, session: Session, team_id: str, settings: Settings) -> str | None:

@@ -141,19 +141,15 @@ def _weekly_summary(
     posts = weekly_messages(session=session, team_id=team_id, now=now, channel=channel)
     if not posts:
         return []
-    [post] = posts
-    message = {k: v for k, v in post.message.items() if k != "channel"}
-    rows = [
-        outbox.Owed(team_id, KIND, channel, message, subject=channel, period_key=slot.period),
-        outbox.Owed(
-            team_id,
-            f"{KIND}_chart",
-            channel,
-            post.chart.as_payload(),
-            method=UPLOAD,
-            subject=channel,
-            period_key=slot.period,
-        ),
-    ]
-    written = outbox.enqueue(session=session, messages=rows, now=now, owner=owner)
+    [post] = posts  # one message: the chart, and the summary as its initial comment
+    row = outbox.Owed(
+        team_id,
+        KIND,
+        channel,
+        post.chart.as_payload(),
+        method=UPLOAD,
+        subject=channel,
+        period_key=slot.period,
+    )
+    written = outbox.enqueue(session=session, messages=[row], now=now, owner=owner)
     return [Due(team_id, KIND, channel)] if (KIND, channel, slot.period) in written else []

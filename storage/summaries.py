@@ -72,6 +72,7 @@ class GoalCounts(NamedTuple):
     progress_total: int  # the sum of their progress, in percent
     at_risk: int  # open (still agreed) goals whose owner last said "at risk"
     off_track: int
+    open_goals: int  # still agreed (not yet achieved or missed)
 
 
 class ObjectiveCounts(NamedTuple):
@@ -194,6 +195,7 @@ def goal_counts(
             func.coalesce(func.sum(col(Goal.progress)), 0),
             _summed(and_(is_open, col(Goal.confidence) == Confidence.AT_RISK)),
             _summed(and_(is_open, col(Goal.confidence) == Confidence.OFF_TRACK)),
+            _summed(is_open),
         )
         .join(Person, col(Person.id) == col(Goal.owner_id))
         .where(
@@ -300,6 +302,22 @@ def save_snapshot(
         statement.on_conflict_do_update(
             index_elements=["team_id", "scope_unit_id", "period"],
             set_={"taken_at": taken_at, "units": statement.excluded.units},
+        )
+    )
+
+
+def recent_snapshots(
+    *, session: Session, team_id: str, before_period: str | None = None, weeks: int = 12
+) -> list[SummarySnapshot]:
+    """The workspace's newest snapshots (taken for weeks before `before_period`, if given), the
+    newest first, at most one a week: a trend and the last one to compare with, in one query."""
+    query = select(SummarySnapshot).where(SummarySnapshot.team_id == team_id)
+    if before_period is not None:
+        query = query.where(col(SummarySnapshot.period) < before_period)
+    return list(
+        session.exec(
+            query.order_by(col(SummarySnapshot.period).desc(), col(SummarySnapshot.id).desc())
+            .limit(weeks)
         )
     )
 

@@ -27,7 +27,7 @@ from conversations.errors import Refusal
 from conversations.services import planning
 from conversations.services.organisation import unit_named
 from storage import people, summaries, units, workspaces
-from storage.models import Cycle, Workspace
+from storage.models import Cycle, SummarySnapshot, Workspace
 from storage.units import UnitRow
 
 ENDED, SO_FAR = "ended", "so_far"  # the week just ended (Monday's post), or this one so far
@@ -48,6 +48,7 @@ class Numbers:
     progress_total: int = 0  # their progress added up, in percent
     at_risk: int = 0  # open agreed goals whose owner last said "at risk"
     off_track: int = 0
+    open_goals: int = 0  # agreed goals not yet closed: their confidence is the mix
     expected: int = 0  # members with an open agreed goal: asked to check in this week
     checked_in: int = 0  # … who have, in their own local week
     barriers_under_a_week: int = 0  # unresolved barriers reported by members, by age
@@ -360,7 +361,7 @@ def _numbers(
     found: dict[int, Numbers] = {}
     for unit_id in {*members, *goals, *objectives, *barriers}:
         m = members.get(unit_id, summaries.MemberCounts(0, 0, 0, 0))
-        g = goals.get(unit_id, summaries.GoalCounts(0, 0, 0, 0))
+        g = goals.get(unit_id, summaries.GoalCounts(0, 0, 0, 0, 0))
         o = objectives.get(unit_id, summaries.ObjectiveCounts(0, 0))
         b = barriers.get(unit_id, summaries.BarrierAges(0, 0, 0))
         aged = {f"barriers_{age}": n for age, n in b._asdict().items()}
@@ -452,8 +453,10 @@ def last_weekly(
     """The numbers the last weekly summary kept (before the week `before_period`, if given).
     Weekly summaries are of the whole organisation: a part's numbers are among them."""
     row = summaries.latest_snapshot(session=session, team_id=team_id, before_period=before_period)
-    if row is None:
-        return None
+    return None if row is None else _snapshot(row)
+
+
+def _snapshot(row: SummarySnapshot) -> Snapshot:
     return Snapshot(
         period=row.period,
         taken_at=row.taken_at,
@@ -509,6 +512,9 @@ class Weekly:
     summary: Summary
     period: str
     tz: str
+    trend: list[tuple[str, Numbers]] = field(
+        default_factory=list
+    )  # the totals by week, oldest first
 
 
 def weekly(*, session: Session, team_id: str, now: datetime) -> Weekly | None:
@@ -517,7 +523,13 @@ def weekly(*, session: Session, team_id: str, now: datetime) -> Weekly | None:
     comparison. None when there is nothing to summarise (no units, or no active cycle)."""
     # Kept in hand: the session holds rows weakly, and the cycle's choice reads the workspace too.
     workspace, found = schedule(session=session, team_id=team_id, now=now)
-    since = last_weekly(session=session, team_id=team_id, before_period=found.period)
+    earlier = [
+        _snapshot(row)
+        for row in summaries.recent_snapshots(
+            session=session, team_id=team_id, before_period=found.period
+        )
+    ]
+    since = earlier[0] if earlier else None
     try:
         summary = compute(session=session, team_id=team_id, top_unit_id=None, now=now, since=since)
     except Refusal:
@@ -530,7 +542,13 @@ def weekly(*, session: Session, team_id: str, now: datetime) -> Weekly | None:
         taken_at=now,
         units=summary.numbers_by_unit(),
     )
-    return Weekly(summary=summary, period=found.period, tz=found.tz or workspace.tz)
+    scope = {u.unit_id for u in summary.units}
+    trend = [
+        (s.period, sum((n for i, n in s.units.items() if i in scope), Numbers()))
+        for s in reversed(earlier)
+    ]
+    trend.append((found.period, summary.totals))
+    return Weekly(summary, found.period, found.tz or workspace.tz, trend)
 
 
 # -- where it goes ---------------------------------------------------------------------------

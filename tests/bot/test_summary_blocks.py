@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import struct
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot import blocks
-from bot.chart import CHART_UNITS, chart_png
+from bot.chart import CHART_UNITS, SHOWN_AT, chart_png, draw
 from bot.sandbox.fake_slack import MESSAGE_BLOCK_LIMIT, validate_blocks
 from bot.summary_blocks import SHOWN_UNITS, shown_units, summary_message
 from conversations.views.summary import Change, Numbers, Snapshot, Summary, UnitSummary
@@ -30,6 +33,7 @@ def numbers(i: int) -> Numbers:
         progress_total=(i * 37) % 2000,
         at_risk=i % 4,
         off_track=i % 2,
+        open_goals=12,
         expected=9,
         checked_in=i % 10,
         barriers_under_a_week=i % 5,
@@ -139,15 +143,46 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_the_chart_grows_with_the_units_and_keeps_names_readable(tmp_path: Path) -> None:
-    small = chart_png(tree(5))
-    thirty = chart_png(tree(30, name="$\\frac{1}{2}$ " + LONG))  # mathtext is not read
-    many = chart_png(tree(500))
-    (tmp_path / "thirty.png").write_bytes(thirty)
-    small_w, small_h = _png_size(small)
-    w, h = _png_size(thirty)
-    assert w == small_w == 1000
-    # Each unit gets its own band, at least 30 pixels high: 9-point names never overlap.
-    assert h - small_h >= 25 * 30
-    # A huge organisation is drawn only as deep as CHART_UNITS bars allow.
-    assert _png_size(many)[1] <= small_h + (CHART_UNITS - 5) * 40
+def smallest_text_at_slacks_width(figure: Any) -> float:
+    """The smallest text on the chart, in pixels, when the PNG is shown 480 px wide: each text's
+    size in points, at the figure's resolution, scaled from its width to Slack's."""
+    from matplotlib.text import Text
+
+    width_px = figure.get_size_inches()[0] * figure.dpi
+    sizes = [t.get_fontsize() for t in figure.findobj(Text) if t.get_text().strip()]
+    return min(sizes) * figure.dpi / 72 * SHOWN_AT / width_px
+
+
+def test_the_chart_reads_at_the_size_slack_shows_it(tmp_path: Path) -> None:
+    week = tree(30, name="$\\frac{1}{2}$ " + LONG)  # mathtext is not read
+    two_weeks = [("2027-W08", week.totals), ("2027-W09", week.totals)]
+    figure = draw(week, two_weeks)
+    png = chart_png(week, two_weeks)
+    (tmp_path / "chart.png").write_bytes(png)
+    width, height = _png_size(png)
+    assert width == 960 and height < 2000
+    assert smallest_text_at_slacks_width(figure) >= 9
+    # Three measures per unit, a row each for the largest units and the others, and the trend.
+    titles = [a.get_title(loc="left") for a in figure.axes]
+    assert titles == ["Aligned", "Checked in", "Confidence", "The organisation, week by week"]
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert len(labels) == CHART_UNITS and labels[-1] == f"Others ({30 - CHART_UNITS + 1} units)"
+    assert all("·" not in label and not label.startswith(" ") for label in labels)
+    assert len(draw(week, two_weeks[:1]).axes) == 3  # one week of data: no trend yet
+
+
+def test_a_unit_not_planned_is_marked_not_drawn_empty() -> None:
+    summary = tree(3)
+    quiet = replace(summary.units[2], numbers=replace(summary.units[2].numbers, not_planned=1))
+    summary = replace(summary, units=[*summary.units[:2], quiet])
+    figure = draw(summary)
+    words = [t.get_text() for axes in figure.axes[:3] for t in axes.texts]
+    assert words.count("not planned") == 3  # in each of the three measures
+
+
+def test_a_thousand_units_draw_the_largest_and_others_in_under_a_second() -> None:
+    summary = tree(1000)
+    started = time.perf_counter()
+    png = chart_png(summary)
+    assert time.perf_counter() - started < 1.0
+    assert _png_size(png)[1] < 1000

@@ -106,32 +106,31 @@ def test_the_weekly_post_and_its_chart_reach_the_channel(walk: Walk) -> None:
     monday = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
     with transaction(walk.r.engine) as s:
         [post] = weekly_messages(session=s, team_id=TEAM, now=monday, channel="C0LEAD")
-    assert post.period == "2027-W09" and post.message["channel"] == "C0LEAD"
+    assert post.period == "2027-W09" and post.chart.channel == "C0LEAD"
     # What the outbox would keep is JSON, and gives back the same upload.
     payload = json.loads(json.dumps(post.chart.as_payload()))
     assert ChartUpload.from_payload(payload) == post.chart
     client = make_client(walk.r.services.settings)
-    client.chat_postMessage(**post.message)
     client.files_upload_v2(**post.chart.upload_kwargs())
-    in_channel = [m for m in fake.messages if m.channel == "C0LEAD"]
-    assert len(in_channel) == 2
-    message, chart = in_channel
-    said = words(message)
+    [message] = [m for m in fake.messages if m.channel == "C0LEAD"]  # one message: words, chart
+    said = message.text
     assert "Weekly leadership summary · Acme · FY27 H1" in said
+    assert "Checked in last week" in said and "not planned" in said
     assert "Grow revenue" not in said  # an objective's title never reaches the channel
-    [file_id] = chart.files
+    [file_id] = message.files
     uploaded = fake.files[file_id]
     assert uploaded.complete and uploaded.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert uploaded.filename == "leadership-summary-2027-W09.png"
-    assert uploaded.title.startswith("Alignment and progress by unit · Acme")
+    assert uploaded.title.startswith("Alignment, check-ins and confidence by unit · Acme")
+    assert "% of" in post.chart.alt_text and "aligned" in post.chart.alt_text
     # Next week's says what changed; taking this week's again compares with the same week.
     with transaction(walk.r.engine) as s:
         [again] = weekly_messages(session=s, team_id=TEAM, now=monday, channel="C0LEAD")
         [later] = weekly_messages(
             session=s, team_id=TEAM, now=datetime(2027, 3, 8, 7, tzinfo=UTC), channel="C0LEAD"
         )
-    assert "No weekly summary to compare with yet" in json.dumps(again.message)
-    assert "Since the summary of Mon 1 Mar 2027" in json.dumps(later.message)
+    assert "No weekly summary to compare with yet" in again.chart.initial_comment
+    assert "Since the summary of Mon 1 Mar 2027" in later.chart.initial_comment
     assert OWNER  # the head of the organisation: Berlin, so Monday 08:00 there
 
 
@@ -150,10 +149,9 @@ def test_the_tick_posts_the_weekly_summary_once_at_monday_eight(walk: Walk) -> N
     for at in (sunday, monday_eight, monday_eight, monday_eight.replace(hour=10)):
         run_tick(walk.r.services, at)
     in_channel = [m for m in fake.messages if m.channel == "C0LEAD"]
-    assert len(in_channel) == 2  # the message and its chart, once
-    message, chart = in_channel
-    assert "Weekly leadership summary" in words(message)
-    [file_id] = chart.files
+    [message] = in_channel  # the summary and its chart, one message, once
+    assert "Weekly leadership summary" in message.text
+    [file_id] = message.files
     assert fake.files[file_id].content[:4] == b"\x89PNG"
     run_tick(walk.r.services, datetime(2027, 3, 1, 20, 0, tzinfo=UTC))  # stale: 13 h late
-    assert len([m for m in fake.messages if m.channel == "C0LEAD"]) == 2
+    assert len([m for m in fake.messages if m.channel == "C0LEAD"]) == 1
