@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot import blocks
 from bot.outbox import UPLOAD, Report, new_owner
 from bot.services import Services
 from bot.summary_post import KIND, channel_for, weekly_messages
 from bot.turns import notice_message, owed_notices
+from conversations import clock
 from conversations.flows.spec import Notice
 from conversations.schedule import budget
 from conversations.schedule.due import due as due_now
 from conversations.schedule.world import WINDOW
+from conversations.services import planning
+from conversations.views import retrospective as retro
 from conversations.views import summary
+from prompts import render
 from storage import outbox
 from storage.db import rehearsal, transaction
 from storage.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger("cascade")
+RETRO = "retrospective_org"  # the outbox kind of the organisation's look back, in the channel
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
         for team_id, due in found.items():
             report.due.extend(owe(session, team_id, due, now, owner))
             report.due.extend(_weekly_summary(session, services, team_id, now, owner))
+            report.due.extend(_retrospective(session, services, team_id, now, owner))
     if dry_run:
         return report
     sender = services.sender.at(now)
@@ -153,3 +160,32 @@ def _weekly_summary(
     )
     written = outbox.enqueue(session=session, messages=[row], now=now, owner=owner)
     return [Due(team_id, KIND, channel)] if (KIND, channel, slot.period) in written else []
+
+
+def _retrospective(
+    session: Session, services: Services, team_id: str, now: datetime, owner: str
+) -> list[Due]:
+    """The organisation's look back on the cycle that ended, to the summary channel, the first
+    working day after it at 09:00 (workspace time), once; counts only, no lessons."""
+    channel = channel_for(session=session, team_id=team_id, settings=services.settings)
+    ended = planning.ended(session=session, team_id=team_id, now=now)
+    if channel is None or ended is None:
+        return []
+    workspace, slot = summary.schedule(session=session, team_id=team_id, now=now)
+    due = retro.due_at(ended, slot.tz, clock.parse_working_days(workspace.working_days))
+    if not due <= now < due + WINDOW:
+        return []
+    period = f"cycle:{ended.id}"
+    if outbox.owed(
+        session=session, team_id=team_id, kind=RETRO, subject=channel, period_key=period
+    ):
+        return []
+    later = planning.after(session=session, team_id=team_id, cycle=ended)
+    whole = retro.retrospective(
+        session=session, team_id=team_id, cycle=ended, next_cycle=later, tz=slot.tz
+    )
+    counted = retro.Retrospective(ended, [replace(u, lessons=()) for u in whole.units], later)
+    payload = blocks.message(render("retrospective/channel", retro=counted))
+    row = outbox.Owed(team_id, RETRO, channel, payload, subject=channel, period_key=period)
+    written = outbox.enqueue(session=session, messages=[row], now=now, owner=owner)
+    return [Due(team_id, RETRO, channel)] if (RETRO, channel, period) in written else []

@@ -102,6 +102,8 @@ class Offer(StrEnum):
     COMMITMENT_DROP = "commitment_drop", "commitment_drop", row_id, Who.LEADER
     ADD_TO_ONE_ON_ONE = "add_to_one_on_one", "one_on_one_add_goal", row_id, Who.LEADER  # a goal
     ADD_TOPIC = "add_topic", "one_on_one_add_topic", row_id, Who.ANYONE  # the other side's id
+    # After a cycle's retrospective: the next cycle's plan, its unfinished objectives as drafts.
+    PLAN_NEXT_CYCLE = "plan_next_cycle", "objectives_next_cycle", unit_and_cycle, Who.LEADER
 
 
 @dataclass(frozen=True)

@@ -316,8 +316,9 @@ def recent_snapshots(
         query = query.where(col(SummarySnapshot.period) < before_period)
     return list(
         session.exec(
-            query.order_by(col(SummarySnapshot.period).desc(), col(SummarySnapshot.id).desc())
-            .limit(weeks)
+            query.order_by(
+                col(SummarySnapshot.period).desc(), col(SummarySnapshot.id).desc()
+            ).limit(weeks)
         )
     )
 
@@ -398,3 +399,60 @@ def _aware(value: datetime | str) -> datetime:
     """An instant from a UNION's column (SQLite gives its text, with no zone: it is UTC)."""
     found = datetime.fromisoformat(value) if isinstance(value, str) else value
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+class OutcomeRow(NamedTuple):
+    """A closed or still-open goal of a cycle, with who wrote what they learned."""
+
+    unit_id: int
+    status: str
+    owner_user_id: str
+    statement: str
+    learning: str | None
+
+
+def cycle_outcomes(*, session: Session, team_id: str, cycle_id: int) -> list[OutcomeRow]:
+    """Every agreed goal of a cycle (achieved, missed, dropped or still agreed) with its unit,
+    its owner and the lesson written when closing it, in one query."""
+    rows = session.execute(
+        core_select(
+            col(Goal.unit_id),
+            col(Goal.status),
+            col(Person.user_id),
+            col(Goal.statement),
+            col(Goal.learning),
+        )  # fmt: skip
+        .join(Person, col(Person.id) == col(Goal.owner_id))
+        .where(
+            col(Goal.team_id) == team_id,
+            col(Goal.cycle_id) == cycle_id,
+            col(Goal.status).in_(
+                (GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED, GoalStatus.DROPPED)
+            ),
+            col(Goal.agreed_at).is_not(None),
+        )
+        .order_by(col(Goal.id))
+    )
+    return [OutcomeRow(*row) for row in rows]
+
+
+class BarrierSpan(NamedTuple):
+    unit_id: int  # the reporter's unit
+    reported_at: datetime
+    resolved_at: datetime | None
+
+
+def barriers_between(
+    *, session: Session, team_id: str, start: datetime, end: datetime
+) -> list[BarrierSpan]:
+    """Every barrier reported between `start` and `end`, by its reporter's unit, in one query."""
+    rows = session.execute(
+        core_select(col(Membership.unit_id), col(Barrier.reported_at), col(Barrier.resolved_at))
+        .join(Membership, col(Membership.person_id) == col(Barrier.reporter_id))
+        .where(
+            col(Barrier.team_id) == team_id,
+            col(Barrier.reported_at) >= start,
+            col(Barrier.reported_at) < end,
+        )
+    )
+    return [BarrierSpan(u, _aware(r), _aware(d) if d else None) for u, r, d in rows]

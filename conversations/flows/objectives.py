@@ -22,8 +22,8 @@ from conversations.flows.spec import Button, Context, Next, Notice, Outcome, Ref
 from conversations.offers import Choice, Offer
 from conversations.services import planning
 from conversations.services.organisation import manager_user_id, unit_named
-from storage import goals, objectives, people, units
-from storage.models import Cycle, Objective, ObjectiveStatus, Person, Unit
+from storage import cycles, goals, objectives, people, units
+from storage.models import Cycle, GoalStatus, Objective, ObjectiveStatus, Person, Unit
 
 FLOW = "objectives"
 
@@ -127,6 +127,9 @@ def guard(ctx: Context) -> Refuse | None:
 
 def start(ctx: Context) -> Next | Refuse:
     """`ctx.answers["unit_id"]` is set by the caller (see `planned_unit`)."""
+    carried = _next_after(ctx)
+    if isinstance(carried, Refuse):
+        return carried
     cycle = _cycle(ctx)
     if cycle is None:
         return Refuse(say=[Say("objectives/no_cycle")])
@@ -135,6 +138,8 @@ def start(ctx: Context) -> Next | Refuse:
     if refused is not None:
         return refused
     unit = _unit(ctx)
+    if carried is not None and not _mine(ctx):
+        _carry_forward(ctx, unit, carried, cycle)
     if _mine(ctx):
         return Next(S.REVIEW, say=[_for_cycle(ctx, unit, cycle)])
     if unit.parent_id is None:
@@ -153,6 +158,68 @@ def start(ctx: Context) -> Next | Refuse:
             Say("objectives/intro_unit", {"unit": unit, "cycle": cycle, "count": len(parents)}),
             _for_cycle(ctx, unit, cycle),
         ],
+    )
+
+
+def _next_after(ctx: Context) -> Cycle | Refuse | None:
+    """For a plan started from a retrospective: the ended cycle it carries on from, with the
+    next cycle chosen; a refusal when no next cycle has been added yet."""
+    ended_id = ctx.answers.pop("carry_from", None)
+    if not isinstance(ended_id, int):
+        return None
+    ended = cycles.get_cycle(session=ctx.session, team_id=ctx.actor.team_id, cycle_id=ended_id)
+    later = (
+        planning.after(session=ctx.session, team_id=ctx.actor.team_id, cycle=ended)
+        if ended
+        else None
+    )
+    if ended is None or later is None:
+        return Refuse(say=[Say("objectives/no_next_cycle", {"ended": ended})])
+    ctx.answers["cycle_id"] = later.id
+    return ended
+
+
+def _carry_forward(ctx: Context, unit: Unit, ended: Cycle, cycle: Cycle) -> None:
+    """The unit's objectives of the ended cycle that no achieved goal served, as drafts of the
+    new one, each under the parent unit's objective of the same title (none found: left out,
+    so that nothing floats unlinked)."""
+    team_id = ctx.actor.team_id
+    old = objectives.published_objectives(
+        session=ctx.session, team_id=team_id, unit_id=unit.id or 0, cycle_id=ended.id or 0
+    )
+    served = {
+        g.objective_id
+        for g, _ in goals.goals_with_owners(
+            session=ctx.session,
+            team_id=team_id,
+            cycle_id=ended.id or 0,
+            objective_ids=[o.id or 0 for o in old],
+            statuses=[GoalStatus.ACHIEVED],
+        )
+    }
+    parents_then = {o.id: o.title for o in _published(ctx, unit.parent_id, ended)}
+    parents_now = {o.title: o.id for o in _published(ctx, unit.parent_id, cycle)}
+    for position, objective in enumerate(o for o in old if o.id not in served):
+        parent = parents_now.get(parents_then.get(objective.parent_id, ""))
+        if unit.parent_id is not None and parent is None:
+            continue
+        objectives.create_objective(
+            session=ctx.session,
+            team_id=team_id,
+            unit_id=unit.id or 0,
+            cycle_id=cycle.id or 0,
+            title=objective.title,
+            measure=objective.measure,
+            parent_id=parent,
+            position=position,
+        )
+
+
+def _published(ctx: Context, unit_id: int | None, cycle: Cycle) -> list[Objective]:
+    if unit_id is None:
+        return []
+    return objectives.published_objectives(
+        session=ctx.session, team_id=ctx.actor.team_id, unit_id=unit_id, cycle_id=cycle.id or 0
     )
 
 
@@ -473,11 +540,18 @@ class Start:
 
     unit_id: int | None = None
     cycle_id: int | None = None
+    carry_from: int | None = None  # a cycle that ended: its unfinished objectives come as drafts
 
 
 def _plan(value: tuple[int, int | None]) -> Start:
     unit_id, cycle_id = value
     return Start(unit_id=unit_id, cycle_id=cycle_id)
+
+
+def _plan_next(value: tuple[int, int | None]) -> Start:
+    """From a retrospective: the cycle after the one that ended, carrying on what it left."""
+    unit_id, ended = value
+    return Start(unit_id=unit_id, carry_from=ended)
 
 
 def restart(answers: dict[str, object]) -> Choice | None:
@@ -490,7 +564,10 @@ def restart(answers: dict[str, object]) -> Choice | None:
 
 
 STARTING = spec.Starting(
-    start, (S.COLLECT, S.CONTRIBUTE, S.REVIEW), Start, {Offer.PLAN_UNIT: _plan}
+    start,
+    (S.COLLECT, S.CONTRIBUTE, S.REVIEW),
+    Start,
+    {Offer.PLAN_UNIT: _plan, Offer.PLAN_NEXT_CYCLE: _plan_next},
 )
 SPEC = spec.FlowSpec(
     FLOW, S, TABLE, STARTING, help_for, guard, position=("index",), restart=restart

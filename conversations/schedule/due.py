@@ -14,12 +14,13 @@ from conversations import clock
 from conversations.schedule.budget import Due, Held, spend
 from conversations.schedule.escalations import KIND as ESCALATION
 from conversations.schedule.escalations import escalations
-from conversations.schedule.nudges import AGENDA, KINDS, Candidate, candidates
+from conversations.schedule.nudges import AGENDA, KINDS, RETROSPECTIVE, Candidate, candidates
 from conversations.schedule.world import World, read_world
-from conversations.services import barrier
+from conversations.services import barrier, planning
 from conversations.services.one_on_one import Pair
 from conversations.views.one_on_one import agendas
-from storage import outbox, workspaces
+from conversations.views.retrospective import retrospective
+from storage import outbox, units, workspaces
 
 
 def due(*, session: Session, now: datetime, admin_ids: frozenset[str]) -> dict[str, Due]:
@@ -37,7 +38,7 @@ def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozense
         for due_now in escalations(world)
         for notice in barrier.escalate(session=session, escalation=due_now, now=now)
     ]
-    found = with_agendas(session, world, candidates(world))
+    found = with_retrospectives(session, world, with_agendas(session, world, candidates(world)))
     owed = outbox.owed_subjects(
         session=session,
         team_id=team_id,
@@ -68,6 +69,24 @@ def with_agendas(session: Session, world: World, found: list[Candidate]) -> list
         replace(c, context={**c.context, "agenda": by_pair[_pair_key(c)]})
         if c.kind == AGENDA
         else c
+        for c in found
+    ]
+
+
+def with_retrospectives(session: Session, world: World, found: list[Candidate]) -> list[Candidate]:
+    """The retrospectives due now, each given its manager's part (read once, for everyone)."""
+    due = [c for c in found if c.kind == RETROSPECTIVE]
+    if not due or world.ended is None:
+        return found
+    ended = world.ended
+    later = planning.after(session=session, team_id=world.team_id, cycle=ended)
+    whole = retrospective(
+        session=session, team_id=world.team_id, cycle=ended, next_cycle=later, tz=world.tz
+    )
+    rows = units.unit_rows(session=session, team_id=world.team_id)
+    parts = {id(c): whole.of(set(c.context["tops"]), rows) for c in due}
+    return [
+        replace(c, context={**c.context, "retro": parts[id(c)]}) if id(c) in parts else c
         for c in found
     ]
 

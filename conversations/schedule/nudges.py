@@ -32,9 +32,11 @@ from conversations import clock
 from conversations.offers import Choice, Offer
 from conversations.schedule.world import CHECKIN, World
 from conversations.services import commitments
+from conversations.views.retrospective import due_at as retro_due_at
 from storage import outbox
 from storage.models import Commitment, Goal, GoalStatus, Person
 
+RETROSPECTIVE = "retrospective"
 AGENDA = "one_on_one_agenda"
 AGENDA_BEFORE = timedelta(hours=2)
 ALERT = "confidence_alert"  # the manager's alert (conversations/services/alerts.py)
@@ -144,6 +146,33 @@ def missed_checkins(world: World) -> Iterable[Candidate]:
                 (Choice(Offer.ADD_TO_ONE_ON_ONE, str(agreed[0].id), primary=True),),
                 {"owner": person.user_id, "missed": True},
             )
+
+
+@nudge(RETROSPECTIVE)
+def retrospectives(world: World) -> Iterable[Candidate]:
+    """The cycle that ended, looked back on: to each unit's manager, the first working day after
+    its end at 09:00 (the workspace's time), once."""
+    ended = world.ended
+    if ended is None or not world.due_now(retro_due_at(ended, world.tz, world.working)):
+        return
+    managed: dict[int, list[int]] = defaultdict(list)
+    for unit in world.units.values():
+        if unit.manager_id is not None and unit.id is not None:
+            managed[unit.manager_id].append(unit.id)
+    for manager_id, unit_ids in sorted(managed.items()):
+        manager = world.people.get(manager_id)
+        if manager is None or world.paused(manager):
+            continue
+        plan = Choice(Offer.PLAN_NEXT_CYCLE, f"{min(unit_ids)}/{ended.id}", primary=True)
+        yield Candidate(
+            RETROSPECTIVE,
+            manager,
+            f"manager:{manager_id}",
+            f"cycle:{ended.id}",
+            {"tops": sorted(unit_ids), "cycle": ended},
+            (plan,),
+            {"cycle": ended.name},
+        )
 
 
 @nudge("close_goal")

@@ -13,6 +13,7 @@ from conversations import clock
 from conversations.flows import goal_interview
 from conversations.services import planning
 from conversations.services.pause import is_paused
+from conversations.views import summary
 from storage import (
     barriers,
     checkins,
@@ -63,6 +64,8 @@ class World:
     barriers: list[Barrier] = field(default_factory=list)  # open, held, not acknowledged
     promises: list[Commitment] = field(default_factory=list)  # open promises of help
     one_on_ones: list[OneOnOne] = field(default_factory=list)  # weekly 1:1s
+    ended: Cycle | None = None  # the cycle that ended last (its retrospective)
+    tz: str = "UTC"  # the workspace's (the head of the organisation's, until one is set)
 
     @property
     def team_id(self) -> str:
@@ -150,4 +153,6 @@ def read_world(
         barriers=barriers.unacknowledged(session=session, team_id=team_id),
         promises=commitments.open_of_managers(session=session, team_id=team_id),
         one_on_ones=one_on_ones.active_schedules(session=session, team_id=team_id),
+        ended=planning.ended(session=session, team_id=team_id, now=now),
+        tz=summary.summary_tz(session=session, workspace=workspace),
     )

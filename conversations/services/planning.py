@@ -31,6 +31,13 @@ def running(*, session: Session, team_id: str, now: datetime) -> Cycle | None:
     )
 
 
+def ended(*, session: Session, team_id: str, now: datetime) -> Cycle | None:
+    """The cycle that ended last, if one has."""
+    day = today(session=session, team_id=team_id, now=now)
+    past = [c for c in cycles.list_cycles(session=session, team_id=team_id) if c.end < day]
+    return past[-1] if past else None
+
+
 def after(*, session: Session, team_id: str, cycle: Cycle) -> Cycle | None:
     """The cycle that follows `cycle`, once one has been added."""
     return cycles.upcoming_cycle(session=session, team_id=team_id, after=cycle.end)

@@ -190,7 +190,7 @@ def active_cycle(*, session: Session, team_id: str, now: datetime) -> Cycle | No
     return planning.current(session=session, team_id=team_id, now=now)
 
 
-def _subtree(rows: list[UnitRow], top_id: int) -> Iterator[tuple[UnitRow, int, bool]]:
+def subtree(rows: list[UnitRow], top_id: int) -> Iterator[tuple[UnitRow, int, bool]]:
     """The units under `top_id` (itself first), depth first in id order: (unit, depth, has
     children). A unit met twice (a broken tree) is shown once."""
     by_id = {u.id: u for u in rows}
@@ -237,7 +237,7 @@ def compute(
     cycle = active_cycle(session=session, team_id=team_id, now=now)
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
-    tree = list(_subtree(rows, top_id))
+    tree = list(subtree(rows, top_id))
     # The whole organisation needs no list of its units: every unit of the workspace will do.
     ids = None if top_id == roots[0].id else {unit.id for unit, _, _ in tree}
     counted_at = now - WEEK if week == ENDED else now
@@ -401,8 +401,8 @@ def who_may_see(*, session: Session, actor: Actor, unit_name: str | None) -> Sco
     managed = [u for u in rows if u.manager_id == actor.person_id]
     if not managed:
         raise _not_yours(session, actor)
-    depth = {unit.id: d for unit, d, _ in _subtree(rows, root.id)}
-    reach = {unit.id for m in managed for unit, _, _ in _subtree(rows, m.id)}
+    depth = {unit.id: d for unit, d, _ in subtree(rows, root.id)}
+    reach = {unit.id for m in managed for unit, _, _ in subtree(rows, m.id)}
     if named is not None:
         if named.id not in reach:
             raise Refusal("summary_outside_yours", unit=named.name, yours=[m.name for m in managed])

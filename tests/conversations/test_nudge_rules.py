@@ -269,7 +269,12 @@ def test_the_budget_keeps_the_most_important_and_tells_the_rest_later(org: Org) 
 def test_every_kind_is_declared_in_priority_order_with_its_words() -> None:
     from prompts import exists
 
-    assert list(nudges.KINDS)[:3] == ["one_on_one_agenda", "confidence_alert", "close_goal"]
+    assert list(nudges.KINDS)[:4] == [
+        "one_on_one_agenda",
+        "confidence_alert",
+        "retrospective",
+        "close_goal",
+    ]
     assert [k for k in nudges.KINDS if not exists(f"nudges/{k}")] == []
     assert [k for k in nudges.KINDS if not exists(f"nudges/also/{k}")] == []
 

@@ -18,6 +18,7 @@ from conversations.services import barrier, one_on_one, planning
 from conversations.views import home, managers, mine, team, tree
 from conversations.views.next_steps import next_steps
 from conversations.views.one_on_one import agendas
+from conversations.views.retrospective import retrospective
 from prompts import render
 from storage import checkins, goals
 from storage.db import reading, transaction
@@ -99,6 +100,13 @@ def _agenda(s: Session, actor: Actor) -> object:
     return agendas(session=s, team_id=actor.team_id, pairs=[pair], now=NOW)
 
 
+def _retrospective(s: Session, actor: Actor) -> object:
+    """The cycle's look back, for the whole organisation (as the tick reads it once)."""
+    cycle = planning.current(session=s, team_id=actor.team_id, now=NOW)
+    assert cycle is not None
+    return retrospective(session=s, team_id=actor.team_id, cycle=cycle, next_cycle=None, tz="UTC")
+
+
 def _home(s: Session, actor: Actor) -> object:
     return home_view(home.home_of(session=s, actor=actor, now=NOW))
 
@@ -124,6 +132,7 @@ VIEWS: dict[str, tuple[str, Callable[[Session, Actor], object]]] = {
     ),
     "team": ("UMGR0", _team),
     "1on1": ("UMGR0", _agenda),
+    "retrospective": ("UCEO", _retrospective),
     "home (a member)": ("UT0M0", _home),
     "home (a manager)": ("UMGR0", _home),
     "home (the admin at the top)": ("UCEO", _home),

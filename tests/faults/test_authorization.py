@@ -531,6 +531,8 @@ TABLE: dict[str, Action] = {
     "button: Drop goal": Action(click("goal_drop", agreed_value), answered, "--Y----"),
     "button: Agree to drop": Action(click("goal_agree_drop", agreed_value), agreed_is(GoalStatus.DROPPED), "YY-----"),  # noqa: E501
     "button: Keep it": Action(click("goal_keep", agreed_value), answered, "YY-----"),
+    # The matrix's cycle is the only one: nothing comes after it to plan yet, for anyone.
+    "button: Plan the next cycle": Action(click("objectives_next_cycle", lambda org: f"{org.sales}/1"), in_flow("objectives"), "-------"),  # noqa: E501
     "/goals 1on1": Action(command("1on1 <@UMGR>"), answered, "-Y--Y--"),
     "/goals 1on1 every": Action(command("1on1 <@UMEMBER> every thu 10:00"), db(one_on_one_set), "--Y----"),  # noqa: E501
     "button: Say how I'll help": Action(click("commitment_offer", agreed_value), modal_open, "-Y-----"),  # noqa: E501
