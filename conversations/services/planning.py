@@ -4,6 +4,7 @@ next one; a flow may be for a named or a later cycle, and views may look back at
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
@@ -36,6 +37,28 @@ def ended(*, session: Session, team_id: str, now: datetime) -> Cycle | None:
     day = today(session=session, team_id=team_id, now=now)
     past = [c for c in cycles.list_cycles(session=session, team_id=team_id) if c.end < day]
     return past[-1] if past else None
+
+
+@dataclass(frozen=True)
+class InView:
+    """The cycle views show with nothing named: the running one; between cycles, the one that
+    has just ended (with its results) and the next if an admin has added it; before the first
+    cycle, the first."""
+
+    cycle: Cycle | None
+    just_ended: bool = False
+    next: Cycle | None = None
+
+
+def in_view(*, session: Session, team_id: str, now: datetime) -> InView:
+    day = today(session=session, team_id=team_id, now=now)
+    listed = cycles.list_cycles(session=session, team_id=team_id)
+    running = next((c for c in listed if c.start <= day <= c.end), None)
+    past = [c for c in listed if c.end < day]
+    coming = next((c for c in listed if c.start > day), None)
+    if running is None and past:
+        return InView(past[-1], just_ended=True, next=coming)
+    return InView(running or coming)
 
 
 def after(*, session: Session, team_id: str, cycle: Cycle) -> Cycle | None:

@@ -53,6 +53,19 @@ class MyGoals:
     cycle: Cycle | None
     mine: list[MyGoal]
     earlier: list[tuple[Cycle, list[MyGoal]]] = field(default_factory=list)
+    just_ended: bool = False  # `cycle` has ended and the next has not started
+    next_cycle: Cycle | None = None  # then: the next, if an admin has added it
+    planned_next: int = 0  # then: my goals already set for the next
+
+    @property
+    def results(self) -> dict[str, int]:
+        """How many of this cycle's goals ended each way (draft, proposed and agreed count as
+        not closed)."""
+        counted = {"achieved": 0, "missed": 0, "dropped": 0, "open": 0}
+        for item in self.mine:
+            status = item.goal.status
+            counted["open" if status in OPEN else str(status)] += 1
+        return counted
 
     @property
     def choices(self) -> list[tuple[Choice, ...]]:
@@ -97,10 +110,12 @@ def my_goals(
     """My goals in the named cycle, else in the current one (with what is still open from
     cycles that have ended)."""
     team_id = actor.team_id
-    if cycle_name:
-        cycle: Cycle | None = planning.named(session=session, team_id=team_id, name=cycle_name)
-    else:
-        cycle = planning.current(session=session, team_id=team_id, now=now)
+    view = (
+        planning.InView(planning.named(session=session, team_id=team_id, name=cycle_name))
+        if cycle_name
+        else planning.in_view(session=session, team_id=team_id, now=now)
+    )
+    cycle = view.cycle
     if cycle is None:
         return MyGoals(None, [])
     every = goals.list_goals(session=session, team_id=team_id, owner_id=actor.person_id)
@@ -119,7 +134,15 @@ def my_goals(
         if still_open:
             earlier.append((past, still_open))
     mine = [chained[g.id] for g in shown if g.cycle_id == cycle.id]
-    return MyGoals(cycle, mine, earlier)
+    coming = view.next.id if view.next else None
+    return MyGoals(
+        cycle,
+        mine,
+        earlier,
+        just_ended=view.just_ended,
+        next_cycle=view.next,
+        planned_next=sum(1 for g in every if coming is not None and g.cycle_id == coming),
+    )
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ class Tree:
     cycle: Cycle
     rows: list[Row]
     hidden: int
+    just_ended: bool = False  # `cycle` has ended and the next has not started
+    next_cycle: Cycle | None = None  # then: the next, if an admin has added it
 
 
 def alignment_tree(
@@ -57,11 +59,12 @@ def alignment_tree(
         and cycles.find_cycle(session=session, team_id=team_id, name=unit_name)
     ):
         unit_name, cycle_name = None, unit_name
-    cycle = (
-        planning.named(session=session, team_id=team_id, name=cycle_name)
+    view = (
+        planning.InView(planning.named(session=session, team_id=team_id, name=cycle_name))
         if cycle_name
-        else planning.current(session=session, team_id=team_id, now=now)
+        else planning.in_view(session=session, team_id=team_id, now=now)
     )
+    cycle = view.cycle
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
     all_units = units.unit_rows(session=session, team_id=team_id)
@@ -73,7 +76,9 @@ def alignment_tree(
         if not roots:
             raise Refusal("no_units_yet")
         top = roots[0]
-    return _tree(session, team_id, top, cycle, all_units)
+    tree = _tree(session, team_id, top, cycle, all_units)
+    tree.just_ended, tree.next_cycle = view.just_ended, view.next
+    return tree
 
 
 SHOWN_GOALS = (GoalStatus.PROPOSED, GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED)

@@ -5,13 +5,16 @@ teach by example, people told what concerns them, and messages that read right."
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.sandbox.fake_slack import Message
 from conversations.coach.review import review as coach_review
+from storage import goals
+from storage.db import transaction
+from storage.models import GoalStatus
 from tests.bot.test_cascade import Walk, publish_sales, publish_top
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, DAVE, OWNER, Running
 from tests.helpers import snapshot
@@ -156,6 +159,47 @@ def test_nothing_disappears_when_a_cycle_ends(walk: Walk) -> None:
     w.command(ADMIN, 'tree "FY26"')
     w.expect(ADMIN, "There is no unit called *FY26*")
     assert [g["status"] for g in snapshot(w.r.engine)["goals"]] == ["agreed"]
+
+
+def test_between_cycles_mine_tree_and_home_show_the_cycle_that_ended(walk: Walk) -> None:
+    w = walk
+    publish_top(w)
+    publish_sales(w)
+    agreed_goal(w)
+    [goal] = snapshot(w.r.engine)["goals"]
+    with transaction(w.r.engine) as s:
+        found = goals.get_goal(session=s, team_id=w.r.fake.team_id, goal_id=int(goal["id"]))
+        assert found is not None
+        goals.update_goal(session=s, goal=found, now=datetime.now(UTC), status=GoalStatus.ACHIEVED)
+    assert w.r.clock is not None
+    w.r.clock.at = datetime.fromisoformat("2027-07-05T09:00:00+00:00")  # H1 ended, no H2 yet
+
+    mine = mine_of(w, BOB)
+    assert "There's no planning cycle yet" not in mine.text
+    assert "*FY27 H1 ended Wed 30 Jun 2027.* Your goals: 1 achieved" in mine.text
+    assert "Sign 10 enterprise customers" in mine.text
+    assert "No next cycle has been added yet. An admin adds one" in mine.text
+    w.command(ADMIN, "tree")
+    tree = w.expect(ADMIN, "Alignment tree: Acme · FY27 H1")
+    assert "FY27 H1 ended Wed 30 Jun 2027; this is where it finished" in tree.text
+    assert "No next cycle has been added yet" in tree.text
+    home = home_of(w, ADMIN)
+    assert "*The organisation* · FY27 H1 (ended Wed 30 Jun 2027)" in home
+    assert "where FY27 H1 finished" in home
+    w.r.fake.home_views.pop(BOB, None)
+    home = home_of(w, BOB)
+    assert "FY27 H1 ended Wed 30 Jun 2027" in home and "1 achieved" in home
+
+    w.command(ADMIN, 'cycle add "FY27 H2" 2027-08-02 2027-12-31')
+    w.expect(ADMIN, "is added")
+    mine = mine_of(w, BOB)
+    assert "*FY27 H2* starts Mon 2 Aug 2027. `/goals set` plans your goals for it" in mine.text
+    w.command(ADMIN, "tree")
+    w.expect(ADMIN, "*FY27 H2* starts Mon 2 Aug 2027")
+
+    w.r.clock.at = datetime.fromisoformat("2027-08-02T09:00:00+00:00")  # H2 has begun
+    mine = mine_of(w, BOB)
+    assert "no goals in *FY27 H2* yet" in mine.text and "ended" not in mine.text
 
 
 # 2. The interview listens --------------------------------------------------------------------

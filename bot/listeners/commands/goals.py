@@ -79,7 +79,7 @@ class OneCycle:
 @subcommand("mine", reads=True, hint=3)
 def mine_(a: Acting, args: OneCycle) -> Reply:
     found = mine.my_goals(session=a.session, actor=a.actor, now=a.now, cycle_name=args.cycle)
-    text = render("commands/mine", cycle=found.cycle, mine=found.mine, earlier=found.earlier)
+    text = render("commands/mine", found=found)
     return Reply(text, choice_rows(found.choices))
 
 
