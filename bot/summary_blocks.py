@@ -62,7 +62,7 @@ def summary_message(summary: Summary, *, audience: Audience, tz: str | None) -> 
         *(blocks.sections(render("summary/managers", summary=summary)) if summary.managers else []),
         {"type": "divider"},
         *blocks.sections(
-            render("summary/units_heading", changes=summary.since is not None),
+            render("summary/units_heading", changes=summary.since is not None, week=summary.week),
         ),
     ]
     shown, hidden = shown_units(summary, SHOWN_UNITS)

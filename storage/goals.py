@@ -11,7 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
 from storage.memo import keep, recall, remembered
-from storage.models import Goal, GoalStatus, Membership, Person
+from storage.models import ALIGNING, Goal, GoalStatus, Membership, Person
 
 
 def create_goal(
@@ -120,13 +120,14 @@ def goals_of_owners(*, session: Session, team_id: str, owner_ids: Sequence[int])
 
 
 def _covering(team_id: str, cycle_id: int) -> tuple[ColumnElement[bool], ...]:
-    """The goals that cover their owner: agreed, linked to an objective, in this cycle, owned by
-    a member (the first condition joins Membership on the owner)."""
+    """The goals that cover their owner: agreed (or since achieved or missed), linked to an
+    objective, in this cycle, owned by a member (the first condition joins Membership on the
+    owner)."""
     return (
         col(Membership.person_id) == col(Goal.owner_id),
         col(Goal.team_id) == team_id,
         col(Goal.cycle_id) == cycle_id,
-        col(Goal.status) == GoalStatus.AGREED,
+        col(Goal.status).in_(ALIGNING),
         col(Goal.objective_id).is_not(None),
     )
 

@@ -56,6 +56,11 @@ class GoalStatus(StrEnum):
     DROPPED = "dropped"
 
 
+# A goal counts for its owner's alignment once agreed, and still when closed as achieved or
+# missed (it was the person's part of the plan); a dropped one no longer does.
+ALIGNING = (GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED)
+
+
 class Confidence(StrEnum):
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"

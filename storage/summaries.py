@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import insert_or
 from storage.models import (
+    ALIGNING,
     Barrier,
     BarrierStatus,
     CheckIn,
@@ -42,9 +43,7 @@ from storage.models import (
     Unit,
 )
 
-# A goal counts for alignment once agreed, and still when closed as achieved or missed; a
-# dropped one no longer does.
-AGREED = (GoalStatus.AGREED, GoalStatus.ACHIEVED, GoalStatus.MISSED)
+AGREED = ALIGNING
 # A goal supports its objective from the moment it is proposed (as the alignment tree shows it).
 SUPPORTING = (GoalStatus.PROPOSED, *AGREED)
 

@@ -42,6 +42,7 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 TEXT_LIMIT = 40_000
 USERS_LIST_MAX = 1000
+ALT_TXT_MAX = 1000  # files.getUploadURLExternal: alt_txt, "up to 1000 characters"
 # Methods that take the app-level token (`xapp-`); every other method takes the bot token.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
@@ -98,6 +99,7 @@ class UploadedFile:
     title: str
     content: bytes = b""
     complete: bool = False
+    alt: str = ""  # `alt_txt`: what a screen reader says for an image
 
 
 @dataclass
@@ -573,8 +575,11 @@ class FakeSlack:
         filename = str(args.get("filename") or "")
         if not filename or not str(args.get("length") or "").isdigit():
             raise SlackError("invalid_arguments")
+        alt = str(args.get("alt_txt") or "")
+        if len(alt) > ALT_TXT_MAX:  # Slack's limit on an image's description
+            raise SlackError("invalid_arguments")
         file_id = f"F{next(self._ts):08d}"
-        self.files[file_id] = UploadedFile(file_id, filename, filename)
+        self.files[file_id] = UploadedFile(file_id, filename, filename, alt=alt)
         return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
 
     def upload(self, file_id: str, content: bytes) -> bool:

@@ -68,6 +68,7 @@ class SandboxPage:
                 {
                     "id": f,
                     "title": self.fake.files[f].title,
+                    "alt": self.fake.files[f].alt,
                     "url": f"/files/{f}",
                     "image": (
                         mimetypes.guess_type(self.fake.files[f].filename)[0] or ""

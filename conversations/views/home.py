@@ -70,7 +70,7 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         teams=teams,
         is_admin=actor.is_admin,
     )
-    if actor.is_admin and cycle is not None and cycle.id is not None and not found.just_ended:
+    if actor.is_admin and cycle is not None and cycle.id is not None:  # the cycle in view
         home.coverage = _coverage(session, actor.team_id, cycle.id)
     return home
 

@@ -122,7 +122,7 @@ function renderMessage(message) {
     if (file.image) {
       const img = el("img", "upload");
       img.src = file.url;
-      img.alt = file.title;
+      img.alt = file.alt || file.title;
       body.append(img);
     } else {
       const link = el("a", "file", file.title);

@@ -731,3 +731,181 @@ def test_the_managers_walk_agreement_promise_alert_and_agenda(page: Any) -> None
         assert page.dialogs == []
     finally:
         running.stop()
+
+
+def _advance(page: Any, hours: int) -> None:
+    before = page.inner_text("[data-testid=now]")
+    page.fill("#hours", str(hours))
+    page.click("[data-testid=advance-hours]")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=now]').textContent !== {before!r}"
+    )
+
+
+def _next_monday(page: Any) -> None:
+    before = page.inner_text("[data-testid=now]")
+    page.click("[data-testid=next-monday]")
+    page.wait_for_function(
+        f"() => document.querySelector('[data-testid=now]').textContent !== {before!r}"
+    )
+
+
+def test_the_leaders_walk_a_week_the_chart_the_cycle_ending_and_the_next(page: Any) -> None:
+    """Rita checks in during a week; the Monday after, # leadership reads it in the summary,
+    with the chart at the size Slack shows it; she closes her goal with a lesson; the cycle ends,
+    Victor and Cleo get its look back (the lesson with them, never in the channel); Ada adds the
+    next cycle and Victor plans it from the look back, his unfinished objective a draft again."""
+    import math
+    from datetime import UTC, datetime, timedelta
+
+    from storage import goals, people, units
+    from storage import objectives as objective_store
+    from storage.db import transaction
+    from storage.models import GoalStatus, ObjectiveStatus
+
+    lesson = "Nordic retailers sign after a pilot, not a pitch"
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        now = running.services.clock()
+        team = running.page.fake.team_id
+        with transaction(running.services.engine) as s:
+            rita = people.get_person(session=s, team_id=team, user_id="URITA")
+            assert rita and rita.id
+            sales = units.unit_of(session=s, team_id=team, person_id=rita.id)
+            acme = units.find_unit(session=s, team_id=team, name="Acme")
+            [cycle] = cycles.list_cycles(session=s, team_id=team)
+            assert sales and sales.id and acme and acme.id and cycle.id
+            grow = objective_store.create_objective(
+                session=s,
+                team_id=team,
+                unit_id=acme.id,
+                cycle_id=cycle.id,
+                title="Grow revenue 20%",
+                status=ObjectiveStatus.PUBLISHED,
+                published_at=now - timedelta(days=10),
+            )
+            made = {}
+            for title in ("Win the Nordics", "Launch a partner programme"):
+                made[title] = objective_store.create_objective(
+                    session=s,
+                    team_id=team,
+                    unit_id=sales.id,
+                    cycle_id=cycle.id,
+                    title=title,
+                    parent_id=grow.id,
+                    status=ObjectiveStatus.PUBLISHED,
+                    published_at=now - timedelta(days=9),
+                )
+            goal = goals.create_goal(
+                session=s,
+                team_id=team,
+                owner_id=rita.id,
+                unit_id=sales.id,
+                cycle_id=cycle.id,
+                objective_id=made["Win the Nordics"].id,
+                statement="Sign 3 Nordic retailers",
+                now=now,
+            )
+            goals.update_goal(
+                session=s,
+                goal=goal,
+                now=now,
+                status=GoalStatus.AGREED,
+                measure="3 signed contracts",
+                due=(now + timedelta(days=7)).date(),
+                agreed_at=now,
+                owner_agreed_at=now,
+            )
+            end = cycle.end
+
+        # Week N: Rita checks in.
+        become(page, running, "UCLEO")
+        _next_monday(page)
+        become(page, running, "URITA")
+        send(page, "/goals checkin")
+        page.locator("[data-testid=modal] .modal").wait_for()
+        page.fill(f".block-input[data-block-id=progress_{goal.id}] input", "70")
+        page.select_option(f".block-input[data-block-id=confidence_{goal.id}] select", "on_track")
+        page.click("[data-testid=modal-submit]")
+        page.locator("[data-testid=modal]").wait_for(state="hidden")
+
+        # Monday N+1: the post counts the week that has just ended, chart and text one message.
+        become(page, running, "UCLEO")
+        _next_monday(page)
+        page.click("[data-testid=nav-channel]")
+        posts = page.locator(".message", has_text="Weekly leadership summary")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.message')]"
+            ".filter(m => m.textContent.includes('Weekly leadership summary')).length === 2"
+        )
+        post = posts.last
+        assert "checked in last week" in post.inner_text()  # the units' heading says so too
+        assert "1 of 1 people with agreed goals (100%)" in post.inner_text()
+        chart = post.locator("img.upload")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('img.upload')].every(i => i.naturalWidth > 0)"
+        )
+        shown = chart.evaluate("i => [i.naturalWidth, i.getBoundingClientRect().width]")
+        assert shown[0] == 960 and 470 <= shown[1] <= 480  # drawn twice as wide as Slack shows it
+        assert chart.get_attribute("alt") and "checked in last week" in chart.get_attribute("alt")
+        post.scroll_into_view_if_needed()
+        shot(page, "leader-1-monday-after-a-week-of-check-ins")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        chart.screenshot(path=str(ARTIFACTS / "leader-2-chart-as-slack-shows-it.png"))
+
+        # Her goal is past its due date: she closes it, with what she learned.
+        become(page, running, "URITA")
+        closing = page.locator(".message", has_text="past its due date").last
+        closing.wait_for()
+        closing.get_by_role("button", name="Achieved").click()
+        page.locator(".message", has_text="what did you learn").last.wait_for()
+        send(page, lesson)
+
+        # The cycle ends; the first working day after it, 09:00 workspace time, the look back.
+        at = running.services.clock()
+        last_evening = datetime.combine(end, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+        _advance(page, math.ceil((last_evening - at).total_seconds() / 3600))
+        for _ in range(4):
+            _advance(page, 6)
+        become(page, running, "UVICTOR")
+        looked_back = page.locator(".message", has_text="has ended: a look back").last
+        looked_back.wait_for()
+        assert (
+            "1 achieved" in looked_back.inner_text() or "*1* achieved" in looked_back.inner_text()
+        )
+        assert lesson in looked_back.inner_text()
+        looked_back.scroll_into_view_if_needed()
+        shot(page, "leader-3-retrospective-to-the-manager")
+        become(page, running, "UCLEO")
+        page.click("[data-testid=nav-channel]")
+        org = page.locator(".message", has_text="the organisation looks back").last
+        org.wait_for()
+        assert lesson not in page.inner_text("[data-testid=pane]")
+        org.scroll_into_view_if_needed()
+        shot(page, "leader-4-retrospective-in-the-channel")
+
+        # Between cycles, Victor's goals say what ended; Ada adds the next; Victor plans it.
+        become(page, running, "UADA")
+        start = end + timedelta(days=1)
+        send(page, f'/goals cycle add "Next half" {start} {start + timedelta(days=180)}')
+        page.locator(".message", has_text="Cycle Next half").last.wait_for()
+        become(page, running, "UCLEO")  # Acme's first: Sales' objectives derive from Acme's
+        looked_back = page.locator(".message", has_text="has ended: a look back").last
+        looked_back.get_by_role("button", name="Plan the next cycle").click()
+        acme_review = page.locator(".message", has_text="Acme's objectives for Next half").last
+        acme_review.wait_for()
+        assert "Grow revenue 20%" in acme_review.inner_text()
+        acme_review.get_by_role("button", name="Publish").click()
+        page.locator(".message", has_text="Published 1 objective").last.wait_for()
+        become(page, running, "UVICTOR")
+        looked_back = page.locator(".message", has_text="has ended: a look back").last
+        looked_back.get_by_role("button", name="Plan the next cycle").click()
+        review = page.locator(".message", has_text="Sales' objectives for Next half").last
+        review.wait_for()
+        assert "Launch a partner programme" in review.inner_text()
+        assert "draft" in review.inner_text() and "Win the Nordics" not in review.inner_text()
+        review.scroll_into_view_if_needed()
+        shot(page, "leader-5-planning-the-next-cycle-from-the-look-back")
+        assert page.dialogs == []
+    finally:
+        running.stop()
