@@ -6,6 +6,7 @@ objectives back as drafts."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from pathlib import Path
 
 from bot.tick import run_tick
 from conversations import clock
@@ -13,7 +14,7 @@ from storage import goals, people
 from storage.db import transaction
 from storage.models import GoalStatus
 from tests.bot.conftest import Walk
-from tests.bot.test_keeping_alive import agreed_goal, buttons
+from tests.bot.test_keeping_alive import agreed_goal, buttons, tick_process
 from tests.conftest import ADMIN, ALICE, CAROL, OWNER
 from tests.helpers import snapshot
 
@@ -74,3 +75,20 @@ def test_the_retrospective_goes_once_lessons_only_up_the_chain(walk: Walk) -> No
     assert {o["status"] for o in carried} == {"draft"}
     with transaction(w.r.engine) as s:
         assert people.get_person(session=s, team_id=w.r.fake.team_id, user_id=OWNER)
+
+
+def test_two_tick_processes_at_the_look_backs_hour_send_it_once(walk: Walk, tmp_path: Path) -> None:
+    w = walk
+    w.r.fake.add_channel("C0LEAD", "leadership")
+    w.command(ADMIN, "settings summary #leadership")
+    w.expect(ADMIN, "will go to")
+    close(w, agreed_goal(w), GoalStatus.ACHIEVED, LESSON)
+    nine = clock.at_local(datetime(2027, 7, 1).date(), time(9), BERLIN)
+    runs = [tick_process(w, nine, cwd=tmp_path) for _ in range(2)]
+    outputs = [run.communicate(timeout=90) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    for user in (ALICE, OWNER):
+        looked_back = [m for m in w.r.fake.replies_for(user) if "a look back" in m.text]
+        assert len(looked_back) == 1, user
+    channel = [m for m in w.r.fake.messages if m.channel == "C0LEAD"]
+    assert len(channel) == 1 and LESSON not in channel[0].text
