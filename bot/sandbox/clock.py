@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 from conversations import clock
@@ -24,6 +25,17 @@ class SandboxClock:
 
     def move_to(self, instant: datetime) -> datetime:
         return self.advance(instant - self.now())
+
+
+def hours_passed(start: datetime, end: datetime) -> Iterator[datetime]:
+    """Every whole hour after `start` up to `end`, then `end` itself (once): the instants a move
+    of the clock ticks at, so nothing due in between is skipped."""
+    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    while hour < end:
+        yield hour
+        hour += timedelta(hours=1)
+    if end > start:
+        yield end.astimezone(UTC)
 
 
 def next_monday_at(now: datetime, tz: str, hour: int = 9) -> datetime:

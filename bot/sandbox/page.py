@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 import json
 import mimetypes
+import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from bot.sandbox.clock import SandboxClock, next_monday_at
+from bot.sandbox.clock import SandboxClock, hours_passed, next_monday_at
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.sandbox.slack_side import SlackSide
 from prompts import render_plain
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 STATIC = Path(__file__).parent / "static"
 LONG_POLL_SECONDS = 15.0
 MAX_HOURS = 24 * 366
+PROGRESS_SECONDS = 0.5  # while the clock moves, the page is shown where it is this often
 
 
 class BadRequest(Exception):
@@ -44,6 +47,7 @@ class SandboxPage:
     slack: SlackSide | None = None  # set once the app is up
     tick: Callable[[datetime], Any] | None = None  # the scheduler's tick, once there is one
     closing: bool = False  # set when the sandbox stops: long polls answer at once
+    _advancing: threading.Lock = field(default_factory=threading.Lock)
 
     def close_polls(self) -> None:
         """Answer every waiting long poll now, so stopping never waits out a poll."""
@@ -97,6 +101,7 @@ class SandboxPage:
                 if not u["is_bot"] and not u["deleted"]
             ]
             channel = [m for m in self.fake.messages if m.channel == self.summary_channel]
+            channels = {channel_id: name for name, channel_id in self.fake.channels.items()}
             return {
                 "version": self.fake.version,
                 "now": self.clock.now().isoformat(),
@@ -104,8 +109,10 @@ class SandboxPage:
                 "people": people,
                 "me": user,
                 "dm": [self._message(m) for m in self.fake.messages_for(user)] if user else [],
+                "channels": channels,  # id → name: Slack shows a channel token as its name
                 "channel": {
                     "id": self.summary_channel,
+                    "name": channels.get(self.summary_channel, self.summary_channel),
                     "messages": [self._message(m) for m in channel],
                 },
                 "home": self.fake.home_views.get(user),
@@ -171,22 +178,41 @@ class SandboxPage:
         return {"status": self._side().home_opened(self._user(body)).status}
 
     def advance(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._advancing:  # one move at a time: a second starts where the first ended
+            target = self._target(body)
+            ticks = self._run_to(target)
+        self.fake.changed()
+        return {"now": self.clock.now().isoformat(), "ticked": ticks > 0, "ticks": ticks}
+
+    def _target(self, body: dict[str, Any]) -> datetime:
         if body.get("next_monday"):
             user = self._user(body)
-            target = next_monday_at(self.clock.now(), self.fake.users[user]["tz"])
-            now = self.clock.move_to(target)
-        else:
-            try:
-                hours = float(body.get("hours") or 0)
-            except (TypeError, ValueError):
-                raise BadRequest("bad_hours", most=MAX_HOURS) from None
-            if not 0 < hours <= MAX_HOURS:
-                raise BadRequest("bad_hours", most=MAX_HOURS)
-            now = self.clock.advance(timedelta(hours=hours))
-        if self.tick is not None:
-            self.tick(now)
-        self.fake.changed()
-        return {"now": now.isoformat(), "ticked": self.tick is not None}
+            return next_monday_at(self.clock.now(), self.fake.users[user]["tz"])
+        try:
+            hours = float(body.get("hours") or 0)
+        except (TypeError, ValueError):
+            raise BadRequest("bad_hours", most=MAX_HOURS) from None
+        if not 0 < hours <= MAX_HOURS:
+            raise BadRequest("bad_hours", most=MAX_HOURS)
+        return self.clock.now() + timedelta(hours=hours)
+
+    def _run_to(self, target: datetime) -> int:
+        """Move the clock to `target`, running the tick at every hour passed and at `target`;
+        the page sees the clock move (and what each tick sent) as it goes."""
+        if self.tick is None:
+            self.clock.move_to(target)
+            return 0
+        ticks, shown = 0, time.monotonic()
+        for instant in hours_passed(self.clock.now(), target):
+            if self.closing:  # the sandbox is stopping: the rest of the way is not wanted
+                break
+            self.clock.move_to(instant)
+            self.tick(instant)
+            ticks += 1
+            if time.monotonic() - shown > PROGRESS_SECONDS:
+                self.fake.changed()
+                shown = time.monotonic()
+        return ticks
 
     def add_person(self, body: dict[str, Any]) -> dict[str, Any]:
         name = " ".join(str(body.get("name") or "").split())[:80]
@@ -221,6 +247,8 @@ class SandboxPage:
             method = environ.get("REQUEST_METHOD")
             if method == "GET" and path in ("/", "/index.html"):
                 return _static(start_response, "index.html")
+            if method == "GET" and path == "/favicon.ico":  # asked for by browsers all the same
+                return _static(start_response, "favicon.svg")
             if method == "GET" and path.startswith("/static/"):
                 return _static(start_response, path.removeprefix("/static/"))
             if method == "GET" and path.startswith("/files/"):

@@ -100,7 +100,7 @@ def start_sandbox(
         fake_url=page_server.url,
         secret=settings.slack_signing_secret or "",
     )
-    # Moving the page's clock runs the tick for the new instant; the scheduler ticks on its own.
+    # Moving the page's clock runs the tick at every hour passed; the scheduler ticks on its own.
     page.tick = lambda now: run_tick(services, now)
     sandbox = Sandbox(page=page, page_server=page_server, app_server=app_server, services=services)
     if scheduler:

@@ -15,6 +15,10 @@ function nameOf(id) {
   return person ? person.name : "";
 }
 
+function channelOf(id) {
+  return state?.channels?.[id] || "";
+}
+
 async function post(path, body) {
   const response = await fetch(path, {
     method: "POST",
@@ -53,6 +57,7 @@ function restart() {
 function actionContext(extra) {
   return {
     nameOf,
+    channelOf,
     people: state?.people || [],
     onAction: (action) => post("/sandbox/action", { action, ...extra }),
   };
@@ -115,7 +120,7 @@ function renderMessage(message) {
     body.append(renderBlocks(message.blocks, actionContext({ message_ts: message.ts })));
   } else {
     const text = el("div", "text");
-    text.innerHTML = mrkdwnToHtml(message.text, nameOf);
+    text.innerHTML = mrkdwnToHtml(message.text, nameOf, channelOf);
     body.append(text);
   }
   for (const file of message.files || []) {
@@ -153,7 +158,7 @@ function renderPane() {
     if (state.home) pane.append(renderBlocks(state.home.blocks, actionContext({ view_id: state.home.id })));
     else pane.append(el("p", "empty", "Opening Home…"));
   } else {
-    $("title").textContent = "# leadership";
+    $("title").textContent = `# ${state.channel.name}`;
     if (!state.channel.messages.length) pane.append(el("p", "empty", "Leadership summaries appear here."));
     for (const message of state.channel.messages) pane.append(renderMessage(message));
   }
@@ -219,12 +224,27 @@ function renderClock() {
   const person = (state.people || []).find((p) => p.id === me);
   $("now").textContent = formatTime(state.now, person?.tz);
   $("clock-note").textContent = state.scheduler
-    ? "Advancing runs the scheduler's tick at that instant: check-ins, reminders, escalations."
+    ? "Advancing runs the scheduler's tick at every hour it passes: check-ins, reminders, escalations."
     : "";
+}
+
+// A long move takes a while (a tick at every hour passed): the page shows the clock moving, and
+// the buttons wait for it, so a second click never queues up behind the first unnoticed.
+async function moveClock(body) {
+  const buttons = [$("next-monday"), $("advance-hours")];
+  for (const button of buttons) button.disabled = true;
+  $("clock-busy").hidden = false;
+  try {
+    await post("/sandbox/clock", body);
+  } finally {
+    for (const button of buttons) button.disabled = false;
+    $("clock-busy").hidden = true;
+  }
 }
 
 function render() {
   if (!state) return;
+  $("nav-channel").textContent = `# ${state.channel.name}`;
   renderPeople();
   renderClock();
   renderPane();
@@ -263,10 +283,10 @@ document.addEventListener("DOMContentLoaded", () => {
       $("composer").requestSubmit();
     }
   });
-  $("next-monday").addEventListener("click", () => post("/sandbox/clock", { next_monday: true }));
+  $("next-monday").addEventListener("click", () => moveClock({ next_monday: true }));
   $("advance-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    post("/sandbox/clock", { hours: Number($("hours").value) });
+    moveClock({ hours: Number($("hours").value) });
   });
   $("person-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,5 +1,5 @@
 // Block Kit → DOM. Plain text goes in as textContent; mrkdwn through mrkdwnToHtml (escaped).
-// ctx: {nameOf, onAction(element, actionPayload), inModal}
+// ctx: {nameOf, channelOf, onAction(element, actionPayload), inModal}
 "use strict";
 
 function el(tag, className, text) {
@@ -12,7 +12,7 @@ function el(tag, className, text) {
 function textObject(obj, ctx, tag = "div") {
   const node = el(tag, "text");
   if (!obj) return node;
-  if (obj.type === "mrkdwn") node.innerHTML = mrkdwnToHtml(obj.text, ctx.nameOf);
+  if (obj.type === "mrkdwn") node.innerHTML = mrkdwnToHtml(obj.text, ctx.nameOf, ctx.channelOf);
   else node.textContent = plainText(obj);
   return node;
 }

@@ -2,13 +2,19 @@
 // formatting is added, so text can never become markup or script.
 "use strict";
 
+// Slack's shortcodes → emoji: every one Cascade's templates use (a test reads prompts/ for them)
+// and a few common ones. An unknown shortcode stays as text, as Slack shows one it lacks.
 const EMOJI = {
-  white_check_mark: "✅", warning: "⚠️", dart: "🎯", ok_hand: "👌", tada: "🎉", rocket: "🚀",
-  wave: "👋", point_right: "👉", x: "❌", heavy_check_mark: "✔️", memo: "📝", calendar: "📅",
-  chart_with_upwards_trend: "📈", construction: "🚧", bell: "🔔", raised_hands: "🙌",
-  thumbsup: "👍", "+1": "👍", eyes: "👀", sparkles: "✨", fire: "🔥", hourglass: "⌛",
-  handshake: "🤝", outbox_tray: "📤", pencil2: "✏️", hourglass_flowing_sand: "⏳", trophy: "🏆",
-  wastebasket: "🗑️", heavy_plus_sign: "➕", office: "🏢",
+  white_check_mark: "✅", heavy_check_mark: "✔️", x: "❌", warning: "⚠️", rotating_light: "🚨",
+  information_source: "ℹ️", bulb: "💡", mag: "🔍", eyes: "👀", speech_balloon: "💬",
+  dart: "🎯", checkered_flag: "🏁", trophy: "🏆", tada: "🎉", sparkles: "✨", rocket: "🚀",
+  arrow_up: "⬆️", arrow_down: "⬇️", arrow_right: "➡️", arrow_left: "⬅️", zzz: "💤",
+  bar_chart: "📊", chart_with_upwards_trend: "📈", chart_with_downwards_trend: "📉",
+  calendar: "📆", date: "📅", spiral_calendar_pad: "🗓️", memo: "📝", pencil: "📝", pencil2: "✏️",
+  link: "🔗", compass: "🧭", office: "🏢", construction: "🚧", bell: "🔔", handshake: "🤝",
+  ok_hand: "👌", wave: "👋", point_right: "👉", raised_hands: "🙌", thumbsup: "👍", "+1": "👍",
+  fire: "🔥", hourglass: "⌛", hourglass_flowing_sand: "⏳", outbox_tray: "📤", inbox_tray: "📥",
+  wastebasket: "🗑️", heavy_plus_sign: "➕", question: "❓", star: "⭐", seedling: "🌱",
 };
 
 function escapeHtml(text) {
@@ -40,14 +46,16 @@ function formatPlain(raw) {
   return html.replace(/\u0000(\d+)\u0000/g, (_, i) => kept[Number(i)]);
 }
 
-function formatToken(inner, nameOf) {
+function formatToken(inner, nameOf, channelOf) {
   const [target, label] = inner.split("|", 2);
   if (target.startsWith("@")) {
     const id = target.slice(1);
     return `<span class="mention">@${escapeHtml(nameOf(id) || decodeSlack(label || id))}</span>`;
   }
   if (target.startsWith("#")) {
-    return `<span class="mention">#${escapeHtml(decodeSlack(label || target.slice(1)))}</span>`;
+    const id = target.slice(1);
+    const name = (channelOf && channelOf(id)) || decodeSlack(label || id);
+    return `<span class="mention">#${escapeHtml(name)}</span>`;
   }
   if (target.startsWith("!")) {
     const special = target.slice(1).split("^")[0];
@@ -61,9 +69,10 @@ function formatToken(inner, nameOf) {
   return escapeHtml(`<${decodeSlack(inner)}>`);
 }
 
-// nameOf(userId) → a display name, or "" when unknown. A line that starts with ">" (or "&gt;", as
+// nameOf(userId) → a display name, or "" when unknown; channelOf(channelId), optional, the same
+// for channels (Slack shows a channel's name, whatever label the token carries). A line that starts with ">" (or "&gt;", as
 // Slack escapes a typed one) is a quote, as Slack renders it; consecutive ones make one quote.
-function mrkdwnToHtml(raw, nameOf) {
+function mrkdwnToHtml(raw, nameOf, channelOf) {
   const segments = [];
   let fenced = false;
   for (const line of String(raw ?? "").split("\n")) {
@@ -75,19 +84,19 @@ function mrkdwnToHtml(raw, nameOf) {
     if ((line.match(/```/g) || []).length % 2) fenced = !fenced;
   }
   return segments.map(({ kind, lines }) => {
-    const html = inlineToHtml(lines.join("\n"), nameOf);
+    const html = inlineToHtml(lines.join("\n"), nameOf, channelOf);
     return kind === "quote" ? `<blockquote>${html}</blockquote>` : html;
   }).join("");
 }
 
-function inlineToHtml(text, nameOf) {
+function inlineToHtml(text, nameOf, channelOf) {
   const parts = [];
   const tokens = /<([^<>\n]+)>/g;
   let last = 0;
   let match;
   while ((match = tokens.exec(text)) !== null) {
     parts.push(formatPlain(text.slice(last, match.index)));
-    parts.push(formatToken(match[1], nameOf));
+    parts.push(formatToken(match[1], nameOf, channelOf));
     last = tokens.lastIndex;
   }
   parts.push(formatPlain(text.slice(last)));

@@ -775,6 +775,13 @@ def test_the_leaders_walk_a_week_the_chart_the_cycle_ending_and_the_next(page: A
             acme = units.find_unit(session=s, team_id=team, name="Acme")
             [cycle] = cycles.list_cycles(session=s, team_id=team)
             assert sales and sales.id and acme and acme.id and cycle.id
+            # About three weeks left, not months: moving the clock ticks at every hour it passes
+            # (a few ms each), and the walk is about the cycle's end, not the wait for it. It ends
+            # on a Tuesday, so the look back comes the next day.
+            later = now.date() + timedelta(days=18)
+            cycle.end = later + timedelta(days=(1 - later.weekday()) % 7)
+            cycle.name = f"{cycle.start:%-d %b} – {cycle.end:%-d %b %Y}"
+            s.add(cycle)
             grow = objective_store.create_objective(
                 session=s,
                 team_id=team,
@@ -907,5 +914,60 @@ def test_the_leaders_walk_a_week_the_chart_the_cycle_ending_and_the_next(page: A
         review.scroll_into_view_if_needed()
         shot(page, "leader-5-planning-the-next-cycle-from-the-look-back")
         assert page.dialogs == []
+    finally:
+        running.stop()
+
+
+def test_the_sandbox_walk_hourly_ticks_emoji_channel_names_and_a_clean_console(page: Any) -> None:
+    """A 36 h step from Sunday noon brings Victor (London) his Monday 09:00 check-in, sent at
+    09:00; shortcodes are drawn as emoji; the channel is named, never shown by its id; and the
+    console has nothing to complain of (the favicon is there)."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from tests.bot.sandbox.scenes import agreed_goal
+
+    complaints: list[str] = []
+    page.on("console", lambda m: complaints.append(m.text) if m.type == "error" else None)
+    page.on(
+        "response",
+        lambda r: complaints.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        agreed_goal(running, "UVICTOR", "Open the Oslo office")
+        now = running.services.clock()
+        sunday = now.date() + timedelta(days=(6 - now.weekday()) % 7 or 7)
+        running.page.clock.move_to(datetime(sunday.year, sunday.month, sunday.day, 12, tzinfo=UTC))
+        become(page, running, "UVICTOR")
+        page.fill("#hours", "36")
+        page.click("[data-testid=advance-hours]")
+        nudge = page.locator(".message", has_text="Time for your weekly check-in").last
+        nudge.wait_for()
+        assert nudge.locator("[data-testid=time]").inner_text() == "Mon 09:00"
+        page.locator("[data-testid=clock-busy]").wait_for(state="hidden")
+        assert "Tue" in page.inner_text("[data-testid=now]")
+        shot(page, "sandbox-hourly-ticks")
+
+        send(page, "/goals pause 2w")
+        page.get_by_text("Paused.").wait_for()
+        pane = page.inner_text("[data-testid=pane]")
+        assert "👋" in pane and "💤" in pane
+        assert not re.search(r":[a-z_]+:", pane), pane
+        shot(page, "sandbox-emoji")
+
+        become(page, running, "UADA")
+        send(page, "/goals settings summary")
+        shown = page.locator(".message", has_text="The weekly leadership summary goes to").last
+        shown.wait_for()
+        assert "#leadership" in shown.inner_text() and "CLEADERSHIP" not in shown.inner_text()
+        page.click("[data-testid=nav-channel]")
+        assert page.inner_text("[data-testid=title]") == "# leadership"
+        assert page.inner_text("[data-testid=nav-channel]") == "# leadership"
+        page.click("[data-testid=nav-dm]")
+        shown.scroll_into_view_if_needed()
+        shot(page, "sandbox-channel-name")
+        page.wait_for_timeout(300)  # the favicon is asked for after the page has loaded
+        assert complaints == [] and page.dialogs == []
     finally:
         running.stop()

@@ -10,12 +10,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.sandbox.clock import next_monday_at
+from bot.sandbox.clock import SandboxClock, hours_passed, next_monday_at
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.page import SandboxPage
 from bot.sandbox.run import Sandbox, start_sandbox
+from tests.bot.sandbox.scenes import agreed_goal
 from tests.helpers import snapshot
 
 ROOT = Path(__file__).parents[3]
@@ -191,3 +196,85 @@ def test_uploaded_files_never_run_as_pages(sandbox: Sandbox) -> None:
     with urllib.request.urlopen(f"{sandbox.url}/files/{file_id}", timeout=5) as response:
         assert response.headers["Content-Disposition"] == "attachment"
         assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+def test_hours_passed_are_each_whole_hour_then_the_end() -> None:
+    at = datetime(2026, 11, 30, 10, 30, tzinfo=UTC)
+    assert list(hours_passed(at, at + timedelta(hours=3))) == [
+        at.replace(hour=11, minute=0),
+        at.replace(hour=12, minute=0),
+        at.replace(hour=13, minute=0),
+        at + timedelta(hours=3),
+    ]
+    on_the_hour = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert list(hours_passed(on_the_hour, on_the_hour + timedelta(hours=2))) == [
+        on_the_hour + timedelta(hours=1),
+        on_the_hour + timedelta(hours=2),
+    ]
+    assert list(hours_passed(at, at)) == []
+
+
+def test_moving_the_clock_ticks_at_every_hour_it_passes_in_that_hours_time() -> None:
+    """With 24 h steps, a tick only at the new instant skipped whatever fell due more than 12 h
+    before it (a London manager's Monday check-in); each hour passed is ticked, at its time."""
+    clock = SandboxClock()
+    ticked: list[tuple[datetime, datetime]] = []
+    page = SandboxPage(
+        fake=FakeSlack(),
+        clock=clock,
+        admins=[],
+        summary_channel="CLEADERSHIP",
+        tick=lambda now: ticked.append((now, clock.now())),
+    )
+    start = clock.now()
+    answer = page.advance({"hours": 24})
+    instants = [at for at, _ in ticked]
+    assert answer["ticks"] == len(ticked) == 25
+    assert all(at.minute == at.second == at.microsecond == 0 for at in instants[:-1])
+    assert all(b - a == timedelta(hours=1) for a, b in pairwise(instants[:-1]))
+    assert start < instants[0] <= start + timedelta(hours=1)
+    assert abs(instants[-1] - (start + timedelta(hours=24))) < timedelta(seconds=5)
+    assert all(abs(seen - at) < timedelta(seconds=1) for at, seen in ticked)  # the app's time
+
+
+def test_a_london_managers_monday_check_in_comes_within_a_36_hour_step() -> None:
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        agreed_goal(running, "UVICTOR", "Open the Oslo office")
+        now = running.services.clock()
+        sunday = now.date() + timedelta(days=(6 - now.weekday()) % 7 or 7)
+        sunday_noon = datetime(sunday.year, sunday.month, sunday.day, 12, tzinfo=UTC)
+        running.page.clock.move_to(sunday_noon)
+        call(running, "/sandbox/clock", {"hours": 36})  # to Monday 24:00 UTC
+        state = call(running, "/sandbox/state?user=UVICTOR&since=-1")
+        [nudge] = [m for m in state["dm"] if "Time for your weekly check-in" in m["text"]]
+        monday = sunday + timedelta(days=1)
+        london = ZoneInfo("Europe/London")
+        monday_nine = datetime(monday.year, monday.month, monday.day, 9, tzinfo=london)
+        assert int(float(nudge["ts"])) == int(monday_nine.timestamp())  # sent at its hour
+    finally:
+        running.stop()
+
+
+def test_every_emoji_shortcode_in_prompts_is_drawn_by_the_page() -> None:
+    script = (ROOT / "bot/sandbox/static/mrkdwn.js").read_text()
+    table = script[script.index("const EMOJI = {") : script.index("};", script.index("EMOJI"))]
+    drawn = set(re.findall(r'(?:"([^"]+)"|([a-z0-9_]+)): "', table))
+    names = {quoted or bare for quoted, bare in drawn}
+    used = {
+        name
+        for path in (ROOT / "prompts").rglob("*.j2")
+        for name in re.findall(r"(?<![\w:]):([a-z][a-z0-9_+-]*):(?![\w])", path.read_text())
+    }
+    assert {"arrow_up", "zzz", "bar_chart", "white_check_mark", "warning"} <= used
+    assert used - names == set()
+
+
+def test_the_state_names_channels_and_the_favicon_is_served(sandbox: Sandbox) -> None:
+    state = call(sandbox, "/sandbox/state?user=&since=-1")
+    assert state["channel"]["name"] == "leadership"
+    assert state["channels"] == {"CLEADERSHIP": "leadership"}
+    with urllib.request.urlopen(sandbox.url + "/favicon.ico", timeout=5) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("image/")
+        assert b"<svg" in response.read()
