@@ -122,8 +122,7 @@ def answered(click: Click, redrawn: Say | None = None) -> dict[str, Any]:
     answer: a published list no longer says "draft"), its buttons replaced by the answer."""
     note = blocks.context(render("flow/answered", label=click.label))
     if redrawn is not None:
-        text = render(redrawn.template, **redrawn.context)
-        return {"text": text, "blocks": [*blocks.sections(text), note]}
+        return blocks.message(render(redrawn.template, **redrawn.context), note)
     kept = [b for b in click.message_blocks if b.get("type") != "actions"]
     return {"text": click.message_text, "blocks": [*kept, note]}
 

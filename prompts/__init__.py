@@ -61,6 +61,31 @@ def _bar(progress: int) -> Trusted:
     return Trusted("▓" * filled + "░" * (10 - filled))
 
 
+QUOTE_LIMIT = 600  # characters of someone's text quoted in a message about it
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else cut at a word with "…" (lines kept)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:–-\n") + "…"
+
+
+def _quote(text: str, limit: int = QUOTE_LIMIT) -> Trusted:
+    """Someone's text as a mrkdwn quote: escaped, every line marked, and past `limit` cut with a
+    line that says so."""
+    shown = shorten(text.strip(), limit)
+    quoted = "\n".join(">" + mrkdwn_escape(line) for line in shown.splitlines() or [""])
+    if shown == text.strip():
+        return Trusted(quoted)
+    note = ENV.get_template("shortened/quote.md.j2").render(total=len(text.strip())).strip()
+    return Trusted(f"{quoted}\n{note}")
+
+
 def possessive(name: str) -> str:
     """ "Acme" → "Acme's", "Sales" → "Sales'": never "Sales's"."""
     return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
@@ -111,6 +136,7 @@ def _build(*, for_slack: bool) -> Environment:
     env.filters["bar"] = _bar
     env.filters["local_time"] = _local_time
     env.filters["possessive"] = possessive
+    env.filters["quote"] = _quote
     # A macro's output, whose values were escaped as the macro rendered them (never user text).
     env.filters["rendered"] = Trusted
     env.filters["channel"] = _channel

@@ -30,6 +30,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.sandbox import mrkdwn
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
@@ -41,6 +43,7 @@ HANDLE = re.compile(r"(?<![\w.])@([a-z0-9](?:[a-z0-9._-]*[a-z0-9])?)")
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 TEXT_LIMIT = 40_000
+TEXT_ADVISED = 4_000  # chat.postMessage: "best practice is to limit text to 4,000 characters"
 USERS_LIST_MAX = 1000
 ALT_TXT_MAX = 1000  # files.getUploadURLExternal: alt_txt, "up to 1000 characters"
 # Methods that take the app-level token (`xapp-`); every other method takes the bot token.
@@ -157,6 +160,8 @@ def formatting_problems(value: Any, where: str = "") -> list[str]:
             problems.append(f"{where}: unescaped plain_text {text[:80]!r}")
         elif kind == "mrkdwn" and isinstance(text, str) and BROADCAST.search(text):
             problems.append(f"{where}: broadcast in {text[:80]!r}")
+        elif kind == "mrkdwn" and isinstance(text, str):
+            problems += mrkdwn.problems(text, where)
         for key, item in value.items():
             if isinstance(item, dict | list):
                 problems += formatting_problems(item, f"{where}.{key}")
@@ -486,6 +491,8 @@ class FakeSlack:
         text = str(args.get("text") or "")
         blocks = validate_blocks(args["blocks"], MESSAGE_BLOCK_LIMIT) if args.get("blocks") else []
         self._check_formatting("message", [{"type": "mrkdwn", "text": text}, *blocks])
+        if len(text) > TEXT_ADVISED:  # Slack accepts it, but advises against it
+            self.misformatted.append(("message", f"text of {len(text)} characters"))
         if not text and not blocks:
             raise SlackError("no_text")
         if len(text) > TEXT_LIMIT:

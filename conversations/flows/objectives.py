@@ -303,7 +303,17 @@ def _draft(ctx: Context, title: str, parent_id: int | None) -> Objective:
     )
 
 
+def _too_long(text: str) -> Say | None:
+    """An objective is a line: past TITLE_LIMIT it is refused whole (nothing is cut unseen)."""
+    length = len(" ".join(text.split()))
+    if length <= TITLE_LIMIT:
+        return None
+    return Say("objectives/too_long", {"length": length, "limit": TITLE_LIMIT})
+
+
 def _collect(ctx: Context, text: str) -> Outcome:
+    if (refused := _too_long(text)) is not None:
+        return Next(S.COLLECT, say=[refused], ask=False)
     if text.lower().strip(" .!") in DONE_WORDS:
         if not _mine(ctx):
             return Next(S.COLLECT, say=[Say("objectives/need_one")])
@@ -315,6 +325,8 @@ def _collect(ctx: Context, text: str) -> Outcome:
 def _contribute(ctx: Context, text: str) -> Outcome:
     """This unit's contribution to the parent objective at `index`. Answered again (after
     `back`), the answer replaces the earlier one rather than adding a second."""
+    if (refused := _too_long(text)) is not None:
+        return Next(S.CONTRIBUTE, say=[refused], ask=False)
     parents = _parents(ctx)
     index = int(ctx.answers.get("index", 0))
     contributed = dict(ctx.answers.get("contributed") or {})
@@ -355,6 +367,8 @@ def _extra(ctx: Context, text: str) -> Outcome:
     match = LINKED.match(text.strip())
     if match is None or not 1 <= int(match.group(1)) <= len(parents):
         return Next(S.EXTRA, say=[Say("objectives/bad_extra", {"count": len(parents)})])
+    if (refused := _too_long(match.group(2))) is not None:
+        return Next(S.EXTRA, say=[refused], ask=False)
     objective = _draft(ctx, match.group(2), parents[int(match.group(1)) - 1].id)
     return Next(S.EXTRA, say=[_noted(objective)], ask=False)
 
@@ -416,6 +430,8 @@ def _edit(ctx: Context, verb: str, number: int, text: str) -> Outcome:
         return Next(S.REVIEW, say=[Say("objectives/bad_number", {"count": len(mine)})])
     objective = mine[number - 1]
     published = objective.status == ObjectiveStatus.PUBLISHED
+    if verb == "edit" and (refused := _too_long(text)) is not None:
+        return Next(S.REVIEW, say=[refused])
     if verb == "edit":
         title = " ".join(text.split())[:TITLE_LIMIT]
         if not title:

@@ -90,6 +90,12 @@ def named(*, session: Session, team_id: str, name: str) -> Cycle:
 _PERIOD = re.compile(r"\b([HQT])([1-4])\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20\d\d|\d\d)(?!\d)")
 _LAST_NUMBER = re.compile(r"(\d+)(?!.*\d)")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+
+
+def _dated_name(start: date, end: date) -> str:
+    """A cycle named by its months: "Jun 2027 – Nov 2027"."""
+    return f"{start:%b %Y} – {end:%b %Y}"
 
 
 def _next_name(name: str) -> str:
@@ -111,7 +117,7 @@ def _next_name(name: str) -> str:
     return f"{name} (next)"
 
 
-def _months_later(day: date, months: int) -> date:
+def months_later(day: date, months: int) -> date:
     index = day.month - 1 + months
     return date(day.year + index // 12, index % 12 + 1, 1)
 
@@ -119,16 +125,21 @@ def _months_later(day: date, months: int) -> date:
 def suggested_next(*, session: Session, team_id: str, now: datetime) -> tuple[str, date, date]:
     """A cycle an admin could add now that would be accepted: after the last one, as long."""
     listed = cycles.list_cycles(session=session, team_id=team_id)
+    day = today(session=session, team_id=team_id, now=now)
     if listed:
         last = listed[-1]
-        start = last.end + timedelta(days=1)
+        following = last.end + timedelta(days=1)
+        start = max(following, day.replace(day=1))  # never all in the past
         months = max(1, round((last.end - last.start).days / 30.4))
-        end = _months_later(start, months) - timedelta(days=1)
-        name = _next_name(last.name)
+        end = months_later(start, months) - timedelta(days=1)
+        # "FY27 H1" counts on to "FY27 H2"; a name that says its months, or a cycle that does not
+        # follow straight on, is named by its own dates.
+        dated = start != following or _MONTH.search(last.name)
+        name = _dated_name(start, end) if dated else _next_name(last.name)
         taken = {c.name.lower() for c in listed}
         while name.lower() in taken:
             name = f"{name} (next)"
         return name, start, max(end, start + timedelta(days=1))
-    first = today(session=session, team_id=team_id, now=now).replace(day=1)
-    end = _months_later(first, 6) - timedelta(days=1)
-    return f"{first:%b %Y} – {end:%b %Y}", first, end
+    first = day.replace(day=1)
+    end = months_later(first, 6) - timedelta(days=1)
+    return _dated_name(first, end), first, end

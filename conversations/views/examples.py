@@ -26,9 +26,11 @@ class Examples:
     manager: str | None  # a Slack user id
     members_unit: str | None
     members: tuple[str, ...]  # Slack user ids
+    pause_until: date  # a date a little ahead, so that the example never goes stale
     tree_unit: str | None
 
 
+MEMBERS_NAMED = 8  # a unit's members an example names; past that it shows the form, not a command
 SAMPLE = 50  # people enough to find examples among, whatever the size of the workspace
 
 
@@ -52,8 +54,8 @@ def _members_example(
         for p in units.members_of(session=session, team_id=actor.team_id, unit_id=unit.id)
         if not p.deleted
     ]
-    if current:
-        return unit.name, tuple(current[:3])
+    if current:  # all of them, or none: the command sets exactly the people it names
+        return unit.name, tuple(current) if len(current) <= MEMBERS_NAMED else ()
     if not actor.is_admin:  # a manager places nobody new (`member_unplaced`): no names to show
         return unit.name, ()
     placed = units.memberships(session=session, team_id=actor.team_id)
@@ -102,4 +104,7 @@ def examples(*, session: Session, actor: Actor, now: datetime) -> Examples:
         members_unit=members_unit,
         members=members,
         tree_unit=tree[0].name if tree else None,
+        pause_until=planning.months_later(
+            planning.today(session=session, team_id=team_id, now=now), 2
+        ),
     )

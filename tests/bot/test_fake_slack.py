@@ -152,3 +152,22 @@ def test_a_socket_mode_ticket_opens_one_connection_which_is_greeted(
                 connect(url)
     finally:
         server.stop()
+
+
+def test_the_fake_flags_text_slack_would_show_wrongly() -> None:
+    """What the issue found, caught by the check the fake runs on every text it receives."""
+    from bot.sandbox import mrkdwn
+
+    bad = [
+        "`/goals barrier <what's in the way>` reports one",  # Slack reads <…> as a link
+        "I'll tell you when that changes.>Legal hasn't signed",  # a quote that never starts
+        "Noted: Raise ARR to $14M.Next one, or `done`.",  # an eaten line break
+    ]
+    assert all(mrkdwn.problems(text) for text in bad)
+    good = [
+        "<@UBOB> has it now, in <#C0LEAD> and <https://example.com|the docs>.",
+        "`/goals barrier &lt;what's in the way&gt;` reports one",
+        "I'll tell you when that changes.\n>Legal hasn't signed",
+        "Noted: Raise ARR to $14M.\nNext one, or `done`. e.g. Q1 2027, and `a.Bc` in code",
+    ]
+    assert [mrkdwn.problems(text) for text in good] == [[]] * len(good)

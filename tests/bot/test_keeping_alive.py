@@ -309,3 +309,41 @@ def test_a_manager_sees_their_team_and_what_needs_them(walk: Walk) -> None:
     assert "1 goal awaits your agreement" in team.text and "The CRM is down" in team.text
     w.command(BOB, "team")
     assert "Only managers have a team" in w.expect(BOB, "Only managers").text
+
+
+def test_a_long_barrier_is_quoted_shortened_saying_so_and_each_line_stays_a_quote(
+    walk: Walk,
+) -> None:
+    w = walk
+    agreed_goal(w)
+    long = " ".join(["Legal has not signed the pilot contract yet"] * 70)  # ~3,000 characters
+    w.command(BOB, f"barrier {long}")
+    reported = w.expect(BOB, "Reported")
+    to_alice = w.expect(ALICE, "reports something in the way")
+    for told in (reported, to_alice):
+        assert (
+            len(told.text) < 1200 and f"{len(long[:3000].strip())} characters in all" in told.text
+        )
+    w.command(BOB, "barrier First line\nSecond line")
+    quoted = w.expect(ALICE, "Second line").text
+    assert ">First line\n>Second line" in quoted  # a quote, line by line, not "&gt;" shown
+
+
+def test_objectives_past_the_limit_are_refused_whole_and_a_long_review_is_one_fair_message(
+    walk: Walk,
+) -> None:
+    w = walk
+    w.command(OWNER, "plan")
+    w.expect(OWNER, "Type an objective")
+    w.dm(OWNER, "Expand into " + "new markets " * 420)
+    refused = w.expect(OWNER, "characters: an objective is one line")
+    assert "Expand" not in refused.text
+    assert snapshot(w.r.engine)["objectives"] == []  # nothing was cut and kept unseen
+    for n in range(30):
+        w.dm(OWNER, f"Objective number {n}: " + "grow the business in region " * 9)
+        w.expect(OWNER, f"Objective number {n}")
+    w.dm(OWNER, "done")
+    w.click(OWNER, w.expect(OWNER, "Acme's objectives for FY27 H1"), "Publish")
+    w.expect(OWNER, "Published 30 objectives")
+    sent = [m for m in w.r.fake.messages if m.user == w.r.fake.bot_user_id]
+    assert [m.text[-200:] for m in sent if len(m.text) > 4000] == []

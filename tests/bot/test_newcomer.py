@@ -485,3 +485,42 @@ def test_new_managers_and_members_are_told_with_what_to_do_next(walk: Walk) -> N
     assert "set your personal goals" in welcome.text
     w.click(DAVE, welcome, "Set my goals")
     w.expect(DAVE, "Which of Sales' objectives")
+
+
+EXAMPLE = re.compile(r"`(/goals [^`]+)`((?:\s*<@[A-Z0-9]+>)*)")
+
+
+def test_every_example_in_help_and_home_runs_as_shown_and_changes_only_what_it_shows(
+    walk: Walk,
+) -> None:
+    """Each role's help and Home offer commands to copy. Run exactly as shown, each one either
+    is refused or changes only what it names: nobody leaves a unit the example did not show."""
+    w = walk
+    publish_top(w)
+    publish_sales(w)
+    more = [f"UMORE{i}" for i in range(3)]  # Sales has five: more than an example once named
+    for user in more:
+        w.r.fake.add_user(user, f"Seller {user[-1]}", email=f"{user.lower()}@example.com")
+    w.command(
+        ADMIN, f'unit members "Sales" <@{BOB}> <@{CAROL}> ' + " ".join(f"<@{u}>" for u in more)
+    )
+    w.expect(ADMIN, "updated")
+    ran = []
+    for user in (ADMIN, OWNER, ALICE, BOB):
+        w.command(user, "help")
+        shown = w.expect(user, "What you can do next").text + home_of(w, user)
+        for command, mentions in {m.groups() for m in EXAMPLE.finditer(shown)}:
+            if "…" in command or "&lt;" in command:
+                continue  # a form to fill in, not a command to run
+            before = {p["user_id"]: p["unit_id"] for p in snapshot(w.r.engine)["people"]}
+            w.command(user, f"{command[len('/goals ') :]} {mentions.strip()}".strip())
+            ran.append(command.split('"')[0].strip())
+            reply = w.r.fake.wait_for(
+                lambda f, u=user: f.replies_for(u)[w.seen[u] :] and f.replies_for(u)[-1]
+            )
+            assert "No longer members" not in reply.text, command
+            after = {p["user_id"]: p["unit_id"] for p in snapshot(w.r.engine)["people"]}
+            moved = {u for u in before if before[u] != after.get(u)}
+            assert moved <= set(re.findall(r"<@([A-Z0-9]+)>", mentions)), (command, moved)
+    for kind in ("/goals unit members", "/goals cycle add", "/goals pause until"):
+        assert any(r.startswith(kind) for r in ran), (kind, ran)
