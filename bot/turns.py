@@ -111,9 +111,14 @@ def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None
     return owing
 
 
-def owed_turn(team_id: str, user_id: str, turn: Turn) -> Owing:
-    """The person's messages first (in order), then everyone else's."""
-    said = [Owed(team_id, REPLY, user_id, _message(say, target)) for say, target in turn.say]
+def owed_turn(team_id: str, user_id: str, turn: Turn, thread_ts: str | None = None) -> Owing:
+    """The person's messages first (in order; in the thread `thread_ts` of their DM, if given),
+    then everyone else's."""
+    thread = {"thread_ts": thread_ts} if thread_ts else {}
+    said = [
+        Owed(team_id, REPLY, user_id, {**_message(say, target), **thread})
+        for say, target in turn.say
+    ]
     return owed_notices(team_id, turn.notices, Owing(new=said))
 
 

@@ -94,21 +94,31 @@ class Acting:
     owed: int = field(default=0)
     wrote: bool = False  # whether anything was written (flushed) in this unit of work
     touched: set[str] = field(default_factory=set)  # people told of a change: their Homes change
+    # The person's Home is published by this work itself (they opened it): not refreshed after.
+    shows_home: bool = False
 
     def start_flow(self, flow: str, args: object | None = None) -> engine.Turn:
         """Start a flow with its typed start arguments (`FlowSpec.args`), or resume it."""
         return engine.start(flow=flow, args=args, **self._in_flow())
 
-    def reply(self, text: str, clicked: engine.ButtonsFor | None = None) -> engine.Turn | None:
-        return engine.reply(text=text, clicked=clicked, **self._in_flow())
+    def reply(
+        self, text: str, clicked: engine.ButtonsFor | None = None, *, message: str | None = None
+    ) -> engine.Turn | None:
+        """`text` as the answer to the person's current question; `message` names their DM."""
+        return engine.reply(text=text, clicked=clicked, message=message, **self._in_flow())
+
+    def edit(self, message: str, text: str) -> engine.Turn | None:
+        """The person's DM `message` now reads `text`: a new answer, if its question is open."""
+        return engine.edit(message=message, text=text, **self._in_flow())
 
     def _in_flow(self) -> dict[str, Any]:
         """What the flow engine is told of this unit of work."""
         return {"session": self.session, "actor": self.actor, "now": self.now, "today": self.today}
 
-    def owe_turn(self, turn: engine.Turn) -> None:
-        """What a flow said (to this person, and to others) is owed, with this change."""
-        self._owe(owed_turn(self.actor.team_id, self.actor.person.user_id, turn))
+    def owe_turn(self, turn: engine.Turn, *, thread_ts: str | None = None) -> None:
+        """What a flow said (to this person, and to others) is owed, with this change; with
+        `thread_ts`, what it says to the person goes in that thread of their DM."""
+        self._owe(owed_turn(self.actor.team_id, self.actor.person.user_id, turn, thread_ts))
         self.touched.update(n.user_id for n in turn.notices)
 
     def owe_notices(self, notices: list[Notice]) -> None:
@@ -176,7 +186,8 @@ def acting(
         saved.set(True)
     if not (work.wrote or work.owed):
         return
-    homes = sorted(work.touched | {who.person.user_id})[:HOMES_REFRESHED]
+    shown = {who.person.user_id} if work.shows_home else set()
+    homes = sorted((work.touched | {who.person.user_id}) - shown)[:HOMES_REFRESHED]
 
     def after() -> None:
         unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()

@@ -116,6 +116,8 @@ class Message:
     ts: str
     ephemeral_to: str | None = None
     files: list[str] = field(default_factory=list)  # ids of uploaded files shown with it
+    thread_ts: str | None = None  # a reply in the thread of the message with this ts
+    edited: bool = False  # its author changed its text after sending it
 
 
 def validate_blocks(blocks: Any, limit: int) -> list[dict[str, Any]]:
@@ -272,13 +274,44 @@ class FakeSlack:
             self.version += 1
             self._changed.notify_all()
 
-    def post_as_person(self, user_id: str, text: str) -> Message:
-        """A person's own message in their DM with Cascade."""
+    def post_as_person(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        filename: str | None = None,
+    ) -> Message:
+        """A person's own message in their DM with Cascade: in the thread of `thread_ts` if
+        given (refused as Slack does if no such message is there), with a file they shared if
+        `filename` is given (`text` is then its caption)."""
         with self.lock:
-            message = Message(self.dm_channel(user_id), user_id, text, [], self._next_ts())
+            channel = self.dm_channel(user_id)
+            thread = self._thread(channel, thread_ts) if thread_ts else None
+            files = []
+            if filename is not None:
+                file_id = f"F{next(self._ts):08d}"
+                self.files[file_id] = UploadedFile(
+                    file_id, filename, filename, content=b"shared", complete=True
+                )
+                files.append(file_id)
+            message = Message(
+                channel, user_id, text, [], self._next_ts(), files=files, thread_ts=thread
+            )
             self.messages.append(message)
             self.changed()
             return message
+
+    def edit_as_person(self, user_id: str, ts: str, text: str) -> tuple[Message, str]:
+        """The person changes the text of a message of theirs (Slack lets no one edit another's):
+        the message, and the text it had before."""
+        with self.lock:
+            message = self.find_message(ts)
+            if message is None or message.user != user_id:
+                raise LookupError(f"{user_id} has no message {ts} to edit")
+            previous, message.text, message.edited = message.text, text, True
+            self.changed()
+            return message, previous
 
     def find_message(self, ts: str) -> Message | None:
         with self.lock:
@@ -515,12 +548,27 @@ class FakeSlack:
             raise SlackError("fake_has_no_socket_mode_server")
         return {"url": self.socket_mode_url()}
 
+    def _thread(self, channel: str, thread_ts: str) -> str:
+        """The thread a reply to `thread_ts` joins: that message's own, if it is itself a reply
+        (Slack has one level of threads); refused if no such message is in the channel."""
+        parent = next((m for m in self.messages if m.ts == thread_ts), None)
+        if parent is None or parent.channel != channel or parent.ephemeral_to:
+            raise SlackError("invalid_thread_ts")
+        return parent.thread_ts or parent.ts
+
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         text, blocks = self._message_parts(args)
-        message = Message(channel, self.bot_user_id, text, blocks, self._next_ts())
+        thread_ts = str(args.get("thread_ts") or "")
+        thread = self._thread(channel, thread_ts) if thread_ts else None
+        message = Message(
+            channel, self.bot_user_id, text, blocks, self._next_ts(), thread_ts=thread
+        )
         self.messages.append(message)
-        return {"channel": channel, "ts": message.ts, "message": {"text": text, "blocks": blocks}}
+        answer: dict[str, Any] = {"text": text, "blocks": blocks}
+        if thread is not None:
+            answer["thread_ts"] = thread
+        return {"channel": channel, "ts": message.ts, "message": answer}
 
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)

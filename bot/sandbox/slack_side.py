@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.fake_slack import FakeSlack, Message
 
 _ids = itertools.count(1)
 FORM = "application/x-www-form-urlencoded"
@@ -103,6 +103,92 @@ class SlackPayloads:
             "ts": message.ts,
             "event_ts": message.ts,
             "team": self.fake.team_id,
+        }
+
+    def dm_variant_event(
+        self,
+        user_id: str,
+        text: str,
+        *,
+        subtype: str | None = None,
+        thread_ts: str | None = None,
+        filename: str | None = None,
+    ) -> dict[str, Any]:
+        """A message Slack delivers with more than its text: a reply in a thread (`thread_ts`),
+        one also sent to the DM (`thread_broadcast`), a `/me` (`me_message`) or a file shared
+        with `text` as its caption (`filename`, subtype `file_share`)."""
+        text = self.fake.as_sent_by_slack(text)
+        message = self.fake.post_as_person(user_id, text, thread_ts=thread_ts, filename=filename)
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": message.channel,
+            "channel_type": "im",
+            "user": user_id,
+            "text": text,
+            "ts": message.ts,
+            "event_ts": message.ts,
+            "team": self.fake.team_id,
+        }
+        if filename is not None:
+            subtype = subtype or "file_share"
+            event["upload"] = True
+            event["display_as_bot"] = False
+            event["files"] = [
+                {"id": file_id, "name": filename, "title": filename, "user": user_id}
+                for file_id in message.files
+            ]
+        if subtype is not None:
+            event["subtype"] = subtype
+        if message.thread_ts is not None:
+            event["thread_ts"] = message.thread_ts
+            event["parent_user_id"] = self._author(message.thread_ts)
+        return event
+
+    def _author(self, ts: str) -> str:
+        found = self.fake.find_message(ts)
+        return found.user if found is not None else ""
+
+    def edit_event(self, user_id: str, ts: str, text: str) -> dict[str, Any]:
+        """The person edits their message `ts`: it changes; this is its `message_changed`."""
+        text = self.fake.as_sent_by_slack(text)
+        message, previous = self.fake.edit_as_person(user_id, ts, text)
+        edited_at = f"{self.fake.now():.6f}"
+        shared = {"type": "message", "user": user_id, "ts": message.ts, "team": self.fake.team_id}
+        if message.thread_ts is not None:
+            shared["thread_ts"] = message.thread_ts
+        return {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": message.channel,
+            "channel_type": "im",
+            "ts": edited_at,
+            "event_ts": edited_at,
+            "message": {**shared, "text": text, "edited": {"user": user_id, "ts": edited_at}},
+            "previous_message": {**shared, "text": previous},
+        }
+
+    def bot_edit_event(self, message: Message) -> dict[str, Any]:
+        """The `message_changed` Slack sends when the app updates its own message."""
+        shared = {
+            "type": "message",
+            "user": self.fake.bot_user_id,
+            "bot_id": "BCASCADE",
+            "app_id": "ACASCADE",
+            "ts": message.ts,
+        }
+        edited_at = f"{self.fake.now():.6f}"
+        edited = {"user": self.fake.bot_user_id, "ts": edited_at}
+        return {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": message.channel,
+            "channel_type": "im",
+            "ts": edited_at,
+            "event_ts": edited_at,
+            "message": {**shared, "text": message.text, "edited": edited},
+            "previous_message": {**shared, "text": "What it said before."},
         }
 
     def home_opened_event(self, user_id: str) -> dict[str, Any]:

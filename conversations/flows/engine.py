@@ -85,6 +85,19 @@ def _entry(spec: FlowSpec, entry: Any) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def _history_entry(step: str, position: dict[str, Any], message: str | None) -> Any:
+    """A step left behind: its name, or with where in a repeated step it was (`p`) and the
+    message that answered it (`m`)."""
+    if not position and message is None:
+        return step
+    entry: dict[str, Any] = {"s": step}
+    if position:
+        entry["p"] = position
+    if message is not None:
+        entry["m"] = message
+    return entry
+
+
 def _said(outcome: parts.Outcome) -> list[tuple[Say, ButtonsFor | None]]:
     return [(s, None) for s in outcome.say]
 
@@ -96,8 +109,10 @@ def _finish(
     conversation: Conversation,
     outcome: parts.Outcome,
     turn: Turn,
+    message: str | None = None,
 ) -> Turn:
-    """Save the step taken, or end the flow; then ask the next question."""
+    """Save the step taken, or end the flow; then ask the next question. `message` names the
+    message whose words were the answer: its step's history entry keeps it (see `edit`)."""
     current = spec.steps(conversation.step)
     turn.notices.extend(outcome.notices)
     turn.say.extend(_said(outcome))
@@ -115,7 +130,7 @@ def _finish(
     position = _position(spec, conversation.answers)
     moved = outcome.step != current or _position(spec, ctx.answers) != position
     if moved and not spec.table[current].transient:
-        history.append({"s": current.value, "p": position} if position else current.value)
+        history.append(_history_entry(current.value, position, message))
     conversations.save_turn(
         session=session,
         conversation=conversation,
@@ -248,8 +263,10 @@ def reply(
     now: datetime,
     today: date,
     clicked: ButtonsFor | None = None,
+    message: str | None = None,
 ) -> Turn | None:
-    """Take the person's DM (or button click) as the answer to their current step.
+    """Take the person's DM (or button click) as the answer to their current step; `message`
+    names the DM (so that an edit of it can replace the answer: `edit`).
 
     None when they have no conversation going (the caller shows what they can do instead).
     """
@@ -280,7 +297,58 @@ def reply(
     outcome = row.answer(ctx, answer)
     if clicked is not None and row.redraw:
         turn.redrawn = row.ask(ctx)
-    return _finish(session, spec, ctx, conversation, outcome, turn)
+    return _finish(session, spec, ctx, conversation, outcome, turn, message)
+
+
+def edit(
+    *, session: Session, actor: Actor, message: str, text: str, now: datetime, today: date
+) -> Turn | None:
+    """The person changed the words of `message`. If it was the answer that took their current
+    conversation to the question it is on now, that question is still open to it: the new words
+    replace the answer (as `back`, then answering again). None when it was no such answer (an
+    older one, one a later answer or click built on, or one of a flow that has ended)."""
+    conversation = conversations.latest_conversation(
+        session=session, team_id=actor.team_id, person_id=actor.person_id, lock=True
+    )
+    if conversation is None or not _answered_by(conversation, message, now):
+        return None
+    spec = FLOWS[conversation.flow]
+    ctx = _context(session, actor, conversation, now, today)
+    if not _go_back(spec, ctx, conversation):
+        return None
+    return reply(session=session, actor=actor, text=text, now=now, today=today, message=message)
+
+
+def _answered_by(conversation: Conversation, message: str, now: datetime) -> bool:
+    """Whether `message` was the answer that took this conversation, still going, to the step it
+    is at (its last step left behind names it)."""
+    if conversation.flow not in FLOWS or conversation.state != ConversationState.ACTIVE:
+        return False
+    spec = FLOWS[conversation.flow]
+    if _step(spec, conversation) is None or now - conversation.last_activity > IDLE_LIMIT:
+        return False  # no longer open: the next message is told why (`_ended`)
+    last = conversation.history[-1] if conversation.history else None
+    return isinstance(last, dict) and last.get("m") == message and _entry(spec, last) is not None
+
+
+def _go_back(spec: FlowSpec, ctx: Context, conversation: Conversation) -> bool:
+    """Return to the step before (and its place in a repeated step), if there is one."""
+    history = [e for e in conversation.history if _entry(spec, e) is not None]
+    if not history:
+        return False
+    found = _entry(spec, history[-1])
+    assert found is not None
+    step, position = found
+    ctx.answers.update(position)
+    conversations.save_turn(
+        session=ctx.session,
+        conversation=conversation,
+        step=step,
+        answers=ctx.answers,
+        history=history[:-1],
+        now=ctx.now,
+    )
+    return True
 
 
 def _shared_answer(
@@ -296,20 +364,7 @@ def _shared_answer(
     elif word in HELP_WORDS:
         first = spec.help(ctx, spec.steps(conversation.step))
     elif word in BACK_WORDS:
-        history = [e for e in conversation.history if _entry(spec, e) is not None]
-        if history:
-            found = _entry(spec, history[-1])
-            assert found is not None
-            step, position = found
-            ctx.answers.update(position)
-            conversations.save_turn(
-                session=session,
-                conversation=conversation,
-                step=step,
-                answers=ctx.answers,
-                history=history[:-1],
-                now=ctx.now,
-            )
+        if _go_back(spec, ctx, conversation):
             return Turn(say=[_question(spec, ctx, conversation)])
         first = Say("flow/cannot_go_back")
     else:

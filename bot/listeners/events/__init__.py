@@ -18,8 +18,11 @@ from storage import people
 
 
 def open_home(a: Acting, opened: HomeOpened) -> Reply:
+    """The person's Home, published once: by this reply, not again by the refresh after a write
+    (marking it seen, recording the event) that a Home open always makes."""
     view = home_view(home.home_of(session=a.session, actor=a.actor, now=a.now))
     people.mark_home_seen(session=a.session, person=a.actor.person, at=a.now)
+    a.shows_home = True
     return Reply(home=view)
 
 
