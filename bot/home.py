@@ -38,7 +38,7 @@ def home_view(view: home.Home) -> dict[str, Any]:
                 choice_button,
                 (
                     Choice(Offer.SET_GOALS, primary=True, label="set_a_goal"),
-                    Choice(Offer.CHECK_IN),
+                    *((Choice(Offer.CHECK_IN),) if view.can_check_in else ()),
                     Choice(Offer.REPORT_BARRIER),
                 ),
             )

@@ -9,6 +9,7 @@ published objectives for the cycle (the current one, or the one it was started f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -249,6 +250,19 @@ def _read(ctx: Context) -> tuple[str | None, date | None]:
     )
 
 
+NUMBER = re.compile(r"\d[\d,.]*\s?%?")
+
+
+def _target(measure: str, goal: Goal | None) -> str | None:
+    """The number to reach, when the measure read is most of the goal's own sentence (read back
+    whole, it would only repeat the goal)."""
+    statement = goal.statement if goal is not None and goal.statement else ""
+    number = NUMBER.search(measure)
+    if number is None or len(measure) < 0.6 * len(statement):
+        return None
+    return number.group(0).strip()
+
+
 def ask_read_back(ctx: Context) -> Say:
     measure, due = _read(ctx)
     buttons = [Button("yes", label="yes_right", primary=True)]
@@ -256,7 +270,12 @@ def ask_read_back(ctx: Context) -> Say:
         buttons.append(Button("measure", label="edit_measure"))
     if due is not None:
         buttons.append(Button("due", label="edit_due"))
-    context = {"measure": measure, "due": due, "due_text": ctx.answers.get("read_due_text")}
+    context = {
+        "measure": measure,
+        "target": _target(measure, _goal(ctx)) if measure else None,
+        "due": due,
+        "due_text": ctx.answers.get("read_due_text"),
+    }
     return Say("goal_interview/ask_read_back", context, tuple(buttons))
 
 

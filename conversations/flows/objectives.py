@@ -9,6 +9,7 @@ Editing or retiring a published objective tells whoever built on it.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -38,6 +39,7 @@ class S(StrEnum):
 TITLE_LIMIT = 300
 EDIT = re.compile(r"^(edit|remove|delete|retire)\s+(\d+)\s*(.*)$", re.IGNORECASE | re.DOTALL)
 LINKED = re.compile(r"^(\d+)[.):]?\s+(.+)$", re.DOTALL)
+REVIEW_WORDS = ("publish", "add", "edit", "remove", "retire")  # what the review understands
 DONE_WORDS = {"done", "review", "finished", "that's all", "fertig", "listo", "fini"}
 
 
@@ -534,7 +536,10 @@ def _review(ctx: Context, text: str) -> Outcome:
         return Next(S.COLLECT if _unit(ctx).parent_id is None else S.EXTRA)
     match = EDIT.match(text.strip())
     if match is None:
-        return Next(S.REVIEW, say=[Say("objectives/bad_review_choice")])
+        first = word.split()[0] if word.split() else ""
+        near = difflib.get_close_matches(first, REVIEW_WORDS, 1, 0.7)
+        suggestion = near[0] if near else None
+        return Next(S.REVIEW, say=[Say("objectives/bad_review_choice", {"suggestion": suggestion})])
     verb = {"delete": "remove"}.get(match.group(1).lower(), match.group(1).lower())
     return _edit(ctx, verb, int(match.group(2)), match.group(3))
 

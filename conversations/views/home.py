@@ -38,6 +38,7 @@ class Home:
     teams: list[Team] = field(default_factory=list)
     coverage: Coverage | None = None  # admins only
     is_admin: bool = False
+    can_check_in: bool = False  # an agreed goal to check in on (else the button would only refuse)
 
 
 def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
@@ -69,6 +70,7 @@ def home_of(*, session: Session, actor: Actor, now: datetime) -> Home:
         barriers=mine.open_barriers(session=session, actor=actor, now=now),
         teams=teams,
         is_admin=actor.is_admin,
+        can_check_in=has_agreed,
     )
     if actor.is_admin and cycle is not None and cycle.id is not None:  # the cycle in view
         home.coverage = _coverage(session, actor.team_id, cycle.id)

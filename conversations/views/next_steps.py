@@ -33,6 +33,7 @@ class NextSteps:
     later: Cycle | None = None  # the cycle after `cycle`, once added
     today: date | None = None  # the workspace's
     examples: Examples | None = None  # commands that run as shown, in this workspace
+    ended: Cycle | None = None  # with no cycle to plan: the one that ended last, if any
 
 
 def _published(session: Session, team_id: str, unit_id: int | None, cycle: Cycle | None) -> bool:
@@ -93,4 +94,5 @@ def next_steps(*, session: Session, actor: Actor, now: datetime | None = None) -
         later=planning.after(session=session, team_id=team_id, cycle=cycle) if cycle else None,
         today=today,
         examples=examples.examples(session=session, actor=actor, now=now),
+        ended=planning.ended(session=session, team_id=team_id, now=now) if cycle is None else None,
     )

@@ -52,6 +52,8 @@ def test_everyone_sees_their_chain_next_check_in_barriers_and_three_buttons(walk
     assert "Waiting on legal" in text
     assert buttons(view)[-3:] == ["Set a goal", "Check in", "Report a barrier"]
     assert "Your team" not in text and "New cycle" not in buttons(view)
+    # Carol has nothing agreed: no Check in button that could only say so somewhere else.
+    assert buttons(open_home(w, CAROL))[-2:] == ["Set a goal", "Report a barrier"]
 
 
 def test_a_manager_sees_the_team_and_decides_from_the_home(walk: Walk) -> None:

@@ -343,6 +343,9 @@ def test_objectives_past_the_limit_are_refused_whole_and_a_long_review_is_one_fa
         w.dm(OWNER, f"Objective number {n}: " + "grow the business in region " * 9)
         w.expect(OWNER, f"Objective number {n}")
     w.dm(OWNER, "done")
+    w.expect(OWNER, "Acme's objectives for FY27 H1")
+    w.dm(OWNER, "pubish")  # a typo is met as a typo
+    w.expect(OWNER, "Did you mean `publish`?")
     w.click(OWNER, w.expect(OWNER, "Acme's objectives for FY27 H1"), "Publish")
     w.expect(OWNER, "Published 30 objectives")
     sent = [m for m in w.r.fake.messages if m.user == w.r.fake.bot_user_id]

@@ -190,6 +190,10 @@ def test_between_cycles_mine_tree_and_home_show_the_cycle_that_ended(walk: Walk)
     home = home_of(w, BOB)
     assert "FY27 H1 ended Wed 30 Jun 2027" in home and "1 achieved" in home
 
+    w.command(BOB, "help")
+    help_text = w.expect(BOB, "What you can do next").text
+    assert "There's no cycle to set goals in right now: *FY27 H1* ended" in help_text
+    assert "once it has published" not in help_text
     w.command(ADMIN, 'cycle add "FY27 H2" 2027-08-02 2027-12-31')
     w.expect(ADMIN, "is added")
     mine = mine_of(w, BOB)
@@ -211,7 +215,10 @@ def test_a_goal_that_says_its_measure_and_date_needs_only_confirmations(walk: Wa
     publish_sales(w)
     set_goal(w, "Get 12 of my existing accounts to renew on two-year terms by 30 June 2027")
     read_back = w.expect(BOB, "Your goal already says")
-    assert "*Measure:* Get 12 of my existing accounts to renew on two-year terms?" in read_back.text
+    assert (
+        "*Measure:* reaching *12*, as your goal says" in read_back.text
+        and "?\n" not in read_back.text
+    )
     assert "*Due:* Wed 30 Jun 2027" in read_back.text
     assert "How will you" not in read_back.text and "When is it due" not in read_back.text
     w.click(BOB, read_back, "Yes, that's right")
@@ -392,6 +399,10 @@ def test_a_typo_gets_the_nearest_command_and_input_keeps_its_quotes(walk: Walk) 
     w = walk
     w.command(BOB, "hepl")
     w.expect(BOB, "Did you mean `/goals help`?")
+    w.command(ADMIN, "settings")  # its one subcommand, not "I don't know `settings`"
+    w.expect(ADMIN, "The weekly leadership summary")
+    w.command(ADMIN, "unit")
+    w.expect(ADMIN, "`/goals unit` needs one more word: `/goals unit add`")
     w.command(ADMIN, f'unit ad "Big Team" manager:<@{DAVE}>')
     typo = w.expect(ADMIN, "Did you mean `/goals unit add`?")
     assert '`unit ad "Big Team" manager:@UDAVE`' in typo.text

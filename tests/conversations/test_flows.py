@@ -583,7 +583,7 @@ def test_the_statements_measure_and_date_are_proposed_back(engine: Engine) -> No
     turn = say(org, "UBOB", "Get 12 of my existing accounts to renew on two-year terms by May")
     assert step(org, "UBOB") == "read_back"
     text = text_of(turn)
-    assert "Get 12 of my existing accounts to renew on two-year terms?" in text
+    assert "*Measure:* reaching *12*, as your goal says" in text
     assert "Mon 31 May 2027" in text
     say(org, "UBOB", "yes")
     assert step(org, "UBOB") == "barriers"

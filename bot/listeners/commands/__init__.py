@@ -39,6 +39,11 @@ def lookup(words: list[str], raw_text: str | None = None) -> tuple[Subcommand, l
         return SUBCOMMANDS[pair], words[2:]
     if head in SUBCOMMANDS:
         return SUBCOMMANDS[head], words[1:]
+    if head in groups() and len(words) == 1:  # `/goals settings`: its one subcommand, or a list
+        members = sorted(c for c in SUBCOMMANDS if c.startswith(f"{head} "))
+        if len(members) == 1:
+            return SUBCOMMANDS[members[0]], []
+        raise parse.BadCommand(Refusal("group_alone", group=head, options=members), head)
     raw = (parse.raw_tokens(raw_text) if raw_text is not None else words) or words
     usage, value = (head, " ".join(raw)) if head in groups() else ("all", raw[0])
     refusal = Refusal(
