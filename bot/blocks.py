@@ -93,6 +93,12 @@ def message(text: str, *extra: Block) -> dict[str, Any]:
     return {"text": fit(text, SECTION_TEXT_LIMIT), "blocks": blocks}
 
 
+def without_buttons(message: dict[str, Any], note: str) -> dict[str, Any]:
+    """A message as it was sent, its rows of buttons gone and `note` as its last line."""
+    kept = [b for b in message.get("blocks") or [] if b.get("type") != "actions"]
+    return {"text": str(message.get("text") or ""), "blocks": [*kept, context(note)]}
+
+
 def text_input(
     block_id: str,
     label: str,

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot import blocks
 from bot.summary_post import ChartUpload
 from storage import outbox, people
 from storage.db import transaction
@@ -147,7 +148,13 @@ class Sender:
             logger.warning("could not deliver outbox message %s: %r", row.id, failure)
             return self._failed(row, type(failure).__name__, permanent=False)
         with transaction(self.engine) as session:
-            outbox.mark_sent(session=session, message_id=row.id, ts=_ts(response), now=self.clock())
+            outbox.mark_sent(
+                session=session,
+                message_id=row.id,
+                ts=_field(response, "ts"),
+                channel=_field(response, "channel"),
+                now=self.clock(),
+            )
         return Report(sent=1)
 
     def _call(self, row: OutboxMessage) -> Any:
@@ -155,9 +162,28 @@ class Sender:
         if row.method == "chat.postMessage":
             # channel=<user id> posts to the person's DM: no conversations.open per person.
             return self.client.chat_postMessage(channel=row.recipient, **payload)
+        if row.method == outbox.RETIRING:
+            return self._retire(row)
         if row.method == UPLOAD:  # the summary's chart: Slack's three-step upload, in one call
             return self.client.files_upload_v2(**ChartUpload.from_payload(payload).upload_kwargs())
         return self.client.api_call(row.method, json={"channel": row.recipient, **payload})
+
+    def _retire(self, row: OutboxMessage) -> dict[str, Any]:
+        """Take the buttons off the messages sent before this row about its subject (a barrier
+        that moved on), with its note as their last line. Done again on a retry: the same words."""
+        assert row.id is not None and row.subject is not None
+        with transaction(self.engine) as session:
+            earlier = outbox.sent_about(
+                session=session,
+                team_id=row.team_id,
+                subject=row.subject,
+                before=row.id,
+                but_to=row.payload.get("keep"),
+            )
+        for old in earlier:
+            message = blocks.without_buttons(old.payload, str(row.payload.get("note") or ""))
+            self.client.chat_update(channel=old.channel or "", ts=old.ts or "", **message)
+        return {}
 
     def _failed(self, row: OutboxMessage, error: str, *, permanent: bool) -> Report:
         assert row.id is not None
@@ -184,9 +210,10 @@ class Sender:
         return Report(retrying=1, errors=[error], retry_at=retry_at, unreached={row.recipient})
 
 
-def _ts(response: Any) -> str | None:
+def _field(response: Any, name: str) -> str | None:
+    """`ts` or `channel` of Slack's answer, if it has one."""
     try:
-        ts = response.get("ts")
+        value = response.get(name)
     except AttributeError:
         return None
-    return None if ts is None else str(ts)
+    return None if value is None else str(value)

@@ -11,11 +11,11 @@ from typing import Any
 from bot import blocks
 from bot.payloads import Click
 from conversations.flows.engine import ButtonsFor, Turn
-from conversations.flows.spec import Button, Notice, Say
+from conversations.flows.spec import RETIRE, Button, Notice, Say
 from conversations.offers import Choice, Offer
 from conversations.views.team import Team
 from prompts import render, render_plain
-from storage.outbox import Key, Owed
+from storage.outbox import RETIRING, Key, Owed
 
 REPLY = "reply"  # the kind of outbox row that carries a flow's words to the person
 FLOW_ANSWER = "flow_answer_"  # + index: an answer to a flow's question (ids unique per block)
@@ -99,7 +99,10 @@ class Owing:
 def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None) -> Owing:
     owing = owing or Owing()
     for notice in notices:
-        subject, period = notice.once or (None, None)
+        if notice.kind == RETIRE:
+            owing.new.append(_retiring(team_id, notice))
+            continue
+        subject, period = notice.once or (notice.about, None)
         to = notice.user_id
         if notice.held is not None and subject is not None and period is not None:
             owing.held.append(((notice.kind, subject, period), to, notice.held))
@@ -109,6 +112,14 @@ def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None
             Owed(team_id, notice.kind, to, payload, subject=subject, period_key=period)
         )
     return owing
+
+
+def _retiring(team_id: str, notice: Notice) -> Owed:
+    """Taking the buttons off the messages about `notice.about`, done by the sender when it comes
+    to this row (bot/outbox.py): by then those messages have been sent, and have their place."""
+    note = render(notice.template, **notice.context)
+    payload = {"note": note, "keep": notice.user_id or None}
+    return Owed(team_id, RETIRE, notice.user_id, payload, subject=notice.about, method=RETIRING)
 
 
 def owed_turn(team_id: str, user_id: str, turn: Turn, thread_ts: str | None = None) -> Owing:

@@ -347,6 +347,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "kind", "subject", "period_key"),
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_subject", "team_id", "subject"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -363,6 +364,7 @@ class OutboxMessage(SQLModel, table=True):
     lease_until: datetime | None = instant()
     next_attempt_at: datetime = instant(default_now=True)
     ts: str | None = Field(default=None, max_length=32)
+    channel: str | None = Field(default=None, max_length=32)  # where Slack put it: a DM's id
     error: str | None = Field(default=None, max_length=200)
     created_at: datetime = instant(default_now=True)
     sent_at: datetime | None = instant()

@@ -39,6 +39,10 @@ RENEWED_WITHIN = timedelta(seconds=10)  # renew_lease leaves these rows be
 MAX_ATTEMPTS = 8
 ERROR_LIMIT = 200
 
+# Not a Slack method: the sender rewrites the earlier messages about the row's subject without
+# their buttons (bot/outbox.py), once they have been sent and have their place.
+RETIRING = "cascade.retire"
+
 
 @dataclass(frozen=True)
 class Owed:
@@ -196,7 +200,28 @@ def renew_lease(*, session: Session, owner: str, now: datetime) -> None:
     )
 
 
-def mark_sent(*, session: Session, message_id: int, ts: str | None, now: datetime) -> None:
+def sent_about(
+    *, session: Session, team_id: str, subject: str, before: int, but_to: str | None
+) -> list[OutboxMessage]:
+    """The messages about `subject` (a barrier, say) sent before row `before`, with where they
+    are, but not those to `but_to`: the ones a later change can rewrite."""
+    query = select(OutboxMessage).where(
+        col(OutboxMessage.team_id) == team_id,
+        col(OutboxMessage.subject) == subject,
+        col(OutboxMessage.id) < before,
+        col(OutboxMessage.status) == OutboxStatus.SENT,
+        col(OutboxMessage.method) == "chat.postMessage",
+        col(OutboxMessage.channel).is_not(None),
+        col(OutboxMessage.ts).is_not(None),
+    )
+    if but_to is not None:
+        query = query.where(col(OutboxMessage.recipient) != but_to)
+    return list(session.exec(query.order_by(col(OutboxMessage.id))))
+
+
+def mark_sent(
+    *, session: Session, message_id: int, ts: str | None, now: datetime, channel: str | None = None
+) -> None:
     session.execute(
         update(OutboxMessage)
         .where(
@@ -205,6 +230,7 @@ def mark_sent(*, session: Session, message_id: int, ts: str | None, now: datetim
         .values(
             status=OutboxStatus.SENT,
             ts=ts,
+            channel=channel,
             sent_at=now,
             attempts=OutboxMessage.attempts + 1,
             lease_owner=None,

@@ -68,6 +68,13 @@ class Notice:
     # (prompts/nudges/also/<kind>); it needs `once`.
     held: dict[str, Any] | None = None
     rows: tuple[tuple[Choice, ...], ...] = ()  # more rows of buttons, one per item it lists
+    # What its buttons act on ("barrier:12"): when that moves on, a RETIRE notice about it takes
+    # the buttons off every such message sent before (but the one to its own `user_id`), and
+    # adds its words as the message's last line.
+    about: str | None = None
+
+
+RETIRE = "retire"  # a Notice kind: not a message of its own, see Notice.about
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from conversations.actor import Actor
 from conversations.errors import Refusal
-from conversations.flows.spec import Notice
+from conversations.flows.spec import RETIRE, Notice
 from conversations.offers import Choice, Offer
 from conversations.services import agreement
 from storage import barriers, goals, people, units
@@ -45,6 +45,11 @@ OFFERS = {
     Event.RESOLVE: Offer.RESOLVE_BARRIER,
     Event.ESCALATE: Offer.ESCALATE_BARRIER,
 }
+
+
+def about(barrier: Barrier) -> str:
+    """What messages with a barrier's buttons are about (spec.Notice.about)."""
+    return f"barrier:{barrier.id}"
 
 
 def holder_choices(barrier: Barrier) -> tuple[Choice, ...]:
@@ -130,6 +135,7 @@ def report(
                 {"barrier": barrier, "reporter": reporter, "escalated_from": None},
                 holder_choices(barrier),
                 kind="barrier",
+                about=about(barrier),
             )
         )
     return Reported(barrier=barrier, holder=holder, trimmed=trimmed, notices=notices)
@@ -194,6 +200,10 @@ def act(
                 kind="barrier",
             )
         )
+    if event == Event.RESOLVE:  # no one's buttons apply any more
+        notices.append(
+            Notice("", "barrier/moved_on", {"by": actor.person}, kind=RETIRE, about=about(barrier))
+        )
     if event == Event.RESOLVE and holder is not None and actor.person_id != holder.id:
         notices.append(
             Notice(
@@ -230,7 +240,15 @@ def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -
     context = {"barrier": barrier, "reporter": reporter, "escalated_from": holder}
     kind = "barrier" if by_hand else ESCALATION
     notices = [
-        Notice(above.user_id, "barrier/to_holder", context, holder_choices(barrier), kind=kind),
+        Notice(
+            above.user_id,
+            "barrier/to_holder",
+            context,
+            holder_choices(barrier),
+            kind=kind,
+            about=about(barrier),
+        ),
+        Notice(above.user_id, "barrier/moved_on", {"to": above}, kind=RETIRE, about=about(barrier)),
         Notice(
             reporter.user_id,
             "barrier/escalated_reporter",

@@ -133,8 +133,13 @@ def test_barriers_are_reported_acknowledged_escalated_and_listed(walk: Walk) -> 
     w.expect(BOB, "acknowledged what you reported")
     w.r.fake.wait_for(lambda f: buttons(to_alice) == ["Resolved", "Escalate"])
     w.click(ALICE, to_alice, "Escalate")
-    w.expect(OWNER, "Escalated to you")
+    to_olga = w.expect(OWNER, "Escalated to you")
     w.expect(BOB, "is now with")
+    # Alice's message no longer offers what is now Olga's to do, and says why.
+    w.r.fake.wait_for(
+        lambda f: buttons(to_alice) == [] and "the buttons are theirs now" in str(to_alice.blocks)
+    )
+    assert buttons(to_olga) == ["Acknowledge", "Resolved", "Escalate"]
     w.command(BOB, "barriers")
     listing = w.expect(BOB, "Open barriers you reported or hold")
     assert "0 days old" in listing.text and "Olga" in listing.text or OWNER in listing.text

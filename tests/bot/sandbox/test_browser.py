@@ -733,21 +733,26 @@ def test_the_managers_walk_agreement_promise_alert_and_agenda(page: Any) -> None
         running.stop()
 
 
-def _advance(page: Any, hours: int) -> None:
+def _move_clock(page: Any, button: str) -> None:
+    """Click a clock button and wait for the whole move: the clock shows each hour on the way,
+    and the page marks the move busy until its last tick has run."""
     before = page.inner_text("[data-testid=now]")
-    page.fill("#hours", str(hours))
-    page.click("[data-testid=advance-hours]")
+    page.click(f"[data-testid={button}]")
     page.wait_for_function(
-        f"() => document.querySelector('[data-testid=now]').textContent !== {before!r}"
+        "before => document.getElementById('clock-busy').hidden"
+        " && document.querySelector('[data-testid=now]').textContent !== before",
+        arg=before,
+        timeout=120_000,
     )
+
+
+def _advance(page: Any, hours: int) -> None:
+    page.fill("#hours", str(hours))
+    _move_clock(page, "advance-hours")
 
 
 def _next_monday(page: Any) -> None:
-    before = page.inner_text("[data-testid=now]")
-    page.click("[data-testid=next-monday]")
-    page.wait_for_function(
-        f"() => document.querySelector('[data-testid=now]').textContent !== {before!r}"
-    )
+    _move_clock(page, "next-monday")
 
 
 def test_the_leaders_walk_a_week_the_chart_the_cycle_ending_and_the_next(page: Any) -> None:
