@@ -92,18 +92,7 @@ class SlackPayloads:
 
     def dm_event(self, user_id: str, text: str) -> dict[str, Any]:
         """The person writes in their DM with Cascade: the message appears; this is its event."""
-        text = self.fake.as_sent_by_slack(text)
-        message = self.fake.post_as_person(user_id, text)
-        return {
-            "type": "message",
-            "channel": message.channel,
-            "channel_type": "im",
-            "user": user_id,
-            "text": text,
-            "ts": message.ts,
-            "event_ts": message.ts,
-            "team": self.fake.team_id,
-        }
+        return self.dm_variant_event(user_id, text)
 
     def dm_variant_event(
         self,
