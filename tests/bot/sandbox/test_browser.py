@@ -976,3 +976,130 @@ def test_the_sandbox_walk_hourly_ticks_emoji_channel_names_and_a_clean_console(p
         assert complaints == [] and page.dialogs == []
     finally:
         running.stop()
+
+
+def test_the_newcomers_second_walk_examples_quotes_home_buttons_and_old_buttons(page: Any) -> None:
+    """Issue 21, items 1, 3, 8 and 9, in the browser. Cleo's help names every member of Acme in
+    its `unit members` example, and run as shown it removes nobody; Rita's two-line barrier is
+    quoted on lines of its own; Raj, with no agreed goal, is offered no Check in on his Home;
+    Victor escalates Rita's barrier to Cleo, and his message loses its buttons and says why."""
+    import re
+
+    from storage import people, units
+    from storage.db import transaction
+    from tests.bot.sandbox.scenes import agreed_goal
+
+    running = start_sandbox(port=0, demo=True, scheduler=False)
+    try:
+        team = running.page.fake.team_id
+        agreed_goal(running, "URITA", "Sign 3 Nordic retailers")
+
+        def acme_members() -> set[str]:
+            with transaction(running.services.engine) as s:
+                acme = units.find_unit(session=s, team_id=team, name="Acme")
+                assert acme and acme.id
+                return {
+                    p.user_id
+                    for p in units.members_of(session=s, team_id=team, unit_id=acme.id)
+                    if not p.deleted
+                }
+
+        def name_of(user_id: str) -> str:
+            with transaction(running.services.engine) as s:
+                person = people.get_person(session=s, team_id=team, user_id=user_id)
+                assert person
+                return person.name
+
+        members = acme_members()
+        assert len(members) > 3, members  # more than the three the old example stopped at
+
+        # 1. The head's help: the example names all of Acme's members, and run as shown (each
+        # mention typed by its handle, as the sandbox's composer takes them) changes nothing.
+        become(page, running, "UCLEO")
+        send(page, "/goals help")
+        help_reply = latest(page, "What you can do next")
+        [line] = [
+            shown
+            for shown in help_reply.inner_text().splitlines()
+            if '/goals unit members "Acme"' in shown
+        ]
+        named = set(re.findall(r"@([A-Z][^@]*?)(?=\s+@|\s*$)", line))
+        assert named == {name_of(m) for m in members}, (line, named)
+        assert "@…" not in line
+        help_reply.get_by_text('/goals unit members "Acme"').scroll_into_view_if_needed()
+        shot(page, "newcomer2-1-help-names-every-member")
+        handles = {
+            option.split(" @")[0]: option.split(" @")[1].split(" ")[0]
+            for option in page.locator("#who option").all_inner_texts()
+            if " @" in option
+        }
+        command = line[line.index("/goals unit members") :]
+        for name, handle in handles.items():
+            command = command.replace(f"@{name}", f"@{handle}")
+        send(page, command)
+        page.wait_for_function(
+            "() => /exactly those members|updated/.test("
+            "[...document.querySelectorAll('.message.from-bot')].pop().textContent)",
+            timeout=20_000,
+        )
+        answer = page.locator(".message.from-bot").last
+        assert "No longer members" not in answer.inner_text()
+        assert "already had exactly those members" in answer.inner_text()
+        assert acme_members() == members
+        shot(page, "newcomer2-2-example-run-as-shown-changes-nothing")
+
+        # 3. Rita's barrier, two lines: the confirmation quotes it on lines of its own.
+        become(page, running, "URITA")
+        page.fill(
+            "[data-testid=composer]",
+            "/goals barrier Legal hasn't cleared the pilot contract.\nThe Oslo pilot waits on it.",
+        )
+        page.press("[data-testid=composer]", "Enter")
+        reported = latest(page, "Reported.")
+        assert "changes.>" not in reported.inner_text()
+        quote = reported.locator("blockquote")
+        assert quote.count() == 1
+        assert "Legal hasn't cleared the pilot contract." in quote.inner_text()
+        assert "The Oslo pilot waits on it." in quote.inner_text()
+        assert "has it now" not in quote.inner_text()  # the sentence before it is not quoted
+        shot(page, "newcomer2-3-barrier-quoted-on-its-own-lines")
+
+        # 8. The Home offers Check in only to someone with an agreed goal: Rita, not Raj.
+        page.click("[data-testid=nav-home]")
+        pane = page.locator("[data-testid=pane]")
+        # Rita's Home (her goal is on it), not the DM's pane still drawn.
+        pane.get_by_text("Sign 3 Nordic retailers", exact=True).wait_for()
+        assert pane.get_by_role("button", name="Check in").count() == 1
+        become(page, running, "URAJ")
+        page.click("[data-testid=nav-home]")
+        pane.get_by_text("You have no goals in").wait_for()  # Raj's Home, not Rita's
+        pane.get_by_role("button", name="Report a barrier").wait_for()
+        assert pane.get_by_role("button", name="Set a goal").count() == 1
+        assert pane.get_by_role("button", name="Check in").count() == 0
+        shot(page, "newcomer2-4-home-without-an-agreed-goal-has-no-check-in")
+
+        # 9. Victor escalates Rita's barrier: it goes to Cleo, and his message keeps no buttons.
+        become(page, running, "UVICTOR")
+        held = page.locator(".message", has_text="reports something in the way").last
+        held.wait_for()
+        assert "Oslo pilot" in held.inner_text()
+        for name in ("Acknowledge", "Resolved", "Escalate"):
+            assert held.get_by_role("button", name=name).count() == 1, name
+        shot(page, "newcomer2-5-victor-holds-the-barrier")
+        held.get_by_role("button", name="Escalate").click()
+        held.get_by_text("the buttons are theirs now").wait_for(timeout=20_000)
+        assert held.locator("button").count() == 0
+        assert "Escalated to @Cleo Chief" in held.inner_text()
+        assert "Oslo pilot" in held.inner_text()  # the words stay
+        shot(page, "newcomer2-6-victor-message-without-buttons")
+
+        become(page, running, "UCLEO")
+        climbed = page.locator(".message", has_text="Escalated to you").last
+        climbed.wait_for(timeout=20_000)
+        assert "Oslo pilot" in climbed.inner_text()
+        assert climbed.get_by_role("button", name="Acknowledge").count() == 1
+        climbed.scroll_into_view_if_needed()
+        shot(page, "newcomer2-7-cleo-holds-it-now")
+        assert page.dialogs == []
+    finally:
+        running.stop()
