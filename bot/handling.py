@@ -140,7 +140,7 @@ def perform(
             permit(session=a.session, actor=a.actor, who=who)
             reply = run(a, arg)
             if reply.turn is not None:
-                a.owe_turn(reply.turn)
+                a.owe_turn(reply.turn, keep_ts=origin.clicked[1] if origin.clicked else None)
     except Refusal as refusal:
         logger.info("%s refused: %s", getattr(run, "__name__", "handler"), refusal.code)
         reply = Reply(refusal_text(refusal, usage))

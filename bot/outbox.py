@@ -48,6 +48,10 @@ PERMANENT = GONE | frozenset(
         "missing_scope",
     }
 )
+# Slack's answers to chat.update of a message that is no longer there to change.
+UNEDITABLE = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"}
+)
 UPLOAD = "files.upload_v2"
 RENEW_EVERY = 20  # messages: a long batch keeps its lease this often
 BATCH = 200
@@ -180,9 +184,19 @@ class Sender:
                 before=row.id,
                 but_to=row.payload.get("keep"),
             )
+        keep_ts = row.payload.get("keep_ts")  # a clicked message: its click rewrote it already
         for old in earlier:
+            if old.ts == keep_ts:
+                continue
             message = blocks.without_buttons(old.payload, str(row.payload.get("note") or ""))
-            self.client.chat_update(channel=old.channel or "", ts=old.ts or "", **message)
+            try:
+                self.client.chat_update(channel=old.channel or "", ts=old.ts or "", **message)
+            except SlackApiError as failure:  # deleted (retention, an admin): nothing to retire
+                if failure.response.get("error") not in UNEDITABLE:
+                    raise
+                logger.info("outbox message %s: could not retire %s", row.id, old.id)
+        with transaction(self.engine) as session:
+            outbox.let_go(session=session, message_ids=[o.id for o in earlier if o.id is not None])
         return {}
 
     def _failed(self, row: OutboxMessage, error: str, *, permanent: bool) -> Report:

@@ -96,11 +96,14 @@ class Owing:
         return len(self.new)
 
 
-def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None) -> Owing:
+def owed_notices(
+    team_id: str, notices: list[Notice], owing: Owing | None = None, keep_ts: str | None = None
+) -> Owing:
+    """Each notice as an outbox row; a RETIRE one spares the message `keep_ts` (a click's own)."""
     owing = owing or Owing()
     for notice in notices:
         if notice.kind == RETIRE:
-            owing.new.append(_retiring(team_id, notice))
+            owing.new.append(_retiring(team_id, notice, keep_ts))
             continue
         subject, period = notice.once or (notice.about, None)
         to = notice.user_id
@@ -114,23 +117,44 @@ def owed_notices(team_id: str, notices: list[Notice], owing: Owing | None = None
     return owing
 
 
-def _retiring(team_id: str, notice: Notice) -> Owed:
+def _retiring(team_id: str, notice: Notice, keep_ts: str | None = None) -> Owed:
     """Taking the buttons off the messages about `notice.about`, done by the sender when it comes
     to this row (bot/outbox.py): by then those messages have been sent, and have their place."""
     note = render(notice.template, **notice.context)
-    payload = {"note": note, "keep": notice.user_id or None}
+    payload = {"note": note, "keep": notice.user_id or None, "keep_ts": keep_ts}
     return Owed(team_id, RETIRE, notice.user_id, payload, subject=notice.about, method=RETIRING)
 
 
-def owed_turn(team_id: str, user_id: str, turn: Turn, thread_ts: str | None = None) -> Owing:
+def owed_turn(
+    team_id: str,
+    user_id: str,
+    turn: Turn,
+    thread_ts: str | None = None,
+    *,
+    moved_on: bool = False,
+    keep_ts: str | None = None,
+) -> Owing:
     """The person's messages first (in order; in the thread `thread_ts` of their DM, if given),
-    then everyone else's."""
+    then everyone else's. Those with buttons are about the person's conversation; when it has
+    `moved_on` (a new question with buttons, or the flow ended), the earlier ones lose theirs
+    (but the clicked one, `keep_ts`, which its click rewrote)."""
     thread = {"thread_ts": thread_ts} if thread_ts else {}
-    said = [
-        Owed(team_id, REPLY, user_id, {**_message(say, target), **thread})
-        for say, target in turn.say
-    ]
+    about = f"flow:{user_id}"
+    said = []
+    if moved_on:
+        note = render("flow/moved_on")
+        payload = {"note": note, "keep": None, "keep_ts": keep_ts}
+        said.append(Owed(team_id, RETIRE, user_id, payload, subject=about, method=RETIRING))
+    for say, target in turn.say:
+        message = {**_message(say, target), **thread}
+        asks = target is not None or bool(say.buttons)  # a question's buttons, not `choices`
+        said.append(Owed(team_id, REPLY, user_id, message, subject=about if asks else None))
     return owed_notices(team_id, turn.notices, Owing(new=said))
+
+
+def asks_with_buttons(turn: Turn) -> bool:
+    """Whether the turn sends the person a message with buttons (a new question to answer)."""
+    return any(target is not None or say.buttons for say, target in turn.say)
 
 
 def answered(click: Click, redrawn: Say | None = None) -> dict[str, Any]:

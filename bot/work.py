@@ -21,12 +21,12 @@ from bot.payloads import event_id_of, team_of
 from bot.people import actor, refresh_directory
 from bot.services import Services
 from bot.settings import Settings
-from bot.turns import REPLY, Owing, owed_notices, owed_turn
+from bot.turns import REPLY, Owing, asks_with_buttons, owed_notices, owed_turn
 from conversations import clock
 from conversations.actor import Actor
 from conversations.flows import engine
 from conversations.flows.spec import Notice
-from storage import outbox
+from storage import conversations, outbox
 from storage.db import reading, transaction
 from storage.events import claim_event
 
@@ -115,14 +115,29 @@ class Acting:
         """What the flow engine is told of this unit of work."""
         return {"session": self.session, "actor": self.actor, "now": self.now, "today": self.today}
 
-    def owe_turn(self, turn: engine.Turn, *, thread_ts: str | None = None) -> None:
+    def owe_turn(
+        self, turn: engine.Turn, *, thread_ts: str | None = None, keep_ts: str | None = None
+    ) -> None:
         """What a flow said (to this person, and to others) is owed, with this change; with
-        `thread_ts`, what it says to the person goes in that thread of their DM."""
-        self._owe(owed_turn(self.actor.team_id, self.actor.person.user_id, turn, thread_ts))
+        `thread_ts`, what it says to the person goes in that thread of their DM. Once the flow
+        has moved on (a new question with buttons, or no conversation left open), the buttons of
+        its earlier questions go (but those of the clicked message `keep_ts`)."""
+        person = self.actor.person
+        moved_on = turn.accepted and (
+            asks_with_buttons(turn)
+            or conversations.latest_conversation(
+                session=self.session, team_id=self.actor.team_id, person_id=person.id or 0
+            )
+            is None
+        )
+        owing = owed_turn(
+            self.actor.team_id, person.user_id, turn, thread_ts, moved_on=moved_on, keep_ts=keep_ts
+        )
+        self._owe(owing)
         self.touched.update(n.user_id for n in turn.notices)
 
-    def owe_notices(self, notices: list[Notice]) -> None:
-        self._owe(owed_notices(self.actor.team_id, notices))
+    def owe_notices(self, notices: list[Notice], *, keep_ts: str | None = None) -> None:
+        self._owe(owed_notices(self.actor.team_id, notices, keep_ts=keep_ts))
         self.touched.update(n.user_id for n in notices)
 
     def owe_text(self, text: str, *, replacing: tuple[str, str] | None = None) -> None:

@@ -208,6 +208,7 @@ def sent_about(
     query = select(OutboxMessage).where(
         col(OutboxMessage.team_id) == team_id,
         col(OutboxMessage.subject) == subject,
+        col(OutboxMessage.period_key).is_(None),  # a scheduled message's subject is its key
         col(OutboxMessage.id) < before,
         col(OutboxMessage.status) == OutboxStatus.SENT,
         col(OutboxMessage.method) == "chat.postMessage",
@@ -217,6 +218,19 @@ def sent_about(
     if but_to is not None:
         query = query.where(col(OutboxMessage.recipient) != but_to)
     return list(session.exec(query.order_by(col(OutboxMessage.id))))
+
+
+def let_go(*, session: Session, message_ids: Sequence[int]) -> None:
+    """These messages are about nothing any more (their buttons were taken off)."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id).in_(list(message_ids)),
+                col(OutboxMessage.period_key).is_(None),
+            )
+            .values(subject=None)
+        )
 
 
 def mark_sent(

@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.sandbox.fake_slack import Message
 from conversations.coach.review import review as coach_review
 from storage import goals
 from storage.db import transaction
-from storage.models import GoalStatus
+from storage.models import GoalStatus, OutboxMessage, OutboxStatus
+from storage.outbox import RETIRING
 from tests.bot.test_cascade import Walk, publish_sales, publish_top
 from tests.conftest import ADMIN, ALICE, BOB, CAROL, DAVE, OWNER, Running
 from tests.helpers import snapshot
@@ -535,3 +537,47 @@ def test_every_example_in_help_and_home_runs_as_shown_and_changes_only_what_it_s
             assert moved <= set(re.findall(r"<@([A-Z0-9]+)>", mentions)), (command, moved)
     for kind in ("/goals unit members", "/goals cycle add", "/goals pause until"):
         assert any(r.startswith(kind) for r in ran), (kind, ran)
+
+
+def test_a_question_answered_by_typing_loses_its_buttons_and_so_does_a_finished_review(
+    walk: Walk,
+) -> None:
+    """Item 9 of the newcomer issue, for conversations: once the conversation has moved on, an
+    earlier question's buttons go (they could only be refused) and a line says it was answered."""
+    w = walk
+    publish_top(w)
+    publish_sales(w)
+    read_back = set_goal(w, "Sign 10 enterprise customers by end of May")
+    assert "Yes, that's right" in buttons(read_back)
+    w.dm(BOB, "yes")  # typed, not clicked
+    w.expect(BOB, "Anything you expect")
+    w.r.fake.wait_for(
+        lambda f: buttons(read_back) == [] and "moved on below" in str(read_back.blocks)
+    )
+
+    w.command(OWNER, "plan")
+    review = w.expect(OWNER, "Acme's objectives for FY27 H1")
+    assert buttons(review) == ["Add another"]
+    w.dm(OWNER, "edit 1 Grow revenue 25% in FY27")
+    w.expect(OWNER, "Grow revenue 25% in FY27")
+    w.expect(OWNER, "Updated")  # and the plan is done: its review's buttons could only refuse
+    w.r.fake.wait_for(lambda f: buttons(review) == [] and "moved on below" in str(review.blocks))
+
+
+def test_a_question_slack_no_longer_has_is_let_go_without_a_retry(walk: Walk) -> None:
+    """A message deleted in Slack (a retention policy, an admin) cannot lose its buttons: the
+    rewrite of the others goes on, and nothing is tried again."""
+    w = walk
+    publish_top(w)
+    publish_sales(w)
+    read_back = set_goal(w, "Sign 10 enterprise customers by end of May")
+    with w.r.fake.lock:
+        w.r.fake.messages.remove(read_back)
+    w.dm(BOB, "yes")
+    w.expect(BOB, "Anything you expect")
+    w.r.fake.wait_for(lambda f: ("chat.update", "message_not_found") in f.errors)
+    with transaction(w.r.engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.method == RETIRING)).all()
+        assert rows and {r.status for r in rows} == {OutboxStatus.SENT}
+    with w.r.fake.lock:  # expected here, and only here
+        w.r.fake.errors.remove(("chat.update", "message_not_found"))

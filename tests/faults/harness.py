@@ -230,13 +230,19 @@ class Harness:
         )
 
     def forget(self) -> None:
-        """Start counting problems afresh (and let the fake drop what it has recorded)."""
+        """Start counting problems afresh (and let the fake drop what it has recorded, but the
+        messages with buttons: Slack keeps those, and the app may yet take their buttons off)."""
         self.watch.records.clear()
         with self.fake.lock:
             self.fake.errors.clear()
             self.fake.misformatted.clear()
             self.fake.calls.clear()
-            del self.fake.messages[:-50]
+            old, recent = self.fake.messages[:-50], self.fake.messages[-50:]
+            self.fake.messages[:] = [m for m in old if _has_buttons(m.blocks)] + recent
+
+
+def _has_buttons(blocks: list[dict[str, Any]] | None) -> bool:
+    return any(b.get("type") == "actions" for b in blocks or [])
 
 
 @contextmanager

@@ -23,7 +23,8 @@ def _acted(event: barrier.Event) -> Callable[[Acting, Click, int], Reply]:
         decision = barrier.act(
             session=a.session, actor=a.actor, barrier_id=barrier_id, event=event, now=a.now
         )
-        a.owe_notices(decision.notices)
+        # The clicked message is rewritten here: the others about the barrier lose their buttons.
+        a.owe_notices(decision.notices, keep_ts=click.message_at[1] if click.message_at else None)
         if not click.message_blocks:  # a Home click: the Home is drawn again
             return Reply()
         reporter = decision.reporter

@@ -1087,9 +1087,9 @@ def test_the_newcomers_second_walk_examples_quotes_home_buttons_and_old_buttons(
             assert held.get_by_role("button", name=name).count() == 1, name
         shot(page, "newcomer2-5-victor-holds-the-barrier")
         held.get_by_role("button", name="Escalate").click()
-        held.get_by_text("the buttons are theirs now").wait_for(timeout=20_000)
+        held.get_by_text("Escalated to @Cleo Chief").wait_for(timeout=20_000)
         assert held.locator("button").count() == 0
-        assert "Escalated to @Cleo Chief" in held.inner_text()
+        assert "Rita Reyes has been told" in held.inner_text()
         assert "Oslo pilot" in held.inner_text()  # the words stay
         shot(page, "newcomer2-6-victor-message-without-buttons")
 
