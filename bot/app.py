@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import redaction
 from bot.errors import on_error
 from bot.install import hand_to_bolt, installed_workspace, only_installed, patient_client
 from bot.listeners import register_listeners
@@ -24,6 +25,9 @@ LISTENER_THREADS = 16
 def build_app(services: Services, client: WebClient | None = None) -> App:
     """The Bolt App with every listener registered, for the workspace the token belongs to."""
     settings = services.settings
+    redaction.install(
+        [settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token]
+    )
     patience = settings.slack_rate_limit_patience
     installation = installed_workspace(client or patient_client(settings), patience=patience)
     app = App(

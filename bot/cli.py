@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot import redaction
 from bot.app import build_app, build_services
 from bot.directory import sync_directory
 from bot.install import installed_workspace, patient_client, refused
@@ -325,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redaction.install()  # the app adds its secrets when it is built
     args = parser().parse_args(argv)
     return int(args.func(args))
 

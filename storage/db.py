@@ -41,6 +41,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine; SQLite gets WAL mode, a busy timeout and foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # A failed statement's error (and so its log line) leaves out the values: people's words.
+    kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
         # The ack path's reads get a pool of their own: under load every connection of the
