@@ -123,12 +123,20 @@ def _quotes(value: Any, found: Collection[str]) -> bool:
 
 def _erase_messages(session: Session, person: Person, subjects: set[str], found: set[str]) -> int:
     """Every outbox row to them, about their things, or quoting them."""
+    rows = session.execute(
+        select(
+            col(OutboxMessage.id),
+            col(OutboxMessage.recipient),
+            col(OutboxMessage.subject),
+            col(OutboxMessage.payload),
+        )
+        .where(OutboxMessage.team_id == person.team_id)
+        .execution_options(yield_per=1000)  # a long outbox is read a thousand rows at a time
+    )
     gone = [
-        m.id
-        for m in session.exec(select(OutboxMessage).where(OutboxMessage.team_id == person.team_id))
-        if m.recipient == person.user_id
-        or m.subject in subjects
-        or _quotes([m.payload, m.subject, m.error], found)
+        id_
+        for id_, recipient, subject, payload in rows
+        if recipient == person.user_id or subject in subjects or _quotes(payload, found)
     ]
     return _delete_ids(session, OutboxMessage, gone)
 
