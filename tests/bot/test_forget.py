@@ -189,7 +189,7 @@ def test_forget_leaves_nothing_of_them_in_any_table_or_log(
     assert [m["payload"]["text"] for m in after["outbox"]] == ["Carol's own message"]
     assert len(after["person"]) == len(before["person"]) - 1
     assert _members(engine, built) == 1  # summaries count one person fewer
-    assert "goals: 1" in out and "messages: 3" in out
+    assert "goals: 1" in out and "quoting them: 3" in out
 
 
 def test_forget_without_yes_lists_what_would_go_and_changes_nothing(
@@ -199,7 +199,7 @@ def test_forget_without_yes_lists_what_would_go_and_changes_nothing(
     assert main(["forget", BOB]) == 0
     out = capsys.readouterr().out
     assert "nothing was changed" in out
-    for line in ("goals: 1", "checkins: 1", "barriers: 1", "commitments: 2", "people: 1"):
+    for line in ("goals: 1", "check-ins: 1", "reported: 1", "by them: 2", "people: 1"):
         assert line in out
     assert every_row(engine) == before
 
