@@ -211,6 +211,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
     unit_of_work = transaction if args.yes else rehearsal  # without --yes, nothing is kept
     try:
         with unit_of_work(engine) as session:
+            if privacy.already_forgotten(session=session, who=args.who):
+                print(render_plain("cli/already_forgotten"))
+                return 0
             counts = privacy.forget(session=session, who=args.who)
     except Refusal as refusal:
         print(render_plain(f"cli/{refusal.code}", **refusal.params), file=sys.stderr)

@@ -134,6 +134,22 @@ class Person(SQLModel, table=True):
     home_seen_at: datetime | None = instant()  # opened their App Home: it is refreshed on change
 
 
+class Forgotten(SQLModel, table=True):
+    """Someone erased by `cascade forget`, kept as keyed hashes only (storage/forgotten.py), so
+    that Slack's directory, an org import or their own message never brings them back."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "user_hash"),
+        sa.Index("ix_forgotten_email", "team_id", "email_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_hash: str = Field(max_length=64)
+    email_hash: str | None = Field(default=None, max_length=64)
+    forgotten_at: datetime = instant(default_now=True)
+
+
 class Unit(SQLModel, table=True):
     """A work unit: a node of the organisation tree, managed by one person."""
 

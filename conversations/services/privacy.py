@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from conversations.errors import Refusal
 from conversations.services.barrier import manager_of
-from storage import barriers, erasure, people, units
+from storage import barriers, erasure, forgotten, people, units
 from storage.export import export_person
 from storage.models import Person
 
@@ -32,11 +32,19 @@ def export(*, session: Session, who: str, now: datetime) -> Rows:
     return result
 
 
+def already_forgotten(*, session: Session, who: str) -> bool:
+    """Whether `who` names someone erased before, of whom nothing is left to erase."""
+    return not erasure.people_matching(session=session, who=who) and forgotten.named(
+        session=session, who=who
+    )
+
+
 def forget(*, session: Session, who: str) -> dict[str, int]:
-    """Erase them, in every workspace; refused while they manage a unit (it would be left
-    without a manager), naming it. A barrier someone else reported that they hold goes to the
-    reporter's manager now, so it still sits with someone who can act on it. Returns, per kind,
-    how many rows went or changed."""
+    """Erase them, in every workspace, and remember (as hashes only: storage/forgotten.py) that
+    they were, so that nothing writes them back; refused while they manage a unit (it would be
+    left without a manager), naming it. A barrier someone else reported that they hold goes to
+    the reporter's manager now, so it still sits with someone who can act on it. Returns, per
+    kind, how many rows went or changed."""
     found = find(session=session, who=who)
     for person in found:
         managed = units.units_managed_by(
@@ -52,6 +60,7 @@ def forget(*, session: Session, who: str) -> dict[str, int]:
                 session=session, team_id=person.team_id, person_id=person.id or 0
             )
         }
+        forgotten.remember(session=session, person=person)
         erased = erasure.erase_person(session=session, person=person, holders=holders)
         for kind, count in erased.items():
             counts[kind] = counts.get(kind, 0) + count

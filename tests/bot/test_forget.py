@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,12 +17,26 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session, SQLModel
 
 from bot.cli import main
-from storage import barriers, checkins, commitments, conversations, goals, one_on_ones, outbox
+from bot.directory import sync_directory, sync_users
+from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.serving import BackgroundServer
+from bot.slack import make_client
+from storage import (
+    barriers,
+    checkins,
+    commitments,
+    conversations,
+    forgotten,
+    goals,
+    one_on_ones,
+    outbox,
+)
 from storage.db import transaction
 from storage.export import EXPORT_KEYS, PERSON_COLUMNS
 from storage.models import Confidence, GoalStatus
 from storage.outbox import Owed
 from storage.summaries import member_counts
+from tests.conftest import Running
 from tests.factories import ObjectiveSpec, UnitSpec, build_org, profile
 
 NOW = datetime(2027, 2, 10, 9, 0, tzinfo=UTC)
@@ -38,6 +53,14 @@ CAROLS = "Carol's own barrier, held by her former manager"
 BOBS = (BOB, BOB_EMAIL, BOB_NAME, GOAL, NOTE, BARRIER, ANSWER, QUOTED, "Forgetme")
 
 
+PEOPLE = [
+    profile(OLGA, "Olga Owner"),
+    profile(ALICE, "Alice Manager"),
+    profile(BOB, BOB_NAME, email=BOB_EMAIL),
+    profile(CAROL, "Carol Member"),
+]
+
+
 @dataclass
 class Built:
     ids: dict[str, int]
@@ -51,12 +74,7 @@ def _build(session: Session) -> Built:
     org = build_org(
         session,
         team_id=TEAM,
-        profiles=[
-            profile(OLGA, "Olga Owner"),
-            profile(ALICE, "Alice Manager"),
-            profile(BOB, BOB_NAME, email=BOB_EMAIL),
-            profile(CAROL, "Carol Member"),
-        ],
+        profiles=PEOPLE,
         units_=[
             UnitSpec("Acme", OLGA),
             UnitSpec("Sales", ALICE, parent="Acme", members=[BOB, CAROL]),
@@ -135,6 +153,18 @@ def built(engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Bu
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     with transaction(engine) as session:
         return _build(session)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
+    """This file's workspace as Slack lists it: Bob is still in it after he is forgotten."""
+    fake = FakeSlack(team_id=TEAM)
+    for p in PEOPLE:
+        fake.add_user(p.user_id, p.name, email=p.email, tz=p.tz)
+    served = BackgroundServer(fake.wsgi_app())
+    fake.base_url = served.url
+    yield fake, served.url
+    served.stop()
 
 
 def every_row(engine: Engine) -> dict[str, list[dict[str, Any]]]:
@@ -256,3 +286,65 @@ def test_a_manager_exports_the_units_they_manage(
     data = json.loads(capsys.readouterr().out)
     assert [u["name"] for u in data["units"]] == ["Sales"]
     assert [p["manages"] for p in data["people"]] == [[str(built.sales)]]
+
+
+def test_nothing_brings_a_forgotten_person_back(
+    engine: Engine,
+    built: Built,
+    running: Running,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Slack still lists Bob, an org import names him, and he writes to Cascade and opens its
+    Home: after forget, no table holds his id, email, name or words, the record that he was
+    forgotten included; he is told, politely, that Cascade holds nothing about him."""
+    fake, settings = running.fake, running.services.settings
+    caplog.set_level(logging.DEBUG)
+    assert main(["forget", BOB, "--yes"]) == 0
+    client = make_client(settings)
+    sync_directory(client=client, engine=engine, team_id=TEAM, now=NOW)  # users.list has Bob
+    sync_users(client=client, engine=engine, team_id=TEAM, user_ids=[BOB], now=NOW)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", fake.bot_token)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_API_URL", str(settings.slack_api_url))
+    (tmp_path / "org.csv").write_text(
+        "email,name,manager_email,unit\n"
+        "olga@example.com,Olga,,Acme\n"
+        "alice@example.com,Alice,olga@example.com,Sales\n"
+        f"{BOB_EMAIL.upper()},{BOB_NAME},alice@example.com,Forgetme team\n"
+        f"carol@example.com,Carol,{BOB_EMAIL},\n"
+    )
+    assert main(["org", "import", "org.csv"]) == 0
+    running.slack.dm(BOB, "Forgetme again: please set my goal")
+    running.slack.home_opened(BOB)
+    polite = "holds nothing about you"
+    fake.wait_for(lambda f: any(polite in m.text for m in f.replies_for(BOB)))
+    fake.wait_for(lambda f: polite in json.dumps(f.home_views.get(BOB)))
+    out = capsys.readouterr()
+    after = every_row(engine)
+    text = json.dumps(after, default=str) + out.out + out.err
+    text += "\n".join(r.getMessage() for r in caplog.records)
+    assert [m for m in BOBS if m in text] == []
+    assert "Skipped 1 row" in out.out
+    [record] = after["forgotten"]
+    assert record["user_hash"] == forgotten.user_hash(TEAM, BOB)
+    assert record["email_hash"] == forgotten.email_hash(TEAM, BOB_EMAIL)
+    assert sorted(p["user_id"] for p in after["person"]) == [ALICE, CAROL, OLGA]
+    assert after["conversation"] == [] and after["slackevent"] == []
+    # Carol reported to Bob in the file: she stays in Alice's unit, the manager above him.
+    assert _members(engine, built) == 1
+
+
+def test_forgetting_someone_already_forgotten_changes_nothing(
+    engine: Engine, built: Built, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["forget", BOB_EMAIL, "--yes"]) == 0
+    before = every_row(engine)
+    capsys.readouterr()
+    for who in (BOB, BOB_EMAIL.upper()):
+        assert main(["forget", who, "--yes"]) == 0
+        assert "erased before" in capsys.readouterr().out
+    assert main(["forget", "someone.else@example.com", "--yes"]) == 2
+    assert every_row(engine) == before
