@@ -92,16 +92,15 @@ def after_ack(services: Services, client: WebClient, team_id: str, user_id: str)
     the person's earlier work in this process. (Not a Bolt lazy listener: Bolt starts those
     alongside the ack function, so one could look for the row before it is recorded.)"""
 
-    def work() -> None:
-        kill_point(services.settings, "after_ack")
-        drain(services, client, team_id, user_id)
-
-    services.serial.submit(f"{team_id}:{user_id}", work)
+    services.serial.submit(
+        f"{team_id}:{user_id}", lambda: drain(services, client, team_id, user_id)
+    )
 
 
 def drain(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     """Do every waiting row of this person, oldest first (rule 2)."""
     while (row := _next(services, team_id, user_id)) is not None:
+        kill_point(services.settings, "after_ack")  # recorded and acked; its work not started
         work = REPLAYS[row.kind]
         body = row.payload.get("body") or {}
         handled(
