@@ -1,6 +1,7 @@
 """Kill points, for the fault suite only: with `CASCADE_FAULT_KILL=<point>:<n>` set, the process
-SIGKILLs itself the n-th time it reaches `<point>` (after_ack, before_commit, after_commit: the
-moments of an inbox row's life, bot/inbox.py). Unset, as in production, they do nothing."""
+SIGKILLs itself the n-th time it reaches `<point>`: the moments of an inbox row's life
+(bot/inbox.py) — after_ack (the n-th row whose work this process starts), before_commit,
+after_commit. Unset, as in production, they do nothing."""
 
 from __future__ import annotations
 

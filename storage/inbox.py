@@ -45,9 +45,14 @@ def lock_person(*, session: Session, team_id: str, user_id: str) -> None:
     deadlock); SQLite: every writing transaction already holds the one write lock."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    digest = hashlib.sha256(f"inbox:{team_id}:{user_id}".encode()).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
+    key = person_lock_key(team_id=team_id, user_id=user_id)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def person_lock_key(*, team_id: str, user_id: str) -> int:
+    """The person's inbox lock: a 64-bit PostgreSQL advisory lock key."""
+    digest = hashlib.sha256(f"inbox:{team_id}:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMessage | None:
