@@ -31,10 +31,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import OperationalError
 
 from bot import blocks
 from bot.errors import handled
@@ -44,7 +46,7 @@ from bot.services import Services
 from bot.turns import REPLY
 from prompts import render
 from storage import inbox, outbox
-from storage.db import transaction
+from storage.db import hurried_transaction, transaction
 from storage.models import InboxMessage, InboxStatus
 
 logger = logging.getLogger("cascade")
@@ -52,11 +54,20 @@ logger = logging.getLogger("cascade")
 MESSAGE = "message"  # a DM (a new message or an edit): bot/listeners/messages
 ACTION = "action"  # a click: bot/listeners/actions
 STALE = timedelta(seconds=5)  # waiting longer than this: the sweeper does it
+ACK_WAIT = 0.5  # seconds the ack path waits to record a row (SQLite: for the write lock)
 SWEEP_EVERY = 2.0  # seconds
 
 # What does a recorded row's work, by kind: (services, client, the Slack payload, the row).
 Replay = Callable[[Services, WebClient, InboxMessage], None]
 REPLAYS: dict[str, Replay] = {}
+
+
+@dataclass(frozen=True)
+class Received:
+    """A DM or a click as it came (its row, unsaved), and whether its row was recorded."""
+
+    row: InboxMessage
+    recorded: bool
 
 
 def replays(kind: str, replay: Replay) -> None:
@@ -73,45 +84,65 @@ def record(
     delivery: str,
     body: dict[str, Any],
     said: str,
-) -> None:
-    """On the ack path: one INSERT, one commit. `said` is how the person would recognise it."""
-    with transaction(services.engine) as session:
-        inbox.record(
-            session=session,
-            team_id=team_id,
-            user_id=user_id,
-            kind=kind,
-            delivery=delivery,
-            payload={"body": body, "said": said[:200]},
-            now=services.clock(),
-        )
+) -> Received:
+    """On the ack path: one INSERT, one commit. `said` is how the person would recognise it.
+    One that cannot be recorded in `ACK_WAIT` (on SQLite, another writer held the lock that
+    long) is done from memory after the ack, as before there was an inbox: a crash before its
+    work commits would lose it (the log says so)."""
+    row = InboxMessage(
+        team_id=team_id,
+        user_id=user_id,
+        kind=kind,
+        delivery=delivery,
+        payload={"body": body, "said": said[:200]},
+        received_at=services.clock(),
+    )
+    if not (team_id and user_id and delivery):  # nothing to know it again by: done from memory
+        return Received(row, recorded=False)
+    try:
+        with hurried_transaction(services.engine, ACK_WAIT) as session:
+            inbox.record(session=session, message=row)
+    except OperationalError:
+        logger.warning("inbox: a %s not recorded in %.1f s; done unrecorded", kind, ACK_WAIT)
+        return Received(row, recorded=False)
+    return Received(row, recorded=True)
 
 
-def after_ack(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+def after_ack(services: Services, client: WebClient, received: Received) -> None:
     """Once the row is recorded and acked: the person's inbox is drained in the background, after
     the person's earlier work in this process. (Not a Bolt lazy listener: Bolt starts those
-    alongside the ack function, so one could look for the row before it is recorded.)"""
+    alongside the ack function, so one could look for the row before it is recorded.) A row that
+    could not be recorded is done from memory, in its turn."""
+    team_id, user_id = received.row.team_id, received.row.user_id
 
-    services.serial.submit(
-        f"{team_id}:{user_id}", lambda: drain(services, client, team_id, user_id)
-    )
+    def work() -> None:
+        if not received.recorded:
+            _do(services, client, received.row)
+        drain(services, client, team_id, user_id)
+
+    services.serial.submit(f"{team_id}:{user_id}", work)
 
 
 def drain(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     """Do every waiting row of this person, oldest first (rule 2)."""
     while (row := _next(services, team_id, user_id)) is not None:
         kill_point(services.settings, "after_ack")  # recorded and acked; its work not started
-        work = REPLAYS[row.kind]
-        body = row.payload.get("body") or {}
-        handled(
-            f"inbox {row.kind}",
-            body,
-            _respond(body),
-            client,
-            lambda work=work, row=row: work(services, client, row),  # type: ignore[misc]
-            from_inbox=row,
-        )
+        _do(services, client, row)
         _answered(services, row)
+
+
+def _do(services: Services, client: WebClient, row: InboxMessage) -> None:
+    """A row's work, as its listener would have done it (marked applied with it, if recorded)."""
+    work = REPLAYS[row.kind]
+    body = row.payload.get("body") or {}
+    handled(
+        f"inbox {row.kind}",
+        body,
+        _respond(body),
+        client,
+        lambda: work(services, client, row),
+        from_inbox=row if row.id is not None else None,
+    )
 
 
 def _next(services: Services, team_id: str, user_id: str) -> InboxMessage | None:
@@ -133,14 +164,17 @@ def _next(services: Services, team_id: str, user_id: str) -> InboxMessage | None
 
 
 def _answered(services: Services, row: InboxMessage) -> None:
-    """A row whose work committed nothing (refused, failed, ignored) is done all the same."""
+    """A row whose work committed nothing (refused, failed, ignored) is done all the same, unless
+    Slack retried it meanwhile: then it waits to be done again."""
+    if row.status != InboxStatus.PENDING:
+        return  # applied, with its work
     with transaction(services.engine) as session:
         inbox.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
         found = inbox.get_message(session=session, message_id=row.id or 0)
-        if found is not None and found.status == InboxStatus.PENDING:
-            inbox.mark(
-                session=session, message=found, status=InboxStatus.ANSWERED, now=services.clock()
-            )
+        waiting = found is not None and found.status == InboxStatus.PENDING
+        if found is not None and waiting and found.deliveries == row.deliveries:
+            now = services.clock()
+            inbox.mark(session=session, message=found, status=InboxStatus.ANSWERED, now=now)
 
 
 def _respond(body: dict[str, Any]) -> Any:

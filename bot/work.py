@@ -108,7 +108,9 @@ def _claim_inbox(session: Session, now: datetime) -> None:
 def _committed(services: Services) -> None:
     """The event and the inbox row this work acts on were recorded with it: not again."""
     _event.set(None)
-    if _inbox.get() is not None:
+    done = _inbox.get()
+    if done is not None:
+        done.status = InboxStatus.APPLIED  # the caller's copy: nothing left for it to mark
         _inbox.set(None)
         kill_point(services.settings, "after_commit")
 

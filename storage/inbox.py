@@ -5,38 +5,42 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import case, text
 from sqlmodel import Session, col, func, select
 
 from storage.db import insert_or, table_of
 from storage.models import Conversation, InboxMessage, InboxStatus, Person
 
 
-def record(
-    *,
-    session: Session,
-    team_id: str,
-    user_id: str,
-    kind: str,
-    delivery: str,
-    payload: dict[str, Any],
-    now: datetime,
-) -> None:
-    """One INSERT; a delivery already recorded (Slack's retry of it) is left as it is."""
+def record(*, session: Session, message: InboxMessage) -> None:
+    """One INSERT; a delivery already recorded (Slack's retry of it) is counted, and left as it is
+    unless its work failed or was refused (answered): then it waits to be done again. (A retry
+    that comes while it is being done is seen by `settle`.)"""
     row = {
-        "team_id": team_id,
-        "user_id": user_id,
-        "kind": kind,
-        "delivery": delivery[:100],
-        "payload": payload,
-        "received_at": now,
+        "team_id": message.team_id,
+        "user_id": message.user_id,
+        "kind": message.kind,
+        "delivery": message.delivery[:100],
+        "payload": message.payload,
+        "received_at": message.received_at,
         "status": InboxStatus.PENDING,
+        "deliveries": 1,
     }
     table = table_of(InboxMessage)
     statement = insert_or(session, table).values(**row)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["team_id", "delivery"]))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "delivery"],
+            set_={
+                "deliveries": table.c.deliveries + 1,
+                "status": case(
+                    (table.c.status == InboxStatus.ANSWERED, InboxStatus.PENDING),
+                    else_=table.c.status,
+                ),
+            },
+        )
+    )
 
 
 def lock_person(*, session: Session, team_id: str, user_id: str) -> None:

@@ -419,4 +419,5 @@ class InboxMessage(SQLModel, table=True):
     received_at: datetime = instant(default_now=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=InboxStatus.PENDING, max_length=16)
+    deliveries: int = 1  # Slack's retries of it count here: one during a failed try tries again
     done_at: datetime | None = instant()

@@ -98,18 +98,17 @@ def register(app: App, services: Services) -> None:
         check_value(click)
         action = (body.get("actions") or [{}])[0]
         delivery = click.trigger_id or str(action.get("action_ts") or "")
-        if click.team_id and click.user_id and delivery:
-            inbox.record(
-                services,
-                team_id=click.team_id,
-                user_id=click.user_id,
-                kind=inbox.ACTION,
-                delivery=f"a:{delivery}",
-                body=body,
-                said=click.label or click.value,
-            )
+        received = inbox.record(
+            services,
+            team_id=click.team_id,
+            user_id=click.user_id,
+            kind=inbox.ACTION,
+            delivery=f"a:{delivery}" if delivery else "",
+            body=body,
+            said=click.label or click.value,
+        )
         ack()
-        inbox.after_ack(services, client, click.team_id, click.user_id)
+        inbox.after_ack(services, client, received)
 
     routes = {offer.action_id: (offer, run) for offer, run in handlers().items()}
     inbox.replays(inbox.ACTION, lambda s, client, row: replay(s, client, row, routes))

@@ -69,6 +69,9 @@ def in_thread(thread_ts: str | None) -> Any:
     return placed
 
 
+RECEIVED = "cascade_received"  # the context key under which the middleware leaves what it recorded
+
+
 def register(app: App, services: Services) -> None:
     def record(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
         """A person's words are recorded in the inbox before Bolt acknowledges the event (Bolt
@@ -76,17 +79,17 @@ def register(app: App, services: Services) -> None:
         event = body.get("event")
         if isinstance(event, dict) and event.get("type") == "message":
             written = Written.parse(event, body, str(context.bot_user_id or ""))
-            _record(services, written, body, str(context.bot_user_id or ""))
+            received = _record(services, written, body, str(context.bot_user_id or ""))
+            if received is not None:
+                context[RECEIVED] = received
         next()
 
-    def direct_message(
-        event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
+    def direct_message(client: WebClient, context: BoltContext) -> None:
         """Acknowledged; the words, recorded, are answered from the inbox (bot/inbox.py).
         Deletions, bots and channels are acknowledged and ignored."""
-        written = Written.parse(event, body, str(context.bot_user_id or ""))
-        if written is not None and event_id_of(body) is not None:
-            inbox.after_ack(services, client, written.message.team_id, written.message.user_id)
+        received = context.get(RECEIVED)
+        if isinstance(received, inbox.Received):
+            inbox.after_ack(services, client, received)
 
     inbox.replays(inbox.MESSAGE, replay)
     app.middleware(record)
@@ -95,11 +98,11 @@ def register(app: App, services: Services) -> None:
 
 def _record(
     services: Services, written: Written | None, body: dict[str, Any], bot_user_id: str
-) -> None:
+) -> inbox.Received | None:
     event_id = event_id_of(body)
     if written is None or event_id is None:
-        return
-    inbox.record(
+        return None
+    return inbox.record(
         services,
         team_id=written.message.team_id,
         user_id=written.message.user_id,
