@@ -46,7 +46,7 @@ from bot.services import Services
 from bot.turns import REPLY
 from prompts import render
 from storage import inbox, outbox
-from storage.db import hurried_transaction, transaction
+from storage.db import hurried_transaction, reading, transaction
 from storage.models import InboxMessage, InboxStatus
 
 logger = logging.getLogger("cascade")
@@ -146,21 +146,32 @@ def _do(services: Services, client: WebClient, row: InboxMessage) -> None:
 
 
 def _next(services: Services, team_id: str, user_id: str) -> InboxMessage | None:
-    """The person's oldest waiting row; those their flow has overtaken are told lost (rule 3)."""
+    """The person's oldest waiting row; those their flow has overtaken are told lost (rule 3).
+    Looked for without a lock (on SQLite a writer's lock is the only one): the row's work takes
+    the person's lock, and finds it still waiting, or does nothing."""
     while True:
-        owner = new_owner()
-        with transaction(services.engine) as session:
-            inbox.lock_person(session=session, team_id=team_id, user_id=user_id)
+        with reading(services.engine) as session:
             row = inbox.oldest_waiting(session=session, team_id=team_id, user_id=user_id)
             if row is None or not inbox.overtaken(session=session, message=row):
                 return row
-            now = services.clock()
-            inbox.mark(session=session, message=row, status=InboxStatus.LOST, now=now)
-            text = render("inbox/lost_answer", said=str(row.payload.get("said") or ""))
-            lost = outbox.Owed(team_id, REPLY, user_id, blocks.message(text))
-            outbox.enqueue(session=session, messages=[lost], now=now, owner=owner)
-        logger.info("inbox %s overtaken by the flow: asked to send it again", row.id)
-        services.sender.deliver_owned(owner)
+        _tell_lost(services, row)
+
+
+def _tell_lost(services: Services, row: InboxMessage) -> None:
+    """Mark the row lost, and owe its person "please send it again", in one transaction."""
+    owner = new_owner()
+    with transaction(services.engine) as session:
+        inbox.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
+        found = inbox.get_message(session=session, message_id=row.id or 0)
+        if found is None or found.status != InboxStatus.PENDING:
+            return
+        now = services.clock()
+        inbox.mark(session=session, message=found, status=InboxStatus.LOST, now=now)
+        text = render("inbox/lost_answer", said=str(row.payload.get("said") or ""))
+        lost = outbox.Owed(row.team_id, REPLY, row.user_id, blocks.message(text))
+        outbox.enqueue(session=session, messages=[lost], now=now, owner=owner)
+    logger.info("inbox %s overtaken by the flow: asked to send it again", row.id)
+    services.sender.deliver_owned(owner)
 
 
 def _answered(services: Services, row: InboxMessage) -> None:

@@ -98,8 +98,9 @@ def transaction(engine: Engine) -> Iterator[Session]:
 def hurried_transaction(engine: Engine, wait: float) -> Iterator[Session]:
     """A unit of work that waits at most `wait` seconds for a lock (SQLite's write lock, held by
     whoever is writing; a PostgreSQL row or table lock), else raises OperationalError: for
-    writes on the ack path, which must answer Slack in time whatever else is going on."""
-    with engine.connect() as connection:
+    writes on the ack path, which must answer Slack in time whatever else is going on. On
+    PostgreSQL it runs on the readers' pool, which turns never hold (see `make_engine`)."""
+    with getattr(engine, "_cascade_reader", engine).connect() as connection:
         if engine.dialect.name != "sqlite":
             with Session(bind=connection, expire_on_commit=False) as session, session.begin():
                 session.execute(text(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'"))
