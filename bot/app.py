@@ -44,7 +44,7 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
     # ack would queue behind it (measured: 2.8 s at 1 s per Web API call). Give them their own,
     # and keep each person's work in the order it arrived.
     app.listener_runner.lazy_listener_runner = PerPersonLazyRunner(
-        logger=app.logger, executor=services.background
+        logger=app.logger, serial=services.serial
     )
     hand_to_bolt(app, installation)
     app.error(on_error)

@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
@@ -31,6 +32,15 @@ def _settings() -> Settings:
     return Settings()
 
 
+def _inbox(services: Services, app: App) -> None:
+    """Before serving: every answer recorded but not done is done (or its person asked to send it
+    again); while serving, answers left waiting by a dead process are swept up (bot/inbox.py)."""
+    from bot import inbox
+
+    inbox.recover(services, app.client)
+    inbox.start_sweeper(services, app.client)
+
+
 def _clock(args: argparse.Namespace, services: Services) -> None:
     """The in-process scheduler, unless `--no-scheduler` (cron runs `cascade tick` instead)."""
     if not getattr(args, "no_scheduler", False):
@@ -48,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings.require_slack(socket_mode=True)
         services = build_services(settings)
         app = build_app(services)
+        _inbox(services, app)
         _clock(args, services)
         try:  # start() asks apps.connections.open for a WebSocket URL, connects, then blocks
             SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
@@ -69,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings.require_slack()
     services = build_services(settings)
     app = build_app(services)
+    _inbox(services, app)
     _clock(args, services)
     print(render_plain("cli/serving", host=args.host, port=args.port), file=sys.stderr)
     serve(app, host=args.host, port=args.port)

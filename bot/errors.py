@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.work import AlreadyHandled, request_scope, saved
 from conversations.errors import Refusal
 from prompts import render, render_plain
+from storage.models import InboxMessage
 
 logger = logging.getLogger("cascade")
 
@@ -59,25 +60,42 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
         say: Any,
     ) -> None:
         given = locals()
-        with request_scope(body):
-            try:
-                func(**{name: given[name] for name in wanted})
-            except AlreadyHandled as done:
-                logger.info("event %s was handled by an earlier delivery", done)
-            except Refusal as refusal:  # e.g. someone the directory does not know (yet)
-                logger.info("%s refused: %s", func.__name__, refusal.code)
-                try:
-                    tell_user(
-                        body=body or {}, respond=respond, client=client, text=refusal_text(refusal)
-                    )
-                except Exception:
-                    logger.exception("could not tell the user about a refusal")
-            except Exception:
-                logger.exception("unhandled error in %s", func.__name__)
-                _tell(body or {}, respond, client)
+        handled(
+            func.__name__,
+            body or {},
+            respond,
+            client,
+            lambda: func(**{n: given[n] for n in wanted}),
+        )
 
     wrapper.__name__ = wrapper.__qualname__ = func.__name__
     return wrapper
+
+
+def handled(
+    name: str,
+    body: dict[str, Any],
+    respond: Any,
+    client: Any,
+    work: Callable[[], None],
+    from_inbox: InboxMessage | None = None,
+) -> None:
+    """Run a listener's `work` in its request scope: a refusal or a failure is logged and told
+    to the person; a retry that an earlier delivery handled is let go."""
+    with request_scope(body, from_inbox):
+        try:
+            work()
+        except AlreadyHandled as done:
+            logger.info("%s was handled by an earlier delivery", done)
+        except Refusal as refusal:  # e.g. someone the directory does not know (yet)
+            logger.info("%s refused: %s", name, refusal.code)
+            try:
+                tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+            except Exception:
+                logger.exception("could not tell the user about a refusal")
+        except Exception:
+            logger.exception("unhandled error in %s", name)
+            _tell(body, respond, client)
 
 
 def after_ack(services: Services, work: Callable[[], object]) -> None:

@@ -10,6 +10,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from bot.ordering import SerialPerKey
 from bot.outbox import Sender
 from bot.settings import Settings
 from bot.slack import make_client
@@ -38,3 +39,8 @@ class Services:
     def sender(self) -> Sender:
         """The one send path, with a Web API client of its own built from the settings."""
         return Sender(engine=self.engine, client=make_client(self.settings), clock=self.clock)
+
+    @cached_property
+    def serial(self) -> SerialPerKey:
+        """Work after the ack, in the background pool, one task at a time per person."""
+        return SerialPerKey(self.background)

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from bot import blocks
+from bot.faults import kill_point
 from bot.home import refresh_homes
 from bot.outbox import new_owner
 from bot.payloads import event_id_of, team_of
@@ -26,9 +27,10 @@ from conversations import clock
 from conversations.actor import Actor
 from conversations.flows import engine
 from conversations.flows.spec import Notice
-from storage import conversations, outbox
+from storage import conversations, inbox, outbox
 from storage.db import reading, transaction
 from storage.events import claim_event
+from storage.models import InboxMessage, InboxStatus
 
 # Whether the request being handled on this thread has committed a change: the apology after a
 # failure must say truthfully whether anything was saved. Reset at the start of each listener.
@@ -49,18 +51,26 @@ _event: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
 )
 
 
+# The inbox row (bot/inbox.py) this request's work is done from: marked applied in the
+# transaction of that work, under the person's inbox lock, never before it.
+_inbox: contextvars.ContextVar[InboxMessage | None] = contextvars.ContextVar("inbox", default=None)
+
+
 class AlreadyHandled(Exception):
     """An earlier delivery of this event did its work (a retry that raced it): nothing to do."""
 
 
 @contextmanager
-def request_scope(body: dict[str, Any] | None = None) -> Iterator[None]:
+def request_scope(
+    body: dict[str, Any] | None = None, from_inbox: InboxMessage | None = None
+) -> Iterator[None]:
     """One listener's run: starts with nothing saved or owed; delivers what it owes at the end,
     even if it failed after committing, then refreshes the Homes the change concerns. `body`
-    names the event it acts on, if any."""
+    names the event it acts on, if any; `from_inbox`, the inbox row it is done from."""
     saved.set(False)
     event_id = event_id_of(body or {})
     event_token = _event.set((team_of(body or {}), event_id) if event_id else None)
+    inbox_token = _inbox.set(from_inbox)
     owing: list[Callable[[], object]] = []
     token = _owing.set(owing)
     try:
@@ -68,6 +78,7 @@ def request_scope(body: dict[str, Any] | None = None) -> Iterator[None]:
     finally:
         _owing.reset(token)
         _event.reset(event_token)
+        _inbox.reset(inbox_token)
         for deliver in owing:
             deliver()
 
@@ -79,6 +90,29 @@ def _record_event(session: Session) -> None:
         team_id, event_id = pending
         if not claim_event(session=session, team_id=team_id, event_id=event_id):
             raise AlreadyHandled(event_id)
+
+
+def _claim_inbox(session: Session, now: datetime) -> None:
+    """Mark the inbox row this request is done from applied, with the work (once per request);
+    under the person's inbox lock, so whoever holds it first does it, and nobody twice."""
+    pending = _inbox.get()
+    if pending is None or pending.id is None:
+        return
+    inbox.lock_person(session=session, team_id=pending.team_id, user_id=pending.user_id)
+    row = inbox.get_message(session=session, message_id=pending.id)
+    if row is None or row.status != InboxStatus.PENDING:
+        raise AlreadyHandled(f"inbox {pending.id}")
+    inbox.mark(session=session, message=row, status=InboxStatus.APPLIED, now=now)
+
+
+def _committed(services: Services) -> None:
+    """The event and the inbox row this work acts on were recorded with it: not again."""
+    _event.set(None)
+    done = _inbox.get()
+    if done is not None:
+        done.status = InboxStatus.APPLIED  # the caller's copy: nothing left for it to mark
+        _inbox.set(None)
+        kill_point(services.settings, "after_commit")
 
 
 @dataclass
@@ -182,8 +216,10 @@ def acting(
             services=services, client=client, team_id=team_id, user_ids=[user_id, *also]
         )
     now = services.clock()
-    unit = reading if reads_only and _event.get() is None else transaction
+    records = _event.get() is not None or _inbox.get() is not None
+    unit = reading if reads_only and not records else transaction
     with unit(services.engine) as session:
+        _claim_inbox(session, now)
         _record_event(session)
         who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
         work = Acting(
@@ -196,7 +232,8 @@ def acting(
         )
         event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
         yield work
-    _event.set(None)  # recorded with the work that just committed
+        kill_point(services.settings, "before_commit", _inbox.get() is not None)
+    _committed(services)
     if work.wrote or work.owed:
         saved.set(True)
     if not (work.wrote or work.owed):

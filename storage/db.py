@@ -22,6 +22,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -93,6 +94,28 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def hurried_transaction(engine: Engine, wait: float) -> Iterator[Session]:
+    """A unit of work that waits at most `wait` seconds for a lock (SQLite's write lock, held by
+    whoever is writing; a PostgreSQL row or table lock), else raises OperationalError: for
+    writes on the ack path, which must answer Slack in time whatever else is going on. On
+    PostgreSQL it runs on the readers' pool, which turns never hold (see `make_engine`)."""
+    with getattr(engine, "_cascade_reader", engine).connect() as connection:
+        if engine.dialect.name != "sqlite":
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                session.execute(text(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'"))
+                yield session
+            return
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+        try:
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                yield session
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 @contextmanager
