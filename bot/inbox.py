@@ -45,7 +45,7 @@ from bot.outbox import new_owner
 from bot.services import Services
 from bot.turns import REPLY
 from prompts import render
-from storage import inbox, outbox
+from storage import forgotten, inbox, outbox
 from storage.db import hurried_transaction, reading, transaction
 from storage.models import InboxMessage, InboxStatus
 
@@ -184,6 +184,9 @@ def _answered(services: Services, row: InboxMessage) -> None:
         found = inbox.get_message(session=session, message_id=row.id or 0)
         waiting = found is not None and found.status == InboxStatus.PENDING
         if found is not None and waiting and found.deliveries == row.deliveries:
+            if forgotten.is_forgotten(session=session, team_id=row.team_id, user_id=row.user_id):
+                inbox.drop(session=session, message=found)  # they were told; nothing is kept
+                return
             now = services.clock()
             inbox.mark(session=session, message=found, status=InboxStatus.ANSWERED, now=now)
 

@@ -20,6 +20,7 @@ from storage.models import (
     Conversation,
     ConversationState,
     Goal,
+    InboxMessage,
     Membership,
     OneOnOne,
     OutboxMessage,
@@ -230,6 +231,11 @@ def erase_person(
     )
     counts["goals"] = _delete_ids(session, Goal, goal_ids)
     _delete_where(session, Membership, Membership.person_id == pid)
+    counts["inbox"] = _delete_where(
+        session,
+        InboxMessage,
+        (InboxMessage.team_id == person.team_id) & (InboxMessage.user_id == person.user_id),
+    )
     counts["people"] = _delete_where(session, Person, col(Person.id) == pid)
     session.expunge_all()  # nothing stale of theirs stays in this session's memory
     return counts

@@ -38,6 +38,10 @@ def record(*, session: Session, message: InboxMessage) -> None:
                     (table.c.status == InboxStatus.ANSWERED, InboxStatus.PENDING),
                     else_=table.c.status,
                 ),
+                "payload": case(  # its words were let go when it was answered
+                    (table.c.status == InboxStatus.ANSWERED, statement.excluded.payload),
+                    else_=table.c.payload,
+                ),
             },
         )
     )
@@ -72,13 +76,21 @@ def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMess
     ).first()
 
 
+def drop(*, session: Session, message: InboxMessage) -> None:
+    """Not even a record that it came (its sender is someone Cascade has forgotten)."""
+    session.delete(message)
+    session.flush()
+
+
 def get_message(*, session: Session, message_id: int) -> InboxMessage | None:
     return session.get(InboxMessage, message_id, populate_existing=True)
 
 
 def mark(*, session: Session, message: InboxMessage, status: InboxStatus, now: datetime) -> None:
-    """Its work is done (in this transaction, with the work it caused)."""
+    """Its work is done (in this transaction, with the work it caused). What the person wrote is
+    not kept once it is done: the row stays only so that a retry of it acts once."""
     message.status = status
+    message.payload = {}
     message.done_at = now
     session.add(message)
     session.flush()

@@ -2,7 +2,7 @@
 directory sync, an org import and their own messages never write them back
 
 Revision ID: 0011_forgotten
-Revises: 0008_outbox_channel
+Revises: 0009_inbox
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_forgotten"
-# 0009 and 0010 are being written alongside this one: the chain is set when they are merged.
-down_revision = "0008_outbox_channel"
+down_revision = "0009_inbox"
 branch_labels = None
 depends_on = None
 
