@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.work import AlreadyHandled, request_scope, saved
 from conversations.errors import Refusal
 from prompts import render, render_plain
+from storage.db import DatabaseAway, patiently
 
 logger = logging.getLogger("cascade")
 
@@ -34,6 +35,9 @@ def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any) 
     if isinstance(error, Malformed):
         logger.warning("malformed Slack payload refused: %s", error)
         return BoltResponse(status=400, body=render_plain("errors/malformed_payload"))
+    if isinstance(error, DatabaseAway):  # nothing acked, nothing recorded: Slack retries it
+        logger.warning("refused a request with 503: the database is away")
+        return BoltResponse(status=503, body="")
     logger.exception("unhandled error in a listener", exc_info=error)
     _tell(body, respond, client)
     return BoltResponse(status=200, body="")
@@ -60,8 +64,9 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
     ) -> None:
         given = locals()
         with request_scope(body):
-            try:
-                func(**{name: given[name] for name in wanted})
+            try:  # the database restarting: the work is tried again (its event is recorded
+                # with it, so a retry after a commit whose answer was lost acts once)
+                patiently(lambda: func(**{name: given[name] for name in wanted}))
             except AlreadyHandled as done:
                 logger.info("event %s was handled by an earlier delivery", done)
             except Refusal as refusal:  # e.g. someone the directory does not know (yet)

@@ -23,6 +23,7 @@ from bot.work import Acting, acting
 from conversations.actor import Who, permit
 from conversations.errors import Refusal
 from conversations.flows.engine import Turn
+from storage.db import DatabaseAway, reachable
 
 logger = logging.getLogger("cascade")
 A = TypeVar("A")
@@ -112,6 +113,18 @@ def ack_now(ack: Ack) -> None:
     """Acknowledge at once: nothing is read or written before the ack; the work runs after it
     (Bolt's lazy listeners), and answers through the request's response_url or the DM."""
     ack()
+
+
+def ack_when_recordable(services: Services) -> Callable[[Ack], None]:
+    """An ack for what must not be lost (a DM's answer): given only while the database answers;
+    else a 503 (bot/errors.py), and Slack delivers the event again."""
+
+    def ack_recordable(ack: Ack) -> None:
+        if not reachable(services.engine):
+            raise DatabaseAway()
+        ack()
+
+    return ack_recordable
 
 
 def perform(

@@ -301,10 +301,11 @@ def release(*, session: Session, message_ids: Sequence[int]) -> None:
 
 
 def older_pending_to(
-    *, session: Session, rows: Sequence[OutboxMessage]
+    *, session: Session, rows: Sequence[OutboxMessage], now: datetime
 ) -> dict[tuple[str, str], datetime]:
     """(team, recipient) → when their first message is due, for the recipients of `rows` who
-    are owed an earlier message not among `rows` (left behind by a failure): one query."""
+    are owed an earlier message not among `rows` and held by no sender (left behind by a
+    failure, or while Slack was away): one query. One another sender holds goes on its own."""
     ids = [r.id for r in rows if r.id is not None]
     recipients = {r.recipient for r in rows}
     if not ids:
@@ -320,6 +321,7 @@ def older_pending_to(
             col(OutboxMessage.recipient).in_(recipients),
             col(OutboxMessage.id) < max(ids),
             col(OutboxMessage.id).not_in(ids),
+            or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
         )
     )
     first = {(r.team_id, r.recipient): r.id for r in reversed(rows) if r.id is not None}

@@ -164,12 +164,13 @@ class Harness:
     payloads: SlackPayloads = field(init=False)
     watch: Watch = field(default_factory=Watch)
     time: VirtualTime = field(default_factory=VirtualTime)  # the sender's pace, kept virtually
+    background: Executor | None = None  # work after the ack: inline, unless a pool is given
 
     def __post_init__(self) -> None:
         settings = settings_for(self.fake, self.fake_url)
         kwargs: dict[str, Any] = {"clock": self.clock} if self.clock else {}
         self.services = Services(
-            settings=settings, engine=self.engine, background=Inline(), **kwargs
+            settings=settings, engine=self.engine, background=self.background or Inline(), **kwargs
         )
         # Bolt makes a plain WebClient per request from the app's base URL and retry handlers:
         # those go to the fake over loopback HTTP; the sender's delivery stays in-process.

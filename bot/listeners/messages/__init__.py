@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.errors import reported
-from bot.handling import Origin, Reply, ack_now, perform
+from bot.handling import Origin, Reply, ack_when_recordable, perform
 from bot.listeners.messages.parse import Written
 from bot.services import Services
 from bot.work import Acting
@@ -76,4 +76,4 @@ def register(app: App, services: Services) -> None:
         origin = Origin(message.team_id, message.user_id, client)
         perform(services, origin, answer, written, before_answer=in_thread(written.thread_ts))
 
-    app.event("message")(ack=ack_now, lazy=[reported(direct_message)])
+    app.event("message")(ack=ack_when_recordable(services), lazy=[reported(direct_message)])
