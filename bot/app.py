@@ -16,7 +16,8 @@ from bot.ordering import PerPersonLazyRunner
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
-from storage.db import open_database
+from storage import workspaces
+from storage.db import open_database, transaction
 
 logger = logging.getLogger("cascade")
 LISTENER_THREADS = 16
@@ -47,6 +48,11 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
         logger=app.logger, serial=services.serial
     )
     hand_to_bolt(app, installation)
+    with transaction(services.engine) as session:  # a working token: sending resumes
+        if workspaces.resume(session=session, team_id=installation.team_id):
+            logger.warning(
+                "workspace %s: the token works again, sending resumes", installation.team_id
+            )
     app.error(on_error)
     register_listeners(app, services)
     return app

@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.work import AlreadyHandled, request_scope, saved
 from conversations.errors import Refusal
 from prompts import render, render_plain
+from storage.db import DatabaseAway, patiently
 from storage.models import InboxMessage
 
 logger = logging.getLogger("cascade")
@@ -35,6 +36,9 @@ def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any) 
     if isinstance(error, Malformed):
         logger.warning("malformed Slack payload refused: %s", error)
         return BoltResponse(status=400, body=render_plain("errors/malformed_payload"))
+    if isinstance(error, DatabaseAway):  # nothing acked, nothing recorded: Slack retries it
+        logger.warning("refused a request with 503: the database is away")
+        return BoltResponse(status=503, body="")
     logger.exception("unhandled error in a listener", exc_info=error)
     _tell(body, respond, client)
     return BoltResponse(status=200, body="")
@@ -83,8 +87,9 @@ def handled(
     """Run a listener's `work` in its request scope: a refusal or a failure is logged and told
     to the person; a retry that an earlier delivery handled is let go."""
     with request_scope(body, from_inbox):
-        try:
-            work()
+        try:  # the database restarting: the work is tried again (its event, or its inbox row, is
+            # recorded with it, so a retry after a commit whose answer was lost acts once)
+            patiently(work)
         except AlreadyHandled as done:
             logger.info("%s was handled by an earlier delivery", done)
         except Refusal as refusal:  # e.g. someone the directory does not know (yet)

@@ -46,7 +46,7 @@ from bot.services import Services
 from bot.turns import REPLY
 from prompts import render
 from storage import forgotten, inbox, outbox
-from storage.db import hurried_transaction, reading, transaction
+from storage.db import DatabaseAway, hurried_transaction, reachable, reading, transaction
 from storage.models import InboxMessage, InboxStatus
 
 logger = logging.getLogger("cascade")
@@ -88,7 +88,8 @@ def record(
     """On the ack path: one INSERT, one commit. `said` is how the person would recognise it.
     One that cannot be recorded in `ACK_WAIT` (on SQLite, another writer held the lock that
     long) is done from memory after the ack, as before there was an inbox: a crash before its
-    work commits would lose it (the log says so)."""
+    work commits would lose it (the log says so). With the database away (restarting) it is not
+    acked at all: a 503 (bot/errors.py), and Slack delivers an event again."""
     row = InboxMessage(
         team_id=team_id,
         user_id=user_id,
@@ -102,7 +103,9 @@ def record(
     try:
         with hurried_transaction(services.engine, ACK_WAIT) as session:
             inbox.record(session=session, message=row)
-    except OperationalError:
+    except OperationalError as error:
+        if not reachable(services.engine):  # restarting: not acked, Slack delivers it again
+            raise DatabaseAway() from error
         logger.warning("inbox: a %s not recorded in %.1f s; done unrecorded", kind, ACK_WAIT)
         return Received(row, recorded=False)
     return Received(row, recorded=True)

@@ -117,6 +117,10 @@ class Workspace(SQLModel, table=True):
     # A lease on the directory sync: whoever holds an unexpired one is syncing, nobody else.
     directory_sync_lease_until: datetime | None = instant()
     directory_sync_owner: str | None = Field(default=None, max_length=64)
+    # Set while Slack refuses the app's token (uninstalled, revoked): nothing is sent, what is
+    # owed waits; cleared when auth.test accepts a token again (bot/outbox.py).
+    suspended_at: datetime | None = instant()
+    suspended_reason: str | None = Field(default=None, max_length=64)
     created_at: datetime = instant(default_now=True)
 
 

@@ -2,7 +2,7 @@
 directory sync, an org import and their own messages never write them back
 
 Revision ID: 0011_forgotten
-Revises: 0009_inbox
+Revises: 0010_installation
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_forgotten"
-down_revision = "0009_inbox"
+down_revision = "0010_installation"
 branch_labels = None
 depends_on = None
 
