@@ -46,7 +46,14 @@ from bot.services import Services
 from bot.turns import REPLY
 from prompts import render
 from storage import forgotten, inbox, outbox
-from storage.db import DatabaseAway, hurried_transaction, reachable, reading, transaction
+from storage.db import (
+    DatabaseAway,
+    hurried_transaction,
+    patiently,
+    reachable,
+    reading,
+    transaction,
+)
 from storage.models import InboxMessage, InboxStatus
 
 logger = logging.getLogger("cascade")
@@ -121,7 +128,8 @@ def after_ack(services: Services, client: WebClient, received: Received) -> None
     def work() -> None:
         if not received.recorded:
             _do(services, client, received.row)
-        drain(services, client, team_id, user_id)
+        # The database restarting under it: drained again (each row is done once, under lock).
+        patiently(lambda: drain(services, client, team_id, user_id))
 
     services.serial.submit(f"{team_id}:{user_id}", work)
 
