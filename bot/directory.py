@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.slack import fetch_directory, lookup_users
 from storage import people, workspaces
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.people import SlackProfile
 
 logger = logging.getLogger("cascade")
@@ -133,10 +133,9 @@ def directory_gaps(
     *, engine: Engine, team_id: str, user_ids: list[str], now: datetime
 ) -> tuple[bool, list[str]]:
     """(whether the whole directory needs a sync — never synced or a day old, which of
-    `user_ids` it does not know), read in one transaction of two queries."""
-    with transaction(engine) as session:
-        synced = workspaces.directory_synced_at(session=session, team_id=team_id)
-        known = people.known_user_ids(session=session, team_id=team_id, user_ids=user_ids)
+    `user_ids` it does not know), read in one query."""
+    with reading(engine) as session:
+        synced, known = people.directory_state(session=session, team_id=team_id, user_ids=user_ids)
     stale = synced is None or now - synced > DIRECTORY_STALE_AFTER
     return stale, [u for u in user_ids if u not in known]
 

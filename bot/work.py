@@ -196,18 +196,21 @@ def acting(
         )
         event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
         yield work
+        has_home = who.person.home_seen_at is not None  # read with the actor, or marked by work
     _event.set(None)  # recorded with the work that just committed
-    if work.wrote or work.owed:
-        saved.set(True)
     if not (work.wrote or work.owed):
         return
+    saved.set(True)
     shown = {who.person.user_id} if work.shows_home else set()
+    if not has_home:  # they never opened it: nothing of theirs to refresh
+        shown.add(who.person.user_id)
     homes = sorted((work.touched | {who.person.user_id}) - shown)[:HOMES_REFRESHED]
 
     def after() -> None:
         unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()
         reachable = [u for u in homes if u not in unreached]
-        refresh_homes(services=services, team_id=team_id, user_ids=reachable)
+        if reachable:
+            refresh_homes(services=services, team_id=team_id, user_ids=reachable)
 
     owing = _owing.get()
     if ack_path:

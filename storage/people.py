@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import String, literal, union_all
 from sqlmodel import Session, col, or_, select
 
+from storage import workspaces
 from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
 from storage.memo import keep, recall, remembered
-from storage.models import Membership, Person
+from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,22 @@ def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None
 
 def get_person_placed(*, session: Session, team_id: str, user_id: str) -> Person | None:
     """`get_person`, reading in the same query which unit they belong to (`units.unit_of` of
-    them then reads no more): who is asking comes first in every request."""
-    row = session.exec(
-        select(Person, Membership.unit_id)
+    them then reads no more) and the workspace's calendar (`workspaces.calendar` then reads no
+    more): who is asking comes first in every request. One row per cycle (a handful)."""
+    rows = session.exec(
+        select(Person, Membership.unit_id, Workspace, Cycle)
         .outerjoin(Membership, col(Membership.person_id) == col(Person.id))
+        .outerjoin(Workspace, col(Workspace.team_id) == col(Person.team_id))
+        .outerjoin(Cycle, col(Cycle.team_id) == col(Person.team_id))
         .where(Person.team_id == team_id, Person.user_id == user_id)
-    ).first()
-    if row is None:
+        .order_by(col(Cycle.start), col(Cycle.id))
+    ).all()
+    if not rows:
         return None
-    person, unit_id = row
+    person, unit_id, workspace, _ = rows[0]
     keep(session, ("unit_of", team_id, person.id), (unit_id,))
+    cycles = [c for *_, c in rows if c is not None]
+    workspaces.keep_calendar(session=session, team_id=team_id, workspace=workspace, cycles=cycles)
     return person
 
 
@@ -100,17 +108,25 @@ def person_ids_by_email(*, session: Session, team_id: str) -> dict[str, int]:
     return {email.lower(): person_id for person_id, email in rows if email and person_id}
 
 
-def known_user_ids(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:
-    """Which of these Slack users the directory has a row for, in one query."""
-    if not user_ids:
-        return set()
-    return set(
-        session.exec(
-            select(Person.user_id).where(
-                Person.team_id == team_id, col(Person.user_id).in_(sorted(set(user_ids)))
-            )
-        )
+def directory_state(
+    *, session: Session, team_id: str, user_ids: Collection[str]
+) -> tuple[datetime | None, set[str]]:
+    """When the directory was last synced in full (None: never, or no workspace row yet), and
+    which of these Slack users it has a row for: one query, asked before every request."""
+    synced = select(Workspace.directory_synced_at, literal(None, String).label("user_id")).where(
+        Workspace.team_id == team_id
     )
+    known = select(literal(None, UTCDateTime()), Person.user_id).where(
+        Person.team_id == team_id, col(Person.user_id).in_(sorted(set(user_ids)) or [""])
+    )
+    at: datetime | None = None
+    found: set[str] = set()
+    for synced_at, user_id in session.execute(union_all(synced, known)):
+        if user_id is None:
+            at = synced_at
+        else:
+            found.add(user_id)
+    return at, found
 
 
 UPSERT_BATCH = 1000  # profiles compared and written per round of statements

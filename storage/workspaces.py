@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or
-from storage.memo import remembered
+from storage.memo import keep, remembered
 from storage.models import Cycle, Workspace
 
 
@@ -140,6 +140,13 @@ def calendar(*, session: Session, team_id: str) -> tuple[Workspace | None, list[
 
     workspace, listed = remembered(session, ("calendar", team_id), load)
     return workspace, list(listed)  # the caller's own list: what is remembered stays whole
+
+
+def keep_calendar(
+    *, session: Session, team_id: str, workspace: Workspace | None, cycles: list[Cycle]
+) -> None:
+    """What `calendar` would read, read by a query that asked for more (who is asking)."""
+    keep(session, ("calendar", team_id), (workspace, cycles))
 
 
 def local_today(*, session: Session, team_id: str, now: datetime) -> date:
