@@ -33,11 +33,7 @@ def due(*, session: Session, now: datetime, admin_ids: frozenset[str]) -> dict[s
 
 def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozenset[str]) -> Due:
     world = read_world(session=session, team_id=team_id, now=now, admin_ids=admin_ids)
-    escalated = [
-        notice
-        for due_now in escalations(world)
-        for notice in barrier.escalate(session=session, escalation=due_now, now=now)
-    ]
+    escalated = barrier.escalate(session=session, escalations=escalations(world), now=now)
     found = with_retrospectives(session, world, with_agendas(session, world, candidates(world)))
     owed = outbox.owed_subjects(
         session=session,

@@ -116,6 +116,7 @@ def read_world(
     *, session: Session, team_id: str, now: datetime, admin_ids: frozenset[str]
 ) -> World:
     """The snapshot every scheduled rule reads."""
+    workspaces.calendar(session=session, team_id=team_id)  # the workspace with its cycles: once
     workspace = workspaces.get_workspace(session=session, team_id=team_id)
     everyone = {
         p.id: p

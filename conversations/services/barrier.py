@@ -227,7 +227,7 @@ class Escalation:
 
 
 def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -> Decision:
-    barrier, holder, above, reporter = e.barrier, e.holder, e.above, e.reporter
+    barrier, above, reporter = e.barrier, e.above, e.reporter
     barriers.update_barrier(
         session=session,
         barrier=barrier,
@@ -237,6 +237,12 @@ def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -
         escalated_at=now,
         chain=[*barrier.chain, above.id],
     )
+    return Decision(barrier, Event.ESCALATE, above, reporter, _move_up_notices(e, by_hand=by_hand))
+
+
+def _move_up_notices(e: Escalation, *, by_hand: bool) -> list[Notice]:
+    """Who hears of a barrier that moved up (`e.barrier` as it is now, with its new holder)."""
+    barrier, holder, above, reporter = e.barrier, e.holder, e.above, e.reporter
     context = {"barrier": barrier, "reporter": reporter, "escalated_from": holder}
     kind = "barrier" if by_hand else ESCALATION
     notices = [
@@ -265,20 +271,29 @@ def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -
                 kind="barrier",
             )
         )
-    return Decision(barrier, Event.ESCALATE, above, reporter, notices)
+    return notices
 
 
-def escalate(*, session: Session, escalation: Escalation, now: datetime) -> list[Notice]:
-    """Move up a barrier its holder let sit (the tick found it due: conversations/schedule/);
-    no notices if another tick moved it meanwhile."""
-    e = escalation
-    locked = barriers.get_barrier(
-        session=session, team_id=e.barrier.team_id, barrier_id=e.barrier.id or 0, lock=True
-    )
-    if locked is None or locked.holder_id != e.holder.id or locked.status != BarrierStatus.OPEN:
+def escalate(*, session: Session, escalations: list[Escalation], now: datetime) -> list[Notice]:
+    """Move up every barrier the tick found due (conversations/schedule/), in two statements
+    whatever their number: lock them all, write them all. One that another tick (or its holder)
+    moved meanwhile is left alone, and no one hears of it."""
+    if not escalations:
         return []
-    moving = Escalation(locked, e.holder, e.above, e.reporter)
-    return _move_up(session, moving, now, by_hand=False).notices
+    locked = barriers.lock_barriers(
+        session=session,
+        team_id=escalations[0].barrier.team_id,
+        barrier_ids=[e.barrier.id or 0 for e in escalations],
+    )
+    moving = [
+        Escalation(b, e.holder, e.above, e.reporter)
+        for e in escalations
+        if (b := locked.get(e.barrier.id or 0)) is not None
+        and b.holder_id == e.holder.id
+        and b.status == BarrierStatus.OPEN
+    ]
+    barriers.move_up(session=session, moves=[(e.barrier, e.above.id or 0) for e in moving], now=now)
+    return [n for e in moving for n in _move_up_notices(e, by_hand=False)]
 
 
 def visible_to(barrier: Barrier, person_id: int) -> bool:
