@@ -67,26 +67,27 @@ from bot.settings import Settings  # noqa: E402
 from bot.slack import make_client  # noqa: E402
 from bot.tick import run_tick  # noqa: E402
 from conversations.actor import Actor, actor_for  # noqa: E402
+from conversations.schedule.due import due  # noqa: E402
 from conversations.services.org_import import parse_rows  # noqa: E402
 from conversations.views import home, mine, tree  # noqa: E402
 from conversations.views.next_steps import next_steps  # noqa: E402
 from conversations.views.team import teams_of  # noqa: E402
 from prompts import render  # noqa: E402
-from storage import people, units, workspaces  # noqa: E402
-from storage.db import make_engine, transaction, upgrade  # noqa: E402
+from storage import barriers, people, units, workspaces  # noqa: E402
+from storage.db import make_engine, rehearsal, transaction, upgrade  # noqa: E402
 
 SECRET = "bench-signing-secret"
 COMMAND_REPLIES = frozenset({"response_url", "chat.postEphemeral", "chat.postMessage"})
-REPLIES = COMMAND_REPLIES | {"chat.update", "goals.open", "goals.publish", "goals.push"}
+REPLIES = COMMAND_REPLIES | {"chat.update", "views.open", "views.publish", "views.push"}
 
 
 def addressee(method: str, args: dict[str, Any]) -> str | None:
     """Whom a reply is for (the fake keeps the arguments; response_url's are popped later)."""
     if method == "response_url":
         return str(args.get("_user") or "") or None
-    if method == "goals.publish":
+    if method == "views.publish":
         return str(args.get("user_id") or "") or None
-    if method in ("goals.open", "goals.push"):
+    if method in ("views.open", "views.push"):
         parts = str(args.get("trigger_id") or "").split(".")
         return parts[1] if len(parts) == 3 else None
     if method == "chat.postEphemeral":
@@ -387,7 +388,7 @@ def latencies(run: Run, head: str, members: list[str]) -> list[float]:
             )
     run.measure("DM answer in the interview", answers[:n], ack_target=1.5, reply_target=None)
     clicks = [
-        run.timed(m, lambda s, m=m: s.action(m, "checkin_open"), frozenset({"goals.open"}))
+        run.timed(m, lambda s, m=m: s.action(m, "checkin_open"), frozenset({"views.open"}))
         for m in (members * n)[:n]
     ]
     run.measure("button click (Check in → modal)", clicks, ack_target=1.5, reply_target=None)
@@ -559,6 +560,41 @@ def summary_figures(run: Run, cycle_id: int) -> None:
     )
 
 
+def finding_due(run: Run) -> None:
+    """One tick's finding who is due (the snapshot, escalations, the budget) at the busiest
+    hour, Monday 08:00 UTC (09:00 in Berlin and London's 08:00), rolled back: seconds and
+    statements, with the open barriers populate made."""
+    today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    monday = today + timedelta(days=7 - today.weekday())
+    with transaction(run.engine) as s:
+        open_barriers = barriers.unacknowledged(session=s, team_id=run.fake.team_id)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(run.engine, "before_cursor_execute", count)
+    started = time.perf_counter()
+    try:
+        with rehearsal(run.engine) as s:
+            found = due(session=s, now=monday, admin_ids=frozenset())
+    finally:
+        event.remove(run.engine, "before_cursor_execute", count)
+    seconds = time.perf_counter() - started
+    team = found[run.fake.team_id]
+    run.table.add(
+        run.db,
+        f"tick: finding who is due, {len(open_barriers):,} open barriers "
+        f"({len(team.nudges):,} nudges, {len(team.escalated):,} escalation notices)",
+        f"{seconds:.2f} s, {len(statements)} statements",
+        "",
+        "",
+        "≤ 2 s, ≤ 15 statements",
+        seconds <= 2 and len(statements) <= 15,
+    )
+
+
 def tick_figures(run: Run, settings: Settings) -> None:
     """Every hour from Sunday 12:00 to Monday 18:00 UTC of the next week: every zone's Monday
     09:00 falls in it."""
@@ -616,7 +652,7 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
         print(f"[{label}] importing {len(org.people):,} people", file=sys.stderr)
         import_figures(table, label, engine, fake, org, settings)
         print(f"[{label}] goals and check-ins", file=sys.stderr)
-        cycle_id, _ = summary_bench.populate(engine, team, datetime.now(UTC))
+        cycle_id, _ = summary_bench.populate(engine, team, datetime.now(UTC), **shape(org))
         with transaction(engine) as s:
             member_of = units.memberships(session=s, team_id=team)
             by_id = {p.id: p.user_id for p in people.list_people(session=s, team_id=team)}
@@ -661,10 +697,22 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
             bare.stop()
         print(f"[{label}] summary and tick", file=sys.stderr)
         summary_figures(run, cycle_id)
+        finding_due(run)
         if not args.skip_tick:
             tick_figures(run, settings)
         engine.dispose()
     served_fake.stop()
+
+
+BIG = 50_000  # from this size on: PostgreSQL only, six levels, fewer goals and check-ins each
+
+
+def shape(org: Organisation) -> dict[str, int | None]:
+    """What populate makes per person: at 100,000, two goals each and five check-ins per goal
+    (200,000 goals, about a million check-ins) and 1,000 open barriers held by managers."""
+    if len(org.people) < BIG:
+        return {}
+    return {"goals_per_person": 2, "checkins_per_goal": 5, "open_barriers": 1_000}
 
 
 def main() -> None:
@@ -674,10 +722,13 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("CASCADE_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-tick", action="store_true", help="leave out the tick fan-out")
     args = parser.parse_args()
-    org = generate(args.people)
+    big = args.people >= BIG
+    if big and not args.postgres:
+        raise SystemExit(f"{args.people:,} people: PostgreSQL only (--postgres URL)")
+    org = generate(args.people, depth=6 if big else 5)
     table = Table()
     started = time.monotonic()
-    for label in ["sqlite", *(["postgresql"] if args.postgres else [])]:
+    for label in [*([] if big else ["sqlite"]), *(["postgresql"] if args.postgres else [])]:
         run_database(label, org, args, table)
     print(
         f"{len(org.people):,} people, {org.units:,} units, {org.depth} levels; "
