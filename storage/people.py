@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, literal, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from storage import workspaces
@@ -27,6 +28,37 @@ class SlackProfile:
     is_admin: bool
     is_bot: bool
     deleted: bool
+
+
+@dataclass(slots=True, eq=False)
+class PersonRow:
+    """A person as plain data, its fields the columns of `Person` in order: the tick's snapshot
+    reads everyone, and an ORM object each would cost it more than the query."""
+
+    id: int | None
+    team_id: str
+    user_id: str
+    email: str | None
+    name: str
+    tz: str
+    is_slack_admin: bool
+    is_bot: bool
+    deleted: bool
+    checkin_weekday: int | None
+    checkin_time: str | None
+    paused_until: date | None
+    synced_at: datetime | None
+    home_seen_at: datetime | None
+
+
+PersonLike = Person | PersonRow  # what code that only reads a person accepts
+
+
+def people_rows(*, session: Session, team_id: str) -> list[PersonRow]:
+    """Everyone in the workspace (`list_people`), as plain rows."""
+    table = table_of(Person)
+    query = sa_select(table).where(table.c.team_id == team_id).order_by(table.c.id)
+    return [PersonRow(*row) for row in session.execute(query).all()]
 
 
 def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from sqlmodel import Session
 
@@ -19,6 +20,7 @@ from conversations.offers import Choice, Offer
 from conversations.services import agreement
 from storage import barriers, goals, people, units
 from storage.models import Barrier, BarrierStatus, Person
+from storage.people import PersonLike
 
 TEXT_LIMIT = 3000
 ESCALATION = "barrier_escalation"  # the outbox kind of a barrier moving up on its own
@@ -54,9 +56,14 @@ def about(barrier: Barrier) -> str:
 
 def holder_choices(barrier: Barrier) -> tuple[Choice, ...]:
     """The buttons its holder has, for what can still happen to it."""
-    status = BarrierStatus(barrier.status)
-    possible = [e for e in Event if (status, e) in TRANSITIONS]
+    possible = _possible(BarrierStatus(barrier.status))
     return tuple(Choice(OFFERS[e], str(barrier.id), primary=i == 0) for i, e in enumerate(possible))
+
+
+@cache
+def _possible(status: BarrierStatus) -> tuple[Event, ...]:
+    """What can happen to a barrier in this status (the table's rows for it, in order)."""
+    return tuple(e for e in Event if (status, e) in TRANSITIONS)
 
 
 def _person(session: Session, team_id: str, person_id: int | None) -> Person | None:
@@ -221,13 +228,14 @@ class Escalation:
     """A barrier moving up: from its holder to the manager above them."""
 
     barrier: Barrier
-    holder: Person  # who holds it now (and, on its own, let it sit)
-    above: Person  # whom it moves to
-    reporter: Person
+    holder: PersonLike  # who holds it now (and, on its own, let it sit)
+    above: PersonLike  # whom it moves to
+    reporter: PersonLike
 
 
 def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -> Decision:
     barrier, above, reporter = e.barrier, e.above, e.reporter
+    assert isinstance(above, Person) and isinstance(reporter, Person)  # by hand: read as rows
     barriers.update_barrier(
         session=session,
         barrier=barrier,
