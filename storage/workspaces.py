@@ -33,6 +33,24 @@ def team_ids(*, session: Session) -> list[str]:
     return list(session.exec(select(Workspace.team_id).order_by(col(Workspace.team_id))))
 
 
+def calendars(*, session: Session) -> list[str]:
+    """Every workspace Cascade keeps data for (`team_ids`), each read with its cycles in the
+    same query and kept for `calendar` (the tick's first read)."""
+    rows = session.exec(
+        select(Workspace, Cycle)
+        .outerjoin(Cycle, col(Cycle.team_id) == col(Workspace.team_id))
+        .order_by(col(Workspace.team_id), col(Cycle.start), col(Cycle.id))
+    ).all()
+    found: dict[str, tuple[Workspace, list[Cycle]]] = {}
+    for workspace, cycle in rows:
+        _, cycles = found.setdefault(workspace.team_id, (workspace, []))
+        if cycle is not None:
+            cycles.append(cycle)
+    for team_id, (workspace, cycles) in found.items():
+        keep_calendar(session=session, team_id=team_id, workspace=workspace, cycles=cycles)
+    return list(found)
+
+
 def directory_synced_at(*, session: Session, team_id: str) -> datetime | None:
     """When the directory was last synced in full (None: never, or no such workspace yet)."""
     return session.exec(

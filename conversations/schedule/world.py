@@ -39,7 +39,7 @@ from storage.models import (
     Unit,
     Workspace,
 )
-from storage.people import PersonLike
+from storage.people import PersonLike, PersonRow
 
 WINDOW = timedelta(hours=12)  # how late a nudge may still go out
 OFFICE_HOURS = (time(9), time(18))
@@ -145,11 +145,11 @@ def read_world(
     """The snapshot every scheduled rule reads."""
     workspaces.calendar(session=session, team_id=team_id)  # the workspace with its cycles: once
     workspace = workspaces.get_workspace(session=session, team_id=team_id)
+    rows, member_of = people.people_rows(session=session, team_id=team_id)
     everyone: dict[int, PersonLike] = {
-        p.id: p
-        for p in people.people_rows(session=session, team_id=team_id)
-        if p.id is not None and not p.deleted and not p.is_bot
+        p.id: p for p in rows if p.id is not None and not p.deleted and not p.is_bot
     }
+    unit_rows = {u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id}
     cycle = planning.running(session=session, team_id=team_id, now=now)
     # This week and the two before, where each person lives: check-ins missed twice in a row.
     zones = {p.tz for p in everyone.values()}
@@ -160,8 +160,8 @@ def read_world(
         now=now,
         admin_ids=admin_ids,
         people=everyone,
-        units={u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id},
-        member_of=units.memberships(session=session, team_id=team_id),
+        units=unit_rows,
+        member_of=member_of,
         cycle=cycle,
         open_goals=list(goals.open_goal_rows(session=session, team_id=team_id)),
         published=objectives.first_published(session=session, team_id=team_id, cycle_id=cycle.id)
@@ -177,5 +177,14 @@ def read_world(
         promises=commitments.open_of_managers(session=session, team_id=team_id),
         one_on_ones=one_on_ones.active_schedules(session=session, team_id=team_id),
         ended=planning.ended(session=session, team_id=team_id, now=now),
-        tz=summary.summary_tz(session=session, workspace=workspace),
+        tz=summary.summary_tz(
+            session=session, workspace=workspace, head_tz=_head_tz(unit_rows, rows)
+        ),
     )
+
+
+def _head_tz(units_: dict[int, Unit], rows: list[PersonRow]) -> str | None:
+    """`units.head_tz` from what the snapshot has read: the root unit's manager's time zone."""
+    tz = {p.id: p.tz for p in rows}
+    roots = [u for _, u in sorted(units_.items()) if u.parent_id is None and u.manager_id]
+    return next((tz[u.manager_id] for u in roots if tz.get(u.manager_id or 0)), None)
