@@ -39,6 +39,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,12 +57,14 @@ from benchmarks.org import Organisation, generate  # noqa: E402
 from benchmarks.org_import import measuring  # noqa: E402
 from benchmarks.schema import own_schema  # noqa: E402
 from benchmarks.tick_fanout import bare_loop  # noqa: E402
+from bot.app import build_app  # noqa: E402
 from bot.cli import import_rows  # noqa: E402
 from bot.home import home_view  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.sandbox.serving import BackgroundServer  # noqa: E402
 from bot.sandbox.slack_side import SlackSide  # noqa: E402
+from bot.server import wsgi_app  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import make_client  # noqa: E402
@@ -360,6 +363,71 @@ def view_queries(run: Run, head: str, member: str) -> None:
 
         n = queries(run.engine, work)
         run.table.add(run.db, f"{what}: SQL queries", str(n), "", "", "≤ 10", n <= 10)
+
+
+def counted(engines: set[Engine], work: Callable[[], object]) -> list[str]:
+    """The statements `work` sends through these engines (BEGIN, COMMIT, ROLLBACK not)."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    return statements
+
+
+class Inline(Executor):
+    """Runs what it is given at once: a request's work, all of it, before its answer."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def request_statements(run: Run, settings: Settings, head: str, report: str, member: str) -> None:
+    """Every statement of a whole request (directory check, actor, event record, view, marks,
+    outbox and delivery), asked twice and counted the second time, through an app in this
+    process whose work all runs before it answers (the same code `cascade serve` runs)."""
+    services = Services(
+        settings=settings.model_copy(update={"slack_signing_secret": SECRET}),
+        engine=run.engine,
+        background=Inline(),
+    )
+    app = build_app(services)
+    app.listener_runner.listener_executor = Inline()
+    served = BackgroundServer(wsgi_app(app), threads=4)
+    side = SlackSide(served.url, run.fake, run.fake.base_url, SECRET)
+    asked: dict[str, tuple[str, Callable[[SlackSide, str], object]]] = {
+        "App Home open (the head)": (head, lambda s, u: s.home_opened(u)),
+        "App Home open (a member)": (member, lambda s, u: s.home_opened(u)),
+        "`/goals 1on1` (the head, with a report)": (
+            head,
+            lambda s, u: s.command(u, f"1on1 <@{report}>"),
+        ),
+        "`/goals team` (the head)": (head, lambda s, u: s.command(u, "team")),
+        "`/goals summary` (the head)": (head, lambda s, u: s.command(u, "summary")),
+        "a DM turn (nothing open)": (member, lambda s, u: s.dm(u, "hello")),
+    }
+    engines = {run.engine, getattr(run.engine, "_cascade_reader", run.engine)}
+    try:
+        for what, (user, send) in asked.items():
+            send(side, user)
+            statements = counted(engines, lambda send=send, user=user: send(side, user))
+            if os.environ.get("BENCH_DUMP"):
+                shown = (" ".join(q.split())[:140] for q in statements)
+                print(what, *shown, sep="\n  ", file=sys.stderr)
+            n = len(statements)
+            run.table.add(run.db, f"{what}: statements", str(n), "", "", "≤ 10", n <= 10)
+    finally:
+        served.stop()
 
 
 def latencies(run: Run, head: str, members: list[str]) -> list[float]:
@@ -674,6 +742,7 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
                 spare,
             )
             view_queries(run, head, members[0])
+            request_statements(run, settings, head, org.people[1].user_id, members[1])
             print(f"[{label}] latency", file=sys.stderr)
             run.cascade.command(head, "help")  # warm up: first request's imports and caches
             fake.quiet()

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from bot import blocks
@@ -159,6 +160,22 @@ class Acting:
         self.owed += len(owing)
 
 
+UNSEEN = frozenset({"outbox", "slackevent"})  # writes no Home shows
+
+
+def _watch_writes(session: Session, work: Acting) -> None:
+    """Note in `work.wrote` whether it changed anything a person sees: a flush, or an INSERT,
+    UPDATE or DELETE sent past the session, but those only to the outbox and the event log."""
+
+    def statement(state: ORMExecuteState) -> None:
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if not state.is_select and table not in UNSEEN:
+            work.wrote = True
+
+    event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
+    event.listen(session, "do_orm_execute", statement)
+
+
 @contextmanager
 def acting(
     *,
@@ -194,17 +211,17 @@ def acting(
             owner=new_owner(),
             settings=services.settings,
         )
-        event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
+        _watch_writes(session, work)
         yield work
         has_home = who.person.home_seen_at is not None  # read with the actor, or marked by work
     _event.set(None)  # recorded with the work that just committed
     if not (work.wrote or work.owed):
         return
     saved.set(True)
-    shown = {who.person.user_id} if work.shows_home else set()
-    if not has_home:  # they never opened it: nothing of theirs to refresh
-        shown.add(who.person.user_id)
+    # Not their Home if this work published it or they never opened it; none if it only owed.
+    shown = {who.person.user_id} if work.shows_home or not has_home else set()
     homes = sorted((work.touched | {who.person.user_id}) - shown)[:HOMES_REFRESHED]
+    homes = homes if work.wrote else []
 
     def after() -> None:
         unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()

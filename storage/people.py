@@ -274,10 +274,12 @@ def remember_people(session: Session, team_id: str, found: Iterable[Person]) -> 
 
 
 def mark_home_seen(*, session: Session, person: Person, at: datetime) -> None:
-    """This person has their App Home open now."""
-    person.home_seen_at = at
-    session.add(person)
-    session.flush()
+    """This person has opened their App Home (the first time is what counts: from then on it is
+    refreshed on change; the later opens write nothing)."""
+    if person.home_seen_at is None:
+        person.home_seen_at = at
+        session.add(person)
+        session.flush()
 
 
 def home_seen(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:

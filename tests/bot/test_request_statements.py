@@ -22,7 +22,7 @@ LIMIT = 10
 # A DM turn's reply (and the retiring of earlier buttons it owes) is delivered by the sender
 # after the commit: its claim and its marks sent are 4 of the 12 (issue 23, items 5–6, the
 # leaner fan-out, batches them). The rest of the turn is 8.
-LIMITS = {"a DM turn (nothing open)": 12}
+LIMITS = {"a DM turn (nothing open)": 12, "a DM turn (their Home open)": 12}
 FIRST = "the first time"  # a person's first Home open marks it seen (an UPDATE) as well
 
 # What each request is, as Slack sends it; who sends it (people of test_query_counts.org).
@@ -36,6 +36,8 @@ REQUESTS: dict[str, tuple[str, Callable[[Harness, str], object]]] = {
     "/goals summary": ("UCEO", lambda h, u: h.command(u, "summary")),
     "/goals mine": ("UT0M1", lambda h, u: h.command(u, "mine")),
     "a DM turn (nothing open)": ("UT0M1", lambda h, u: h.dm(u, "hello")),
+    # UT0M0 opened their Home above: a turn that changes nothing does not republish it.
+    "a DM turn (their Home open)": ("UT0M0", lambda h, u: h.dm(u, "hello")),
 }
 
 
