@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from storage import workspaces
-from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
+from storage.db import expire_rows, insert_or, insert_rows, one_of, table_of, update_rows
 from storage.memo import keep, recall, remembered
 from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
 
@@ -260,7 +260,9 @@ def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]
     missing = [i for i, p in known.items() if p is None]
     if missing:
         found = session.exec(
-            select(Person).where(col(Person.team_id) == team_id, col(Person.id).in_(missing))
+            select(Person).where(
+                col(Person.team_id) == team_id, one_of(session, Person.id, missing)
+            )
         )
         remember_people(session, team_id, found)
         known.update({i: recall(session, ("person", team_id, i)) for i in missing})
