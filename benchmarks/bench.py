@@ -46,6 +46,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine, event
 
 HERE = Path(__file__).resolve().parent
@@ -63,8 +64,7 @@ from bot.home import home_view  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.sandbox.serving import BackgroundServer  # noqa: E402
-from bot.sandbox.slack_side import SlackSide  # noqa: E402
-from bot.server import wsgi_app  # noqa: E402
+from bot.sandbox.slack_side import SlackSide, sign  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import make_client  # noqa: E402
@@ -403,31 +403,47 @@ def request_statements(run: Run, settings: Settings, head: str, report: str, mem
     )
     app = build_app(services)
     app.listener_runner.listener_executor = Inline()
-    served = BackgroundServer(wsgi_app(app), threads=4)
-    side = SlackSide(served.url, run.fake, run.fake.base_url, SECRET)
+    side = SlackSide("", run.fake, run.fake.base_url, SECRET)  # builds bodies; sent in process
+
+    def send(body: bytes, content_type: str) -> object:
+        ts = int(time.time())
+        headers = {"content-type": content_type, "x-slack-request-timestamp": str(ts)}
+        headers["x-slack-signature"] = sign(body, ts, SECRET)
+        return app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+
+    form, json_ = "application/x-www-form-urlencoded", "application/json"
     asked: dict[str, tuple[str, Callable[[SlackSide, str], object]]] = {
-        "App Home open (the head)": (head, lambda s, u: s.home_opened(u)),
-        "App Home open (a member)": (member, lambda s, u: s.home_opened(u)),
+        "App Home open (the head)": (
+            head,
+            lambda s, u: send(s.event_body(s.payloads.home_opened_event(u)), json_),
+        ),
+        "App Home open (a member)": (
+            member,
+            lambda s, u: send(s.event_body(s.payloads.home_opened_event(u)), json_),
+        ),
         "`/goals 1on1` (the head, with a report)": (
             head,
-            lambda s, u: s.command(u, f"1on1 <@{report}>"),
+            lambda s, u: send(s.command_body(u, f"1on1 <@{report}>"), form),
         ),
-        "`/goals team` (the head)": (head, lambda s, u: s.command(u, "team")),
-        "`/goals summary` (the head)": (head, lambda s, u: s.command(u, "summary")),
-        "a DM turn (nothing open)": (member, lambda s, u: s.dm(u, "hello")),
+        "`/goals team` (the head)": (head, lambda s, u: send(s.command_body(u, "team"), form)),
+        "`/goals summary` (the head)": (
+            head,
+            lambda s, u: send(s.command_body(u, "summary"), form),
+        ),
+        "a DM turn (nothing open)": (
+            member,
+            lambda s, u: send(s.event_body(s.payloads.dm_event(u, "hello")), json_),
+        ),
     }
     engines = {run.engine, getattr(run.engine, "_cascade_reader", run.engine)}
-    try:
-        for what, (user, send) in asked.items():
-            send(side, user)
-            statements = counted(engines, lambda send=send, user=user: send(side, user))
-            if os.environ.get("BENCH_DUMP"):
-                shown = (" ".join(q.split())[:140] for q in statements)
-                print(what, *shown, sep="\n  ", file=sys.stderr)
-            n = len(statements)
-            run.table.add(run.db, f"{what}: statements", str(n), "", "", "≤ 10", n <= 10)
-    finally:
-        served.stop()
+    for what, (user, ask) in asked.items():
+        ask(side, user)
+        statements = counted(engines, lambda ask=ask, user=user: ask(side, user))
+        if os.environ.get("BENCH_DUMP"):
+            shown = (" ".join(q.split())[:140] for q in statements)
+            print(what, *shown, sep="\n  ", file=sys.stderr)
+        n = len(statements)
+        run.table.add(run.db, f"{what}: statements", str(n), "", "", "≤ 10", n <= 10)
 
 
 def latencies(run: Run, head: str, members: list[str]) -> list[float]:
