@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import redaction
 from bot.errors import on_error
 from bot.install import hand_to_bolt, installed_workspace, only_installed, patient_client
 from bot.listeners import register_listeners
@@ -15,7 +16,8 @@ from bot.ordering import PerPersonLazyRunner
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
-from storage.db import open_database
+from storage import workspaces
+from storage.db import open_database, transaction
 
 logger = logging.getLogger("cascade")
 LISTENER_THREADS = 16
@@ -24,6 +26,9 @@ LISTENER_THREADS = 16
 def build_app(services: Services, client: WebClient | None = None) -> App:
     """The Bolt App with every listener registered, for the workspace the token belongs to."""
     settings = services.settings
+    redaction.install(
+        [settings.slack_signing_secret, settings.slack_bot_token, settings.slack_app_token]
+    )
     patience = settings.slack_rate_limit_patience
     installation = installed_workspace(client or patient_client(settings), patience=patience)
     app = App(
@@ -40,9 +45,14 @@ def build_app(services: Services, client: WebClient | None = None) -> App:
     # ack would queue behind it (measured: 2.8 s at 1 s per Web API call). Give them their own,
     # and keep each person's work in the order it arrived.
     app.listener_runner.lazy_listener_runner = PerPersonLazyRunner(
-        logger=app.logger, executor=services.background
+        logger=app.logger, serial=services.serial
     )
     hand_to_bolt(app, installation)
+    with transaction(services.engine) as session:  # a working token: sending resumes
+        if workspaces.resume(session=session, team_id=installation.team_id):
+            logger.warning(
+                "workspace %s: the token works again, sending resumes", installation.team_id
+            )
     app.error(on_error)
     register_listeners(app, services)
     return app

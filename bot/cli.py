@@ -1,4 +1,4 @@
-"""`cascade …`: run, serve, db upgrade, org import, export."""
+"""`cascade …`: run, serve, db upgrade, org import, export, forget, tick, coach."""
 
 from __future__ import annotations
 
@@ -10,24 +10,35 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
+from bot import redaction
 from bot.app import build_app, build_services
 from bot.directory import sync_directory
 from bot.install import installed_workspace, patient_client, refused
 from bot.services import Services
 from bot.settings import Settings
 from conversations.errors import Refusal
-from conversations.services import org_import
+from conversations.services import org_import, privacy
 from prompts import render_plain
-from storage.db import make_engine, open_database, transaction, upgrade
-from storage.export import EXPORT_COLUMNS, EXPORT_KEYS, export_all
+from storage.db import make_engine, open_database, rehearsal, transaction, upgrade
+from storage.export import PERSON_COLUMNS, Row, export_all
 
 
 def _settings() -> Settings:
     return Settings()
+
+
+def _inbox(services: Services, app: App) -> None:
+    """Before serving: every answer recorded but not done is done (or its person asked to send it
+    again); while serving, answers left waiting by a dead process are swept up (bot/inbox.py)."""
+    from bot import inbox
+
+    inbox.recover(services, app.client)
+    inbox.start_sweeper(services, app.client)
 
 
 def _clock(args: argparse.Namespace, services: Services) -> None:
@@ -47,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings.require_slack(socket_mode=True)
         services = build_services(settings)
         app = build_app(services)
+        _inbox(services, app)
         _clock(args, services)
         try:  # start() asks apps.connections.open for a WebSocket URL, connects, then blocks
             SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
@@ -68,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings.require_slack()
     services = build_services(settings)
     app = build_app(services)
+    _inbox(services, app)
     _clock(args, services)
     print(render_plain("cli/serving", host=args.host, port=args.port), file=sys.stderr)
     serve(app, host=args.host, port=args.port)
@@ -165,28 +178,60 @@ def import_rows(
     return result, len(notices)
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    with transaction(open_database(_settings().database_url)) as session:
-        data = export_all(session=session)
+def _write(data: dict[str, list[Row]], args: argparse.Namespace) -> None:
+    """The export as JSON (to stdout or `--out`), or one CSV file per key into `--out`."""
     if args.format == "json":
         text = json.dumps(data, indent=2, ensure_ascii=False)
         if args.out:
             Path(args.out).write_text(text + "\n", encoding="utf-8")
         else:
             print(text)
-        return 0
+        return
     out = Path(args.out or "cascade-export")
     out.mkdir(parents=True, exist_ok=True)
-    for key in EXPORT_KEYS:
-        rows = data[key]
+    for key, rows in data.items():
         with (out / f"{key}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS[key])
+            writer = csv.DictWriter(handle, fieldnames=PERSON_COLUMNS[key])
             writer.writeheader()
             for row in rows:
-                writer.writerow(
-                    {k: ";".join(v) if isinstance(v, list) else v for k, v in row.items()}
-                )
-    print(render_plain("cli/exported", out=str(out), counts={k: len(data[k]) for k in EXPORT_KEYS}))
+                writer.writerow({k: _cell(v) for k, v in row.items()})
+    print(render_plain("cli/exported", out=str(out), counts={k: len(v) for k, v in data.items()}))
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with transaction(open_database(_settings().database_url)) as session:
+        if args.person is None:
+            data = export_all(session=session)
+        else:
+            try:
+                data = privacy.export(session=session, who=args.person, now=datetime.now(UTC))
+            except Refusal as refusal:
+                print(render_plain(f"cli/{refusal.code}", **refusal.params), file=sys.stderr)
+                return 2
+    _write(data, args)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    engine = open_database(_settings().database_url)
+    unit_of_work = transaction if args.yes else rehearsal  # without --yes, nothing is kept
+    try:
+        with unit_of_work(engine) as session:
+            if privacy.already_forgotten(session=session, who=args.who):
+                print(render_plain("cli/already_forgotten"))
+                return 0
+            counts = privacy.forget(session=session, who=args.who)
+    except Refusal as refusal:
+        print(render_plain(f"cli/{refusal.code}", **refusal.params), file=sys.stderr)
+        return 2
+    # Said without naming them: what this prints may be kept where their name must not be.
+    print(render_plain("cli/forgotten", counts=counts, done=args.yes))
     return 0
 
 
@@ -282,7 +327,13 @@ def parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export", help="every workspace's data, as JSON or CSV")
     export.add_argument("--format", choices=["json", "csv"], default="json")
     export.add_argument("--out", help="a file (json) or a folder (csv)")
+    export.add_argument("--person", help="only one person's data: a Slack user id or an email")
     export.set_defaults(func=cmd_export)
+
+    forget = sub.add_parser("forget", help="erase one person (without --yes: what would go)")
+    forget.add_argument("who", help="a Slack user id or an email")
+    forget.add_argument("--yes", action="store_true", help="erase them (cannot be undone)")
+    forget.set_defaults(func=cmd_forget)
     return top
 
 
@@ -290,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redaction.install()  # the app adds its secrets when it is built
     args = parser().parse_args(argv)
     return int(args.func(args))
 

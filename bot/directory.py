@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.slack import fetch_directory, lookup_users
-from storage import people, workspaces
+from storage import forgotten, people, workspaces
 from storage.db import reading, transaction
 from storage.people import SlackProfile
 
@@ -133,9 +133,14 @@ def directory_gaps(
     *, engine: Engine, team_id: str, user_ids: list[str], now: datetime
 ) -> tuple[bool, list[str]]:
     """(whether the whole directory needs a sync — never synced or a day old, which of
-    `user_ids` it does not know), read in one query."""
+    `user_ids` it does not know and may look up: not someone forgotten), read in one query (two
+    when some are unknown)."""
     with reading(engine) as session:
         synced, known = people.directory_state(session=session, team_id=team_id, user_ids=user_ids)
+        lacking = [u for u in user_ids if u not in known]
+        # Someone forgotten is not looked up: Slack would only tell us what we must not keep.
+        if lacking:
+            known |= forgotten.forgotten_users(session=session, team_id=team_id, user_ids=lacking)
     stale = synced is None or now - synced > DIRECTORY_STALE_AFTER
     return stale, [u for u in user_ids if u not in known]
 

@@ -15,6 +15,8 @@ from bot.services import Services
 from bot.work import AlreadyHandled, request_scope, saved
 from conversations.errors import Refusal
 from prompts import render, render_plain
+from storage.db import DatabaseAway, patiently
+from storage.models import InboxMessage
 
 logger = logging.getLogger("cascade")
 
@@ -34,6 +36,9 @@ def on_error(error: Exception, body: dict[str, Any], respond: Any, client: Any) 
     if isinstance(error, Malformed):
         logger.warning("malformed Slack payload refused: %s", error)
         return BoltResponse(status=400, body=render_plain("errors/malformed_payload"))
+    if isinstance(error, DatabaseAway):  # nothing acked, nothing recorded: Slack retries it
+        logger.warning("refused a request with 503: the database is away")
+        return BoltResponse(status=503, body="")
     logger.exception("unhandled error in a listener", exc_info=error)
     _tell(body, respond, client)
     return BoltResponse(status=200, body="")
@@ -59,25 +64,43 @@ def reported(func: Callable[..., None]) -> Callable[..., None]:
         say: Any,
     ) -> None:
         given = locals()
-        with request_scope(body):
-            try:
-                func(**{name: given[name] for name in wanted})
-            except AlreadyHandled as done:
-                logger.info("event %s was handled by an earlier delivery", done)
-            except Refusal as refusal:  # e.g. someone the directory does not know (yet)
-                logger.info("%s refused: %s", func.__name__, refusal.code)
-                try:
-                    tell_user(
-                        body=body or {}, respond=respond, client=client, text=refusal_text(refusal)
-                    )
-                except Exception:
-                    logger.exception("could not tell the user about a refusal")
-            except Exception:
-                logger.exception("unhandled error in %s", func.__name__)
-                _tell(body or {}, respond, client)
+        handled(
+            func.__name__,
+            body or {},
+            respond,
+            client,
+            lambda: func(**{n: given[n] for n in wanted}),
+        )
 
     wrapper.__name__ = wrapper.__qualname__ = func.__name__
     return wrapper
+
+
+def handled(
+    name: str,
+    body: dict[str, Any],
+    respond: Any,
+    client: Any,
+    work: Callable[[], None],
+    from_inbox: InboxMessage | None = None,
+) -> None:
+    """Run a listener's `work` in its request scope: a refusal or a failure is logged and told
+    to the person; a retry that an earlier delivery handled is let go."""
+    with request_scope(body, from_inbox):
+        try:  # the database restarting: the work is tried again (its event, or its inbox row, is
+            # recorded with it, so a retry after a commit whose answer was lost acts once)
+            patiently(work)
+        except AlreadyHandled as done:
+            logger.info("%s was handled by an earlier delivery", done)
+        except Refusal as refusal:  # e.g. someone the directory does not know (yet)
+            logger.info("%s refused: %s", name, refusal.code)
+            try:
+                tell_user(body=body, respond=respond, client=client, text=refusal_text(refusal))
+            except Exception:
+                logger.exception("could not tell the user about a refusal")
+        except Exception:
+            logger.exception("unhandled error in %s", name)
+            _tell(body, respond, client)
 
 
 def after_ack(services: Services, work: Callable[[], object]) -> None:

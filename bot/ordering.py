@@ -2,6 +2,8 @@
 
 Two DMs sent in quick succession must be answered in the order they were written: each person's
 lazy work forms a queue, drained by one pool thread at a time; different people run in parallel.
+Across processes, DMs and clicks are ordered by the inbox (bot/inbox.py); this keeps one process
+from running a person's work on two threads at once.
 """
 
 from __future__ import annotations
@@ -56,9 +58,9 @@ class SerialPerKey:
 class PerPersonLazyRunner(LazyListenerRunner):
     """Bolt's lazy listeners, serialised per person (see `SerialPerKey`)."""
 
-    def __init__(self, logger: Logger, executor: Executor) -> None:
+    def __init__(self, logger: Logger, serial: SerialPerKey) -> None:
         self.logger = logger
-        self.serial = SerialPerKey(executor)
+        self.serial = serial
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         key = f"{request.context.team_id}:{request.context.user_id}"

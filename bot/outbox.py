@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,9 +22,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot import blocks
+from bot.pacing import Pacer
 from bot.summary_post import ChartUpload
-from storage import outbox, people
-from storage.db import transaction
+from storage import outbox, people, workspaces
+from storage.db import patiently, transaction
 from storage.models import OutboxMessage
 
 logger = logging.getLogger("cascade")
@@ -41,13 +44,14 @@ PERMANENT = GONE | frozenset(
         "no_text",
         "too_many_attachments",
         "restricted_action",
-        "invalid_auth",
         "not_authed",
         "account_inactive",
-        "token_revoked",
         "missing_scope",
     }
 )
+# Slack's answers that the app's token no longer works (uninstalled, revoked): the workspace is
+# suspended and what it is owed waits, until auth.test accepts a token again.
+SUSPENDING = frozenset({"invalid_auth", "token_revoked", "token_expired"})
 # Slack's answers to chat.update of a message that is no longer there to change.
 UNEDITABLE = frozenset(
     {"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"}
@@ -60,6 +64,63 @@ BATCH = 200
 def backoff(attempts: int) -> timedelta:
     """How long after its `attempts`-th failure a message is tried again: 30 s, 1 min, 2 min…"""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+AWAY_BASE = timedelta(seconds=30)  # Slack unreachable: the first wait before trying again…
+AWAY_CAP = timedelta(minutes=5)  # …doubling, with jitter, up to this
+AWAY_AFTER = 3  # failures in a row (each after the client's own retries) that mean "away"
+AWAY_LOG_EVERY = timedelta(minutes=1)
+
+
+def away_backoff(failures: int, rng: random.Random) -> timedelta:
+    """How long to wait after the `failures`-th failure in a row to reach Slack: "full jitter"
+    (uniform up to a doubling ceiling, capped), with a floor so that it never hammers."""
+    ceiling = min(AWAY_BASE * 2 ** max(failures - 1, 0), AWAY_CAP)
+    jitter: timedelta = (ceiling - AWAY_BASE) * rng.random()
+    return AWAY_BASE + jitter
+
+
+@dataclass
+class Reachability:
+    """Whether Slack answers at all, as every sender of this process has found: after
+    AWAY_AFTER failures in a row (5xx or no connection) nobody calls it until `next_try`."""
+
+    failures: int = 0
+    since: datetime | None = None
+    next_try: datetime | None = None
+    logged_at: datetime | None = None
+    rng: random.Random = field(default_factory=random.Random)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def waiting_until(self, now: datetime) -> datetime | None:
+        """When Slack is worth trying again, if not yet."""
+        with self.lock:
+            return self.next_try if self.next_try is not None and now < self.next_try else None
+
+    def failed(self, now: datetime) -> datetime:
+        """One more failure to reach Slack: when to try the message again."""
+        with self.lock:
+            self.failures += 1
+            self.since = self.since or now
+            retry_at = now + away_backoff(self.failures, self.rng)
+            if self.failures >= AWAY_AFTER:
+                self.next_try = retry_at
+            return retry_at
+
+    def reached(self) -> datetime | None:
+        """Slack answered: since when it had been away, if it had."""
+        with self.lock:
+            since = self.since if self.next_try is not None else None
+            self.failures, self.since, self.next_try, self.logged_at = 0, None, None, None
+            return since
+
+    def time_to_log(self, now: datetime) -> bool:
+        """Whether the one line a minute about it is due."""
+        with self.lock:
+            if self.logged_at is not None and now < self.logged_at + AWAY_LOG_EVERY:
+                return False
+            self.logged_at = now
+            return True
 
 
 def new_owner() -> str:
@@ -75,12 +136,16 @@ class Report:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    held: int = 0  # messages to a suspended workspace, left owed
     retry_at: datetime | None = None  # of the one message this report is about, if it failed
     unreached: set[str] = field(default_factory=set)  # recipients a message could not reach
+    suspended: set[str] = field(default_factory=set)  # workspaces whose token Slack refused
 
     def add(self, other: Report) -> None:
         """Fold another report into this one."""
         self.unreached |= other.unreached
+        self.suspended |= other.suspended
+        self.held += other.held
         self.sent += other.sent
         self.retrying += other.retrying
         self.failed += other.failed
@@ -90,14 +155,49 @@ class Report:
 class Sender:
     """Delivers outbox rows through one Web API client."""
 
-    def __init__(self, *, engine: Engine, client: WebClient, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        client: WebClient,
+        clock: Callable[[], datetime],
+        pacer: Pacer | None = None,
+        reachability: Reachability | None = None,
+    ) -> None:
         self.engine = engine
         self.client = client
         self.clock = clock
+        self.pacer = pacer or Pacer()
+        self.reachability = reachability or Reachability()
 
     def at(self, now: datetime) -> Sender:
-        """This sender, with its clock stopped at `now` (a tick runs as of one instant)."""
-        return Sender(engine=self.engine, client=self.client, clock=lambda: now)
+        """This sender, with its clock stopped at `now` (a tick runs as of one instant); its
+        pace and what it knows of Slack's reachability are shared with this one."""
+        return Sender(
+            engine=self.engine,
+            client=self.client,
+            clock=lambda: now,
+            pacer=self.pacer,
+            reachability=self.reachability,
+        )
+
+    def resume_reinstalled(self) -> list[str]:
+        """Suspended workspaces whose token Slack accepts again (auth.test): sending resumes."""
+        with transaction(self.engine) as session:
+            suspended = workspaces.suspended(session=session)
+        if not suspended:
+            return []
+        try:
+            team_id = str(self.client.auth_test().get("team_id") or "")
+        except Exception as refused:  # still refused, or Slack away: asked again next tick
+            logger.info("workspace still suspended: auth.test answered %r", refused)
+            return []
+        if team_id not in suspended:
+            return []
+        with transaction(self.engine) as session:
+            workspaces.resume(session=session, team_id=team_id)
+        logger.warning("Slack accepts the token for workspace %s again: sending resumes", team_id)
+        return [team_id]
 
     def deliver_owned(self, owner: str) -> Report:
         """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py)."""
@@ -118,28 +218,50 @@ class Sender:
         return report
 
     def _deliver(self, rows: list[OutboxMessage], owner: str) -> Report:
+        """Send the rows in order; each person's in order behind any earlier one still owed;
+        nothing to a suspended workspace, nothing while Slack is away; at Slack's pace."""
         report = Report()
-        held_back: dict[tuple[str, str], datetime] = {}  # recipient → when their failed one retries
+        with transaction(self.engine) as session:
+            suspended = workspaces.suspended(session=session)
+            # (team, recipient) → when their failed one retries: their later ones wait behind it
+            held_back = outbox.older_pending_to(session=session, rows=rows, now=self.clock())
         gone: set[tuple[str, str]] = set()  # recipients who have left (their rows have failed)
+        release: list[int] = []
+        defer: dict[datetime, list[int]] = {}
         for index, row in enumerate(rows):
             assert row.id is not None
             who = (row.team_id, row.recipient)
-            if who in gone:
-                continue
-            if who in held_back:  # keep each person's messages in order behind the failed one
-                with transaction(self.engine) as session:
-                    outbox.defer(session=session, message_ids=[row.id], until=held_back[who])
-                continue
-            if index and index % RENEW_EVERY == 0:
-                with transaction(self.engine) as session:
-                    outbox.renew_lease(session=session, owner=owner, now=self.clock())
-            outcome = self._send(row)
-            report.add(outcome)
-            if outcome.retry_at is not None:
-                held_back[who] = outcome.retry_at
-            if set(outcome.errors) & GONE:
-                gone.add(who)
+            later = held_back.get(who) or self.reachability.waiting_until(self.clock())
+            if row.team_id in suspended:
+                release.append(row.id)
+                report.held += 1
+            elif later is not None:
+                defer.setdefault(later, []).append(row.id)
+            elif who not in gone:
+                if index and index % RENEW_EVERY == 0:
+                    with transaction(self.engine) as session:
+                        outbox.renew_lease(session=session, owner=owner, now=self.clock())
+                self.pacer.wait(who)
+                outcome = self._send(row)
+                report.add(outcome)
+                suspended |= outcome.suspended
+                if outcome.retry_at is not None:
+                    held_back[who] = outcome.retry_at
+                if set(outcome.errors) & GONE:
+                    gone.add(who)
+        self._give_back(release, defer)
         return report
+
+    def _give_back(self, release: list[int], defer: dict[datetime, list[int]]) -> None:
+        """Rows left unsent: a suspended workspace's as they were, the rest until `defer`'s."""
+        if not release and not defer:
+            return
+        with transaction(self.engine) as session:
+            outbox.release(session=session, message_ids=release)
+            for until, ids in defer.items():
+                outbox.defer(session=session, message_ids=ids, until=until)
+        if defer and self.reachability.waiting_until(self.clock()) is not None:
+            self._log_away()
 
     def _send(self, row: OutboxMessage) -> Report:
         assert row.id is not None
@@ -147,10 +269,22 @@ class Sender:
             response = self._call(row)
         except SlackApiError as failure:
             error = str(failure.response.get("error") or "slack_error")
+            if error in SUSPENDING:
+                return self._suspend(row, error)
+            if failure.response.status_code >= 500:  # after the client's own retries
+                return self._unreachable(row, error)
             return self._failed(row, error, permanent=error in PERMANENT)
         except Exception as failure:  # a dropped connection, a timeout: worth trying again
-            logger.warning("could not deliver outbox message %s: %r", row.id, failure)
-            return self._failed(row, type(failure).__name__, permanent=False)
+            return self._unreachable(row, type(failure).__name__)
+        since = self.reachability.reached()
+        if since is not None:
+            logger.warning("Slack answers again (away since %s): delivering", since.isoformat())
+        # Slack has it: the database restarting now must not leave it owed (sent twice).
+        patiently(lambda: self._mark_sent(row, response))
+        return Report(sent=1)
+
+    def _mark_sent(self, row: OutboxMessage, response: Any) -> None:
+        assert row.id is not None
         with transaction(self.engine) as session:
             outbox.mark_sent(
                 session=session,
@@ -159,7 +293,6 @@ class Sender:
                 channel=_field(response, "channel"),
                 now=self.clock(),
             )
-        return Report(sent=1)
 
     def _call(self, row: OutboxMessage) -> Any:
         payload = dict(row.payload)
@@ -198,6 +331,48 @@ class Sender:
         with transaction(self.engine) as session:
             outbox.let_go(session=session, message_ids=[o.id for o in earlier if o.id is not None])
         return {}
+
+    def _unreachable(self, row: OutboxMessage, error: str) -> Report:
+        """Slack did not answer (5xx, no connection): the message waits, its attempts untouched
+        (an outage of hours must not fail what it owes), and it is said once a minute."""
+        assert row.id is not None
+        retry_at = self.reachability.failed(self.clock())
+        logger.debug("outbox message %s: Slack unreachable (%s)", row.id, error)
+        with transaction(self.engine) as session:
+            outbox.defer(session=session, message_ids=[row.id], until=retry_at)
+        self._log_away()
+        return Report(retrying=1, errors=[error], retry_at=retry_at, unreached={row.recipient})
+
+    def _log_away(self) -> None:
+        """One line a minute while Slack is away, however many messages wait."""
+        r = self.reachability
+        if r.since is None or r.next_try is None or not r.time_to_log(self.clock()):
+            return
+        with transaction(self.engine) as session:
+            waiting = outbox.pending_count(session=session)
+        logger.warning(
+            "Slack unreachable since %s: %d messages waiting, next try at %s",
+            r.since.isoformat(timespec="seconds"),
+            waiting,
+            r.next_try.isoformat(timespec="seconds"),
+        )
+
+    def _suspend(self, row: OutboxMessage, error: str) -> Report:
+        """Slack refuses the app's token: the workspace is suspended, the message left owed."""
+        assert row.id is not None
+        with transaction(self.engine) as session:
+            newly = workspaces.suspend(
+                session=session, team_id=row.team_id, reason=error, at=self.clock()
+            )
+            outbox.release(session=session, message_ids=[row.id])
+        if newly:
+            logger.warning(
+                "Slack refuses the token for workspace %s (%s): nothing is sent until it "
+                "accepts one again; what is owed waits",
+                row.team_id,
+                error,
+            )
+        return Report(held=1, errors=[error], suspended={row.team_id})
 
     def _failed(self, row: OutboxMessage, error: str, *, permanent: bool) -> Report:
         assert row.id is not None

@@ -97,6 +97,24 @@ class HomeOpened(Sent):
 
 
 @dataclass(frozen=True)
+class Revoked:
+    """Slack took the app's bot token away: `app_uninstalled`, or `tokens_revoked` naming a bot
+    token (`tokens.bot`: bot user ids). Cascade holds no user tokens, so `tokens.oauth` alone
+    is nothing to it."""
+
+    team_id: str
+    reason: str
+
+    @classmethod
+    def parse(cls, event: dict[str, Any], body: dict[str, Any]) -> Revoked | None:
+        kind = str(event.get("type") or "")
+        tokens = event.get("tokens")
+        if kind == "tokens_revoked" and not (isinstance(tokens, dict) and tokens.get("bot")):
+            return None
+        return cls(team_of(body), kind)
+
+
+@dataclass(frozen=True)
 class Click(Sent):
     """One block action: a button press or a selection."""
 

@@ -10,7 +10,9 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from bot.ordering import SerialPerKey
 from bot.outbox import Sender
+from bot.pacing import Pacer
 from bot.settings import Settings
 from bot.slack import make_client
 
@@ -33,8 +35,15 @@ class Services:
     clock: Callable[[], datetime] = field(default=system_clock)
     # Work after the ack (Web API calls) runs here, never in the pool that runs ack functions.
     background: Executor = field(default_factory=slow_work_pool)
+    pacer: Pacer = field(default_factory=Pacer)  # Slack's pace, kept by every send of the process
 
     @cached_property
     def sender(self) -> Sender:
         """The one send path, with a Web API client of its own built from the settings."""
-        return Sender(engine=self.engine, client=make_client(self.settings), clock=self.clock)
+        client = make_client(self.settings)
+        return Sender(engine=self.engine, client=client, clock=self.clock, pacer=self.pacer)
+
+    @cached_property
+    def serial(self) -> SerialPerKey:
+        """Work after the ack, in the background pool, one task at a time per person."""
+        return SerialPerKey(self.background)

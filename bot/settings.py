@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     cascade_summary_channel: str | None = None
     # Seconds of waiting out Slack's rate limits at start-up and in the CLI before giving up.
     slack_rate_limit_patience: float = 300.0
+    # The fault suite's kill point (bot/faults.py), "<point>:<n>"; never set in production.
+    cascade_fault_kill: str = ""
 
     @cached_property
     def admin_ids(self) -> frozenset[str]:

@@ -75,6 +75,7 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
     if dry_run:
         return report
     sender = services.sender.at(now)
+    sender.resume_reinstalled()
     report.delivery = sender.deliver_owned(owner)
     report.delivery.add(sender.deliver_due())
     if report.due or report.delivery.sent or report.delivery.failed:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from bot import blocks
+from bot.faults import kill_point
 from bot.home import refresh_homes
 from bot.outbox import new_owner
 from bot.payloads import event_id_of, team_of
@@ -27,9 +28,10 @@ from conversations import clock
 from conversations.actor import Actor
 from conversations.flows import engine
 from conversations.flows.spec import Notice
-from storage import conversations, outbox
+from storage import conversations, inbox, outbox
 from storage.db import reading, transaction
 from storage.events import claim_event
+from storage.models import InboxMessage, InboxStatus
 
 # Whether the request being handled on this thread has committed a change: the apology after a
 # failure must say truthfully whether anything was saved. Reset at the start of each listener.
@@ -50,18 +52,26 @@ _event: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
 )
 
 
+# The inbox row (bot/inbox.py) this request's work is done from: marked applied in the
+# transaction of that work, under the person's inbox lock, never before it.
+_inbox: contextvars.ContextVar[InboxMessage | None] = contextvars.ContextVar("inbox", default=None)
+
+
 class AlreadyHandled(Exception):
     """An earlier delivery of this event did its work (a retry that raced it): nothing to do."""
 
 
 @contextmanager
-def request_scope(body: dict[str, Any] | None = None) -> Iterator[None]:
+def request_scope(
+    body: dict[str, Any] | None = None, from_inbox: InboxMessage | None = None
+) -> Iterator[None]:
     """One listener's run: starts with nothing saved or owed; delivers what it owes at the end,
     even if it failed after committing, then refreshes the Homes the change concerns. `body`
-    names the event it acts on, if any."""
+    names the event it acts on, if any; `from_inbox`, the inbox row it is done from."""
     saved.set(False)
     event_id = event_id_of(body or {})
     event_token = _event.set((team_of(body or {}), event_id) if event_id else None)
+    inbox_token = _inbox.set(from_inbox)
     owing: list[Callable[[], object]] = []
     token = _owing.set(owing)
     try:
@@ -69,6 +79,7 @@ def request_scope(body: dict[str, Any] | None = None) -> Iterator[None]:
     finally:
         _owing.reset(token)
         _event.reset(event_token)
+        _inbox.reset(inbox_token)
         for deliver in owing:
             deliver()
 
@@ -80,6 +91,36 @@ def _record_event(session: Session) -> None:
         team_id, event_id = pending
         if not claim_event(session=session, team_id=team_id, event_id=event_id):
             raise AlreadyHandled(event_id)
+
+
+def _claim_inbox(session: Session, now: datetime) -> None:
+    """Mark the inbox row this request is done from applied, with the work (once per request);
+    under the person's inbox lock, so whoever holds it first does it, and nobody twice."""
+    pending = _inbox.get()
+    if pending is None or pending.id is None:
+        return
+    inbox.lock_person(session=session, team_id=pending.team_id, user_id=pending.user_id)
+    if not inbox.mark_applied(session=session, message_id=pending.id, now=now):
+        raise AlreadyHandled(f"inbox {pending.id}")
+
+
+def _once(session: Session, now: datetime) -> None:
+    """What makes this work happen once: its inbox row (already once per delivery), else its
+    event's record."""
+    if _inbox.get() is not None:
+        _claim_inbox(session, now)
+    else:
+        _record_event(session)
+
+
+def _committed(services: Services) -> None:
+    """The event and the inbox row this work acts on were recorded with it: not again."""
+    _event.set(None)
+    done = _inbox.get()
+    if done is not None:
+        done.status = InboxStatus.APPLIED  # the caller's copy: nothing left for it to mark
+        _inbox.set(None)
+        kill_point(services.settings, "after_commit")
 
 
 @dataclass
@@ -160,7 +201,7 @@ class Acting:
         self.owed += len(owing)
 
 
-UNSEEN = frozenset({"outbox", "slackevent"})  # writes no Home shows
+UNSEEN = frozenset({"outbox", "slackevent", "inbox"})  # writes no Home shows
 
 
 def _watch_writes(session: Session, work: Acting) -> None:
@@ -174,6 +215,15 @@ def _watch_writes(session: Session, work: Acting) -> None:
 
     event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
     event.listen(session, "do_orm_execute", statement)
+
+
+def _homes_to_refresh(work: Acting, has_home: bool) -> list[str]:
+    """Not their Home if this work published it or they never opened it; none if it only owed."""
+    if not work.wrote:
+        return []
+    me = work.actor.person.user_id
+    shown = {me} if work.shows_home or not has_home else set()
+    return sorted((work.touched | {me}) - shown)[:HOMES_REFRESHED]
 
 
 @contextmanager
@@ -199,9 +249,10 @@ def acting(
             services=services, client=client, team_id=team_id, user_ids=[user_id, *also]
         )
     now = services.clock()
-    unit = reading if reads_only and _event.get() is None else transaction
+    records = _event.get() is not None or _inbox.get() is not None
+    unit = reading if reads_only and not records else transaction
     with unit(services.engine) as session:
-        _record_event(session)
+        _once(session, now)
         who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
         work = Acting(
             session=session,
@@ -214,14 +265,12 @@ def acting(
         _watch_writes(session, work)
         yield work
         has_home = who.person.home_seen_at is not None  # read with the actor, or marked by work
-    _event.set(None)  # recorded with the work that just committed
+        kill_point(services.settings, "before_commit", _inbox.get() is not None)
+    _committed(services)  # the event and inbox row recorded with the work that just committed
     if not (work.wrote or work.owed):
         return
     saved.set(True)
-    # Not their Home if this work published it or they never opened it; none if it only owed.
-    shown = {who.person.user_id} if work.shows_home or not has_home else set()
-    homes = sorted((work.touched | {who.person.user_id}) - shown)[:HOMES_REFRESHED]
-    homes = homes if work.wrote else []
+    homes = _homes_to_refresh(work, has_home)
 
     def after() -> None:
         unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from conversations.errors import Refusal
-from storage import people
+from storage import forgotten, people
 from storage.models import Person
 
 
@@ -28,8 +28,10 @@ class Actor:
 
 
 def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Actor:
-    """The actor for a Slack user already in the directory."""
+    """The actor for a Slack user already in the directory; refused for someone forgotten."""
     person = people.get_person_placed(session=session, team_id=team_id, user_id=user_id)
+    if person is None and forgotten.is_forgotten(session=session, team_id=team_id, user_id=user_id):
+        raise Refusal("forgotten_requester")  # nothing is written: the unit of work rolls back
     if person is None or person.deleted:
         raise Refusal("unknown_requester")
     return Actor(

@@ -164,3 +164,13 @@ def acknowledged_by(
             )
         )
     )
+
+
+def held_by(*, session: Session, team_id: str, person_id: int) -> list[Barrier]:
+    """Barriers someone else reported that this person holds (resolved ones too)."""
+    query = select(Barrier).where(
+        Barrier.team_id == team_id,
+        Barrier.holder_id == person_id,
+        Barrier.reporter_id != person_id,
+    )
+    return list(session.exec(query.order_by(col(Barrier.id))))

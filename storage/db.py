@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -23,9 +25,12 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -36,20 +41,73 @@ READ_ONLY = "cascade_read_only"  # an execution option: this transaction only re
 
 SQLITE_CACHE_KIB = 512  # per connection
 READER_POOL = 16  # connections of the readers' own pool: one per thread that answers requests
+# PostgreSQL restarting or failing over: a request fails in seconds rather than hangs (Slack
+# wants its ack within 3 s), and a connection is checked before use (pool_pre_ping).
+POOL_TIMEOUT = 3  # seconds to wait for a connection of the pool
+CONNECT_TIMEOUT = 2  # seconds to open one
+PATIENCE = (0.25, 0.5, 1.0, 2.0, 4.0)  # waits between tries while the database is away: ~8 s
+T = TypeVar("T")
+logger = logging.getLogger("cascade")
+
+
+class DatabaseAway(Exception):
+    """The database does not answer now (restarting, failing over)."""
+
+
+def database_away(error: BaseException) -> bool:
+    """Whether `error` says the database is unreachable now, rather than that the work is wrong."""
+    if isinstance(error, OperationalError | PoolTimeout | DatabaseAway):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def patiently(work: Callable[[], T], *, sleep: Callable[[float], None] = time.sleep) -> T:
+    """`work()`, tried again (after PATIENCE's waits) while the database is away. Only for work
+    that is one transaction, or safe to run again (an event is recorded with its work)."""
+    for wait in PATIENCE:
+        try:
+            return work()
+        except Exception as error:
+            if not database_away(error):
+                raise
+            logger.warning(
+                "the database is away (%s); trying again in %.2f s", type(error).__name__, wait
+            )
+            sleep(wait)
+    return work()
+
+
+def reachable(engine: Engine) -> bool:
+    """Whether the database answers now (on the readers' pool: it never queues behind turns)."""
+    reader = getattr(engine, "_cascade_reader", engine)
+    try:
+        with reader.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:
+        if database_away(error):
+            return False
+        raise
+    return True
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine; SQLite gets WAL mode, a busy timeout and foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # A failed statement's error (and so its log line) leaves out the values: people's words.
+    kwargs.setdefault("hide_parameters", True)
     if not url.startswith("sqlite"):
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        kwargs = {
+            "pool_pre_ping": True,
+            "pool_timeout": POOL_TIMEOUT,
+            "connect_args": {"connect_timeout": CONNECT_TIMEOUT},
+            **kwargs,
+        }
+        engine = create_engine(url, **kwargs)
         # The ack path's reads get a pool of their own: under load every connection of the
         # main pool can be held by turns, and an ack must not queue for one (measured: p99 1.9 s
         # with 30 people typing ahead).
-        reader = create_engine(
-            url, pool_pre_ping=True, pool_size=READER_POOL, max_overflow=0, **kwargs
-        )
+        reader = create_engine(url, pool_size=READER_POOL, max_overflow=0, **kwargs)
         engine._cascade_reader = reader  # type: ignore[attr-defined]
         event.listen(engine, "engine_disposed", lambda *_: reader.dispose())
         return engine
@@ -92,6 +150,28 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: commits on success, rolls back on any error."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+@contextmanager
+def hurried_transaction(engine: Engine, wait: float) -> Iterator[Session]:
+    """A unit of work that waits at most `wait` seconds for a lock (SQLite's write lock, held by
+    whoever is writing; a PostgreSQL row or table lock), else raises OperationalError: for
+    writes on the ack path, which must answer Slack in time whatever else is going on. On
+    PostgreSQL it runs on the readers' pool, which turns never hold (see `make_engine`)."""
+    with getattr(engine, "_cascade_reader", engine).connect() as connection:
+        if engine.dialect.name != "sqlite":
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                session.execute(text(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'"))
+                yield session
+            return
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+        try:
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                yield session
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 @contextmanager

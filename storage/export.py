@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from storage import erasure
 from storage.barriers import list_barriers
 from storage.checkins import list_checkins
 from storage.commitments import list_commitments
@@ -163,4 +164,46 @@ def export_all(*, session: Session, now: datetime | None = None) -> dict[str, li
     for team_id in all_team_ids(session=session):
         for key, rows in export_workspace(session=session, team_id=team_id, now=now).items():
             result[key].extend(rows)
+    return result
+
+
+# An access request gets what else Cascade keeps of theirs, after the export format's keys.
+PERSON_COLUMNS: dict[str, list[str]] = EXPORT_COLUMNS | {
+    "conversations": ["id", "team_id", "person_id", "flow", "step", "state", "answers"],
+    "one_on_ones": ["id", "team_id", "manager_id", "report_id", "weekday", "time", "active"],
+    "agenda_items": ["id", "team_id", "manager_id", "report_id", "goal_id", "text", "created_at"],
+    "messages": ["id", "team_id", "kind", "recipient", "status", "created_at", "sent_at", "text"],
+}
+PERSON_KEYS = tuple(PERSON_COLUMNS)
+PERSON_FIELDS |= {"report_id"}
+
+
+def _about(row: Row, user_id: str, goal_ids: set[str]) -> bool:
+    """Whether an export row is about this person (theirs, or on one of their goals)."""
+    people_fields = ("user_id", "owner_id", "person_id", "reporter_id", "holder_id", "manager_id")
+    return any(row.get(k) == user_id for k in people_fields) or row.get("goal_id") in goal_ids
+
+
+def export_person(
+    *, session: Session, person: Person, now: datetime | None = None
+) -> dict[str, list[Row]]:
+    """One person's rows, in the export format: their person row, the units they manage, their
+    goals and what hangs on them, check-ins, barriers they reported or hold, commitments made to
+    or by them; then their interviews, 1:1s, agenda items and the messages Cascade sent them."""
+    team = export_workspace(session=session, team_id=person.team_id, now=now)
+    uid = person.user_id
+    goal_ids = {g["id"] for g in team["goals"] if g["owner_id"] == uid}
+    result = {key: [r for r in team[key] if _about(r, uid, goal_ids)] for key in EXPORT_KEYS}
+    user_ids = {p.id: p.user_id for p in list_people(session=session, team_id=person.team_id)}
+    theirs: dict[str, Sequence[Any]] = {
+        "conversations": erasure.conversations_of(session=session, person=person),
+        "one_on_ones": erasure.one_on_ones_of(session=session, person=person),
+        "agenda_items": erasure.agenda_items_of(session=session, person=person),
+    }
+    for key, items in theirs.items():
+        result[key] = [_row(item, PERSON_COLUMNS[key], user_ids) for item in items]
+    result["messages"] = [
+        _row(m, PERSON_COLUMNS["messages"][:-1], user_ids) | {"text": m.payload.get("text")}
+        for m in erasure.messages_to(session=session, person=person)
+    ]
     return result

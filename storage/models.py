@@ -84,6 +84,13 @@ class ConversationState(StrEnum):
     FINISHED = "finished"  # completed, refused part-way, cancelled or expired: it takes no answers
 
 
+class InboxStatus(StrEnum):
+    PENDING = "pending"  # recorded and acked; its work has not committed yet
+    APPLIED = "applied"  # its work committed, in the same transaction as this status
+    ANSWERED = "answered"  # it changed nothing (a refusal, a failure): the person was told so
+    LOST = "lost"  # its flow had moved on: the person was asked to send it again
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
@@ -110,6 +117,10 @@ class Workspace(SQLModel, table=True):
     # A lease on the directory sync: whoever holds an unexpired one is syncing, nobody else.
     directory_sync_lease_until: datetime | None = instant()
     directory_sync_owner: str | None = Field(default=None, max_length=64)
+    # Set while Slack refuses the app's token (uninstalled, revoked): nothing is sent, what is
+    # owed waits; cleared when auth.test accepts a token again (bot/outbox.py).
+    suspended_at: datetime | None = instant()
+    suspended_reason: str | None = Field(default=None, max_length=64)
     created_at: datetime = instant(default_now=True)
 
 
@@ -132,6 +143,22 @@ class Person(SQLModel, table=True):
     paused_until: date | None = None
     synced_at: datetime | None = instant()  # when Slack's directory last changed this row
     home_seen_at: datetime | None = instant()  # opened their App Home: it is refreshed on change
+
+
+class Forgotten(SQLModel, table=True):
+    """Someone erased by `cascade forget`, kept as keyed hashes only (storage/forgotten.py), so
+    that Slack's directory, an org import or their own message never brings them back."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "user_hash"),
+        sa.Index("ix_forgotten_email", "team_id", "email_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_hash: str = Field(max_length=64)
+    email_hash: str | None = Field(default=None, max_length=64)
+    forgotten_at: datetime = instant(default_now=True)
 
 
 class Unit(SQLModel, table=True):
@@ -392,3 +419,25 @@ class SlackEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     team_id: str = Field(max_length=32)
     received_at: datetime = instant(default_now=True)
+
+
+class InboxMessage(SQLModel, table=True):
+    """A DM or a click Slack was told succeeded, recorded before the ack: its work is done
+    after the ack, from this row, once (see bot/inbox.py for the rules)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "delivery"),
+        sa.Index("ix_inbox_waiting", "status", "team_id", "user_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)  # the order of receipt
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    kind: str = Field(max_length=16)  # "message" or "action"
+    delivery: str = Field(max_length=100)  # the event id, or the click's trigger: once each
+    received_at: datetime = instant(default_now=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=InboxStatus.PENDING, max_length=16)
+    deliveries: int = 1  # Slack's retries of it count here: one during a failed try tries again
+    done_at: datetime | None = instant()

@@ -33,7 +33,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, Workspace
 
 LEASE = timedelta(seconds=90)
 RENEWED_WITHIN = timedelta(seconds=10)  # renew_lease leaves these rows be
@@ -136,10 +136,12 @@ def owed_subjects(
 
 
 def _claimable(now: datetime) -> Any:
+    suspended = select(Workspace.team_id).where(col(Workspace.suspended_at).is_not(None))
     return and_(
         col(OutboxMessage.status) == OutboxStatus.PENDING,
         col(OutboxMessage.next_attempt_at) <= now,
         or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+        col(OutboxMessage.team_id).not_in(suspended),  # held while Slack refuses the token
     )
 
 
@@ -279,13 +281,57 @@ def mark_failed(
 
 
 def defer(*, session: Session, message_ids: Sequence[int], until: datetime) -> None:
-    """Give rows back unsent, not due before `until` (behind a recipient's failed message)."""
+    """Give rows back unsent, not due before `until` (behind a recipient's failed message, or
+    while Slack is unreachable): their attempts are left as they were."""
     if message_ids:
         session.execute(
             update(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(message_ids))
+            .where(col(OutboxMessage.id).in_(list(message_ids)))
             .values(lease_owner=None, lease_until=None, next_attempt_at=until)
         )
+
+
+def release(*, session: Session, message_ids: Sequence[int]) -> None:
+    """Give rows back unsent and untried, due as they were (a suspended workspace's)."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(list(message_ids)))
+            .values(lease_owner=None, lease_until=None)
+        )
+
+
+def older_pending_to(
+    *, session: Session, rows: Sequence[OutboxMessage], now: datetime
+) -> dict[tuple[str, str], datetime]:
+    """(team, recipient) → when their first message is due, for the recipients of `rows` who
+    are owed an earlier message not among `rows` and held by no sender (left behind by a
+    failure, or while Slack was away): one query. One another sender holds goes on its own."""
+    ids = [r.id for r in rows if r.id is not None]
+    recipients = {r.recipient for r in rows}
+    if not ids:
+        return {}
+    found = session.exec(
+        select(
+            OutboxMessage.team_id,
+            OutboxMessage.recipient,
+            OutboxMessage.id,
+            OutboxMessage.next_attempt_at,
+        ).where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.recipient).in_(recipients),
+            col(OutboxMessage.id) < max(ids),
+            col(OutboxMessage.id).not_in(ids),
+            or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+        )
+    )
+    first = {(r.team_id, r.recipient): r.id for r in reversed(rows) if r.id is not None}
+    behind: dict[tuple[str, str], datetime] = {}
+    for team_id, recipient, message_id, due in found:
+        who = (team_id, recipient)
+        if who in first and message_id is not None and message_id < first[who]:
+            behind[who] = min(due, behind.get(who, due))
+    return behind
 
 
 def fail_pending_to(

@@ -11,7 +11,7 @@ from sqlalchemy import String, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
-from storage import workspaces
+from storage import forgotten, workspaces
 from storage.db import expire_rows, insert_or, insert_rows, one_of, table_of, update_rows
 from storage.memo import keep, recall, remembered
 from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
@@ -191,11 +191,14 @@ def upsert_profiles(
     *, session: Session, team_id: str, profiles: Iterable[SlackProfile], at: datetime
 ) -> int:
     """Insert or refresh people from Slack's directory, writing only the rows that changed:
-    per thousand profiles one SELECT, at most one INSERT and one UPDATE. Returns how many rows
-    changed."""
+    one SELECT of who was forgotten (they are skipped: never written back), then per thousand
+    profiles one SELECT, at most one INSERT and one UPDATE. Returns how many rows changed."""
     changed = 0
+    gone = forgotten.hashes(session=session, team_id=team_id)
     batch: dict[str, dict[str, Any]] = {}
     for profile in profiles:
+        if gone.has(profile.user_id, profile.email):
+            continue
         batch[profile.user_id] = _fields(profile)
         if len(batch) >= UPSERT_BATCH:
             changed += _upsert_batch(session, team_id, batch, at)

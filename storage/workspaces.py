@@ -181,3 +181,34 @@ def set_summary_channel(*, session: Session, team_id: str, channel_id: str | Non
     """Where the weekly leadership summary goes (None: the CASCADE_SUMMARY_CHANNEL default)."""
     get_workspace(session=session, team_id=team_id).summary_channel = channel_id
     session.flush()
+
+
+def suspend(*, session: Session, team_id: str, reason: str, at: datetime) -> bool:
+    """Stop sending to this workspace (Slack refuses the app's token); True if it was not
+    suspended already. Its data stays; what it is owed waits in the outbox."""
+    get_workspace(session=session, team_id=team_id)
+    return _update_workspace(
+        session,
+        team_id,
+        col(Workspace.suspended_at).is_(None),
+        suspended_at=at,
+        suspended_reason=reason[:64],
+    )
+
+
+def resume(*, session: Session, team_id: str) -> bool:
+    """Send to this workspace again (a token works); True if it was suspended."""
+    return _update_workspace(
+        session,
+        team_id,
+        col(Workspace.suspended_at).is_not(None),
+        suspended_at=None,
+        suspended_reason=None,
+    )
+
+
+def suspended(*, session: Session) -> set[str]:
+    """The workspaces Cascade sends nothing to for now."""
+    return set(
+        session.exec(select(Workspace.team_id).where(col(Workspace.suspended_at).is_not(None)))
+    )

@@ -3,6 +3,7 @@ Slack served on loopback, and the app served over HTTP with its WebClient pointe
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from bot.app import build_app
 from bot.sandbox.fake_slack import FakeSlack
@@ -19,6 +20,7 @@ from bot.server import wsgi_app
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import make_engine
+from storage.models import Barrier, CheckIn
 from tests.databases import drop_database, drop_templates, fresh_database
 from tests.fakes.slack_requests import SIGNING_SECRET, SlackClient
 
@@ -132,3 +134,49 @@ def running(
     refused = [e for e in fake.errors if e != ("users.info", "user_not_found")]
     assert refused == [], "the app sent Slack something it refuses (see fake.errors)"
     assert fake.misformatted == [], "the app sent Slack text it would show wrongly or broadcast"
+
+
+# Logs hold no secret and no private text (issue 22, item 7): every record logged during each
+# test, at any level and from any logger, is read at its end for the tokens and signing secret
+# the tests use, and for every barrier and check-in note text the test stored.
+SECRETS = frozenset({"xoxb-sandbox", "xapp-sandbox", SIGNING_SECRET})
+SHORTEST_PRIVATE = 8  # shorter words ("ok") are not told apart from the log's own
+PRIVATE: set[str] = set()
+
+
+def _stored(text: str | None) -> None:
+    if text is not None and len(text.strip()) >= SHORTEST_PRIVATE:
+        PRIVATE.add(text.strip())
+
+
+for _event in ("before_insert", "before_update"):
+    event.listen(Barrier, _event, lambda _m, _c, barrier: _stored(barrier.text))
+    event.listen(CheckIn, _event, lambda _m, _c, checkin: _stored(checkin.note))
+
+
+class LogScan(logging.Handler):
+    """Every record of one test, as a handler would write it (with its traceback)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, self.format(record)))
+
+    def leaks(self) -> list[tuple[str, str]]:
+        markers = SECRETS | PRIVATE
+        return [(name, m) for name, _, text in self.records for m in markers if m in text]
+
+
+@pytest.fixture(autouse=True)
+def log_scan() -> Iterator[LogScan]:
+    scan, root = LogScan(), logging.getLogger()
+    level = root.level
+    PRIVATE.clear()
+    root.addHandler(scan)
+    root.setLevel(logging.DEBUG)
+    yield scan
+    root.removeHandler(scan)
+    root.setLevel(level)
+    assert scan.leaks() == [], "a log line holds a secret or a text someone wrote"

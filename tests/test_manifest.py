@@ -38,7 +38,12 @@ def test_app_home_events_interactivity_and_socket_mode() -> None:
     assert home["home_tab_enabled"] and home["messages_tab_enabled"]
     assert not home["messages_tab_read_only_enabled"]
     settings = m["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_home_opened", "message.im"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_home_opened",
+        "message.im",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
 

@@ -41,8 +41,11 @@ def test_the_objectives_to_pick_from_each_start_a_line() -> None:
 
 
 def test_the_import_report_says_who_was_told_on_its_own_line() -> None:
-    result = NS(people=3, units_created=1, units_changed=0, moves=0, changed=True)
+    result = NS(people=3, units_created=1, units_changed=0, moves=0, changed=True, skipped=0)
     assert lines(render_plain("cli/imported", result=result, told=2))[1].startswith("Told 2")
+    result.skipped = 1  # a row naming someone forgotten: said on its own line, before who was told
+    said = lines(render_plain("cli/imported", result=result, told=2))
+    assert said[1].startswith("Skipped 1 row ") and said[2].startswith("Told 2")
 
 
 def test_each_unit_of_a_look_back_starts_a_line() -> None:

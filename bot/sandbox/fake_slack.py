@@ -92,7 +92,7 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
-    at: float = field(default_factory=time.monotonic)
+    at: float = field(default_factory=time.monotonic)  # the fake's `monotonic` when it came
 
 
 @dataclass
@@ -224,6 +224,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         # Seconds since the epoch, as messages are stamped (`ts`): the sandbox's clock there.
         self.now: Callable[[], float] = time.time
+        # When each call came (`Call.at`): a test that runs hours of sending may move it itself.
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.installed = True  # False once uninstalled: every bot token call is refused
+        self.outage: int | None = None  # an HTTP status every call answers; 0: no connection
         self.version = 0  # bumped on every change anyone could see; the page long-polls on it
 
     # -- the workspace -------------------------------------------------------------------
@@ -348,6 +352,29 @@ class FakeSlack:
         with self.lock:
             self._storm = Storm(seed, rate_limited, server_errors)
 
+    def go_away(self, status: int = 503) -> None:
+        """From now on, Slack is down: every method answers `status` (a 5xx), or with 0 the
+        connection is refused, until `come_back`."""
+        with self.lock:
+            self.outage = status
+
+    def come_back(self) -> None:
+        with self.lock:
+            self.outage = None
+
+    def uninstall(self) -> None:
+        """The app is removed from the workspace: its bot token is revoked, so every call made
+        with it answers `token_revoked`, auth.test included (the events Slack sends about it are
+        SlackPayloads.app_uninstalled_event and tokens_revoked_event)."""
+        with self.lock:
+            self.installed = False
+
+    def reinstall(self, bot_token: str | None = None) -> None:
+        """Installed again: a token works (a new one, if given, as Slack's OAuth would issue)."""
+        with self.lock:
+            self.installed = True
+            self.bot_token = bot_token or self.bot_token
+
     def calm(self) -> None:
         with self.lock:
             self._storm = None
@@ -464,8 +491,12 @@ class FakeSlack:
         if self.latency:
             time.sleep(self.latency)
         with self._changed:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(Call(method, args, token, self.monotonic()))
             self.changed()
+            if self.outage == 0:
+                raise ConnectionRefusedError(f"{method}: Slack is away (the fake's outage)")
+            if self.outage is not None:
+                return self.outage, {}, {"ok": False, "error": "service_unavailable"}
             faults = self._faults.get(method)
             fault = faults.pop(0) if faults else None
             if fault is None and self._storm is not None and method != "response_url":
@@ -497,6 +528,8 @@ class FakeSlack:
         if not token:
             return "not_authed"
         wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+        if token == self.bot_token and not self.installed:
+            return "token_revoked"
         if token == wanted:
             return None
         # A real token of the wrong kind (the bot token for apps.connections.open, the app token

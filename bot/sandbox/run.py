@@ -10,6 +10,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import inbox
 from bot.app import build_app
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.demo import seed_demo, seed_visitor
@@ -93,7 +94,9 @@ def start_sandbox(
     settings = settings.model_copy(update={"cascade_admins": ",".join(admins)})
     page.admins = admins
     services = Services(settings=settings, engine=engine, clock=clock.now)
-    app_server = BackgroundServer(wsgi_app(build_app(services, client)), threads=16)
+    app = build_app(services, client)
+    inbox.recover(services, client)  # a sandbox on a kept database: answers left waiting
+    app_server = BackgroundServer(wsgi_app(app), threads=16)
     page.slack = SlackSide(
         app_url=app_server.url,
         fake=fake,

@@ -189,6 +189,17 @@ class SlackPayloads:
             "event_ts": f"{time.time():.6f}",
         }
 
+    def app_uninstalled_event(self) -> dict[str, Any]:
+        """Sent once the app is removed from the workspace (its tokens revoked: FakeSlack
+        `uninstall`). Slack sends tokens_revoked too, in no guaranteed order."""
+        return {"type": "app_uninstalled"}
+
+    def tokens_revoked_event(self, *, bot: bool = True) -> dict[str, Any]:
+        """The app's tokens were revoked: `tokens` lists, by kind, the user ids whose tokens
+        went (the bot user's, for the bot token), never the tokens themselves."""
+        tokens = {"oauth": [], "bot": [self.fake.bot_user_id] if bot else []}
+        return {"type": "tokens_revoked", "tokens": tokens}
+
     # -- interactivity ---------------------------------------------------------------------
 
     def interaction(self, user_id: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlmodel import Session
 
 from conversations.errors import Refusal
-from storage import people, units, workspaces
+from storage import forgotten, people, units, workspaces
 
 REQUIRED_COLUMNS = ("email", "name", "manager_email")
 UNIT_NAME_LIMIT = 80
@@ -32,6 +32,7 @@ class ImportResult:
     units_created: int
     units_changed: int
     moves: int
+    skipped: int = 0  # rows naming someone erased (`cascade forget`): never brought back
 
     @property
     def changed(self) -> bool:
@@ -191,6 +192,7 @@ def apply_rows(*, session: Session, team_id: str, rows: list[Row]) -> ImportResu
     """Make the organisation match the file. Raises before writing if a person is not in Slack
     or a unit name is taken. Reads in four queries and writes in a handful of bulk statements,
     whatever the size of the file; an unchanged file writes nothing."""
+    rows, skipped = _without_forgotten(session, team_id, rows)
     person_of = people.person_ids_by_email(session=session, team_id=team_id)
     for row in rows:
         if row.email not in person_of:
@@ -223,7 +225,33 @@ def apply_rows(*, session: Session, team_id: str, rows: list[Row]) -> ImportResu
         target = unit_of_manager.get(row.manager_email or "")
         targets[person_of[row.email]] = None if target is None else plan.id_of[target]
     moves = units.set_units_of(session=session, team_id=team_id, units=targets)
-    return ImportResult(people=len(rows), units_created=created, units_changed=changed, moves=moves)
+    return ImportResult(
+        people=len(rows), units_created=created, units_changed=changed, moves=moves, skipped=skipped
+    )
+
+
+def _without_forgotten(session: Session, team_id: str, rows: list[Row]) -> tuple[list[Row], int]:
+    """The rows but those naming someone forgotten; whoever reported to them reports to the
+    first manager above them the file names who is not. Refused, by line and without their
+    email, when that leaves the organisation with more than one top (or none)."""
+    gone = forgotten.hashes(session=session, team_id=team_id)
+    erased = {r.email for r in rows if gone.has_email(r.email)}
+    if not erased:
+        return rows, 0
+    by_email = {r.email: r for r in rows}
+
+    def boss(row: Row) -> str | None:
+        manager = row.manager_email
+        while manager in erased:
+            manager = by_email[manager].manager_email
+        return manager
+
+    kept = [replace(r, manager_email=boss(r)) for r in rows if r.email not in erased]
+    roots = [r for r in kept if r.manager_email is None]
+    if len(roots) != 1:
+        top = next(r for r in rows if r.manager_email is None)
+        raise _bad(top.line, "forgotten_top")
+    return kept, len(erased)
 
 
 def _ensure_unit(

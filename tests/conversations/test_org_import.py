@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from benchmarks.org import Organisation, generate
 from conversations.errors import Refusal
-from conversations.services import welcome
+from conversations.services import privacy, welcome
 from conversations.services.org_import import apply_rows, parse_rows
 from storage import people
 from storage.db import transaction
@@ -131,6 +131,33 @@ def test_someone_missing_from_slack_is_refused_and_nothing_is_written(engine: En
     with pytest.raises(Refusal) as refused:
         apply(engine, ORG + "ghost@acme.com,Ghost,ceo@acme.com,\n")
     assert refused.value.code == "import_not_in_slack" and refused.value.params["line"] == 8
+    assert snapshot(engine) == before
+
+
+def test_a_forgotten_person_is_skipped_and_their_reports_go_to_the_manager_above(
+    engine: Engine,
+) -> None:
+    directory(engine)
+    with transaction(engine) as s:
+        privacy.forget(session=s, who="vp@acme.com")
+        result = apply_rows(session=s, team_id="T1", rows=parse_rows(ORG))
+    assert (result.people, result.skipped) == (5, 1)
+    data = snapshot(engine)
+    units = {u["id"]: u["name"] for u in data["units"]}
+    assert set(units.values()) == {"Acme", "Tara's team"}  # no unit for Victor
+    member = {p["user_id"]: units.get(p["unit_id"]) for p in data["people"]}
+    assert "UVP" not in member
+    assert member["UREP1"] == member["UREP2"] == member["UCTO"] == "Acme"
+
+
+def test_a_forgotten_head_of_the_organisation_is_refused_by_line(engine: Engine) -> None:
+    directory(engine)
+    with transaction(engine) as s:
+        privacy.forget(session=s, who="UCEO")
+    before = snapshot(engine)
+    with pytest.raises(Refusal) as refused:
+        apply(engine, ORG)
+    assert refused.value.code == "import_forgotten_top" and refused.value.params == {"line": 2}
     assert snapshot(engine) == before
 
 

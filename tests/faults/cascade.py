@@ -242,12 +242,15 @@ def play(
 ) -> dict[int, int]:
     """Play the steps in order; each is sent again (up to `tries` times) until its check holds.
     `before(i)` runs before each sending of step i (the crash test kills the server there);
-    waiting stops early once `abandon()` says the step will not take (the server died).
+    waiting stops early once `abandon()` says the step will not take (the server died), and a
+    step is not sent again if it took meanwhile (bot/inbox.py does acked answers at a restart).
     Returns how many times each step had to be sent."""
     sent: dict[int, int] = {}
     for index, step in enumerate(steps):
-        for _ in range(tries):
+        for attempt in range(tries):
             before(index)
+            if attempt and step.done(engine, team):
+                break  # taken after all (an acked answer done at the restart): not sent again
             sent[index] = sent.get(index, 0) + 1
             if step.kind == "command":
                 driver.command(step.user, step.text)

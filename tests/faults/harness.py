@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from email.message import Message as Headers
 from io import BytesIO
 from typing import Any
-from urllib.error import HTTPError
+from urllib.error import HTTPError, URLError
 from urllib.parse import parse_qs, urlencode, urlparse
 from urllib.request import Request
 
@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from bot.app import build_app
 from bot.outbox import Sender, new_owner
+from bot.pacing import Pacer
 from bot.people import actor
 from bot.sandbox.fake_slack import (
     MESSAGE_BLOCK_LIMIT,
@@ -102,7 +103,10 @@ class InProcessClient(WebClient):
         token = (
             auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.pop("token", None)
         )
-        status, headers, body = self.fake.call(method, args, token)
+        try:
+            status, headers, body = self.fake.call(method, args, token)
+        except ConnectionRefusedError as refused:  # urllib's own wrapping of a refused socket
+            raise URLError(refused) from None
         text = json.dumps(body)
         if status != 200:
             message = Headers()
@@ -111,6 +115,19 @@ class InProcessClient(WebClient):
                 message[key] = value
             raise HTTPError(url, status, "fault", message, BytesIO(text.encode()))
         return {"status": 200, "headers": {"content-type": "application/json"}, "body": text}
+
+
+class VirtualTime:
+    """A monotonic clock that only moves when someone sleeps on it: Slack's pace kept, no wait."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
 
 
 class Inline(Executor):
@@ -146,19 +163,24 @@ class Harness:
     app: App = field(init=False)
     payloads: SlackPayloads = field(init=False)
     watch: Watch = field(default_factory=Watch)
+    time: VirtualTime = field(default_factory=VirtualTime)  # the sender's pace, kept virtually
+    background: Executor | None = None  # work after the ack: inline, unless a pool is given
 
     def __post_init__(self) -> None:
         settings = settings_for(self.fake, self.fake_url)
         kwargs: dict[str, Any] = {"clock": self.clock} if self.clock else {}
         self.services = Services(
-            settings=settings, engine=self.engine, background=Inline(), **kwargs
+            settings=settings, engine=self.engine, background=self.background or Inline(), **kwargs
         )
         # Bolt makes a plain WebClient per request from the app's base URL and retry handlers:
         # those go to the fake over loopback HTTP; the sender's delivery stays in-process.
         client = InProcessClient(self.fake, base_url=self.fake_url + "/api/")
         # The one send path, on the in-process client (Services builds it from settings).
         self.services.__dict__["sender"] = Sender(
-            engine=self.engine, client=InProcessClient(self.fake), clock=self.services.clock
+            engine=self.engine,
+            client=InProcessClient(self.fake),
+            clock=self.services.clock,
+            pacer=Pacer(monotonic=self.time, sleep=self.time.sleep),
         )
         self.app = build_app(self.services, client=client)
         self.app.listener_runner.listener_executor = Inline()

@@ -221,7 +221,7 @@ def restore(engine: Engine, snap: dict[str, list[dict[str, Any]]]) -> None:
                 s.execute(insert(table), snap[table.name])
 
 
-IGNORED = {"person", "workspace", "slackevent", "outbox", "conversation"}
+IGNORED = {"person", "workspace", "slackevent", "inbox", "outbox", "conversation"}
 
 
 def changed(

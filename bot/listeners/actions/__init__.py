@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from bot import triggers
-from bot.errors import reported
+from bot import inbox, triggers
 from bot.handling import Origin, Reply, perform
 from bot.payloads import Click, Malformed
 from bot.services import Services
@@ -26,6 +26,7 @@ from conversations.flows.registry import FLOWS
 from conversations.flows.spec import FlowSpec
 from conversations.offers import Offer
 from prompts import render
+from storage.models import InboxMessage
 
 triggers.load(sys.modules[__name__])
 
@@ -88,37 +89,62 @@ def _reads(offer: Offer, value: str) -> bool:
     return True
 
 
-def _ack(ack: Ack, body: dict[str, Any]) -> None:
-    check_value(Click.parse(body))  # parsing only: nothing is read or written before the ack
-    ack()
-
-
 def register(app: App, services: Services) -> None:
-    """Every click is acknowledged at once; the work, and its Web API calls, run lazily."""
-    for offer, run in handlers().items():
-        app.action(offer.action_id)(ack=_ack, lazy=[reported(_lazy(services, run, offer))])
-    app.action(FLOW_ANSWERS)(ack=_ack, lazy=[reported(_lazy(services, answer_flow))])
+    """Every click is recorded in the inbox and acknowledged at once; the work, and its Web API
+    calls, run lazily, from the inbox (bot/inbox.py)."""
 
-    def stale_action(body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        Origin.of(body, client, respond).tell(render("errors/stale_button"))
+    def record(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        click = Click.parse(body)  # parsing only: nothing is read before the ack
+        check_value(click)
+        action = (body.get("actions") or [{}])[0]
+        delivery = click.trigger_id or str(action.get("action_ts") or "")
+        received = inbox.record(
+            services,
+            team_id=click.team_id,
+            user_id=click.user_id,
+            kind=inbox.ACTION,
+            delivery=f"a:{delivery}" if delivery else "",
+            body=body,
+            said=click.label or click.value,
+        )
+        ack()
+        inbox.after_ack(services, client, received)
 
-    app.action(re.compile(".*"))(ack=_ack, lazy=[reported(stale_action)])  # last: the rest
+    routes = {offer.action_id: (offer, run) for offer, run in handlers().items()}
+    inbox.replays(inbox.ACTION, lambda s, client, row: replay(s, client, row, routes))
+    app.action(re.compile(".*"))(record)
 
 
-def _lazy(services: Services, run: ClickRun, offer: Offer | None = None) -> Callable[..., None]:
-    def lazy(body: dict[str, Any], client: WebClient, respond: Any) -> None:
-        click = Click.parse(body)
-        if offer is not None and not _reads(offer, click.value):
-            return  # refused in its ack, with a 400 (Bolt runs lazy listeners even so)
-        value = offer.read(click.value) if offer is not None else None
-        origin = Origin.of(body, client, respond)
-        who = offer.who if offer is not None else Who.ANYONE
+def replay(
+    services: Services,
+    client: WebClient,
+    row: InboxMessage,
+    routes: dict[str, tuple[Offer, ClickRun]],
+) -> None:
+    """A recorded click's work: its button's handler (a flow's answer button; else a button
+    nothing knows any more), as when it came."""
+    body = row.payload["body"]
+    click = Click.parse(body)
+    respond = Respond(response_url=body["response_url"]) if body.get("response_url") else None
+    origin = Origin.of(body, client, respond)
+    if click.action_id in routes:
+        offer, run = routes[click.action_id]
+        if _reads(offer, click.value):
+            _perform(services, origin, click, run, offer)
+    elif FLOW_ANSWERS.match(click.action_id):
+        _perform(services, origin, click, answer_flow, None)
+    else:
+        origin.tell(render("errors/stale_button"))
 
-        def handle(a: Acting, _: None) -> Reply:
-            return run(a, click, value)
 
-        handle.__name__ = run.__name__
-        perform(services, origin, handle, None, who=who)
+def _perform(
+    services: Services, origin: Origin, click: Click, run: ClickRun, offer: Offer | None
+) -> None:
+    value = offer.read(click.value) if offer is not None else None
+    who = offer.who if offer is not None else Who.ANYONE
 
-    lazy.__name__ = lazy.__qualname__ = run.__name__
-    return lazy
+    def handle(a: Acting, _: None) -> Reply:
+        return run(a, click, value)
+
+    handle.__name__ = run.__name__
+    perform(services, origin, handle, None, who=who)

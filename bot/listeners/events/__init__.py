@@ -1,4 +1,4 @@
-"""Events API: App Home. (DMs are in listeners/messages.)"""
+"""Events API: App Home, and the app uninstalled (installation.py). (DMs: listeners/messages.)"""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.errors import reported
 from bot.handling import Origin, Reply, ack_now, perform
 from bot.home import home_view
+from bot.listeners.events import installation
 from bot.payloads import HomeOpened
 from bot.services import Services
 from bot.work import Acting
@@ -36,3 +37,4 @@ def register(app: App, services: Services) -> None:
         perform(services, origin, open_home, opened)
 
     app.event("app_home_opened")(ack=ack_now, lazy=[reported(home_opened)])
+    installation.register(app, services)

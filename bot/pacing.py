@@ -1,0 +1,57 @@
+"""Slack's pace for messages, kept by the sender: about one a second per conversation, with short
+bursts, and an overall cap (chat.postMessage's "special" limit: 1 per second per channel, and a
+workspace-wide limit of several hundred a minute).
+
+Each limit is a leaky bucket (GCRA): a send may go once the bucket's "theoretical arrival time"
+is no more than `burst` intervals ahead of now. Times come from an injectable monotonic clock and
+waits from an injectable sleep, so a test can run hours of sending in no time and read the pace
+from the fake Slack's recorded call times.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+PER_CONVERSATION = 1.0  # seconds between messages to one person, sustained
+CONVERSATION_BURST = 3  # messages one person may get at once (one turn's replies)
+OVERALL = 0.2  # seconds between messages overall: 300 a minute
+OVERALL_BURST = 20
+FORGET = 10_000  # conversations remembered before the idle ones are forgotten
+
+
+@dataclass
+class Pacer:
+    """Waits as long as Slack's pace asks before each message; shared by every sender thread."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    per_conversation: float = PER_CONVERSATION
+    conversation_burst: int = CONVERSATION_BURST
+    overall: float = OVERALL
+    overall_burst: int = OVERALL_BURST
+    _due: dict[Hashable, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, conversation: Hashable) -> float:
+        """Block until a message to `conversation` may go; returns how long it waited."""
+        with self._lock:  # reserve the slot under the lock, wait outside it
+            now = self.monotonic()
+            start = max(
+                self._slot(conversation, now, self.per_conversation, self.conversation_burst),
+                self._slot(None, now, self.overall, self.overall_burst),
+            )
+            for key, interval in ((conversation, self.per_conversation), (None, self.overall)):
+                self._due[key] = max(self._due.get(key, start), start) + interval
+            if len(self._due) > FORGET:
+                self._due = {k: v for k, v in self._due.items() if v > now}
+        delay = start - now
+        if delay > 0:
+            self.sleep(delay)
+        return max(delay, 0.0)
+
+    def _slot(self, key: Hashable, now: float, interval: float, burst: int) -> float:
+        """The earliest instant a message may go under one bucket."""
+        return max(now, self._due.get(key, now) - (burst - 1) * interval)

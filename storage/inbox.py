@@ -1,0 +1,150 @@
+"""The inbox: each DM and click recorded before Slack is told it succeeded (bot/inbox.py says
+how they are done, in order, once)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import case, text, update
+from sqlmodel import Session, col, func, select
+
+from storage.db import insert_or, table_of
+from storage.models import Conversation, InboxMessage, InboxStatus, Person
+
+
+def record(*, session: Session, message: InboxMessage) -> None:
+    """One INSERT; a delivery already recorded (Slack's retry of it) is counted, and left as it is
+    unless its work failed or was refused (answered): then it waits to be done again. (A retry
+    that comes while it is being done is seen by `settle`.)"""
+    row = {
+        "team_id": message.team_id,
+        "user_id": message.user_id,
+        "kind": message.kind,
+        "delivery": message.delivery[:100],
+        "payload": message.payload,
+        "received_at": message.received_at,
+        "status": InboxStatus.PENDING,
+        "deliveries": 1,
+    }
+    table = table_of(InboxMessage)
+    statement = insert_or(session, table).values(**row)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "delivery"],
+            set_={
+                "deliveries": table.c.deliveries + 1,
+                "status": case(
+                    (table.c.status == InboxStatus.ANSWERED, InboxStatus.PENDING),
+                    else_=table.c.status,
+                ),
+                "payload": case(  # its words were let go when it was answered
+                    (table.c.status == InboxStatus.ANSWERED, statement.excluded.payload),
+                    else_=table.c.payload,
+                ),
+            },
+        )
+    )
+
+
+def lock_person(*, session: Session, team_id: str, user_id: str) -> None:
+    """Hold this person's inbox until the transaction ends. PostgreSQL: an advisory lock on the
+    person (taken first in every transaction that does inbox work, so it orders them and adds no
+    deadlock); SQLite: every writing transaction already holds the one write lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = person_lock_key(team_id=team_id, user_id=user_id)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def person_lock_key(*, team_id: str, user_id: str) -> int:
+    """The person's inbox lock: a 64-bit PostgreSQL advisory lock key."""
+    digest = hashlib.sha256(f"inbox:{team_id}:{user_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMessage | None:
+    """The person's first recorded message or click whose work has not committed."""
+    return session.exec(
+        select(InboxMessage)
+        .where(
+            InboxMessage.status == InboxStatus.PENDING,
+            InboxMessage.team_id == team_id,
+            InboxMessage.user_id == user_id,
+        )
+        .order_by(col(InboxMessage.id))
+    ).first()
+
+
+def mark_applied(*, session: Session, message_id: int, now: datetime) -> bool:
+    """Mark a waiting row applied, in one statement (and let its words go, as `mark` does); False
+    when it was not waiting (another process did it first)."""
+    done = session.execute(
+        update(InboxMessage)
+        .where(col(InboxMessage.id) == message_id, col(InboxMessage.status) == InboxStatus.PENDING)
+        .values(status=InboxStatus.APPLIED, done_at=now, payload={})
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def drop(*, session: Session, message: InboxMessage) -> None:
+    """Not even a record that it came (its sender is someone Cascade has forgotten)."""
+    session.delete(message)
+    session.flush()
+
+
+def get_message(*, session: Session, message_id: int) -> InboxMessage | None:
+    return session.get(InboxMessage, message_id, populate_existing=True)
+
+
+def mark(*, session: Session, message: InboxMessage, status: InboxStatus, now: datetime) -> None:
+    """Its work is done (in this transaction, with the work it caused). What the person wrote is
+    not kept once it is done: the row stays only so that a retry of it acts once."""
+    message.status = status
+    message.payload = {}
+    message.done_at = now
+    session.add(message)
+    session.flush()
+
+
+def waiting_people(
+    *, session: Session, received_before: datetime | None = None, limit: int = 500
+) -> list[tuple[str, str]]:
+    """(team, user) of everyone with work waiting, received before the instant if given."""
+    query = select(InboxMessage.team_id, InboxMessage.user_id).where(
+        InboxMessage.status == InboxStatus.PENDING
+    )
+    if received_before is not None:
+        query = query.where(InboxMessage.received_at < received_before)
+    query = query.group_by(col(InboxMessage.team_id), col(InboxMessage.user_id))
+    return [(t, u) for t, u in session.exec(query.order_by(func.min(InboxMessage.id)).limit(limit))]
+
+
+def overtaken(*, session: Session, message: InboxMessage) -> bool:
+    """Whether the person's flow moved on after `message` was received, other than by their own
+    earlier messages and clicks: one of their conversations changed (`last_activity`) after both
+    its receipt and the work of their latest applied inbox row. Work done from the inbox stamps
+    the row's `done_at` with the instant it gives the conversation, so only a change from
+    elsewhere (a slash command, a form, an expiry) counts."""
+    changed = session.exec(
+        select(func.max(Conversation.last_activity))
+        .join(Person, col(Person.id) == col(Conversation.person_id))
+        .where(Person.team_id == message.team_id, Person.user_id == message.user_id)
+    ).one()
+    if changed is None:
+        return False
+    applied = session.exec(
+        select(func.max(InboxMessage.done_at)).where(
+            InboxMessage.team_id == message.team_id,
+            InboxMessage.user_id == message.user_id,
+            InboxMessage.status == InboxStatus.APPLIED,
+        )
+    ).one()
+    since = max(message.received_at, applied) if applied is not None else message.received_at
+    return bool(changed > since)
+
+
+def list_messages(*, session: Session, team_id: str) -> list[InboxMessage]:
+    query = select(InboxMessage).where(InboxMessage.team_id == team_id)
+    return list(session.exec(query.order_by(col(InboxMessage.id))))
