@@ -1,5 +1,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
+# `make bench SIZE=100000`: the organisation SPEC is sized for (PostgreSQL only)
+SIZE ?= 10000
 
 # The two set-up commands (README): `make run` and `make test`. Everything else is installed here.
 .PHONY: run test demo browser bench
@@ -30,4 +32,4 @@ browser:
 # One table of figures on a generated organisation of 10,000 people (README: Performance).
 # PostgreSQL too when CASCADE_TEST_POSTGRES_URL (or BENCH_ARGS="--postgres URL") is set.
 bench: $(STAMP)
-	$(VENV)/bin/python benchmarks/bench.py $(BENCH_ARGS)
+	$(VENV)/bin/python benchmarks/bench.py --people $(SIZE) $(BENCH_ARGS)

@@ -39,12 +39,14 @@ import time
 import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine, event
 
 HERE = Path(__file__).resolve().parent
@@ -56,37 +58,39 @@ from benchmarks.org import Organisation, generate  # noqa: E402
 from benchmarks.org_import import measuring  # noqa: E402
 from benchmarks.schema import own_schema  # noqa: E402
 from benchmarks.tick_fanout import bare_loop  # noqa: E402
+from bot.app import build_app  # noqa: E402
 from bot.cli import import_rows  # noqa: E402
 from bot.home import home_view  # noqa: E402
 from bot.outbox import Sender  # noqa: E402
 from bot.sandbox.fake_slack import FakeSlack  # noqa: E402
 from bot.sandbox.serving import BackgroundServer  # noqa: E402
-from bot.sandbox.slack_side import SlackSide  # noqa: E402
+from bot.sandbox.slack_side import SlackSide, sign  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack import make_client  # noqa: E402
 from bot.tick import run_tick  # noqa: E402
 from conversations.actor import Actor, actor_for  # noqa: E402
+from conversations.schedule.due import due  # noqa: E402
 from conversations.services.org_import import parse_rows  # noqa: E402
 from conversations.views import home, mine, tree  # noqa: E402
 from conversations.views.next_steps import next_steps  # noqa: E402
 from conversations.views.team import teams_of  # noqa: E402
 from prompts import render  # noqa: E402
-from storage import people, units, workspaces  # noqa: E402
-from storage.db import make_engine, transaction, upgrade  # noqa: E402
+from storage import barriers, people, units, workspaces  # noqa: E402
+from storage.db import make_engine, rehearsal, transaction, upgrade  # noqa: E402
 
 SECRET = "bench-signing-secret"
 COMMAND_REPLIES = frozenset({"response_url", "chat.postEphemeral", "chat.postMessage"})
-REPLIES = COMMAND_REPLIES | {"chat.update", "goals.open", "goals.publish", "goals.push"}
+REPLIES = COMMAND_REPLIES | {"chat.update", "views.open", "views.publish", "views.push"}
 
 
 def addressee(method: str, args: dict[str, Any]) -> str | None:
     """Whom a reply is for (the fake keeps the arguments; response_url's are popped later)."""
     if method == "response_url":
         return str(args.get("_user") or "") or None
-    if method == "goals.publish":
+    if method == "views.publish":
         return str(args.get("user_id") or "") or None
-    if method in ("goals.open", "goals.push"):
+    if method in ("views.open", "views.push"):
         parts = str(args.get("trigger_id") or "").split(".")
         return parts[1] if len(parts) == 3 else None
     if method == "chat.postEphemeral":
@@ -361,6 +365,87 @@ def view_queries(run: Run, head: str, member: str) -> None:
         run.table.add(run.db, f"{what}: SQL queries", str(n), "", "", "≤ 10", n <= 10)
 
 
+def counted(engines: set[Engine], work: Callable[[], object]) -> list[str]:
+    """The statements `work` sends through these engines (BEGIN, COMMIT, ROLLBACK not)."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        work()
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    return statements
+
+
+class Inline(Executor):
+    """Runs what it is given at once: a request's work, all of it, before its answer."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def request_statements(run: Run, settings: Settings, head: str, report: str, member: str) -> None:
+    """Every statement of a whole request (directory check, actor, event record, view, marks,
+    outbox and delivery), asked twice and counted the second time, through an app in this
+    process whose work all runs before it answers (the same code `cascade serve` runs)."""
+    services = Services(
+        settings=settings.model_copy(update={"slack_signing_secret": SECRET}),
+        engine=run.engine,
+        background=Inline(),
+    )
+    app = build_app(services)
+    app.listener_runner.listener_executor = Inline()
+    side = SlackSide("", run.fake, run.fake.base_url, SECRET)  # builds bodies; sent in process
+
+    def send(body: bytes, content_type: str) -> object:
+        ts = int(time.time())
+        headers = {"content-type": content_type, "x-slack-request-timestamp": str(ts)}
+        headers["x-slack-signature"] = sign(body, ts, SECRET)
+        return app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+
+    form, json_ = "application/x-www-form-urlencoded", "application/json"
+    asked: dict[str, tuple[str, Callable[[SlackSide, str], object]]] = {
+        "App Home open (the head)": (
+            head,
+            lambda s, u: send(s.event_body(s.payloads.home_opened_event(u)), json_),
+        ),
+        "App Home open (a member)": (
+            member,
+            lambda s, u: send(s.event_body(s.payloads.home_opened_event(u)), json_),
+        ),
+        "`/goals 1on1` (the head, with a report)": (
+            head,
+            lambda s, u: send(s.command_body(u, f"1on1 <@{report}>"), form),
+        ),
+        "`/goals team` (the head)": (head, lambda s, u: send(s.command_body(u, "team"), form)),
+        "`/goals summary` (the head)": (
+            head,
+            lambda s, u: send(s.command_body(u, "summary"), form),
+        ),
+        "a DM turn (nothing open)": (
+            member,
+            lambda s, u: send(s.event_body(s.payloads.dm_event(u, "hello")), json_),
+        ),
+    }
+    engines = {run.engine, getattr(run.engine, "_cascade_reader", run.engine)}
+    for what, (user, ask) in asked.items():
+        ask(side, user)
+        statements = counted(engines, lambda ask=ask, user=user: ask(side, user))
+        if os.environ.get("BENCH_DUMP"):
+            shown = (" ".join(q.split())[:140] for q in statements)
+            print(what, *shown, sep="\n  ", file=sys.stderr)
+        n = len(statements)
+        run.table.add(run.db, f"{what}: statements", str(n), "", "", "≤ 10", n <= 10)
+
+
 def latencies(run: Run, head: str, members: list[str]) -> list[float]:
     """Mine, tree, a DM answer in the interview, a click; returns the DM acks (the idle base)."""
     n = run.rounds
@@ -387,7 +472,7 @@ def latencies(run: Run, head: str, members: list[str]) -> list[float]:
             )
     run.measure("DM answer in the interview", answers[:n], ack_target=1.5, reply_target=None)
     clicks = [
-        run.timed(m, lambda s, m=m: s.action(m, "checkin_open"), frozenset({"goals.open"}))
+        run.timed(m, lambda s, m=m: s.action(m, "checkin_open"), frozenset({"views.open"}))
         for m in (members * n)[:n]
     ]
     run.measure("button click (Check in → modal)", clicks, ack_target=1.5, reply_target=None)
@@ -530,13 +615,18 @@ def import_figures(
             continue
         sent = len(fake.calls_to("chat.postMessage"))
         started = time.perf_counter()
-        Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_due()
+        # At 100,000 the first 5,000 give the rate (all of them would take minutes to send).
+        limit = 5_000 if told >= BIG else None
+        Sender(engine=engine, client=client, clock=lambda: datetime.now(UTC)).deliver_due(
+            limit=limit
+        )
         seconds = time.perf_counter() - started
         sent = len(fake.calls_to("chat.postMessage")) - sent
         bare = bare_loop(fake.base_url, fake, sent)
         table.add(
             db,
-            f"… then telling the {told:,} people placed (outbox, after the commit)",
+            f"… then telling the {told:,} people placed (outbox, after the commit; "
+            f"{sent:,} sent here)",
             f"{sent / seconds:,.0f} /s",
             f"{sent / bare:,.0f} /s (bare chat.postMessage loop)",
             f"×{seconds / bare:.1f} slower",
@@ -556,6 +646,41 @@ def summary_figures(run: Run, cycle_id: int) -> None:
         f"×{found['summary_ms'] / found['hand_ms']:.1f}",
         "",
         None,
+    )
+
+
+def finding_due(run: Run) -> None:
+    """One tick's finding who is due (the snapshot, escalations, the budget) at the busiest
+    hour, Monday 08:00 UTC (09:00 in Berlin and London's 08:00), rolled back: seconds and
+    statements, with the open barriers populate made."""
+    today = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    monday = today + timedelta(days=7 - today.weekday())
+    with transaction(run.engine) as s:
+        open_barriers = barriers.unacknowledged(session=s, team_id=run.fake.team_id)
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(run.engine, "before_cursor_execute", count)
+    started = time.perf_counter()
+    try:
+        with rehearsal(run.engine) as s:
+            found = due(session=s, now=monday, admin_ids=frozenset())
+    finally:
+        event.remove(run.engine, "before_cursor_execute", count)
+    seconds = time.perf_counter() - started
+    team = found[run.fake.team_id]
+    run.table.add(
+        run.db,
+        f"tick: finding who is due, {len(open_barriers):,} open barriers "
+        f"({len(team.nudges):,} nudges, {len(team.escalated):,} escalation notices)",
+        f"{seconds:.2f} s, {len(statements)} statements",
+        "",
+        "",
+        "≤ 2 s, ≤ 15 statements",
+        seconds <= 2 and len(statements) <= 15,
     )
 
 
@@ -616,7 +741,7 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
         print(f"[{label}] importing {len(org.people):,} people", file=sys.stderr)
         import_figures(table, label, engine, fake, org, settings)
         print(f"[{label}] goals and check-ins", file=sys.stderr)
-        cycle_id, _ = summary_bench.populate(engine, team, datetime.now(UTC))
+        cycle_id, _ = summary_bench.populate(engine, team, datetime.now(UTC), **shape(org))
         with transaction(engine) as s:
             member_of = units.memberships(session=s, team_id=team)
             by_id = {p.id: p.user_id for p in people.list_people(session=s, team_id=team)}
@@ -638,6 +763,7 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
                 spare,
             )
             view_queries(run, head, members[0])
+            request_statements(run, settings, head, org.people[1].user_id, members[1])
             print(f"[{label}] latency", file=sys.stderr)
             run.cascade.command(head, "help")  # warm up: first request's imports and caches
             fake.quiet()
@@ -661,10 +787,22 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
             bare.stop()
         print(f"[{label}] summary and tick", file=sys.stderr)
         summary_figures(run, cycle_id)
+        finding_due(run)
         if not args.skip_tick:
             tick_figures(run, settings)
         engine.dispose()
     served_fake.stop()
+
+
+BIG = 50_000  # from this size on: PostgreSQL only, six levels, fewer goals and check-ins each
+
+
+def shape(org: Organisation) -> dict[str, int | None]:
+    """What populate makes per person: at 100,000, two goals each and five check-ins per goal
+    (200,000 goals, about a million check-ins) and 1,000 open barriers held by managers."""
+    if len(org.people) < BIG:
+        return {}
+    return {"goals_per_person": 2, "checkins_per_goal": 5, "open_barriers": 1_000}
 
 
 def main() -> None:
@@ -674,10 +812,13 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("CASCADE_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-tick", action="store_true", help="leave out the tick fan-out")
     args = parser.parse_args()
-    org = generate(args.people)
+    big = args.people >= BIG
+    if big and not args.postgres:
+        raise SystemExit(f"{args.people:,} people: PostgreSQL only (--postgres URL)")
+    org = generate(args.people, depth=6 if big else 5)
     table = Table()
     started = time.monotonic()
-    for label in ["sqlite", *(["postgresql"] if args.postgres else [])]:
+    for label in [*([] if big else ["sqlite"]), *(["postgresql"] if args.postgres else [])]:
         run_database(label, org, args, table)
     print(
         f"{len(org.people):,} people, {org.units:,} units, {org.depth} levels; "

@@ -101,10 +101,19 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> tuple[str
     return fake.team_id, cycle_id, goal_count
 
 
-def populate(engine: Engine, team: str, now: datetime) -> tuple[int, int]:
+def populate(
+    engine: Engine,
+    team: str,
+    now: datetime,
+    *,
+    goals_per_person: int = GOALS_PER_PERSON,
+    checkins_per_goal: int = CHECKINS_PER_GOAL,
+    open_barriers: int | None = None,
+) -> tuple[int, int]:
     """Into an imported organisation: a cycle around `now`, two published objectives per unit
-    (the cascade), four goals per member (three agreed), ten weekly check-ins per goal (60 % this
-    week) and a barrier for one member in five. Returns (cycle id, goals)."""
+    (the cascade), four goals per member (all but one agreed), ten weekly check-ins per goal (60 %
+    this week) and a barrier for one member in five; or, with `open_barriers`, that many open
+    barriers, each held by its reporter's manager. Returns (cycle id, goals)."""
     rng = random.Random(9)
     today = now.date()
     with transaction(engine) as s:
@@ -176,13 +185,13 @@ def populate(engine: Engine, team: str, now: datetime) -> tuple[int, int]:
                 **goal,
                 "owner_id": person,
                 "unit_id": unit,
-                "objective_id": first.get(unit) if k < 3 else None,
-                "status": GoalStatus.AGREED if k < 3 else GoalStatus.DRAFT,
+                "objective_id": first.get(unit) if k < goals_per_person - 1 else None,
+                "status": GoalStatus.AGREED if k < goals_per_person - 1 else GoalStatus.DRAFT,
                 "progress": rng.randrange(0, 101, 5),
                 "confidence": rng.choice(CONFIDENCES),
             }
             for person, unit in member_of.items()
-            for k in range(GOALS_PER_PERSON)
+            for k in range(goals_per_person)
         ],
     )
     with transaction(engine) as s:
@@ -202,30 +211,11 @@ def populate(engine: Engine, team: str, now: datetime) -> tuple[int, int]:
                 "week": week_key(now - timedelta(weeks=w, minutes=1), None),
             }
             for goal_id, owner in owned
-            for w in range(CHECKINS_PER_GOAL)
+            for w in range(checkins_per_goal)
             if w > 0 or rng.random() < 0.6  # 60% checked in this week
         ],
     )
-    bulk(
-        engine,
-        Barrier,
-        [
-            {
-                "team_id": team,
-                "reporter_id": person,
-                "goal_id": None,
-                "text": "in the way",
-                "status": rng.choice(list(BarrierStatus)),
-                "holder_id": None,
-                "chain": [],
-                "reported_at": now - timedelta(days=rng.randrange(0, 40)),
-                "acknowledged_at": None,
-                "escalated_at": None,
-                "resolved_at": None,
-            }
-            for person in rng.sample(sorted(member_of), len(member_of) // 5)
-        ],
-    )
+    bulk(engine, Barrier, _barriers(engine, team, now, rng, member_of, open_barriers))
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE"))
@@ -233,6 +223,47 @@ def populate(engine: Engine, team: str, now: datetime) -> tuple[int, int]:
             conn.exec_driver_sql("ANALYZE")
         conn.commit()
     return cycle_id, len(owned)
+
+
+def _barriers(
+    engine: Engine,
+    team: str,
+    now: datetime,
+    rng: random.Random,
+    member_of: dict[int, int],
+    open_barriers: int | None,
+) -> list[dict[str, Any]]:
+    """A barrier for one member in five, of any status and held by nobody; or `open_barriers`
+    open ones, each held by the reporter's manager, reported up to ten days ago (some are due to
+    move up)."""
+    barrier = {"team_id": team, "goal_id": None, "text": "in the way", "acknowledged_at": None}
+    barrier |= {"escalated_at": None, "resolved_at": None}
+    if open_barriers is None:
+        return [
+            {
+                **barrier,
+                "reporter_id": person,
+                "status": rng.choice(list(BarrierStatus)),
+                "holder_id": None,
+                "chain": [],
+                "reported_at": now - timedelta(days=rng.randrange(0, 40)),
+            }
+            for person in rng.sample(sorted(member_of), len(member_of) // 5)
+        ]
+    with transaction(engine) as s:
+        manager = {u.id: u.manager_id for u in units.unit_rows(session=s, team_id=team)}
+    held = [p for p in sorted(member_of) if manager.get(member_of[p]) not in (None, p)]
+    return [
+        {
+            **barrier,
+            "reporter_id": person,
+            "status": BarrierStatus.OPEN,
+            "holder_id": manager[member_of[person]],
+            "chain": [manager[member_of[person]]],
+            "reported_at": now - timedelta(days=rng.randrange(0, 10)),
+        }
+        for person in rng.sample(held, min(open_barriers, len(held)))
+    ]
 
 
 def timed(work: Callable[[], object], runs: int) -> float:

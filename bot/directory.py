@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.slack import fetch_directory, lookup_users
 from storage import forgotten, people, workspaces
-from storage.db import transaction
+from storage.db import reading, transaction
 from storage.people import SlackProfile
 
 logger = logging.getLogger("cascade")
@@ -133,11 +133,10 @@ def directory_gaps(
     *, engine: Engine, team_id: str, user_ids: list[str], now: datetime
 ) -> tuple[bool, list[str]]:
     """(whether the whole directory needs a sync — never synced or a day old, which of
-    `user_ids` it does not know and may look up: not someone forgotten), read in one
-    transaction of two queries (three when some are unknown)."""
-    with transaction(engine) as session:
-        synced = workspaces.directory_synced_at(session=session, team_id=team_id)
-        known = people.known_user_ids(session=session, team_id=team_id, user_ids=user_ids)
+    `user_ids` it does not know and may look up: not someone forgotten), read in one query (two
+    when some are unknown)."""
+    with reading(engine) as session:
+        synced, known = people.directory_state(session=session, team_id=team_id, user_ids=user_ids)
         lacking = [u for u in user_ids if u not in known]
         # Someone forgotten is not looked up: Slack would only tell us what we must not keep.
         if lacking:

@@ -134,12 +134,17 @@ def after_ack(services: Services, client: WebClient, received: Received) -> None
     services.serial.submit(f"{team_id}:{user_id}", work)
 
 
-def drain(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    """Do every waiting row of this person, oldest first (rule 2)."""
+def drain(
+    services: Services, client: WebClient, team_id: str, user_id: str, until: str | None = None
+) -> None:
+    """Do every waiting row of this person, oldest first (rule 2); with `until` (a delivery),
+    stop once that one is done: a later row is drained by the process that recorded it."""
     while (row := _next(services, team_id, user_id)) is not None:
         kill_point(services.settings, "after_ack")  # recorded and acked; its work not started
         _do(services, client, row)
         _answered(services, row)
+        if row.delivery == until:
+            return
 
 
 def _do(services: Services, client: WebClient, row: InboxMessage) -> None:

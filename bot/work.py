@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from bot import blocks
@@ -99,10 +100,17 @@ def _claim_inbox(session: Session, now: datetime) -> None:
     if pending is None or pending.id is None:
         return
     inbox.lock_person(session=session, team_id=pending.team_id, user_id=pending.user_id)
-    row = inbox.get_message(session=session, message_id=pending.id)
-    if row is None or row.status != InboxStatus.PENDING:
+    if not inbox.mark_applied(session=session, message_id=pending.id, now=now):
         raise AlreadyHandled(f"inbox {pending.id}")
-    inbox.mark(session=session, message=row, status=InboxStatus.APPLIED, now=now)
+
+
+def _once(session: Session, now: datetime) -> None:
+    """What makes this work happen once: its inbox row (already once per delivery), else its
+    event's record."""
+    if _inbox.get() is not None:
+        _claim_inbox(session, now)
+    else:
+        _record_event(session)
 
 
 def _committed(services: Services) -> None:
@@ -193,6 +201,31 @@ class Acting:
         self.owed += len(owing)
 
 
+UNSEEN = frozenset({"outbox", "slackevent", "inbox"})  # writes no Home shows
+
+
+def _watch_writes(session: Session, work: Acting) -> None:
+    """Note in `work.wrote` whether it changed anything a person sees: a flush, or an INSERT,
+    UPDATE or DELETE sent past the session, but those only to the outbox and the event log."""
+
+    def statement(state: ORMExecuteState) -> None:
+        table = getattr(getattr(state.statement, "table", None), "name", None)
+        if not state.is_select and table not in UNSEEN:
+            work.wrote = True
+
+    event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
+    event.listen(session, "do_orm_execute", statement)
+
+
+def _homes_to_refresh(work: Acting, has_home: bool) -> list[str]:
+    """Not their Home if this work published it or they never opened it; none if it only owed."""
+    if not work.wrote:
+        return []
+    me = work.actor.person.user_id
+    shown = {me} if work.shows_home or not has_home else set()
+    return sorted((work.touched | {me}) - shown)[:HOMES_REFRESHED]
+
+
 @contextmanager
 def acting(
     *,
@@ -219,8 +252,7 @@ def acting(
     records = _event.get() is not None or _inbox.get() is not None
     unit = reading if reads_only and not records else transaction
     with unit(services.engine) as session:
-        _claim_inbox(session, now)
-        _record_event(session)
+        _once(session, now)
         who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
         work = Acting(
             session=session,
@@ -230,21 +262,21 @@ def acting(
             owner=new_owner(),
             settings=services.settings,
         )
-        event.listen(session, "after_flush", lambda *_: setattr(work, "wrote", True))
+        _watch_writes(session, work)
         yield work
+        has_home = who.person.home_seen_at is not None  # read with the actor, or marked by work
         kill_point(services.settings, "before_commit", _inbox.get() is not None)
-    _committed(services)
-    if work.wrote or work.owed:
-        saved.set(True)
+    _committed(services)  # the event and inbox row recorded with the work that just committed
     if not (work.wrote or work.owed):
         return
-    shown = {who.person.user_id} if work.shows_home else set()
-    homes = sorted((work.touched | {who.person.user_id}) - shown)[:HOMES_REFRESHED]
+    saved.set(True)
+    homes = _homes_to_refresh(work, has_home)
 
     def after() -> None:
         unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()
         reachable = [u for u in homes if u not in unreached]
-        refresh_homes(services=services, team_id=team_id, user_ids=reachable)
+        if reachable:
+            refresh_homes(services=services, team_id=team_id, user_ids=reachable)
 
     owing = _owing.get()
     if ack_path:

@@ -48,6 +48,33 @@ def get_barrier(
     return session.exec(query.with_for_update() if lock else query).first()
 
 
+def lock_barriers(
+    *, session: Session, team_id: str, barrier_ids: Sequence[int]
+) -> dict[int, Barrier]:
+    """These barriers, locked for update and read afresh (another process may have moved them),
+    in one query."""
+    query = (
+        select(Barrier)
+        .where(Barrier.team_id == team_id, col(Barrier.id).in_(sorted(set(barrier_ids))))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {b.id: b for b in session.exec(query) if b.id is not None}
+
+
+def move_up(*, session: Session, moves: Sequence[tuple[Barrier, int]], now: datetime) -> None:
+    """Each barrier to its new holder (added to its chain), escalated `now`, unacknowledged: one
+    flush, which writes them all in one executemany (every row changes the same columns)."""
+    for barrier, holder_id in moves:
+        barrier.holder_id = holder_id
+        barrier.status = BarrierStatus.OPEN
+        barrier.acknowledged_at = None
+        barrier.escalated_at = now
+        barrier.chain = [*barrier.chain, holder_id]  # a new list, so the JSON column is written
+        session.add(barrier)
+    session.flush()
+
+
 def update_barrier(*, session: Session, barrier: Barrier, **fields: Any) -> Barrier:
     """Change a barrier's fields (names as in the model)."""
     if "chain" in fields:

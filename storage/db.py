@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     Table,
     TableClause,
+    any_,
     bindparam,
     create_engine,
     event,
@@ -207,6 +208,14 @@ def update_fields(session: Session, row: Any, fields: dict[str, Any]) -> None:
 def table_of(model: Any) -> Table:
     """A model's Core table, for statements that bypass the ORM."""
     return model.metadata.tables[str(model.__tablename__)]  # type: ignore[no-any-return]
+
+
+def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`, for any number of values: on PostgreSQL `= ANY(array)`, one parameter
+    (an IN list of 100,000 is past the protocol's 65,535 parameters); elsewhere an IN list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(list(values))  # type: ignore[no-any-return]
 
 
 def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import case, text
+from sqlalchemy import case, text, update
 from sqlmodel import Session, col, func, select
 
 from storage.db import insert_or, table_of
@@ -74,6 +74,18 @@ def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMess
         )
         .order_by(col(InboxMessage.id))
     ).first()
+
+
+def mark_applied(*, session: Session, message_id: int, now: datetime) -> bool:
+    """Mark a waiting row applied, in one statement (and let its words go, as `mark` does); False
+    when it was not waiting (another process did it first)."""
+    done = session.execute(
+        update(InboxMessage)
+        .where(col(InboxMessage.id) == message_id, col(InboxMessage.status) == InboxStatus.PENDING)
+        .values(status=InboxStatus.APPLIED, done_at=now, payload={})
+        .execution_options(synchronize_session=False)
+    )
+    return bool(done.rowcount)  # type: ignore[attr-defined]
 
 
 def drop(*, session: Session, message: InboxMessage) -> None:

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -432,6 +433,39 @@ def hold(
         for (kind, subject, period_key), recipient, also in items
     ]
     session.execute(_insert(session), rows)
+
+
+def budget_rows(
+    *, session: Session, team_id: str, kinds: Sequence[str], since: datetime
+) -> tuple[list[tuple[str, datetime]], list[tuple[int, str, dict[str, Any]]]]:
+    """`owed_since` and `held` (as (id, recipient, what to say of it later)), in one query: what
+    the tick's budget reads."""
+    is_held = col(OutboxMessage.status) == OutboxStatus.HELD
+    owed = and_(
+        col(OutboxMessage.kind).in_(kinds),
+        col(OutboxMessage.status).in_(
+            (OutboxStatus.PENDING, OutboxStatus.SENT, OutboxStatus.FAILED)
+        ),
+        col(OutboxMessage.created_at) >= since,
+    )
+    rows = session.execute(
+        sa_select(
+            col(OutboxMessage.id),
+            col(OutboxMessage.recipient),
+            col(OutboxMessage.created_at),
+            col(OutboxMessage.status),
+            case((is_held, col(OutboxMessage.payload)), else_=None),  # held rows' payloads only
+        )
+        .where(col(OutboxMessage.team_id) == team_id, or_(is_held, owed))
+        .order_by(col(OutboxMessage.id))
+    ).all()
+    lately = [(r, at) for _, r, at, status, _ in rows if status != OutboxStatus.HELD]
+    held_back = [
+        (i, r, (payload or {}).get("also") or {})
+        for i, r, _, status, payload in rows
+        if status == OutboxStatus.HELD and i is not None
+    ]
+    return lately, held_back
 
 
 def held(*, session: Session, team_id: str) -> list[OutboxMessage]:

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import String, literal, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
-from storage import forgotten
-from storage.db import expire_rows, insert_or, insert_rows, table_of, update_rows
+from storage import forgotten, workspaces
+from storage.db import expire_rows, insert_or, insert_rows, one_of, table_of, update_rows
 from storage.memo import keep, recall, remembered
-from storage.models import Membership, Person
+from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,48 @@ class SlackProfile:
     deleted: bool
 
 
+@dataclass(slots=True, eq=False)
+class PersonRow:
+    """A person as plain data, its fields the columns of `Person` in order: the tick's snapshot
+    reads everyone, and an ORM object each would cost it more than the query."""
+
+    id: int | None
+    team_id: str
+    user_id: str
+    email: str | None
+    name: str
+    tz: str
+    is_slack_admin: bool
+    is_bot: bool
+    deleted: bool
+    checkin_weekday: int | None
+    checkin_time: str | None
+    paused_until: date | None
+    synced_at: datetime | None
+    home_seen_at: datetime | None
+
+
+PersonLike = Person | PersonRow  # what code that only reads a person accepts
+
+
+def people_rows(*, session: Session, team_id: str) -> tuple[list[PersonRow], dict[int, int]]:
+    """Everyone in the workspace (`list_people`), as plain rows, and which unit each belongs to
+    (`units.memberships`), in one query."""
+    table, member = table_of(Person), table_of(Membership)
+    query = (
+        sa_select(table, member.c.unit_id)
+        .outerjoin(member, member.c.person_id == table.c.id)
+        .where(table.c.team_id == team_id)
+        .order_by(table.c.id)
+    )
+    rows, member_of = [], {}
+    for *person, unit_id in session.execute(query).all():
+        rows.append(PersonRow(*person))
+        if unit_id is not None:
+            member_of[person[0]] = unit_id
+    return rows, member_of
+
+
 def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None:
     return session.exec(
         select(Person).where(Person.team_id == team_id, Person.user_id == user_id)
@@ -36,16 +80,22 @@ def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None
 
 def get_person_placed(*, session: Session, team_id: str, user_id: str) -> Person | None:
     """`get_person`, reading in the same query which unit they belong to (`units.unit_of` of
-    them then reads no more): who is asking comes first in every request."""
-    row = session.exec(
-        select(Person, Membership.unit_id)
+    them then reads no more) and the workspace's calendar (`workspaces.calendar` then reads no
+    more): who is asking comes first in every request. One row per cycle (a handful)."""
+    rows = session.exec(
+        select(Person, Membership.unit_id, Workspace, Cycle)
         .outerjoin(Membership, col(Membership.person_id) == col(Person.id))
+        .outerjoin(Workspace, col(Workspace.team_id) == col(Person.team_id))
+        .outerjoin(Cycle, col(Cycle.team_id) == col(Person.team_id))
         .where(Person.team_id == team_id, Person.user_id == user_id)
-    ).first()
-    if row is None:
+        .order_by(col(Cycle.start), col(Cycle.id))
+    ).all()
+    if not rows:
         return None
-    person, unit_id = row
+    person, unit_id, workspace, _ = rows[0]
     keep(session, ("unit_of", team_id, person.id), (unit_id,))
+    cycles = [c for *_, c in rows if c is not None]
+    workspaces.keep_calendar(session=session, team_id=team_id, workspace=workspace, cycles=cycles)
     return person
 
 
@@ -101,17 +151,25 @@ def person_ids_by_email(*, session: Session, team_id: str) -> dict[str, int]:
     return {email.lower(): person_id for person_id, email in rows if email and person_id}
 
 
-def known_user_ids(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:
-    """Which of these Slack users the directory has a row for, in one query."""
-    if not user_ids:
-        return set()
-    return set(
-        session.exec(
-            select(Person.user_id).where(
-                Person.team_id == team_id, col(Person.user_id).in_(sorted(set(user_ids)))
-            )
-        )
+def directory_state(
+    *, session: Session, team_id: str, user_ids: Collection[str]
+) -> tuple[datetime | None, set[str]]:
+    """When the directory was last synced in full (None: never, or no workspace row yet), and
+    which of these Slack users it has a row for: one query, asked before every request."""
+    synced = select(Workspace.directory_synced_at, literal(None, String).label("user_id")).where(
+        Workspace.team_id == team_id
     )
+    known = select(literal(None, UTCDateTime()), Person.user_id).where(
+        Person.team_id == team_id, col(Person.user_id).in_(sorted(set(user_ids)) or [""])
+    )
+    at: datetime | None = None
+    found: set[str] = set()
+    for synced_at, user_id in session.execute(union_all(synced, known)):
+        if user_id is None:
+            at = synced_at
+        else:
+            found.add(user_id)
+    return at, found
 
 
 UPSERT_BATCH = 1000  # profiles compared and written per round of statements
@@ -205,7 +263,9 @@ def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]
     missing = [i for i, p in known.items() if p is None]
     if missing:
         found = session.exec(
-            select(Person).where(col(Person.team_id) == team_id, col(Person.id).in_(missing))
+            select(Person).where(
+                col(Person.team_id) == team_id, one_of(session, Person.id, missing)
+            )
         )
         remember_people(session, team_id, found)
         known.update({i: recall(session, ("person", team_id, i)) for i in missing})
@@ -219,10 +279,12 @@ def remember_people(session: Session, team_id: str, found: Iterable[Person]) -> 
 
 
 def mark_home_seen(*, session: Session, person: Person, at: datetime) -> None:
-    """This person has their App Home open now."""
-    person.home_seen_at = at
-    session.add(person)
-    session.flush()
+    """This person has opened their App Home (the first time is what counts: from then on it is
+    refreshed on change; the later opens write nothing)."""
+    if person.home_seen_at is None:
+        person.home_seen_at = at
+        session.add(person)
+        session.flush()
 
 
 def home_seen(*, session: Session, team_id: str, user_ids: Collection[str]) -> set[str]:

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, CursorResult, or_, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or
-from storage.memo import remembered
+from storage.memo import keep, remembered
 from storage.models import Cycle, Workspace
 
 
@@ -31,6 +31,24 @@ def mark_directory_synced(*, session: Session, team_id: str, at: datetime) -> No
 def team_ids(*, session: Session) -> list[str]:
     """Every workspace Cascade keeps data for."""
     return list(session.exec(select(Workspace.team_id).order_by(col(Workspace.team_id))))
+
+
+def calendars(*, session: Session) -> list[str]:
+    """Every workspace Cascade keeps data for (`team_ids`), each read with its cycles in the
+    same query and kept for `calendar` (the tick's first read)."""
+    rows = session.exec(
+        select(Workspace, Cycle)
+        .outerjoin(Cycle, col(Cycle.team_id) == col(Workspace.team_id))
+        .order_by(col(Workspace.team_id), col(Cycle.start), col(Cycle.id))
+    ).all()
+    found: dict[str, tuple[Workspace, list[Cycle]]] = {}
+    for workspace, cycle in rows:
+        _, cycles = found.setdefault(workspace.team_id, (workspace, []))
+        if cycle is not None:
+            cycles.append(cycle)
+    for team_id, (workspace, cycles) in found.items():
+        keep_calendar(session=session, team_id=team_id, workspace=workspace, cycles=cycles)
+    return list(found)
 
 
 def directory_synced_at(*, session: Session, team_id: str) -> datetime | None:
@@ -140,6 +158,13 @@ def calendar(*, session: Session, team_id: str) -> tuple[Workspace | None, list[
 
     workspace, listed = remembered(session, ("calendar", team_id), load)
     return workspace, list(listed)  # the caller's own list: what is remembered stays whole
+
+
+def keep_calendar(
+    *, session: Session, team_id: str, workspace: Workspace | None, cycles: list[Cycle]
+) -> None:
+    """What `calendar` would read, read by a query that asked for more (who is asking)."""
+    keep(session, ("calendar", team_id), (workspace, cycles))
 
 
 def local_today(*, session: Session, team_id: str, now: datetime) -> date:

@@ -47,7 +47,7 @@ class Turn:
 
     say: list[tuple[Say, ButtonsFor | None]] = field(default_factory=list)
     notices: list[parts.Notice] = field(default_factory=list)
-    accepted: bool = True  # False: a stale button, ignored
+    accepted: bool = True  # False: no flow moved (a stale button, ignored; no flow open)
     redrawn: Say | None = None  # a clicked question, as it reads after the answer (Step.redraw)
 
 

@@ -34,7 +34,9 @@ from conversations.schedule.world import CHECKIN, World
 from conversations.services import commitments
 from conversations.views.retrospective import due_at as retro_due_at
 from storage import outbox
-from storage.models import Commitment, Goal, GoalStatus, Person
+from storage.goals import GoalLike
+from storage.models import Commitment, GoalStatus
+from storage.people import PersonLike
 
 RETROSPECTIVE = "retrospective"
 AGENDA = "one_on_one_agenda"
@@ -53,7 +55,7 @@ class Candidate:
     """A nudge that is due, before the budget and the outbox decide whether it goes."""
 
     kind: str
-    person: Person
+    person: PersonLike
     subject: str
     period_key: str
     context: dict[str, Any] = field(default_factory=dict)  # for prompts/nudges/<kind>
@@ -118,7 +120,7 @@ def one_on_one_agendas(world: World) -> Iterable[Candidate]:
                 yield Candidate(AGENDA, person, key, meeting.date().isoformat(), context)
 
 
-def _missed(world: World, person: Person, week: str) -> bool:
+def _missed(world: World, person: PersonLike, week: str) -> bool:
     """Asked to check in that week, and didn't."""
     return (person.user_id, week) in world.checkins_sent and (
         person.id,
@@ -204,7 +206,7 @@ def close_goals(world: World) -> Iterable[Candidate]:
         )
 
 
-def approvers(world: World, goal: Goal) -> list[Person]:
+def approvers(world: World, goal: GoalLike) -> list[PersonLike]:
     """Who agrees a goal (as conversations.services.agreement.approvers, from the world)."""
     unit = world.units.get(goal.unit_id)
     manager = world.people.get(unit.manager_id) if unit and unit.manager_id else None
@@ -215,7 +217,7 @@ def approvers(world: World, goal: Goal) -> list[Person]:
 
 @nudge("agreement_reminder")
 def agreement_reminders(world: World) -> Iterable[Candidate]:
-    waiting: dict[int, list[Goal]] = defaultdict(list)
+    waiting: dict[int, list[GoalLike]] = defaultdict(list)
     for goal in world.open_goals:
         if goal.status == GoalStatus.PROPOSED and goal.updated_at <= world.now - AGREEMENT_WAIT:
             for approver in approvers(world, goal):
@@ -266,17 +268,17 @@ def plan_nudges(world: World) -> Iterable[Candidate]:
         )
 
 
-def _agreed_by_owner(world: World) -> dict[int, list[Goal]]:
-    found: dict[int, list[Goal]] = defaultdict(list)
+def _agreed_by_owner(world: World) -> dict[int, list[GoalLike]]:
+    found: dict[int, list[GoalLike]] = defaultdict(list)
     for goal in world.open_goals:
         if goal.status == GoalStatus.AGREED:
             found[goal.owner_id].append(goal)
     return found
 
 
-def _promised_by_manager(world: World) -> dict[int, list[tuple[Commitment, Goal]]]:
+def _promised_by_manager(world: World) -> dict[int, list[tuple[Commitment, GoalLike]]]:
     goals = {g.id: g for g in world.open_goals if g.status == GoalStatus.AGREED}
-    found: dict[int, list[tuple[Commitment, Goal]]] = defaultdict(list)
+    found: dict[int, list[tuple[Commitment, GoalLike]]] = defaultdict(list)
     for promise in world.promises:
         if promise.goal_id in goals:
             found[promise.manager_id].append((promise, goals[promise.goal_id]))

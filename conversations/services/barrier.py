@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from sqlmodel import Session
 
@@ -19,6 +20,7 @@ from conversations.offers import Choice, Offer
 from conversations.services import agreement
 from storage import barriers, goals, people, units
 from storage.models import Barrier, BarrierStatus, Person
+from storage.people import PersonLike
 
 TEXT_LIMIT = 3000
 ESCALATION = "barrier_escalation"  # the outbox kind of a barrier moving up on its own
@@ -54,9 +56,14 @@ def about(barrier: Barrier) -> str:
 
 def holder_choices(barrier: Barrier) -> tuple[Choice, ...]:
     """The buttons its holder has, for what can still happen to it."""
-    status = BarrierStatus(barrier.status)
-    possible = [e for e in Event if (status, e) in TRANSITIONS]
+    possible = _possible(BarrierStatus(barrier.status))
     return tuple(Choice(OFFERS[e], str(barrier.id), primary=i == 0) for i, e in enumerate(possible))
+
+
+@cache
+def _possible(status: BarrierStatus) -> tuple[Event, ...]:
+    """What can happen to a barrier in this status (the table's rows for it, in order)."""
+    return tuple(e for e in Event if (status, e) in TRANSITIONS)
 
 
 def _person(session: Session, team_id: str, person_id: int | None) -> Person | None:
@@ -221,13 +228,14 @@ class Escalation:
     """A barrier moving up: from its holder to the manager above them."""
 
     barrier: Barrier
-    holder: Person  # who holds it now (and, on its own, let it sit)
-    above: Person  # whom it moves to
-    reporter: Person
+    holder: PersonLike  # who holds it now (and, on its own, let it sit)
+    above: PersonLike  # whom it moves to
+    reporter: PersonLike
 
 
 def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -> Decision:
-    barrier, holder, above, reporter = e.barrier, e.holder, e.above, e.reporter
+    barrier, above, reporter = e.barrier, e.above, e.reporter
+    assert isinstance(above, Person) and isinstance(reporter, Person)  # by hand: read as rows
     barriers.update_barrier(
         session=session,
         barrier=barrier,
@@ -237,6 +245,12 @@ def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -
         escalated_at=now,
         chain=[*barrier.chain, above.id],
     )
+    return Decision(barrier, Event.ESCALATE, above, reporter, _move_up_notices(e, by_hand=by_hand))
+
+
+def _move_up_notices(e: Escalation, *, by_hand: bool) -> list[Notice]:
+    """Who hears of a barrier that moved up (`e.barrier` as it is now, with its new holder)."""
+    barrier, holder, above, reporter = e.barrier, e.holder, e.above, e.reporter
     context = {"barrier": barrier, "reporter": reporter, "escalated_from": holder}
     kind = "barrier" if by_hand else ESCALATION
     notices = [
@@ -265,20 +279,29 @@ def _move_up(session: Session, e: Escalation, now: datetime, *, by_hand: bool) -
                 kind="barrier",
             )
         )
-    return Decision(barrier, Event.ESCALATE, above, reporter, notices)
+    return notices
 
 
-def escalate(*, session: Session, escalation: Escalation, now: datetime) -> list[Notice]:
-    """Move up a barrier its holder let sit (the tick found it due: conversations/schedule/);
-    no notices if another tick moved it meanwhile."""
-    e = escalation
-    locked = barriers.get_barrier(
-        session=session, team_id=e.barrier.team_id, barrier_id=e.barrier.id or 0, lock=True
-    )
-    if locked is None or locked.holder_id != e.holder.id or locked.status != BarrierStatus.OPEN:
+def escalate(*, session: Session, escalations: list[Escalation], now: datetime) -> list[Notice]:
+    """Move up every barrier the tick found due (conversations/schedule/), in two statements
+    whatever their number: lock them all, write them all. One that another tick (or its holder)
+    moved meanwhile is left alone, and no one hears of it."""
+    if not escalations:
         return []
-    moving = Escalation(locked, e.holder, e.above, e.reporter)
-    return _move_up(session, moving, now, by_hand=False).notices
+    locked = barriers.lock_barriers(
+        session=session,
+        team_id=escalations[0].barrier.team_id,
+        barrier_ids=[e.barrier.id or 0 for e in escalations],
+    )
+    moving = [
+        Escalation(b, e.holder, e.above, e.reporter)
+        for e in escalations
+        if (b := locked.get(e.barrier.id or 0)) is not None
+        and b.holder_id == e.holder.id
+        and b.status == BarrierStatus.OPEN
+    ]
+    barriers.move_up(session=session, moves=[(e.barrier, e.above.id or 0) for e in moving], now=now)
+    return [n for e in moving for n in _move_up_notices(e, by_hand=False)]
 
 
 def visible_to(barrier: Barrier, person_id: int) -> bool:

@@ -464,11 +464,12 @@ def _snapshot(row: SummarySnapshot) -> Snapshot:
     )
 
 
-def summary_tz(*, session: Session, workspace: Workspace) -> str:
-    """The workspace's time zone: the one set for it, else the head of the organisation's."""
+def summary_tz(*, session: Session, workspace: Workspace, head_tz: str | None = None) -> str:
+    """The workspace's time zone: the one set for it, else the head of the organisation's
+    (`head_tz` when the caller has read it already)."""
     if workspace.tz and workspace.tz != DEFAULT_TZ:
         return workspace.tz
-    return units.head_tz(session=session, team_id=workspace.team_id) or DEFAULT_TZ
+    return head_tz or units.head_tz(session=session, team_id=workspace.team_id) or DEFAULT_TZ
 
 
 def due_at(workspace: Workspace, now: datetime, tz: str | None = None) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -19,9 +20,9 @@ from storage import (
     units,
     workspaces,
 )
-from storage.db import transaction
+from storage.db import table_of, transaction
 from storage.export import export_workspace
-from storage.models import Confidence, ObjectiveStatus
+from storage.models import Confidence, Goal, ObjectiveStatus, Person
 from tests.factories import ObjectiveSpec, UnitSpec, build_org, profile
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -293,3 +294,9 @@ def test_the_directory_lease_goes_to_one_owner_until_it_lapses(engine: Engine) -
     # Fresh: nobody claims it until the last sync began before `synced_before`.
     assert not claim("c", NOW + timedelta(minutes=4), synced_before=NOW)
     assert claim("c", NOW + timedelta(minutes=4))
+
+
+def test_plain_rows_have_the_columns_of_their_models_in_order() -> None:
+    """PersonRow and GoalRow are built from a row's values in column order."""
+    for row, model in [(people.PersonRow, Person), (goals.GoalRow, Goal)]:
+        assert [f.name for f in fields(row)] == [c.name for c in table_of(model).columns]

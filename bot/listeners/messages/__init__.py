@@ -39,7 +39,8 @@ def new_words(a: Acting, written: Written) -> engine.Turn:
     turn = a.reply(written.message.text, message=written.ts)
     if turn is None:
         steps = next_steps(session=a.session, actor=a.actor)
-        turn = engine.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)])
+        # Not a flow's turn: nothing moved on (no earlier question's buttons to take off).
+        turn = engine.Turn(say=[(Say("messages/no_flow", {"steps": steps}), None)], accepted=False)
     if written.file_only:
         turn.say.insert(0, (Say("messages/file_without_caption"), None))
     return turn
