@@ -129,7 +129,8 @@ def after_ack(services: Services, client: WebClient, received: Received) -> None
         if not received.recorded:
             _do(services, client, received.row)
         # The database restarting under it: drained again (each row is done once, under lock).
-        patiently(lambda: drain(services, client, team_id, user_id))
+        until = received.row.delivery if received.recorded else None
+        patiently(lambda: drain(services, client, team_id, user_id, until))
 
     services.serial.submit(f"{team_id}:{user_id}", work)
 
