@@ -35,6 +35,11 @@ class Pacer:
     _due: dict[Hashable, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @classmethod
+    def at(cls, pace: float) -> Pacer:
+        """Slack's pace, `pace` times over (the bursts stay)."""
+        return cls(per_conversation=PER_CONVERSATION / pace, overall=OVERALL / pace)
+
     def wait(self, conversation: Hashable) -> float:
         """Block until a message to `conversation` may go; returns how long it waited."""
         with self._lock:  # reserve the slot under the lock, wait outside it

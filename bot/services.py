@@ -35,13 +35,15 @@ class Services:
     clock: Callable[[], datetime] = field(default=system_clock)
     # Work after the ack (Web API calls) runs here, never in the pool that runs ack functions.
     background: Executor = field(default_factory=slow_work_pool)
-    pacer: Pacer = field(default_factory=Pacer)  # Slack's pace, kept by every send of the process
+    # Slack's pace, kept by every send of the process (None: as the settings say).
+    pacer: Pacer | None = None
 
     @cached_property
     def sender(self) -> Sender:
         """The one send path, with a Web API client of its own built from the settings."""
         client = make_client(self.settings)
-        return Sender(engine=self.engine, client=client, clock=self.clock, pacer=self.pacer)
+        pacer = self.pacer or Pacer.at(self.settings.cascade_slack_pace)
+        return Sender(engine=self.engine, client=client, clock=self.clock, pacer=pacer)
 
     @cached_property
     def serial(self) -> SerialPerKey:

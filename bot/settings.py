@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     cascade_summary_channel: str | None = None
     # Seconds of waiting out Slack's rate limits at start-up and in the CLI before giving up.
     slack_rate_limit_patience: float = 300.0
+    # How many times Slack's documented pace the sender keeps (bot/pacing.py): 1 against Slack;
+    # more only against a Slack that has no limits (the fake, in tests).
+    cascade_slack_pace: float = Field(default=1.0, gt=0)
     # The fault suite's kill point (bot/faults.py), "<point>:<n>"; never set in production.
     cascade_fault_kill: str = ""
 

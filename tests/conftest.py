@@ -95,6 +95,12 @@ class Running:
         return self.services.engine
 
 
+# The fake Slack keeps no rate limits: the app's processes, in this one and those it starts, send
+# at 100 times Slack's pace (kept on virtual time at 1x in tests/faults/test_outage.py).
+FAKE_PACE = "100"
+os.environ["CASCADE_SLACK_PACE"] = FAKE_PACE
+
+
 def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://") -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -103,6 +109,7 @@ def settings_for(fake: FakeSlack, fake_url: str, database_url: str = "sqlite://"
         slack_api_url=fake_url + "/api/",
         database_url=database_url,
         cascade_admins=ADMIN,
+        cascade_slack_pace=float(FAKE_PACE),
     )
 
 
