@@ -200,14 +200,17 @@ def _answered(services: Services, row: InboxMessage) -> None:
         return  # applied, with its work
     with transaction(services.engine) as session:
         inbox.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
-        found = inbox.get_message(session=session, message_id=row.id or 0)
-        waiting = found is not None and found.status == InboxStatus.PENDING
-        if found is not None and waiting and found.deliveries == row.deliveries:
-            if forgotten.is_forgotten(session=session, team_id=row.team_id, user_id=row.user_id):
+        if forgotten.is_forgotten(session=session, team_id=row.team_id, user_id=row.user_id):
+            found = inbox.get_message(session=session, message_id=row.id or 0)
+            if found is not None:
                 inbox.drop(session=session, message=found)  # they were told; nothing is kept
-                return
-            now = services.clock()
-            inbox.mark(session=session, message=found, status=InboxStatus.ANSWERED, now=now)
+            return
+        inbox.mark_answered(
+            session=session,
+            message_id=row.id or 0,
+            deliveries=row.deliveries,
+            now=services.clock(),
+        )
 
 
 def _respond(body: dict[str, Any]) -> Any:

@@ -79,10 +79,30 @@ def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMess
 def mark_applied(*, session: Session, message_id: int, now: datetime) -> bool:
     """Mark a waiting row applied, in one statement (and let its words go, as `mark` does); False
     when it was not waiting (another process did it first)."""
+    return _mark_if(session, message_id, InboxStatus.APPLIED, now)
+
+
+def mark_answered(*, session: Session, message_id: int, deliveries: int, now: datetime) -> bool:
+    """Mark a waiting row answered (its work changed nothing), unless Slack delivered it again
+    since it was read: checked in the same statement, as a retry's record does not wait for the
+    person's lock."""
+    return _mark_if(session, message_id, InboxStatus.ANSWERED, now, deliveries=deliveries)
+
+
+def _mark_if(
+    session: Session,
+    message_id: int,
+    status: InboxStatus,
+    now: datetime,
+    deliveries: int | None = None,
+) -> bool:
+    waiting = [col(InboxMessage.id) == message_id, col(InboxMessage.status) == InboxStatus.PENDING]
+    if deliveries is not None:
+        waiting.append(col(InboxMessage.deliveries) == deliveries)
     done = session.execute(
         update(InboxMessage)
-        .where(col(InboxMessage.id) == message_id, col(InboxMessage.status) == InboxStatus.PENDING)
-        .values(status=InboxStatus.APPLIED, done_at=now, payload={})
+        .where(*waiting)
+        .values(status=status, done_at=now, payload={})
         .execution_options(synchronize_session=False)
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
