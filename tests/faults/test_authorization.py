@@ -204,9 +204,11 @@ def build(h: Harness) -> Org:
 
 
 def snapshot(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows, in key order: without ORDER BY, PostgreSQL returns rows as they lie,
+    and rows restored after a vacuum can lie elsewhere (equal tables then compared unequal)."""
     with transaction(engine) as s:
         return {
-            t.name: [dict(r._mapping) for r in s.execute(select(t))]
+            t.name: [dict(r._mapping) for r in s.execute(select(t).order_by(*t.primary_key))]
             for t in SQLModel.metadata.sorted_tables
         }
 
