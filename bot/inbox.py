@@ -181,14 +181,13 @@ def _tell_lost(services: Services, row: InboxMessage) -> None:
     owner = new_owner()
     with transaction(services.engine) as session:
         inbox.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
-        found = inbox.get_message(session=session, message_id=row.id or 0)
-        if found is None or found.status != InboxStatus.PENDING:
-            return
         now = services.clock()
-        inbox.mark(session=session, message=found, status=InboxStatus.LOST, now=now)
+        lost = InboxStatus.LOST
+        if not inbox.mark_done(session=session, message_id=row.id or 0, status=lost, now=now):
+            return
         text = render("inbox/lost_answer", said=str(row.payload.get("said") or ""))
-        lost = outbox.Owed(row.team_id, REPLY, row.user_id, blocks.message(text))
-        outbox.enqueue(session=session, messages=[lost], now=now, owner=owner)
+        again = outbox.Owed(row.team_id, REPLY, row.user_id, blocks.message(text))
+        outbox.enqueue(session=session, messages=[again], now=now, owner=owner)
     logger.info("inbox %s overtaken by the flow: asked to send it again", row.id)
     services.sender.deliver_owned(owner)
 
@@ -205,11 +204,12 @@ def _answered(services: Services, row: InboxMessage) -> None:
             if found is not None:
                 inbox.drop(session=session, message=found)  # they were told; nothing is kept
             return
-        inbox.mark_answered(
+        inbox.mark_done(
             session=session,
             message_id=row.id or 0,
-            deliveries=row.deliveries,
+            status=InboxStatus.ANSWERED,
             now=services.clock(),
+            deliveries=row.deliveries,
         )
 
 

@@ -100,7 +100,8 @@ def _claim_inbox(session: Session, now: datetime) -> None:
     if pending is None or pending.id is None:
         return
     inbox.lock_person(session=session, team_id=pending.team_id, user_id=pending.user_id)
-    if not inbox.mark_applied(session=session, message_id=pending.id, now=now):
+    applied = InboxStatus.APPLIED
+    if not inbox.mark_done(session=session, message_id=pending.id, status=applied, now=now):
         raise AlreadyHandled(f"inbox {pending.id}")
 
 

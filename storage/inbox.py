@@ -76,26 +76,18 @@ def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMess
     ).first()
 
 
-def mark_applied(*, session: Session, message_id: int, now: datetime) -> bool:
-    """Mark a waiting row applied, in one statement (and let its words go, as `mark` does); False
-    when it was not waiting (another process did it first)."""
-    return _mark_if(session, message_id, InboxStatus.APPLIED, now)
-
-
-def mark_answered(*, session: Session, message_id: int, deliveries: int, now: datetime) -> bool:
-    """Mark a waiting row answered (its work changed nothing), unless Slack delivered it again
-    since it was read: checked in the same statement, as a retry's record does not wait for the
-    person's lock."""
-    return _mark_if(session, message_id, InboxStatus.ANSWERED, now, deliveries=deliveries)
-
-
-def _mark_if(
+def mark_done(
+    *,
     session: Session,
     message_id: int,
     status: InboxStatus,
     now: datetime,
     deliveries: int | None = None,
 ) -> bool:
+    """Mark a waiting row done (applied, answered or lost), in one statement, and let its words
+    go: the row stays only so that a retry of it acts once. False when it was no longer waiting
+    (another process did it first) or, with `deliveries`, when Slack delivered it again since it
+    was read: checked in the same statement, as a retry's record takes no person lock."""
     waiting = [col(InboxMessage.id) == message_id, col(InboxMessage.status) == InboxStatus.PENDING]
     if deliveries is not None:
         waiting.append(col(InboxMessage.deliveries) == deliveries)
@@ -116,16 +108,6 @@ def drop(*, session: Session, message: InboxMessage) -> None:
 
 def get_message(*, session: Session, message_id: int) -> InboxMessage | None:
     return session.get(InboxMessage, message_id, populate_existing=True)
-
-
-def mark(*, session: Session, message: InboxMessage, status: InboxStatus, now: datetime) -> None:
-    """Its work is done (in this transaction, with the work it caused). What the person wrote is
-    not kept once it is done: the row stays only so that a retry of it acts once."""
-    message.status = status
-    message.payload = {}
-    message.done_at = now
-    session.add(message)
-    session.flush()
 
 
 def waiting_people(
