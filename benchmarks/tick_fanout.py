@@ -1,9 +1,13 @@
-"""The tick's fan-out: 10,000 weekly check-ins falling due, against a zero-latency fake Slack,
-next to a bare loop of the same chat.postMessage calls with no Cascade logic, in the same run.
+"""The tick's fan-out: the weekly check-ins of N people (10,000 by default) owed at once, then
+delivered by one sender process and by two sharing the outbox (SKIP LOCKED), against a
+zero-latency fake Slack, next to a bare loop of the same chat.postMessage calls on the same
+client with no Cascade at all, in the same run.
 
-Generates the organisation of benchmarks/org.py (10,000 people in eight time zones), gives every
-member an agreed goal, then runs the tick every hour through Monday (every zone's 09:00 falls in
-it) and counts what was sent. Start-up (import, goals) is not timed. Prints one table.
+Generates the organisation of benchmarks/org.py (eight time zones), gives every member an agreed
+goal, runs the tick every hour through Monday (every zone's 09:00 falls in it) with delivery
+held, so every check-in is owed at once, as 30,000 would be at one 09:00; then times delivery.
+Slack's pace is lifted (CASCADE_SLACK_PACE): this measures Cascade's own cost per message, not
+Slack's limits. Start-up (import, goals, owing) is not timed. Prints one table.
 
     .venv/bin/python benchmarks/tick_fanout.py [--people 10000] [--postgres URL]
 """
@@ -11,12 +15,18 @@ it) and counts what was sent. Start-up (import, goals) is not timed. Prints one 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, insert, text
 
 try:
     from benchmarks.org import generate
@@ -25,6 +35,7 @@ except ModuleNotFoundError:  # run by path: this folder, not the repository, is 
     from org import generate  # type: ignore[no-redef]
     from schema import own_schema  # type: ignore[no-redef]
 from bot.cli import import_rows
+from bot.outbox import Report, Sender
 from bot.sandbox.fake_slack import FakeSlack
 from bot.sandbox.serving import BackgroundServer
 from bot.services import Services
@@ -37,6 +48,8 @@ from storage.db import make_engine, transaction, upgrade
 from storage.models import Goal, GoalStatus, ObjectiveStatus
 
 MONDAY = datetime(2027, 3, 1, tzinfo=UTC)
+AFTER = MONDAY + timedelta(hours=19)  # everything owed through Monday is due
+UNPACED = "10000"  # CASCADE_SLACK_PACE: Slack's pace ×10,000, i.e. none against the fake
 
 
 def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> Services:
@@ -88,73 +101,161 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> Services:
     return Services(settings=settings, engine=engine, clock=lambda: MONDAY)
 
 
-def fan_out(services: Services, fake: FakeSlack) -> tuple[int, float]:
+@contextmanager
+def held() -> Iterator[None]:
+    """Nothing is delivered while the ticks owe (benchmark only): every check-in waits at once."""
+    owned, due = Sender.deliver_owned, Sender.deliver_due
+    Sender.deliver_owned = lambda self, owner: Report()  # type: ignore[method-assign,assignment]
+    Sender.deliver_due = lambda self, limit=None: Report()  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Sender.deliver_owned, Sender.deliver_due = owned, due  # type: ignore[method-assign]
+
+
+def owe(services: Services, engine: Engine) -> int:
     """Ticks every hour from Sunday noon UTC to Monday 18:00 UTC, which holds every zone's
-    Monday 09:00 (Sydney's is Sunday 22:00 UTC, Los Angeles' Monday 17:00) and no reminder yet:
-    (check-ins sent, seconds)."""
-    started = time.perf_counter()
+    Monday 09:00 (Sydney's is Sunday 22:00 UTC, Los Angeles' Monday 17:00), delivery held:
+    how many messages are owed."""
     at = MONDAY - timedelta(hours=12)
-    while at <= MONDAY + timedelta(hours=18):
-        run_tick(services, at)
-        at += timedelta(hours=1)
-    seconds = time.perf_counter() - started
-    return len(fake.calls_to("chat.postMessage")), seconds
+    with held():
+        while at <= MONDAY + timedelta(hours=18):
+            run_tick(services, at)
+            at += timedelta(hours=1)
+    with engine.connect() as c:
+        return int(c.execute(text("SELECT count(*) FROM outbox WHERE status = 'pending'")).scalar())
 
 
-def bare_loop(url: str, fake: FakeSlack, count: int) -> float:
-    """The same number of chat.postMessage calls, same client and fake, no Cascade at all."""
+def owed_again(engine: Engine) -> None:
+    """Every message back to owed, as before the first delivery (benchmark only)."""
+    with engine.begin() as c:
+        c.execute(
+            text(
+                "UPDATE outbox SET status = 'pending', attempts = 0, ts = NULL, channel = NULL, "
+                "sent_at = NULL, lease_owner = NULL, lease_until = NULL, error = NULL"
+            )
+        )
+
+
+def deliver(database: str, fake_url: str, token: str, processes: int) -> float:
+    """Seconds for `processes` sender processes, started together, to deliver everything owed
+    (each `deliver_due` until nothing is left). Their start-up is not timed."""
+    env = {**os.environ, "CASCADE_SLACK_PACE": UNPACED}
+    argv = [sys.executable, __file__, "--deliver", database, fake_url, token]
+    children = [
+        subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(processes)
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+    started = time.perf_counter()
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    for child in children:
+        child.wait(timeout=3600)
+    return time.perf_counter() - started
+
+
+def sender_process(database: str, fake_url: str, token: str) -> None:
+    """One sender process of `deliver`: ready, then on "go" deliver everything due."""
+    settings = Settings(_env_file=None, slack_bot_token=token, slack_api_url=fake_url + "/api/")  # type: ignore[call-arg]
+    engine = make_engine(database)
+    sender = Services(settings=settings, engine=engine, clock=lambda: AFTER).sender
+    print("ready", flush=True)
+    sys.stdin.readline()
+    profile = os.environ.get("CASCADE_BENCH_PROFILE")  # a file for cProfile's stats, if given
+    if profile:
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            report = sender.deliver_due()
+        profiler.dump_stats(f"{profile}.{os.getpid()}")
+    else:
+        report = sender.deliver_due()
+    print(f"sent {report.sent}", file=sys.stderr)
+    engine.dispose()
+
+
+def bare_loop(
+    url: str, fake: FakeSlack, count: int, calls: list[tuple[str, dict[str, Any]]] | None = None
+) -> float:
+    """The same number of chat.postMessage calls (with `calls`, the very same: recipient and
+    payload), same client and fake, no Cascade at all."""
     client = make_client(
         Settings(_env_file=None, slack_bot_token=fake.bot_token, slack_api_url=url + "/api/")  # type: ignore[call-arg]
     )
     users = [u for u in fake.users if not fake.users[u]["is_bot"]][:count]
+    plain = {"text": "Time for your check-in"}
+    calls = calls or [(users[i % len(users)], plain) for i in range(count)]
     started = time.perf_counter()
-    for i in range(count):
-        client.chat_postMessage(channel=users[i % len(users)], text="Time for your check-in")
+    for channel, payload in calls:
+        client.chat_postMessage(channel=channel, **payload)
     return time.perf_counter() - started
 
 
-def run(database: str, label: str, people: int) -> tuple[str, int, float, float]:
+def owed_calls(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
+    """(recipient, payload) of every message owed, as the sender would post them."""
+    with engine.connect() as c:
+        found = c.execute(text("SELECT recipient, payload FROM outbox ORDER BY id")).all()
+    return [(r, p if isinstance(p, dict) else json.loads(p)) for r, p in found]
+
+
+def run(database: str, label: str, people: int) -> list[tuple[str, str, int, float]]:
+    """(database, who, messages, seconds): the bare loop, then one and two sender processes."""
     fake = FakeSlack()
-    served = BackgroundServer(fake.wsgi_app(), threads=8)
+    served = BackgroundServer(fake.wsgi_app(), threads=16)
     fake.base_url = served.url
     engine = make_engine(database)
     upgrade(engine)
     try:
         services = prepare(engine, fake, served.url, people)
-        before = len(fake.calls_to("chat.postMessage"))
-        sent, seconds = fan_out(services, fake)
-        sent -= before
+        owed = owe(services, engine)
         fake.messages.clear()
-        bare = bare_loop(served.url, fake, sent)
-        return label, sent, seconds, bare
+        calls = owed_calls(engine)
+        bare = bare_loop(served.url, fake, owed, calls)
+        rows = [(label, "bare loop of the same chat.postMessage calls", owed, bare)]
+        for processes in (1, 2):
+            owed_again(engine)
+            fake.messages.clear()
+            before = len(fake.calls_to("chat.postMessage"))
+            seconds = deliver(database, served.url, fake.bot_token, processes)
+            sent = len(fake.calls_to("chat.postMessage")) - before
+            rows.append(
+                (label, f"{processes} sender process{'es' if processes > 1 else ''}", sent, seconds)
+            )
+        return rows
     finally:
         engine.dispose()
         served.stop()
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--deliver"]:
+        sender_process(*sys.argv[2:5])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--postgres", default=os.environ.get("CASCADE_TEST_POSTGRES_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-    results = [
-        run(
-            f"sqlite:///{tempfile.mkdtemp(prefix='cascade-fanout-')}/bench.db",
-            "sqlite",
-            args.people,
-        )
-    ]
+    results = []
+    if not args.no_sqlite:
+        folder = tempfile.mkdtemp(prefix="cascade-fanout-")
+        results += run(f"sqlite:///{folder}/bench.db", "sqlite", args.people)
     if args.postgres:
         with own_schema(args.postgres) as url:
-            results.append(run(url, "postgresql", args.people))
-    print(f"Tick fan-out: {args.people} people with an agreed goal, ticked hourly through Monday")
-    heads = ("database", "sent", "tick s", "sends/s", "bare s", "bare/s", "ratio")
-    print("{:<11} {:>7} {:>8} {:>9} {:>8} {:>8} {:>6}".format(*heads))
-    for label, sent, seconds, bare in results:
-        print(
-            f"{label:<11} {sent:>7} {seconds:>8.2f} {sent / seconds:>9.0f} {bare:>8.2f} "
-            f"{sent / bare:>8.0f} {seconds / bare:>6.2f}"
-        )
+            results += run(url, "postgresql", args.people)
+    print(f"Fan-out: {args.people:,} people's check-ins owed at once, against a zero-latency fake")
+    print("| database | who delivers | messages | seconds | messages/s | of the bare loop's rate |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    bare: dict[str, float] = {}
+    for label, who, sent, seconds in results:
+        rate = sent / seconds
+        bare.setdefault(label, rate)
+        share = rate / bare[label]
+        print(f"| {label} | {who} | {sent:,} | {seconds:.1f} | {rate:,.0f} | {share:.0%} |")
 
 
 if __name__ == "__main__":

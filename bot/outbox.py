@@ -11,6 +11,7 @@ import os
 import random
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,8 +58,12 @@ UNEDITABLE = frozenset(
     {"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"}
 )
 UPLOAD = "files.upload_v2"
-RENEW_EVERY = 20  # messages: a long batch keeps its lease this often
-BATCH = 200
+BATCH = 200  # rows one sender leases at a time
+# Messages Slack accepted are marked sent a batch at a time: after this many, or once the oldest
+# unmarked one is this many seconds old (the at-least-once window: storage/outbox.py).
+MARK_EVERY = 50
+MARK_WITHIN = 1.0
+RENEW_AFTER = 20.0  # seconds: a long batch keeps its lease (storage/outbox.py's LEASE) this often
 
 
 def backoff(attempts: int) -> timedelta:
@@ -202,53 +207,58 @@ class Sender:
     def deliver_owned(self, owner: str) -> Report:
         """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py)."""
         with transaction(self.engine) as session:
-            rows = outbox.leased_to(session=session, owner=owner)
+            rows = outbox.ready(session=session, owner=owner, now=self.clock())
         return self._deliver(rows, owner)
 
     def deliver_due(self, *, limit: int | None = None) -> Report:
-        """Deliver everything pending that is due and leased to nobody (the tick's part)."""
+        """Deliver everything pending that is due and leased to nobody (the tick's part), a
+        batch at a time; senders in other processes share the work."""
         report = Report()
         while limit is None or report.sent + report.failed + report.retrying < limit:
             owner = new_owner()
             with transaction(self.engine) as session:
-                rows = outbox.claim_due(session=session, owner=owner, now=self.clock(), limit=BATCH)
-            if not rows:
-                break
+                if not outbox.lease_due(
+                    session=session, owner=owner, now=self.clock(), limit=BATCH
+                ):
+                    break
+                rows = outbox.ready(session=session, owner=owner, now=self.clock())
             report.add(self._deliver(rows, owner))
         return report
 
-    def _deliver(self, rows: list[OutboxMessage], owner: str) -> Report:
+    def _deliver(self, rows: list[outbox.Ready], owner: str) -> Report:
         """Send the rows in order; each person's in order behind any earlier one still owed;
         nothing to a suspended workspace, nothing while Slack is away; at Slack's pace."""
         report = Report()
-        with transaction(self.engine) as session:
-            suspended = workspaces.suspended(session=session)
-            # (team, recipient) → when their failed one retries: their later ones wait behind it
-            held_back = outbox.older_pending_to(session=session, rows=rows, now=self.clock())
+        marks = Marks(self, owner)
+        held_back: dict[tuple[str, str], datetime] = {}  # who → when their failed one retries
+        suspended: set[str] = set()  # workspaces whose token Slack refused during this batch
         gone: set[tuple[str, str]] = set()  # recipients who have left (their rows have failed)
         release: list[int] = []
         defer: dict[datetime, list[int]] = {}
-        for index, row in enumerate(rows):
+        for ready in rows:
+            row = ready.row
             assert row.id is not None
             who = (row.team_id, row.recipient)
-            later = held_back.get(who) or self.reachability.waiting_until(self.clock())
-            if row.team_id in suspended:
+            later = (
+                held_back.get(who) or ready.behind or self.reachability.waiting_until(self.clock())
+            )
+            if ready.suspended or row.team_id in suspended:
                 release.append(row.id)
                 report.held += 1
             elif later is not None:
                 defer.setdefault(later, []).append(row.id)
             elif who not in gone:
-                if index and index % RENEW_EVERY == 0:
-                    with transaction(self.engine) as session:
-                        outbox.renew_lease(session=session, owner=owner, now=self.clock())
+                if marks.due() or row.method == outbox.RETIRING:  # it reads where those went
+                    marks.flush()
                 self.pacer.wait(who)
-                outcome = self._send(row)
+                outcome = self._send(row, marks)
                 report.add(outcome)
                 suspended |= outcome.suspended
                 if outcome.retry_at is not None:
                     held_back[who] = outcome.retry_at
                 if set(outcome.errors) & GONE:
                     gone.add(who)
+        marks.flush()
         self._give_back(release, defer)
         return report
 
@@ -263,11 +273,12 @@ class Sender:
         if defer and self.reachability.waiting_until(self.clock()) is not None:
             self._log_away()
 
-    def _send(self, row: OutboxMessage) -> Report:
+    def _send(self, row: OutboxMessage, marks: Marks) -> Report:
         assert row.id is not None
         try:
             response = self._call(row)
         except SlackApiError as failure:
+            marks.flush()  # what was sent is marked before anything about its rows is written
             error = str(failure.response.get("error") or "slack_error")
             if error in SUSPENDING:
                 return self._suspend(row, error)
@@ -275,24 +286,13 @@ class Sender:
                 return self._unreachable(row, error)
             return self._failed(row, error, permanent=error in PERMANENT)
         except Exception as failure:  # a dropped connection, a timeout: worth trying again
+            marks.flush()
             return self._unreachable(row, type(failure).__name__)
         since = self.reachability.reached()
         if since is not None:
             logger.warning("Slack answers again (away since %s): delivering", since.isoformat())
-        # Slack has it: the database restarting now must not leave it owed (sent twice).
-        patiently(lambda: self._mark_sent(row, response))
+        marks.add(outbox.Sent(row.id, _field(response, "ts"), _field(response, "channel")))
         return Report(sent=1)
-
-    def _mark_sent(self, row: OutboxMessage, response: Any) -> None:
-        assert row.id is not None
-        with transaction(self.engine) as session:
-            outbox.mark_sent(
-                session=session,
-                message_id=row.id,
-                ts=_field(response, "ts"),
-                channel=_field(response, "channel"),
-                now=self.clock(),
-            )
 
     def _call(self, row: OutboxMessage) -> Any:
         payload = dict(row.payload)
@@ -397,6 +397,48 @@ class Sender:
         if permanent:
             return Report(failed=1, errors=[error], unreached={row.recipient})
         return Report(retrying=1, errors=[error], retry_at=retry_at, unreached={row.recipient})
+
+
+@dataclass
+class Marks:
+    """Messages Slack accepted, not yet marked sent: marked a batch at a time, in one statement
+    (see storage/outbox.py for the window this leaves), with the lease renewed as it goes."""
+
+    sender: Sender
+    owner: str
+    sent: list[outbox.Sent] = field(default_factory=list)
+    oldest: float = 0.0  # monotonic: when the first unmarked one was accepted
+    renewed: float = field(default_factory=time.monotonic)
+
+    def add(self, sent: outbox.Sent) -> None:
+        if not self.sent:
+            self.oldest = time.monotonic()
+        self.sent.append(sent)
+
+    def due(self) -> bool:
+        """Whether the next message waits for these to be marked (the window's bounds), or for
+        the lease to be renewed."""
+        if not self.sent:
+            return time.monotonic() - self.renewed >= RENEW_AFTER
+        return len(self.sent) >= MARK_EVERY or time.monotonic() - self.oldest >= MARK_WITHIN
+
+    def flush(self) -> None:
+        """Mark them sent, and renew the lease if it is time. Slack has them: the database
+        restarting now must not leave them owed (sent twice)."""
+        renew = time.monotonic() - self.renewed >= RENEW_AFTER
+        if not self.sent and not renew:
+            return
+        patiently(lambda: self._write(renew))
+        self.sent = []
+        if renew:
+            self.renewed = time.monotonic()
+
+    def _write(self, renew: bool) -> None:
+        now = self.sender.clock()
+        with transaction(self.sender.engine) as session:
+            outbox.mark_all_sent(session=session, sent=self.sent, now=now)
+            if renew:
+                outbox.renew_lease(session=session, owner=self.owner, now=now)
 
 
 def _field(response: Any, name: str) -> str | None:

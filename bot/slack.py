@@ -17,6 +17,7 @@ from slack_sdk.http_retry import (
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.http_retry.response import HttpResponse
 
+from bot.pooled_client import PooledWebClient
 from bot.settings import Settings
 from storage.people import SlackProfile
 
@@ -43,8 +44,9 @@ def retry_handlers() -> list[RetryHandler]:
 
 
 def make_client(settings: Settings) -> WebClient:
-    """The app's WebClient: Slack's API (or SLACK_API_URL), with retries for 429, 5xx, resets."""
-    return WebClient(
+    """The app's WebClient: Slack's API (or SLACK_API_URL), with retries for 429, 5xx, resets,
+    over kept-alive connections (bot/pooled_client.py)."""
+    return PooledWebClient(
         token=settings.slack_bot_token,
         base_url=settings.api_url,
         timeout=15,

@@ -375,6 +375,15 @@ class OutboxMessage(SQLModel, table=True):
         sa.UniqueConstraint("team_id", "kind", "subject", "period_key"),
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
         sa.Index("ix_outbox_subject", "team_id", "subject"),
+        # What is still owed to one person, in order (the sender's "anything earlier?").
+        sa.Index(
+            "ix_outbox_pending_to",
+            "team_id",
+            "recipient",
+            "id",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from bot import outbox as bot_outbox
 from bot.outbox import Sender
 from bot.sandbox.fake_slack import FakeSlack
 from bot.slack import make_client
@@ -17,6 +19,7 @@ from storage.db import transaction
 from storage.models import OutboxStatus
 from tests.conftest import ALICE, BOB, CAROL, DAVE, settings_for
 from tests.factories import profile
+from tests.helpers import counting_statements
 
 
 class Clock:
@@ -111,3 +114,48 @@ def test_one_refusal_never_stops_the_others(
     assert (report.sent, report.failed) == (3, 1)
     assert ("UNOBODY", OutboxStatus.FAILED) in rows(engine)
     fake.errors.clear()
+
+
+def test_what_was_sent_is_marked_a_batch_at_a_time(
+    engine: Engine,
+    fake_slack: tuple[FakeSlack, str],
+    sender: tuple[Sender, Clock],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """120 messages, marked sent in three statements (MARK_EVERY 50), not 120 transactions; each
+    with where Slack put it."""
+    fake, _ = fake_slack
+    monkeypatch.setattr(bot_outbox, "MARK_WITHIN", 3600.0)  # by count alone, however slow
+    owe(engine, fake, *[(ALICE, BOB, CAROL, DAVE)[i % 4] for i in range(120)])
+    with counting_statements(engine) as counted:
+        report = sender[0].deliver_due()
+    assert report.sent == 120
+    marks = [c for c in counted if c.lstrip().upper().startswith("UPDATE OUTBOX SET STATUS")]
+    assert len(marks) == 3 == -(-120 // bot_outbox.MARK_EVERY)
+    with transaction(engine) as s:
+        sent = outbox.list_messages(session=s)
+    assert {m.status for m in sent} == {OutboxStatus.SENT}
+    assert all(m.ts and m.channel and m.channel.startswith("D") for m in sent)
+
+
+def test_a_failure_after_unmarked_sends_never_rewrites_them(
+    engine: Engine, fake_slack: tuple[FakeSlack, str], sender: tuple[Sender, Clock]
+) -> None:
+    """Bob's first message went; his second finds he has left, which fails all he is owed: the
+    first is marked sent before that, so it stays sent, not failed."""
+    fake, _ = fake_slack
+    client = sender[0].client
+    post = client.chat_postMessage
+    calls: list[int] = []
+
+    def third_finds_him_gone(**kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            fake.fail_next("chat.postMessage", 200, error="account_inactive")
+        return post(**kwargs)
+
+    client.chat_postMessage = third_finds_him_gone  # type: ignore[method-assign]
+    owe(engine, fake, BOB, ALICE, BOB)
+    report = sender[0].deliver_due()
+    assert (report.sent, report.failed) == (2, 1)
+    assert rows(engine) == [(BOB, "sent"), (ALICE, "sent"), (BOB, "failed")]

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from storage import outbox
+from storage import outbox, workspaces
 from storage.db import transaction
 from storage.models import OutboxStatus
+from tests.helpers import counting_statements
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -139,3 +140,59 @@ def test_a_long_batch_keeps_its_lease_rewriting_only_rows_that_need_it(engine: E
     with transaction(engine) as s:  # another sender's rows are theirs, unchanged
         theirs = outbox.leased_to(session=s, owner="theirs")
     assert [m.lease_until for m in theirs] == [NOW + outbox.LEASE]
+
+
+def test_a_lease_takes_at_most_its_limit_of_many_pending_rows(engine: Engine) -> None:
+    """PostgreSQL may run an `IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)` subquery again for
+    each row and lease far more than asked: one lease of 200 from 1,200 takes exactly 200."""
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(1200), now=NOW)
+    with transaction(engine) as s:
+        assert outbox.lease_due(session=s, owner="a", now=NOW, limit=200) == 200
+        assert [m.recipient for m in outbox.leased_to(session=s, owner="a")] == [
+            f"U{i}" for i in range(200)
+        ]
+
+
+def test_ready_tells_each_row_what_it_waits_for(engine: Engine) -> None:
+    """One read: a suspended workspace's rows, and a row behind an earlier one owed to the same
+    person that no sender holds (due later), but not behind one this or another sender holds."""
+    later = NOW + timedelta(minutes=5)
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(3), now=NOW)  # U0, U1, U2
+        first = outbox.list_messages(session=s)
+        outbox.defer(session=s, message_ids=[first[0].id or 0], until=later)  # U0: left behind
+        outbox.enqueue(session=s, messages=owed(3), now=NOW, owner="mine")  # U0, U1, U2 again
+        outbox.enqueue(
+            session=s,
+            messages=[outbox.Owed("TS", "reply", "U9", {"text": "x"})],
+            now=NOW,
+            owner="mine",
+        )
+        outbox.lease_due(session=s, owner="theirs", now=NOW)  # U1 and U2's first: held
+        workspaces.suspend(session=s, team_id="TS", reason="token_revoked", at=NOW)
+    with transaction(engine) as s:
+        found = outbox.ready(session=s, owner="mine", now=NOW)
+    assert [(r.row.recipient, r.suspended, r.behind) for r in found] == [
+        ("U0", False, later),
+        ("U1", False, None),
+        ("U2", False, None),
+        ("U9", True, None),
+    ]
+
+
+def test_many_rows_are_marked_sent_in_one_statement_with_their_places(engine: Engine) -> None:
+    with transaction(engine) as s:
+        outbox.enqueue(session=s, messages=owed(3), now=NOW, owner="mine")
+        ids = [m.id or 0 for m in outbox.leased_to(session=s, owner="mine")]
+    sent = [outbox.Sent(i, f"1.{i}", f"D{i}") for i in ids[:2]]
+    with counting_statements(engine) as counted, transaction(engine) as s:
+        outbox.mark_all_sent(session=s, sent=sent, now=NOW)
+    assert len([c for c in counted if c.lstrip().upper().startswith("UPDATE")]) == 1
+    with transaction(engine) as s:
+        rows = {m.id: m for m in outbox.list_messages(session=s)}
+    assert [(rows[i].status, rows[i].ts, rows[i].channel, rows[i].attempts) for i in ids] == [
+        (OutboxStatus.SENT, f"1.{ids[0]}", f"D{ids[0]}", 1),
+        (OutboxStatus.SENT, f"1.{ids[1]}", f"D{ids[1]}", 1),
+        (OutboxStatus.PENDING, None, None, 0),
+    ]
