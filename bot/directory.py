@@ -130,19 +130,32 @@ def sync_directory(
 
 
 def directory_gaps(
-    *, engine: Engine, team_id: str, user_ids: list[str], now: datetime
+    *,
+    engine: Engine,
+    team_id: str,
+    user_ids: list[str],
+    now: datetime,
+    known: people.DirectoryState | None = None,
 ) -> tuple[bool, list[str]]:
     """(whether the whole directory needs a sync — never synced or a day old, which of
     `user_ids` it does not know and may look up: not someone forgotten), read in one query (two
-    when some are unknown)."""
-    with reading(engine) as session:
-        synced, known = people.directory_state(session=session, team_id=team_id, user_ids=user_ids)
-        lacking = [u for u in user_ids if u not in known]
-        # Someone forgotten is not looked up: Slack would only tell us what we must not keep.
-        if lacking:
-            known |= forgotten.forgotten_users(session=session, team_id=team_id, user_ids=lacking)
+    when some are unknown); none when `known` was read already for all of them."""
+    state = known if known is not None and known.asked >= set(user_ids) else None
+    lacking: list[str] = []
+    if state is None or any(u not in state.known for u in user_ids):
+        with reading(engine) as session:
+            if state is None:
+                state = people.directory_state(session=session, team_id=team_id, user_ids=user_ids)
+            lacking = [u for u in user_ids if u not in state.known]
+            # Someone forgotten is not looked up: Slack would only tell us what we must not keep.
+            if lacking:
+                lacking = sorted(
+                    set(lacking)
+                    - forgotten.forgotten_users(session=session, team_id=team_id, user_ids=lacking)
+                )
+    synced = state.synced_at
     stale = synced is None or now - synced > DIRECTORY_STALE_AFTER
-    return stale, [u for u in user_ids if u not in known]
+    return stale, [u for u in user_ids if u in lacking]
 
 
 def sync_users(

@@ -17,6 +17,7 @@ from conversations.errors import Refusal
 from prompts import render, render_plain
 from storage.db import DatabaseAway, patiently
 from storage.models import InboxMessage
+from storage.people import DirectoryState
 
 logger = logging.getLogger("cascade")
 
@@ -83,10 +84,11 @@ def handled(
     client: Any,
     work: Callable[[], None],
     from_inbox: InboxMessage | None = None,
+    directory: DirectoryState | None = None,
 ) -> None:
     """Run a listener's `work` in its request scope: a refusal or a failure is logged and told
     to the person; a retry that an earlier delivery handled is let go."""
-    with request_scope(body, from_inbox):
+    with request_scope(body, from_inbox, directory):
         try:  # the database restarting: the work is tried again (its event, or its inbox row, is
             # recorded with it, so a retry after a commit whose answer was lost acts once)
             patiently(work)

@@ -8,16 +8,17 @@ The rules, in the order of an answer's life:
 2. **Done from the row, after the ack, in order of receipt, once.** The work after the ack does
    not act on the payload it came with: it drains the person's inbox (`drain`), oldest row first
    (rows are numbered as they are recorded). Each row's work runs in one transaction that first
-   takes the person's inbox lock (storage/inbox.py: a PostgreSQL advisory lock; SQLite's write
-   lock) and marks the row applied with the work it causes, so whichever process gets there first
-   does it, and nobody does it twice. A process that receives a person's later answer first does
-   their earlier ones before it, whoever recorded them: two processes behind a round-robin
-   balancer apply one person's answers in the order they were sent. A row whose work changed
-   nothing (a refusal, a failure: the person was told) is marked answered.
+   takes the person's lock (storage/people.py `lock_person`: their row, FOR NO KEY UPDATE, read
+   with who they are; SQLite's write lock) and marks the row applied with the work it causes,
+   so whichever process gets there first does it, and nobody does it twice. A process that
+   receives a person's later answer first does their earlier ones before it, whoever recorded
+   them: two processes behind a round-robin balancer apply one person's answers in the order
+   they were sent. A row whose work changed nothing (a refusal, a failure: the person was told)
+   is marked answered.
 3. **Overtaken answers are not applied late.** Before a row is done, if the person's flow has
-   moved on since it was received other than by their own earlier answers (storage/inbox.py:
-   `overtaken` — a conversation of theirs changed after the row's receipt and after their latest
-   applied row), the row is marked lost and the person is told "I lost your answer to … —
+   moved on since it was received other than by their own earlier answers (storage/inbox.py
+   `next_waiting`: a conversation of theirs changed after the row's receipt and after their
+   latest applied row), the row is marked lost and the person is told "I lost your answer to … —
    please send it again" (the template `inbox/lost_answer`), in the same transaction.
 4. **Nothing is left behind.** At start-up (`cascade serve`, `run`, `sandbox`), before serving,
    every waiting row is done (`recover`). While serving, a sweeper (`start_sweeper`) does the rows
@@ -45,8 +46,9 @@ from bot.outbox import new_owner
 from bot.services import Services
 from bot.turns import REPLY
 from prompts import render
-from storage import forgotten, inbox, outbox
+from storage import forgotten, inbox, outbox, people
 from storage.db import (
+    HURRY,
     DatabaseAway,
     hurried_transaction,
     patiently,
@@ -55,13 +57,13 @@ from storage.db import (
     transaction,
 )
 from storage.models import InboxMessage, InboxStatus
+from storage.people import DirectoryState
 
 logger = logging.getLogger("cascade")
 
 MESSAGE = "message"  # a DM (a new message or an edit): bot/listeners/messages
 ACTION = "action"  # a click: bot/listeners/actions
 STALE = timedelta(seconds=5)  # waiting longer than this: the sweeper does it
-ACK_WAIT = 0.5  # seconds the ack path waits to record a row (SQLite: for the write lock)
 SWEEP_EVERY = 2.0  # seconds
 
 # What does a recorded row's work, by kind: (services, client, the Slack payload, the row).
@@ -93,7 +95,7 @@ def record(
     said: str,
 ) -> Received:
     """On the ack path: one INSERT, one commit. `said` is how the person would recognise it.
-    One that cannot be recorded in `ACK_WAIT` (on SQLite, another writer held the lock that
+    One that cannot be recorded in `HURRY` seconds (on SQLite, another writer held the lock that
     long) is done from memory after the ack, as before there was an inbox: a crash before its
     work commits would lose it (the log says so). With the database away (restarting) it is not
     acked at all: a 503 (bot/errors.py), and Slack delivers an event again."""
@@ -108,14 +110,14 @@ def record(
     if not (team_id and user_id and delivery):  # nothing to know it again by: done from memory
         return Received(row, recorded=False)
     try:
-        with hurried_transaction(services.engine, ACK_WAIT) as session:
+        with hurried_transaction(services.engine) as session:
             inbox.record(session=session, message=row)
     except OperationalError as error:
         # A server restarting: not acked, Slack delivers it again. (SQLite's only such error is
         # another writer's lock, and a check would wait on that lock too.)
         if services.engine.dialect.name != "sqlite" and not reachable(services.engine):
             raise DatabaseAway() from error
-        logger.warning("inbox: a %s not recorded in %.1f s; done unrecorded", kind, ACK_WAIT)
+        logger.warning("inbox: a %s not recorded in %.1f s; done unrecorded", kind, HURRY)
         return Received(row, recorded=False)
     return Received(row, recorded=True)
 
@@ -142,16 +144,22 @@ def drain(
 ) -> None:
     """Do every waiting row of this person, oldest first (rule 2); with `until` (a delivery),
     stop once that one is done: a later row is drained by the process that recorded it."""
-    while (row := _next(services, team_id, user_id)) is not None:
+    while (waiting := _next(services, team_id, user_id)) is not None:
         kill_point(services.settings, "after_ack")  # recorded and acked; its work not started
-        _do(services, client, row)
-        _answered(services, row)
-        if row.delivery == until:
+        _do(services, client, waiting.message, waiting.directory)
+        _answered(services, waiting.message)
+        if waiting.message.delivery == until:
             return
 
 
-def _do(services: Services, client: WebClient, row: InboxMessage) -> None:
-    """A row's work, as its listener would have done it (marked applied with it, if recorded)."""
+def _do(
+    services: Services,
+    client: WebClient,
+    row: InboxMessage,
+    directory: DirectoryState | None = None,
+) -> None:
+    """A row's work, as its listener would have done it (marked applied with it, if recorded);
+    `directory`: the directory's state for its person, read with it."""
     work = REPLAYS[row.kind]
     body = row.payload.get("body") or {}
     handled(
@@ -161,26 +169,27 @@ def _do(services: Services, client: WebClient, row: InboxMessage) -> None:
         client,
         lambda: work(services, client, row),
         from_inbox=row if row.id is not None else None,
+        directory=directory,
     )
 
 
-def _next(services: Services, team_id: str, user_id: str) -> InboxMessage | None:
+def _next(services: Services, team_id: str, user_id: str) -> inbox.Waiting | None:
     """The person's oldest waiting row; those their flow has overtaken are told lost (rule 3).
     Looked for without a lock (on SQLite a writer's lock is the only one): the row's work takes
     the person's lock, and finds it still waiting, or does nothing."""
     while True:
         with reading(services.engine) as session:
-            row = inbox.oldest_waiting(session=session, team_id=team_id, user_id=user_id)
-            if row is None or not inbox.overtaken(session=session, message=row):
-                return row
-        _tell_lost(services, row)
+            waiting = inbox.next_waiting(session=session, team_id=team_id, user_id=user_id)
+            if waiting is None or not waiting.overtaken:
+                return waiting
+        _tell_lost(services, waiting.message)
 
 
 def _tell_lost(services: Services, row: InboxMessage) -> None:
     """Mark the row lost, and owe its person "please send it again", in one transaction."""
     owner = new_owner()
     with transaction(services.engine) as session:
-        inbox.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
+        people.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
         now = services.clock()
         lost = InboxStatus.LOST
         if not inbox.mark_done(session=session, message_id=row.id or 0, status=lost, now=now):
@@ -198,7 +207,7 @@ def _answered(services: Services, row: InboxMessage) -> None:
     if row.status != InboxStatus.PENDING:
         return  # applied, with its work
     with transaction(services.engine) as session:
-        inbox.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
+        people.lock_person(session=session, team_id=row.team_id, user_id=row.user_id)
         if forgotten.is_forgotten(session=session, team_id=row.team_id, user_id=row.user_id):
             found = inbox.get_message(session=session, message_id=row.id or 0)
             if found is not None:

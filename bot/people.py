@@ -18,20 +18,29 @@ from bot.directory import (
 )
 from bot.services import Services
 from conversations.actor import Actor, actor_for
+from storage.people import DirectoryState
 
 logger = logging.getLogger(__name__)
 
 
 def refresh_directory(
-    *, services: Services, client: WebClient, team_id: str, user_ids: list[str]
+    *,
+    services: Services,
+    client: WebClient,
+    team_id: str,
+    user_ids: list[str],
+    known: DirectoryState | None = None,
 ) -> None:
     """Keep the directory fresh without making anyone wait who need not. When it is a day old,
     one request between all processes takes the lease and syncs it: in the background when it
     knows everyone the request names, else before answering. Everyone else carries on; people
-    the directory lacks are looked up alone with users.info."""
+    the directory lacks are looked up alone with users.info. `known`: the directory's state as
+    already read with the request's other work (the inbox reads it with the person's answer)."""
     now = services.clock()
     engine = services.engine
-    stale, unknown = directory_gaps(engine=engine, team_id=team_id, user_ids=user_ids, now=now)
+    stale, unknown = directory_gaps(
+        engine=engine, team_id=team_id, user_ids=user_ids, now=now, known=known
+    )
     owner = None
     if stale:
         owner = claim_directory_sync(
@@ -60,7 +69,13 @@ def _logged(work: Callable[[], object]) -> None:
         logger.exception("directory sync in the background failed")
 
 
-def actor(*, services: Services, session: Session, team_id: str, user_id: str) -> Actor:
+def actor(
+    *, services: Services, session: Session, team_id: str, user_id: str, lock: bool = False
+) -> Actor:
     return actor_for(
-        session=session, team_id=team_id, user_id=user_id, admin_ids=services.settings.admin_ids
+        session=session,
+        team_id=team_id,
+        user_id=user_id,
+        admin_ids=services.settings.admin_ids,
+        lock=lock,
     )

@@ -28,10 +28,11 @@ from conversations import clock
 from conversations.actor import Actor
 from conversations.flows import engine
 from conversations.flows.spec import Notice
-from storage import conversations, inbox, outbox
+from storage import conversations, inbox, outbox, people
 from storage.db import reading, transaction
 from storage.events import claim_event
 from storage.models import InboxMessage, InboxStatus
+from storage.people import DirectoryState
 
 # Whether the request being handled on this thread has committed a change: the apology after a
 # failure must say truthfully whether anything was saved. Reset at the start of each listener.
@@ -55,6 +56,11 @@ _event: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar(
 # The inbox row (bot/inbox.py) this request's work is done from: marked applied in the
 # transaction of that work, under the person's inbox lock, never before it.
 _inbox: contextvars.ContextVar[InboxMessage | None] = contextvars.ContextVar("inbox", default=None)
+# The directory's state for the person, when read already with the work's other reads (the
+# inbox reads it with their answer): the directory check then reads nothing again.
+_directory: contextvars.ContextVar[DirectoryState | None] = contextvars.ContextVar(
+    "directory", default=None
+)
 
 
 class AlreadyHandled(Exception):
@@ -63,15 +69,19 @@ class AlreadyHandled(Exception):
 
 @contextmanager
 def request_scope(
-    body: dict[str, Any] | None = None, from_inbox: InboxMessage | None = None
+    body: dict[str, Any] | None = None,
+    from_inbox: InboxMessage | None = None,
+    directory: DirectoryState | None = None,
 ) -> Iterator[None]:
     """One listener's run: starts with nothing saved or owed; delivers what it owes at the end,
     even if it failed after committing, then refreshes the Homes the change concerns. `body`
-    names the event it acts on, if any; `from_inbox`, the inbox row it is done from."""
+    names the event it acts on, if any; `from_inbox`, the inbox row it is done from, and
+    `directory` the directory's state read with it."""
     saved.set(False)
     event_id = event_id_of(body or {})
     event_token = _event.set((team_of(body or {}), event_id) if event_id else None)
     inbox_token = _inbox.set(from_inbox)
+    directory_token = _directory.set(directory)
     owing: list[Callable[[], object]] = []
     token = _owing.set(owing)
     try:
@@ -80,6 +90,7 @@ def request_scope(
         _owing.reset(token)
         _event.reset(event_token)
         _inbox.reset(inbox_token)
+        _directory.reset(directory_token)
         for deliver in owing:
             deliver()
 
@@ -95,23 +106,32 @@ def _record_event(session: Session) -> None:
 
 def _claim_inbox(session: Session, now: datetime) -> None:
     """Mark the inbox row this request is done from applied, with the work (once per request);
-    under the person's inbox lock, so whoever holds it first does it, and nobody twice."""
+    under the person's lock (taken just before, with who they are), so whoever holds it first
+    does it, and nobody twice."""
     pending = _inbox.get()
     if pending is None or pending.id is None:
         return
-    inbox.lock_person(session=session, team_id=pending.team_id, user_id=pending.user_id)
     applied = InboxStatus.APPLIED
     if not inbox.mark_done(session=session, message_id=pending.id, status=applied, now=now):
         raise AlreadyHandled(f"inbox {pending.id}")
 
 
-def _once(session: Session, now: datetime) -> None:
-    """What makes this work happen once: its inbox row (already once per delivery), else its
-    event's record."""
-    if _inbox.get() is not None:
-        _claim_inbox(session, now)
-    else:
+def _first(
+    services: Services, session: Session, team_id: str, user_id: str, now: datetime
+) -> Actor:
+    """Who is acting, and what makes this work happen once: its inbox row (already once per
+    delivery), marked applied under the person's lock, which is taken with who they are (one
+    statement); else its event's record."""
+    pending = _inbox.get()
+    if pending is None or pending.id is None:
         _record_event(session)
+        return actor(services=services, session=session, team_id=team_id, user_id=user_id)
+    theirs = (pending.team_id, pending.user_id) == (team_id, user_id)
+    if not theirs:  # (never so: a row is its sender's work) their lock all the same
+        people.lock_person(session=session, team_id=pending.team_id, user_id=pending.user_id)
+    who = actor(services=services, session=session, team_id=team_id, user_id=user_id, lock=theirs)
+    _claim_inbox(session, now)
+    return who
 
 
 def _committed(services: Services) -> None:
@@ -227,6 +247,14 @@ def _homes_to_refresh(work: Acting, has_home: bool) -> list[str]:
     return sorted((work.touched | {me}) - shown)[:HOMES_REFRESHED]
 
 
+def _refresh(services: Services, client: WebClient, team_id: str, user_ids: list[str]) -> None:
+    """The directory check before a unit of work, from the state read with it, if it was."""
+    known = _directory.get()
+    refresh_directory(
+        services=services, client=client, team_id=team_id, user_ids=user_ids, known=known
+    )
+
+
 @contextmanager
 def acting(
     *,
@@ -246,15 +274,12 @@ def acting(
     call before the ack; the owed messages are delivered in the background. Work that only reads
     (a view) passes `reads_only=True`: on SQLite it takes no write lock, so nobody waits on it."""
     if not ack_path:
-        refresh_directory(
-            services=services, client=client, team_id=team_id, user_ids=[user_id, *also]
-        )
+        _refresh(services, client, team_id, [user_id, *also])
     now = services.clock()
     records = _event.get() is not None or _inbox.get() is not None
     unit = reading if reads_only and not records else transaction
     with unit(services.engine) as session:
-        _once(session, now)
-        who = actor(services=services, session=session, team_id=team_id, user_id=user_id)
+        who = _first(services, session, team_id, user_id, now)
         work = Acting(
             session=session,
             actor=who,

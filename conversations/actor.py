@@ -27,9 +27,12 @@ class Actor:
         return self.person.id
 
 
-def actor_for(*, session: Session, team_id: str, user_id: str, admin_ids: frozenset[str]) -> Actor:
-    """The actor for a Slack user already in the directory; refused for someone forgotten."""
-    person = people.get_person_placed(session=session, team_id=team_id, user_id=user_id)
+def actor_for(
+    *, session: Session, team_id: str, user_id: str, admin_ids: frozenset[str], lock: bool = False
+) -> Actor:
+    """The actor for a Slack user already in the directory; refused for someone forgotten. With
+    `lock`, their row is held until the unit of work ends (`people.lock_person`)."""
+    person = people.get_person_placed(session=session, team_id=team_id, user_id=user_id, lock=lock)
     if person is None and forgotten.is_forgotten(session=session, team_id=team_id, user_id=user_id):
         raise Refusal("forgotten_requester")  # nothing is written: the unit of work rolls back
     if person is None or person.deleted:

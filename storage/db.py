@@ -24,8 +24,8 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    make_url,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +41,7 @@ READ_ONLY = "cascade_read_only"  # an execution option: this transaction only re
 
 SQLITE_CACHE_KIB = 512  # per connection
 READER_POOL = 16  # connections of the readers' own pool: one per thread that answers requests
+HURRY = 0.5  # seconds a write on the ack path waits for a lock (`hurried_transaction`)
 # PostgreSQL restarting or failing over: a request fails in seconds rather than hangs (Slack
 # wants its ack within 3 s), and a connection is checked before use (pool_pre_ping).
 POOL_TIMEOUT = 3  # seconds to wait for a connection of the pool
@@ -107,7 +108,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # The ack path's reads get a pool of their own: under load every connection of the
         # main pool can be held by turns, and an ack must not queue for one (measured: p99 1.9 s
         # with 30 people typing ahead).
-        reader = create_engine(url, pool_size=READER_POOL, max_overflow=0, **kwargs)
+        # Its connections wait at most HURRY for any lock, set once as each one opens (a read
+        # waits for none but a schema change's): the ack path's writes need no SET per request.
+        # (Added to the URL's own options, which name a schema in the tests.)
+        given = make_url(url).query.get("options") or kwargs["connect_args"].get("options") or ""
+        options = " ".join([*([given] if isinstance(given, str) else given)])
+        wait = f"{options} -c lock_timeout={int(HURRY * 1000)}".strip()
+        reader_kwargs = {**kwargs, "connect_args": {**kwargs["connect_args"], "options": wait}}
+        reader = create_engine(url, pool_size=READER_POOL, max_overflow=0, **reader_kwargs)
         engine._cascade_reader = reader  # type: ignore[attr-defined]
         event.listen(engine, "engine_disposed", lambda *_: reader.dispose())
         return engine
@@ -153,20 +161,20 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def hurried_transaction(engine: Engine, wait: float) -> Iterator[Session]:
-    """A unit of work that waits at most `wait` seconds for a lock (SQLite's write lock, held by
+def hurried_transaction(engine: Engine) -> Iterator[Session]:
+    """A unit of work that waits at most HURRY seconds for a lock (SQLite's write lock, held by
     whoever is writing; a PostgreSQL row or table lock), else raises OperationalError: for
     writes on the ack path, which must answer Slack in time whatever else is going on. On
-    PostgreSQL it runs on the readers' pool, which turns never hold (see `make_engine`)."""
+    PostgreSQL it runs on the readers' pool, which turns never hold and whose connections wait
+    no longer than that for a lock (see `make_engine`)."""
     with getattr(engine, "_cascade_reader", engine).connect() as connection:
         if engine.dialect.name != "sqlite":
             with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                session.execute(text(f"SET LOCAL lock_timeout = '{int(wait * 1000)}ms'"))
                 yield session
             return
         raw = connection.connection.dbapi_connection
         assert raw is not None
-        raw.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+        raw.execute(f"PRAGMA busy_timeout={int(HURRY * 1000)}")
         try:
             with Session(bind=connection, expire_on_commit=False) as session, session.begin():
                 yield session

@@ -3,14 +3,17 @@ how they are done, in order, once)."""
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, text, update
+from sqlalchemy import and_, case, exists, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, func, select
 
 from storage.db import insert_or, table_of
-from storage.models import Conversation, InboxMessage, InboxStatus, Person
+from storage.models import Conversation, InboxMessage, InboxStatus, Person, Workspace
+from storage.people import DirectoryState
 
 
 def record(*, session: Session, message: InboxMessage) -> None:
@@ -47,33 +50,63 @@ def record(*, session: Session, message: InboxMessage) -> None:
     )
 
 
-def lock_person(*, session: Session, team_id: str, user_id: str) -> None:
-    """Hold this person's inbox until the transaction ends. PostgreSQL: an advisory lock on the
-    person (taken first in every transaction that does inbox work, so it orders them and adds no
-    deadlock); SQLite: every writing transaction already holds the one write lock."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = person_lock_key(team_id=team_id, user_id=user_id)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+@dataclass(frozen=True)
+class Waiting:
+    """A person's oldest waiting row, with what its work needs to know first, read with it."""
+
+    message: InboxMessage
+    # Their flow moved on after it was received, other than by their own earlier messages and
+    # clicks: it is told lost (bot/inbox.py, rule 3).
+    overtaken: bool
+    directory: DirectoryState  # the directory's state for them (bot/directory.py)
 
 
-def person_lock_key(*, team_id: str, user_id: str) -> int:
-    """The person's inbox lock: a 64-bit PostgreSQL advisory lock key."""
-    digest = hashlib.sha256(f"inbox:{team_id}:{user_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+def next_waiting(*, session: Session, team_id: str, user_id: str) -> Waiting | None:
+    """The person's first recorded message or click whose work has not committed, in one query
+    with whether it is overtaken and the directory's state for them.
 
-
-def oldest_waiting(*, session: Session, team_id: str, user_id: str) -> InboxMessage | None:
-    """The person's first recorded message or click whose work has not committed."""
-    return session.exec(
-        select(InboxMessage)
+    Overtaken: one of their conversations changed (`last_activity`) after both its receipt and
+    the work of their latest applied inbox row. Work done from the inbox stamps the row's
+    `done_at` with the instant it gives the conversation, so only a change from elsewhere (a
+    slash command, a form, an expiry) counts."""
+    theirs = and_(col(Person.team_id) == team_id, col(Person.user_id) == user_id)
+    applied = aliased(InboxMessage)
+    changed = (
+        select(func.max(Conversation.last_activity))
+        .join(Person, col(Person.id) == col(Conversation.person_id))
+        .where(theirs)
+        .scalar_subquery()
+    )
+    last_applied = (
+        select(func.max(applied.done_at))
         .where(
-            InboxMessage.status == InboxStatus.PENDING,
-            InboxMessage.team_id == team_id,
-            InboxMessage.user_id == user_id,
+            col(applied.team_id) == team_id,
+            col(applied.user_id) == user_id,
+            col(applied.status) == InboxStatus.APPLIED,
+        )
+        .scalar_subquery()
+    )
+    synced = (
+        select(Workspace.directory_synced_at).where(Workspace.team_id == team_id).scalar_subquery()
+    )
+    found = session.execute(
+        sa_select(InboxMessage, changed, last_applied, synced, exists().where(theirs))
+        .where(
+            col(InboxMessage.status) == InboxStatus.PENDING,
+            col(InboxMessage.team_id) == team_id,
+            col(InboxMessage.user_id) == user_id,
         )
         .order_by(col(InboxMessage.id))
+        .limit(1)
     ).first()
+    if found is None:
+        return None
+    message, changed_at, applied_at, synced_at, known = found
+    since = max(message.received_at, applied_at) if applied_at else message.received_at
+    directory = DirectoryState(
+        synced_at, frozenset({user_id}), frozenset({user_id} if known else ())
+    )
+    return Waiting(message, changed_at is not None and changed_at > since, directory)
 
 
 def mark_done(
@@ -121,30 +154,6 @@ def waiting_people(
         query = query.where(InboxMessage.received_at < received_before)
     query = query.group_by(col(InboxMessage.team_id), col(InboxMessage.user_id))
     return [(t, u) for t, u in session.exec(query.order_by(func.min(InboxMessage.id)).limit(limit))]
-
-
-def overtaken(*, session: Session, message: InboxMessage) -> bool:
-    """Whether the person's flow moved on after `message` was received, other than by their own
-    earlier messages and clicks: one of their conversations changed (`last_activity`) after both
-    its receipt and the work of their latest applied inbox row. Work done from the inbox stamps
-    the row's `done_at` with the instant it gives the conversation, so only a change from
-    elsewhere (a slash command, a form, an expiry) counts."""
-    changed = session.exec(
-        select(func.max(Conversation.last_activity))
-        .join(Person, col(Person.id) == col(Conversation.person_id))
-        .where(Person.team_id == message.team_id, Person.user_id == message.user_id)
-    ).one()
-    if changed is None:
-        return False
-    applied = session.exec(
-        select(func.max(InboxMessage.done_at)).where(
-            InboxMessage.team_id == message.team_id,
-            InboxMessage.user_id == message.user_id,
-            InboxMessage.status == InboxStatus.APPLIED,
-        )
-    ).one()
-    since = max(message.received_at, applied) if applied is not None else message.received_at
-    return bool(changed > since)
 
 
 def list_messages(*, session: Session, team_id: str) -> list[InboxMessage]:

@@ -4,7 +4,8 @@ A view that is composed of others (the App Home: next steps, my goals, my barrie
 asks for the same small things several times: the workspace, its cycles, its units, my goals.
 A repository function that is worth remembering reads through `remembered`; the second ask in
 the same transaction costs no query. Anything written (a flush, an UPDATE or DELETE statement, a
-commit, a rollback) forgets it all, so nobody ever reads back something stale.
+commit, a rollback) forgets it all, so nobody ever reads back something stale; but for the
+bookkeeping of deliveries (`BOOKKEEPING`), which no remembered read holds.
 """
 
 from __future__ import annotations
@@ -49,8 +50,14 @@ def forget(session: OrmSession, *_: object) -> None:
     session.info.pop(KEY, None)
 
 
+# Writes that change nothing a remembered read holds: the record that a delivery was done (an
+# inbox row marked applied, an event recorded), written beside the work it belongs to.
+BOOKKEEPING = frozenset({"inbox", "slackevent"})
+
+
 def _forget_on_write(state: ORMExecuteState) -> None:
-    if not state.is_select:
+    table = getattr(getattr(state.statement, "table", None), "name", None)
+    if not state.is_select and table not in BOOKKEEPING:
         forget(state.session)
 
 

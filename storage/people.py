@@ -78,18 +78,24 @@ def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None
     ).first()
 
 
-def get_person_placed(*, session: Session, team_id: str, user_id: str) -> Person | None:
+def get_person_placed(
+    *, session: Session, team_id: str, user_id: str, lock: bool = False
+) -> Person | None:
     """`get_person`, reading in the same query which unit they belong to (`units.unit_of` of
     them then reads no more) and the workspace's calendar (`workspaces.calendar` then reads no
-    more): who is asking comes first in every request. One row per cycle (a handful)."""
-    rows = session.exec(
+    more): who is asking comes first in every request. One row per cycle (a handful). With
+    `lock`, their row is held as `lock_person` holds it, in the same statement."""
+    query = (
         select(Person, Membership.unit_id, Workspace, Cycle)
         .outerjoin(Membership, col(Membership.person_id) == col(Person.id))
         .outerjoin(Workspace, col(Workspace.team_id) == col(Person.team_id))
         .outerjoin(Cycle, col(Cycle.team_id) == col(Person.team_id))
         .where(Person.team_id == team_id, Person.user_id == user_id)
         .order_by(col(Cycle.start), col(Cycle.id))
-    ).all()
+    )
+    if lock:
+        query = query.with_for_update(key_share=True, of=Person)
+    rows = session.exec(query).all()
     if not rows:
         return None
     person, unit_id, workspace, _ = rows[0]
@@ -151,11 +157,18 @@ def person_ids_by_email(*, session: Session, team_id: str) -> dict[str, int]:
     return {email.lower(): person_id for person_id, email in rows if email and person_id}
 
 
-def directory_state(
-    *, session: Session, team_id: str, user_ids: Collection[str]
-) -> tuple[datetime | None, set[str]]:
-    """When the directory was last synced in full (None: never, or no workspace row yet), and
-    which of these Slack users it has a row for: one query, asked before every request."""
+@dataclass(frozen=True)
+class DirectoryState:
+    """What the directory knows before a request: when it was last synced in full (None: never,
+    or no workspace row yet), and which of the Slack users `asked` about it has a row for."""
+
+    synced_at: datetime | None
+    asked: frozenset[str]
+    known: frozenset[str]
+
+
+def directory_state(*, session: Session, team_id: str, user_ids: Collection[str]) -> DirectoryState:
+    """The directory's state for these users: one query, asked before every request."""
     synced = select(Workspace.directory_synced_at, literal(None, String).label("user_id")).where(
         Workspace.team_id == team_id
     )
@@ -169,7 +182,18 @@ def directory_state(
             at = synced_at
         else:
             found.add(user_id)
-    return at, found
+    return DirectoryState(at, frozenset(user_ids), frozenset(found))
+
+
+def lock_person(*, session: Session, team_id: str, user_id: str) -> None:
+    """Hold this person's row until the transaction ends (PostgreSQL: FOR NO KEY UPDATE, which
+    leaves rows that refer to it free to be written; SQLite: every writing transaction already
+    holds the one write lock). The inbox's order per person rests on it (bot/inbox.py)."""
+    session.exec(
+        select(Person.id)
+        .where(Person.team_id == team_id, Person.user_id == user_id)
+        .with_for_update(key_share=True)
+    ).first()
 
 
 UPSERT_BATCH = 1000  # profiles compared and written per round of statements

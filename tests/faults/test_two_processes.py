@@ -35,7 +35,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from sqlalchemy import text
 
 from bot.inbox import STALE
 from bot.sandbox.fake_slack import FakeSlack
@@ -295,15 +294,10 @@ def test_thirty_interviews_on_two_processes_one_killed_mid_run(
 
 @contextmanager
 def holding_the_lock_of(engine: Any, team: str, user: str) -> Iterator[None]:
-    """The person's inbox lock (storage/inbox.py), held as a process busy with them holds it."""
-    key = inbox.person_lock_key(team_id=team, user_id=user)
-    with engine.connect() as connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-            connection.commit()
+    """The person's lock (storage/people.py), held as a process busy with them holds it."""
+    with transaction(engine) as session:
+        people.lock_person(session=session, team_id=team, user_id=user)
+        yield
 
 
 def late(engine: Any, team: str) -> int:

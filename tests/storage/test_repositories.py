@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from storage import (
     barriers,
@@ -16,13 +17,21 @@ from storage import (
     cycles,
     events,
     goals,
+    inbox,
     people,
     units,
     workspaces,
 )
-from storage.db import table_of, transaction
+from storage.db import HURRY, hurried_transaction, table_of, transaction
 from storage.export import export_workspace
-from storage.models import Confidence, Goal, ObjectiveStatus, Person
+from storage.models import (
+    Confidence,
+    Goal,
+    InboxMessage,
+    InboxStatus,
+    ObjectiveStatus,
+    Person,
+)
 from tests.factories import ObjectiveSpec, UnitSpec, build_org, profile
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -300,3 +309,26 @@ def test_plain_rows_have_the_columns_of_their_models_in_order() -> None:
     """PersonRow and GoalRow are built from a row's values in column order."""
     for row, model in [(people.PersonRow, Person), (goals.GoalRow, Goal)]:
         assert [f.name for f in fields(row)] == [c.name for c in table_of(model).columns]
+
+
+def test_a_hurried_write_gives_up_on_a_lock_held_past_its_wait(engine: Engine) -> None:
+    """The ack path's record of a delivery waits at most HURRY for a lock (PostgreSQL: the
+    readers' pool's connections are opened with lock_timeout; SQLite: the write lock's busy
+    timeout), then fails, so the ack can answer in time; with the lock free it records at once."""
+    message = InboxMessage(
+        team_id="T", user_id="U1", kind="dm", delivery="Ev1", payload={}, received_at=NOW
+    )
+    with hurried_transaction(engine) as s:
+        inbox.record(session=s, message=message)
+    with transaction(engine) as holder:  # another transaction busy with that very row
+        holder.execute(update(InboxMessage).values(status=InboxStatus.PENDING))
+        started = time.monotonic()
+        with pytest.raises(OperationalError), hurried_transaction(engine) as s:
+            inbox.record(session=s, message=message)
+        waited = time.monotonic() - started
+    assert HURRY * 0.8 <= waited < HURRY + 1.5, waited
+    with hurried_transaction(engine) as s:
+        inbox.record(session=s, message=message)
+    with transaction(engine) as s:
+        [row] = inbox.list_messages(session=s, team_id="T")
+    assert row.deliveries == 2
