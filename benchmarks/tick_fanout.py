@@ -50,6 +50,7 @@ from storage.models import Goal, GoalStatus, ObjectiveStatus
 MONDAY = datetime(2027, 3, 1, tzinfo=UTC)
 AFTER = MONDAY + timedelta(hours=19)  # everything owed through Monday is due
 UNPACED = "10000"  # CASCADE_SLACK_PACE: Slack's pace ×10,000, i.e. none against the fake
+AT_ONCE = 30_000  # issue 23: 30,000 check-ins due at one 09:00, delivered within 10 minutes
 
 
 def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> Services:
@@ -113,13 +114,13 @@ def held() -> Iterator[None]:
         Sender.deliver_owned, Sender.deliver_due = owned, due  # type: ignore[method-assign]
 
 
-def owe(services: Services, engine: Engine) -> int:
+def owe(services: Services, engine: Engine, monday: datetime = MONDAY) -> int:
     """Ticks every hour from Sunday noon UTC to Monday 18:00 UTC, which holds every zone's
     Monday 09:00 (Sydney's is Sunday 22:00 UTC, Los Angeles' Monday 17:00), delivery held:
     how many messages are owed."""
-    at = MONDAY - timedelta(hours=12)
+    at = monday - timedelta(hours=12)
     with held():
-        while at <= MONDAY + timedelta(hours=18):
+        while at <= monday + timedelta(hours=18):
             run_tick(services, at)
             at += timedelta(hours=1)
     with engine.connect() as c:
@@ -127,21 +128,59 @@ def owe(services: Services, engine: Engine) -> int:
 
 
 def owed_again(engine: Engine) -> None:
-    """Every message back to owed, as before the first delivery (benchmark only)."""
+    """Every message sent back to owed, as before the delivery (benchmark only)."""
     with engine.begin() as c:
         c.execute(
             text(
                 "UPDATE outbox SET status = 'pending', attempts = 0, ts = NULL, channel = NULL, "
-                "sent_at = NULL, lease_owner = NULL, lease_until = NULL, error = NULL"
+                "sent_at = NULL, lease_owner = NULL, lease_until = NULL, error = NULL "
+                "WHERE status = 'sent'"
             )
         )
 
 
-def deliver(database: str, fake_url: str, token: str, processes: int) -> float:
-    """Seconds for `processes` sender processes, started together, to deliver everything owed
-    (each `deliver_due` until nothing is left). Their start-up is not timed."""
+def only_first(engine: Engine, limit: int) -> int:
+    """Only the first `limit` owed messages are due; the rest wait a year (benchmark only):
+    how many are due."""
+    with engine.begin() as c:
+        ids = [i for (i,) in c.execute(text("SELECT id FROM outbox WHERE status = 'pending'"))]
+        ids.sort()
+        if len(ids) > limit:
+            c.execute(
+                text(
+                    "UPDATE outbox SET next_attempt_at = :later "
+                    "WHERE status = 'pending' AND id > :cut"
+                ),
+                {"later": datetime(2100, 1, 1, tzinfo=UTC), "cut": ids[limit - 1]},
+            )
+    return min(len(ids), limit)
+
+
+def fan_out(
+    engine: Engine, database: str, fake: FakeSlack, fake_url: str, at: datetime, limit: int
+) -> list[tuple[str, int, float]]:
+    """Of what is owed, the first `limit` messages delivered as of `at` by one sender process,
+    then again by two, beside a bare loop of the very same calls: (who, messages, seconds)."""
+    due = only_first(engine, limit)
+    calls = owed_calls(engine)[:due]
+    rows = [
+        ("bare loop of the same chat.postMessage calls", due, bare_loop(fake_url, fake, due, calls))
+    ]
+    for processes in (1, 2):
+        owed_again(engine)
+        fake.messages.clear()
+        before = len(fake.calls_to("chat.postMessage"))
+        seconds = deliver(database, fake_url, fake.bot_token, processes, at)
+        sent = len(fake.calls_to("chat.postMessage")) - before
+        rows.append((f"{processes} sender process{'es' if processes > 1 else ''}", sent, seconds))
+    return rows
+
+
+def deliver(database: str, fake_url: str, token: str, processes: int, at: datetime) -> float:
+    """Seconds for `processes` sender processes, started together, to deliver everything due as
+    of `at` (each `deliver_due` until nothing is left). Their start-up is not timed."""
     env = {**os.environ, "CASCADE_SLACK_PACE": UNPACED}
-    argv = [sys.executable, __file__, "--deliver", database, fake_url, token]
+    argv = [sys.executable, __file__, "--deliver", database, fake_url, token, at.isoformat()]
     children = [
         subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         for _ in range(processes)
@@ -158,11 +197,12 @@ def deliver(database: str, fake_url: str, token: str, processes: int) -> float:
     return time.perf_counter() - started
 
 
-def sender_process(database: str, fake_url: str, token: str) -> None:
-    """One sender process of `deliver`: ready, then on "go" deliver everything due."""
+def sender_process(database: str, fake_url: str, token: str, at: str) -> None:
+    """One sender process of `deliver`: ready, then on "go" deliver everything due at `at`."""
     settings = Settings(_env_file=None, slack_bot_token=token, slack_api_url=fake_url + "/api/")  # type: ignore[call-arg]
     engine = make_engine(database)
-    sender = Services(settings=settings, engine=engine, clock=lambda: AFTER).sender
+    now = datetime.fromisoformat(at)
+    sender = Services(settings=settings, engine=engine, clock=lambda: now).sender
     print("ready", flush=True)
     sys.stdin.readline()
     profile = os.environ.get("CASCADE_BENCH_PROFILE")  # a file for cProfile's stats, if given
@@ -196,9 +236,11 @@ def bare_loop(
 
 
 def owed_calls(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
-    """(recipient, payload) of every message owed, as the sender would post them."""
+    """(recipient, payload) of every message owed, in order, as the sender would post them."""
     with engine.connect() as c:
-        found = c.execute(text("SELECT recipient, payload FROM outbox ORDER BY id")).all()
+        found = c.execute(
+            text("SELECT recipient, payload FROM outbox WHERE status = 'pending' ORDER BY id")
+        ).all()
     return [(r, p if isinstance(p, dict) else json.loads(p)) for r, p in found]
 
 
@@ -211,21 +253,9 @@ def run(database: str, label: str, people: int) -> list[tuple[str, str, int, flo
     upgrade(engine)
     try:
         services = prepare(engine, fake, served.url, people)
-        owed = owe(services, engine)
-        fake.messages.clear()
-        calls = owed_calls(engine)
-        bare = bare_loop(served.url, fake, owed, calls)
-        rows = [(label, "bare loop of the same chat.postMessage calls", owed, bare)]
-        for processes in (1, 2):
-            owed_again(engine)
-            fake.messages.clear()
-            before = len(fake.calls_to("chat.postMessage"))
-            seconds = deliver(database, served.url, fake.bot_token, processes)
-            sent = len(fake.calls_to("chat.postMessage")) - before
-            rows.append(
-                (label, f"{processes} sender process{'es' if processes > 1 else ''}", sent, seconds)
-            )
-        return rows
+        owe(services, engine)
+        rows = fan_out(engine, database, fake, served.url, AFTER, AT_ONCE)
+        return [(label, who, sent, seconds) for who, sent, seconds in rows]
     finally:
         engine.dispose()
         served.stop()
@@ -233,7 +263,7 @@ def run(database: str, label: str, people: int) -> list[tuple[str, str, int, flo
 
 def main() -> None:
     if sys.argv[1:2] == ["--deliver"]:
-        sender_process(*sys.argv[2:5])
+        sender_process(*sys.argv[2:6])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=10_000)
