@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import main
 from bot.sandbox.fake_slack import FakeSlack
+from bot.slack import USERS_PAGE
 from storage.export import EXPORT_COLUMNS
 from tests.conversations.test_org_import import ORG
 
@@ -94,12 +95,12 @@ def test_a_malformed_csv_names_its_line_and_imports_nothing(
 
 
 def test_directory_sync_pages_users_list(env: FakeSlack, tmp_path: Path) -> None:
-    for i in range(450):
+    for i in range(2 * USERS_PAGE + 10 - len(env.users)):
         env.add_user(f"UBULK{i:04d}", f"Bulk {i}", email=f"bulk{i}@acme.com")
     (tmp_path / "people.csv").write_text(ORG)
     assert main(["org", "import", "people.csv"]) == 0
-    calls = env.calls_to("users.list")
-    assert len(calls) == 3 and all(int(c.args["limit"]) == 200 for c in calls)
+    calls = env.calls_to("users.list")  # the largest pages Slack allows: 999
+    assert len(calls) == 3 and all(int(c.args["limit"]) == USERS_PAGE for c in calls)
     assert env.calls_to("users.info") == [] and env.calls_to("users.lookupByEmail") == []
 
 

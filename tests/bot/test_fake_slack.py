@@ -12,6 +12,7 @@ from websockets.sync.client import connect
 
 from bot.sandbox.fake_slack import USERS_LIST_MAX, FakeSlack
 from bot.sandbox.socket_mode import SocketModeServer
+from bot.slack import USERS_PAGE, fetch_directory, retry_handlers
 from tests.conftest import BOB
 
 
@@ -112,6 +113,22 @@ def test_users_list_pages_as_slack_documents(
         client.users_list(limit=10, cursor="not-a-cursor")
     assert refused.value.response["error"] == "invalid_cursor"
     fake.errors.clear()  # refused on purpose above
+
+
+def test_the_directory_takes_the_largest_pages_and_waits_out_a_429(
+    fake_slack: tuple[FakeSlack, str],
+) -> None:
+    fake, url = fake_slack
+    for i in range(2 * USERS_LIST_MAX + 3 - len(fake.users)):
+        fake.add_user(f"UPAGE{i:04d}", f"Page {i}")
+    fake.fail_next("users.list", 429, retry_after=0)  # Tier 2: Slack may say "not yet"
+    client = WebClient(
+        token=fake.bot_token, base_url=url + "/api/", retry_handlers=retry_handlers()
+    )
+    assert [p.user_id for p in fetch_directory(client)] == list(fake.users)
+    calls = fake.calls_to("users.list")
+    assert len(calls) == 1 + 3 and {int(c.args["limit"]) for c in calls} == {USERS_PAGE}
+    assert USERS_PAGE == USERS_LIST_MAX
 
 
 def test_file_uploads_reach_the_channel(
