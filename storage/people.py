@@ -12,7 +12,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from storage import forgotten, workspaces
-from storage.db import expire_rows, insert_or, insert_rows, one_of, table_of, update_rows
+from storage.db import (
+    expire_rows,
+    insert_or,
+    insert_rows,
+    one_of,
+    restricted_to,
+    table_of,
+    update_rows,
+)
 from storage.memo import keep, recall, remembered
 from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
 
@@ -228,14 +236,11 @@ def _upsert_batch(
     session: Session, team_id: str, wanted: dict[str, dict[str, Any]], at: datetime
 ) -> int:
     columns = [col(getattr(Person, name)) for name in PROFILE_FIELDS]
-    existing = {
-        row[1]: row
-        for row in session.execute(
-            select(col(Person.id), col(Person.user_id), *columns).where(
-                col(Person.team_id) == team_id, col(Person.user_id).in_(list(wanted))
-            )
-        )
-    }
+    query = sa_select(col(Person.id), col(Person.user_id), *columns).where(
+        col(Person.team_id) == team_id
+    )
+    query = restricted_to(session, query, col(Person.user_id), list(wanted))
+    existing = {row[1]: row for row in session.execute(query)}
     new: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for user_id, fields in wanted.items():
