@@ -21,8 +21,10 @@ from storage.people import SlackProfile
 logger = logging.getLogger("cascade")
 DIRECTORY_STALE_AFTER = timedelta(hours=24)
 SYNC_BATCH = 1000  # profiles written per transaction while users.list pages stream in
-# The lease is renewed with every batch, so only a syncer that died (or stalled) lets it lapse.
+# The lease is renewed by a batch written once half of it has run, so only a syncer that died
+# (or stalled) lets it lapse.
 DIRECTORY_LEASE = timedelta(minutes=2)
+RENEW_AFTER = DIRECTORY_LEASE / 2  # a batch written later than this after the last renewal renews
 LEASE_POLL_SECONDS = 0.25
 SYNC_WAIT_LIMIT = timedelta(minutes=10)
 
@@ -57,16 +59,23 @@ def run_directory_sync(
     whole directory in memory, never a transaction open while Slack is asked), then mark the
     directory fresh and give the lease back — given back unmarked if anything fails. Returns
     how many people rows changed."""
-    started = time.monotonic()
+    started = renewed = time.monotonic()
 
     def write(profiles: list[SlackProfile], last: bool) -> int:
+        nonlocal renewed
         # `now` is the caller's clock (tests and the sandbox move it); the lease runs on it too.
-        until = now + timedelta(seconds=time.monotonic() - started) + DIRECTORY_LEASE
+        at = time.monotonic()
+        until = now + timedelta(seconds=at - started) + DIRECTORY_LEASE
         with transaction(engine) as session:
-            if not last and not workspaces.renew_directory_sync(
-                session=session, team_id=team_id, owner=owner, lease_until=until
-            ):
-                raise LeaseLost(team_id)
+            # Until half the lease has run, nobody else can have taken it: renewing (and so
+            # checking) then would only write the workspace row once a batch for nothing.
+            due = at - renewed > RENEW_AFTER.total_seconds()
+            if not last and due:
+                if not workspaces.renew_directory_sync(
+                    session=session, team_id=team_id, owner=owner, lease_until=until
+                ):
+                    raise LeaseLost(team_id)
+                renewed = at
             changed = people.upsert_profiles(
                 session=session, team_id=team_id, profiles=profiles, at=now
             )
