@@ -277,6 +277,20 @@ def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]
     return [p for p in known.values() if p is not None]
 
 
+def person_rows_by_ids(
+    *, session: Session, team_id: str, person_ids: Collection[int]
+) -> list[PersonRow]:
+    """These people as plain rows, in one query (`people_by_ids` without the ORM: a change that
+    places a whole organisation reads everyone)."""
+    if not person_ids:
+        return []
+    table = table_of(Person)
+    query = sa_select(table).where(
+        table.c.team_id == team_id, one_of(session, table.c.id, sorted(set(person_ids)))
+    )
+    return [PersonRow(*row) for row in session.execute(query)]
+
+
 def remember_people(session: Session, team_id: str, found: Iterable[Person]) -> None:
     """Keep these people for `people_by_ids` in the rest of this transaction."""
     for person in found:
