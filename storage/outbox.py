@@ -33,6 +33,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from storage.db import insert_rows
 from storage.models import OutboxMessage, OutboxStatus, Workspace
 
 LEASE = timedelta(seconds=90)
@@ -97,7 +98,7 @@ def enqueue(
         for m in messages
     ]
     if not any(m.period_key is not None for m in messages):
-        session.execute(_insert(session), rows)
+        insert_rows(session, _insert(session), rows)  # on PostgreSQL one statement, any number
         return set()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     statement = _insert(session).returning(table.c.kind, table.c.subject, table.c.period_key)
