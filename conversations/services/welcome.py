@@ -6,7 +6,7 @@ Works the same for every way the organisation changes (`/goals unit add`, `/goal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
@@ -102,7 +102,9 @@ def notices(
         notice = alike.get(placement)
         if notice is None:
             notice = alike[placement] = _placed(read, placement, who.user_id)
-        told.append(replace(notice, user_id=who.user_id))
+        # The same context, choices and template: only whom it is to differs (a constructor,
+        # not dataclasses.replace, which for 100,000 notices took a second).
+        told.append(Notice(who.user_id, notice.template, notice.context, notice.choices, kind=KIND))
     return told
 
 
