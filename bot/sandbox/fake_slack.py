@@ -714,7 +714,7 @@ class FakeSlack:
         limit = min(limit, USERS_LIST_MAX) if limit > 0 else len(members)
         start = 0
         if args.get("cursor"):
-            start = self._user_at(str(args["cursor"]), members)
+            start = self._user_at(str(args["cursor"]))
         page = members[start : start + limit]
         more = start + limit < len(members)
         return {
@@ -725,17 +725,13 @@ class FakeSlack:
             },
         }
 
-    @staticmethod
-    def _user_at(cursor: str, members: list[dict[str, Any]]) -> int:
+    def _user_at(self, cursor: str) -> int:
         """Where a users.list cursor points: the index of the user it names."""
         try:
             user_id = base64.b64decode(cursor, validate=True).decode().removeprefix("user:")
-        except (binascii.Error, UnicodeDecodeError):
+            return list(self.users).index(user_id)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
             raise SlackError("invalid_cursor") from None
-        for index, member in enumerate(members):
-            if member["id"] == user_id:
-                return index
-        raise SlackError("invalid_cursor")
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user") or ""))
