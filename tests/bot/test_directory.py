@@ -259,8 +259,9 @@ def test_the_lease_is_renewed_once_half_of_it_has_run_and_a_lost_one_stops_the_s
 
     def taken_over_after_the_first_batch(client: Any) -> Iterator[people.SlackProfile]:
         for index, profile in enumerate(fetch(client)):
-            if index == directory.SYNC_BATCH + 1:  # written; another process takes the lease
-                with transaction(engine) as s:  # (this one stalled past it)
+            if index == directory.SYNC_BATCH + 1:  # asked while the first is written: once
+                written(engine, fake.team_id, "UB0000007", "Seven")  # it is, another process
+                with transaction(engine) as s:  # takes the lease (this one stalled past it)
                     owner = owner_of(engine, fake)
                     workspaces.release_directory_sync(
                         session=s, team_id=fake.team_id, owner=owner, synced_at=None
@@ -283,6 +284,18 @@ def test_the_lease_is_renewed_once_half_of_it_has_run_and_a_lost_one_stops_the_s
         assert workspaces.directory_synced_at(session=s, team_id=fake.team_id) == DAY_OLD
         renamed = people.get_person(session=s, team_id=fake.team_id, user_id="UB0002007")
         assert renamed is not None and renamed.name == "Person 02007"
+
+
+def written(engine: Engine, team_id: str, user_id: str, name: str) -> None:
+    """Wait until this person's name is committed."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with transaction(engine) as s:
+            person = people.get_person(session=s, team_id=team_id, user_id=user_id)
+            if person is not None and person.name == name:
+                return
+        time.sleep(0.01)
+    raise TimeoutError(f"{user_id} was never renamed {name}")
 
 
 def owner_of(engine: Engine, fake: FakeSlack) -> str:
