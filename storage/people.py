@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, literal, union_all
 from sqlalchemy import select as sa_select
@@ -277,18 +277,25 @@ def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]
     return [p for p in known.values() if p is not None]
 
 
-def person_rows_by_ids(
-    *, session: Session, team_id: str, person_ids: Collection[int]
-) -> list[PersonRow]:
-    """These people as plain rows, in one query (`people_by_ids` without the ORM: a change that
-    places a whole organisation reads everyone)."""
+class Addressee(NamedTuple):
+    """Whom a message would go to, and whether it can: all a notice reads of a person."""
+
+    id: int
+    user_id: str
+    deleted: bool
+    is_bot: bool
+
+
+def addressees(*, session: Session, team_id: str, person_ids: Collection[int]) -> list[Addressee]:
+    """These people as `Addressee`s, in one query of four columns (a change that places a whole
+    organisation tells everyone: 100,000 ORM objects took seconds to build)."""
     if not person_ids:
         return []
     table = table_of(Person)
-    query = sa_select(table).where(
+    query = sa_select(table.c.id, table.c.user_id, table.c.deleted, table.c.is_bot).where(
         table.c.team_id == team_id, one_of(session, table.c.id, sorted(set(person_ids)))
     )
-    return [PersonRow(*row) for row in session.execute(query)]
+    return [Addressee._make(row) for row in session.execute(query)]
 
 
 def remember_people(session: Session, team_id: str, found: Iterable[Person]) -> None:

@@ -16,7 +16,7 @@ from conversations.offers import Choice, Offer
 from conversations.services import planning
 from storage import objectives, people, units
 from storage.models import Cycle, Unit
-from storage.people import PersonLike
+from storage.people import Addressee
 
 KIND = "welcome"
 
@@ -49,7 +49,7 @@ class _Read:
     after: Organisation
     cycle: Cycle | None
     units: dict[int, Unit]
-    people: dict[int, PersonLike]  # the people told, and every unit's manager
+    people: dict[int, Addressee]  # the people told, and every unit's manager
     published: set[int]  # units with published objectives in `cycle`
 
 
@@ -59,8 +59,7 @@ def _read(session: Session, team_id: str, then: Organisation, now: datetime) -> 
     by_id = {u.id: u for u in units.list_units(session=session, team_id=team_id) if u.id}
     managers = {u.manager_id for u in by_id.values() if u.manager_id is not None}
     ids = {*_changed(then, after), *managers}
-    # Plain rows: an import places everyone, and 100,000 ORM objects took seconds to build.
-    found = people.person_rows_by_ids(session=session, team_id=team_id, person_ids=ids)
+    found = people.addressees(session=session, team_id=team_id, person_ids=ids)
     published = (
         objectives.published_units(
             session=session, team_id=team_id, cycle_id=cycle.id, unit_ids=list(by_id)
