@@ -3,11 +3,14 @@ then what it said is written, so no transaction is ever open while Slack is aske
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
@@ -21,8 +24,10 @@ from storage.people import SlackProfile
 logger = logging.getLogger("cascade")
 DIRECTORY_STALE_AFTER = timedelta(hours=24)
 SYNC_BATCH = 1000  # profiles written per transaction while users.list pages stream in
-# The lease is renewed with every batch, so only a syncer that died (or stalled) lets it lapse.
+# The lease is renewed by a batch written once half of it has run, so only a syncer that died
+# (or stalled) lets it lapse.
 DIRECTORY_LEASE = timedelta(minutes=2)
+RENEW_AFTER = DIRECTORY_LEASE / 2  # a batch written later than this after the last renewal renews
 LEASE_POLL_SECONDS = 0.25
 SYNC_WAIT_LIMIT = timedelta(minutes=10)
 
@@ -54,21 +59,30 @@ def run_directory_sync(
     *, client: WebClient, engine: Engine, team_id: str, now: datetime, owner: str
 ) -> int:
     """With the lease held: stream users.list into the database a batch at a time (never the
-    whole directory in memory, never a transaction open while Slack is asked), then mark the
-    directory fresh and give the lease back — given back unmarked if anything fails. Returns
-    how many people rows changed."""
-    started = time.monotonic()
+    whole directory in memory, no transaction waiting on Slack: the next batch is asked for
+    while this one is written), then mark the directory fresh and give the lease back — given
+    back unmarked if anything fails. Returns how many people rows changed."""
+    started = renewed = time.monotonic()
 
     def write(profiles: list[SlackProfile], last: bool) -> int:
+        nonlocal renewed
         # `now` is the caller's clock (tests and the sandbox move it); the lease runs on it too.
-        until = now + timedelta(seconds=time.monotonic() - started) + DIRECTORY_LEASE
+        at = time.monotonic()
+        until = now + timedelta(seconds=at - started) + DIRECTORY_LEASE
         with transaction(engine) as session:
-            if not last and not workspaces.renew_directory_sync(
-                session=session, team_id=team_id, owner=owner, lease_until=until
-            ):
-                raise LeaseLost(team_id)
-            changed = people.upsert_profiles(
-                session=session, team_id=team_id, profiles=profiles, at=now
+            # Until half the lease has run, nobody else can have taken it: renewing (and so
+            # checking) then would only write the workspace row once a batch for nothing.
+            due = at - renewed > RENEW_AFTER.total_seconds()
+            if not last and due:
+                if not workspaces.renew_directory_sync(
+                    session=session, team_id=team_id, owner=owner, lease_until=until
+                ):
+                    raise LeaseLost(team_id)
+                renewed = at
+            changed = (
+                people.upsert_profiles(session=session, team_id=team_id, profiles=profiles, at=now)
+                if profiles
+                else 0
             )
             if last and not workspaces.release_directory_sync(
                 session=session, team_id=team_id, owner=owner, synced_at=now
@@ -77,14 +91,10 @@ def run_directory_sync(
         return changed
 
     changed = 0
-    batch: list[SlackProfile] = []
     try:
-        for profile in fetch_directory(client):
-            if len(batch) >= SYNC_BATCH:
-                changed += write(batch, last=False)
-                batch = []
-            batch.append(profile)
-        return changed + write(batch, last=True)
+        for batch, last in _batches(fetch_directory(client)):
+            changed += write(batch, last=last)
+        return changed
     except LeaseLost:
         logger.warning("directory sync of %s lost its lease to another process", team_id)
         return changed
@@ -94,6 +104,30 @@ def run_directory_sync(
                 session=session, team_id=team_id, owner=owner, synced_at=None
             )
         raise
+
+
+def _batches(profiles: Iterator[SlackProfile]) -> Iterator[tuple[list[SlackProfile], bool]]:
+    """The profiles SYNC_BATCH at a time, each with whether it is the last; the next batch is
+    asked of Slack (in a thread of its own) while the caller writes this one, so Slack's time
+    and the database's overlap. One profile is read ahead to tell the last batch."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="directory-sync")
+
+    def take(ahead: list[SlackProfile]) -> tuple[list[SlackProfile], list[SlackProfile]]:
+        batch = ahead + list(itertools.islice(profiles, SYNC_BATCH - len(ahead)))
+        return batch, list(itertools.islice(profiles, 1))
+
+    try:
+        coming = pool.submit(take, [])
+        while True:
+            batch, ahead = coming.result()
+            if ahead:
+                coming = pool.submit(take, ahead)
+            yield batch, not ahead
+            if not ahead:
+                return
+    finally:
+        # A write that failed leaves at most one users.list call to finish on its own.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def sync_directory(

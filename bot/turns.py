@@ -101,6 +101,7 @@ def owed_notices(
 ) -> Owing:
     """Each notice as an outbox row; a RETIRE one spares the message `keep_ts` (a click's own)."""
     owing = owing or Owing()
+    rendered: dict[int, tuple[Notice, dict[str, Any]]] = {}
     for notice in notices:
         if notice.kind == RETIRE:
             owing.new.append(_retiring(team_id, notice, keep_ts))
@@ -110,11 +111,31 @@ def owed_notices(
         if notice.held is not None and subject is not None and period is not None:
             owing.held.append(((notice.kind, subject, period), to, notice.held))
             continue
-        payload = notice_message(notice)
+        payload = _rendered(notice, rendered)
         owing.new.append(
             Owed(team_id, notice.kind, to, payload, subject=subject, period_key=period)
         )
     return owing
+
+
+def _rendered(notice: Notice, memo: dict[int, tuple[Notice, dict[str, Any]]]) -> dict[str, Any]:
+    """`notice_message(notice)`, rendered once for notices that share their context (the very
+    object) and say it alike: a change that tells many people the same thing (an import's
+    welcomes, one per unit joined) renders it once, not 100,000 times. The memo keeps each
+    notice it keys by, so no other context can take its id."""
+    seen = memo.get(id(notice.context))
+    if seen is not None:
+        first, payload = seen
+        same = (first.template, first.choices, first.rows) == (
+            notice.template,
+            notice.choices,
+            notice.rows,
+        )
+        if same and first.context is notice.context:
+            return payload
+    payload = notice_message(notice)
+    memo[id(notice.context)] = (notice, payload)
+    return payload
 
 
 def _retiring(team_id: str, notice: Notice, keep_ts: str | None = None) -> Owed:

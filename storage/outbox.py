@@ -33,13 +33,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal_column, or_, update
+from sqlalchemy import and_, case, func, insert, literal_column, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from storage.db import insert_rows
 from storage.models import OutboxMessage, OutboxStatus, Workspace
 
 LEASE = timedelta(seconds=90)
@@ -90,6 +91,7 @@ def enqueue(
     skipped: returns the keys of the scheduled messages this call wrote."""
     if not messages:
         return set()
+    lease_until = now + LEASE if owner else None
     rows = [
         {
             "team_id": m.team_id,
@@ -102,14 +104,17 @@ def enqueue(
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "lease_owner": owner,
-            "lease_until": now + LEASE if owner else None,
+            "lease_until": lease_until,
             "next_attempt_at": now,
             "created_at": now,
         }
         for m in messages
     ]
     if not any(m.period_key is not None for m in messages):
-        session.execute(_insert(session), rows)
+        # Nothing to skip: a key without a period key is never a duplicate (NULLs are distinct
+        # in a unique constraint), and a plain INSERT spares each row ON CONFLICT's check.
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        insert_rows(session, insert(table), rows)  # on PostgreSQL one statement, any number
         return set()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
     statement = _insert(session).returning(table.c.kind, table.c.subject, table.c.period_key)

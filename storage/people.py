@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from storage import forgotten, workspaces
-from storage.db import expire_rows, insert_or, insert_rows, one_of, table_of, update_rows
+from storage.db import (
+    expire_rows,
+    insert_or,
+    insert_rows,
+    one_of,
+    restricted_to,
+    table_of,
+    update_rows,
+)
 from storage.memo import keep, recall, remembered
 from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
 
@@ -252,14 +260,11 @@ def _upsert_batch(
     session: Session, team_id: str, wanted: dict[str, dict[str, Any]], at: datetime
 ) -> int:
     columns = [col(getattr(Person, name)) for name in PROFILE_FIELDS]
-    existing = {
-        row[1]: row
-        for row in session.execute(
-            select(col(Person.id), col(Person.user_id), *columns).where(
-                col(Person.team_id) == team_id, col(Person.user_id).in_(list(wanted))
-            )
-        )
-    }
+    query = sa_select(col(Person.id), col(Person.user_id), *columns).where(
+        col(Person.team_id) == team_id
+    )
+    query = restricted_to(session, query, col(Person.user_id), list(wanted))
+    existing = {row[1]: row for row in session.execute(query)}
     new: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     for user_id, fields in wanted.items():
@@ -294,6 +299,27 @@ def people_by_ids(*, session: Session, team_id: str, person_ids: Collection[int]
         remember_people(session, team_id, found)
         known.update({i: recall(session, ("person", team_id, i)) for i in missing})
     return [p for p in known.values() if p is not None]
+
+
+class Addressee(NamedTuple):
+    """Whom a message would go to, and whether it can: all a notice reads of a person."""
+
+    id: int
+    user_id: str
+    deleted: bool
+    is_bot: bool
+
+
+def addressees(*, session: Session, team_id: str, person_ids: Collection[int]) -> list[Addressee]:
+    """These people as `Addressee`s, in one query of four columns (a change that places a whole
+    organisation tells everyone: 100,000 ORM objects took seconds to build)."""
+    if not person_ids:
+        return []
+    table = table_of(Person)
+    query = sa_select(table.c.id, table.c.user_id, table.c.deleted, table.c.is_bot).where(
+        table.c.team_id == team_id, one_of(session, table.c.id, sorted(set(person_ids)))
+    )
+    return [Addressee._make(row) for row in session.execute(query)]
 
 
 def remember_people(session: Session, team_id: str, found: Iterable[Person]) -> None:

@@ -14,6 +14,8 @@ parses tokens, so there it is always text that skipped escaping). With a Socket 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import json
 import random
@@ -44,7 +46,12 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 TEXT_LIMIT = 40_000
 TEXT_ADVISED = 4_000  # chat.postMessage: "best practice is to limit text to 4,000 characters"
-USERS_LIST_MAX = 1000
+# users.list pages as Slack's reference says: "specify a limit value under 1000" (its errors list
+# none for a larger one: it is served a page of at most this many, as Slack may always serve
+# "fewer than the requested number of items"); no limit at all asks for everyone at once, which
+# a workspace bigger than a page answers `limit_required`; the cursor is opaque
+# (base64 of "user:<the next user's id>", as Slack's own look) and a bad one is `invalid_cursor`.
+USERS_LIST_MAX = 999
 ALT_TXT_MAX = 1000  # files.getUploadURLExternal: alt_txt, "up to 1000 characters"
 # Methods that take the app-level token (`xapp-`); every other method takes the bot token.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
@@ -700,16 +707,31 @@ class FakeSlack:
         return {"files": [{"id": i, "title": self.files[i].title} for i in ids]}
 
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        limit = min(int(args.get("limit") or 0) or USERS_LIST_MAX, USERS_LIST_MAX)
-        start = int(args.get("cursor") or 0)
         members = list(self.users.values())
+        limit = int(args.get("limit") or 0)
+        if limit <= 0 and len(members) > USERS_LIST_MAX:
+            raise SlackError("limit_required")
+        limit = min(limit, USERS_LIST_MAX) if limit > 0 else len(members)
+        start = 0
+        if args.get("cursor"):
+            start = self._user_at(str(args["cursor"]))
         page = members[start : start + limit]
         more = start + limit < len(members)
         return {
             "members": page,
             "cache_ts": int(time.time()),
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            "response_metadata": {
+                "next_cursor": _user_cursor(members[start + limit]) if more else ""
+            },
         }
+
+    def _user_at(self, cursor: str) -> int:
+        """Where a users.list cursor points: the index of the user it names."""
+        try:
+            user_id = base64.b64decode(cursor, validate=True).decode().removeprefix("user:")
+            return list(self.users).index(user_id)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            raise SlackError("invalid_cursor") from None
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(args.get("user") or ""))
@@ -823,3 +845,8 @@ def _answer(
         [("Content-Type", content_type), *headers.items()],
     )
     return [body]
+
+
+def _user_cursor(member: dict[str, Any]) -> str:
+    """The opaque users.list cursor that starts a page at this user."""
+    return base64.b64encode(f"user:{member['id']}".encode()).decode()

@@ -6,14 +6,25 @@ import csv
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
-from bot.cli import main
+from benchmarks.org import generate
+from bot.cli import import_rows, main
 from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.serving import BackgroundServer
+from bot.slack import USERS_PAGE, make_client
+from conversations.services.org_import import parse_rows
+from storage import outbox
+from storage.db import transaction
 from storage.export import EXPORT_COLUMNS
+from tests.conftest import settings_for
 from tests.conversations.test_org_import import ORG
+from tests.helpers import counting_statements
+from tests.storage.test_repositories import NOW
 
 
 @pytest.fixture
@@ -94,12 +105,12 @@ def test_a_malformed_csv_names_its_line_and_imports_nothing(
 
 
 def test_directory_sync_pages_users_list(env: FakeSlack, tmp_path: Path) -> None:
-    for i in range(450):
+    for i in range(2 * USERS_PAGE + 10 - len(env.users)):
         env.add_user(f"UBULK{i:04d}", f"Bulk {i}", email=f"bulk{i}@acme.com")
     (tmp_path / "people.csv").write_text(ORG)
     assert main(["org", "import", "people.csv"]) == 0
-    calls = env.calls_to("users.list")
-    assert len(calls) == 3 and all(int(c.args["limit"]) == 200 for c in calls)
+    calls = env.calls_to("users.list")  # the largest pages Slack allows: 999
+    assert len(calls) == 3 and all(int(c.args["limit"]) == USERS_PAGE for c in calls)
     assert env.calls_to("users.info") == [] and env.calls_to("users.lookupByEmail") == []
 
 
@@ -172,8 +183,7 @@ def test_cascade_serve_answers_health_and_signed_commands(
 def test_org_import_tells_new_managers_and_members_once(
     env: FakeSlack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from storage import outbox
-    from storage.db import open_database, transaction
+    from storage.db import open_database
 
     (tmp_path / "people.csv").write_text(ORG)
     assert main(["org", "import", "people.csv"]) == 0
@@ -190,3 +200,42 @@ def test_org_import_tells_new_managers_and_members_once(
         assert len(rows) == 6 and {r.status for r in rows} == {"sent"}
     assert main(["org", "import", "people.csv"]) == 0  # nothing changed: nobody told twice
     assert "Told" not in capsys.readouterr().out
+
+
+def test_an_import_takes_the_same_statements_for_30_people_as_300_and_rewrites_nothing(
+    engine: Engine,
+) -> None:
+    """`cascade org import` whole (the directory synced from users.list, the file applied, the
+    welcomes owed written to the outbox): a fixed number of statements however many people,
+    and the same file again writes nothing but the directory sync's lease."""
+    first: dict[int, int] = {}
+    again: dict[int, int] = {}
+    for size in (30, 300):
+        org = generate(size)
+        fake = FakeSlack(team_id=f"T{size}")
+        org.add_to(fake)
+        served = BackgroundServer(fake.wsgi_app())
+        fake.base_url = served.url
+        client = make_client(settings_for(fake, served.url))
+        try:
+            with counting_statements(engine) as statements:
+                result, told = import_rows(
+                    rows=parse_rows(org.csv()), client=client, engine=engine, now=NOW
+                )
+            assert (result.units_created, result.moves, told) == (org.units, size - 1, size)
+            first[size] = len(statements)
+            later = NOW + timedelta(hours=1)  # the directory is synced again, too
+            with counting_statements(engine) as statements:
+                result, told = import_rows(
+                    rows=parse_rows(org.csv()), client=client, engine=engine, now=later
+                )
+            assert not result.changed and told == 0
+            assert statements.data_writes() == []  # nobody, no unit, no message written
+            assert len(statements.writes(table="workspace")) == 2  # the lease: taken, given back
+            again[size] = len(statements)
+        finally:
+            served.stop()
+        with transaction(engine) as s:
+            assert len(outbox.list_messages(session=s, team_id=fake.team_id)) == size
+    assert first[30] == first[300] <= 25  # 22 on PostgreSQL; SQLite's BEGINs are statements
+    assert again[30] == again[300] <= 17

@@ -240,3 +240,66 @@ def test_the_import_waits_for_a_sync_another_process_is_running(
     assert time.monotonic() - started >= 0.5
     assert changed == 300  # the other sync began before this one was asked for: sync again
     assert len(fake.calls_to("users.list")) == pages(fake)
+
+
+def test_the_lease_is_renewed_once_half_of_it_has_run_and_a_lost_one_stops_the_sync(
+    engine: Engine, big_slack: Slack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync shorter than half its lease writes the workspace row twice (taken, given back),
+    not once a batch; a batch written later renews it, and finds out when it was taken over."""
+    fake = big_slack(2500)  # three batches
+    assert sync(fake, engine) == 2500
+    make_day_old(engine, fake.team_id)
+    with counting_statements(engine) as statements:
+        assert sync(fake, engine) == 0
+    assert len(statements.writes(table="workspace")) == 2  # taken, given back
+    make_day_old(engine, fake.team_id)
+    monkeypatch.setattr(directory, "RENEW_AFTER", timedelta(0))  # every batch is "late"
+    fetch = directory.fetch_directory
+
+    def taken_over_after_the_first_batch(client: Any) -> Iterator[people.SlackProfile]:
+        for index, profile in enumerate(fetch(client)):
+            if index == directory.SYNC_BATCH + 1:  # asked while the first is written: once
+                written(engine, fake.team_id, "UB0000007", "Seven")  # it is, another process
+                with transaction(engine) as s:  # takes the lease (this one stalled past it)
+                    owner = owner_of(engine, fake)
+                    workspaces.release_directory_sync(
+                        session=s, team_id=fake.team_id, owner=owner, synced_at=None
+                    )
+                    assert workspaces.claim_directory_sync(
+                        session=s,
+                        team_id=fake.team_id,
+                        owner="someone-else",
+                        now=NOW,
+                        synced_before=NOW + timedelta(days=1),
+                        lease_until=NOW + timedelta(minutes=2),
+                    )
+            yield profile
+
+    monkeypatch.setattr(directory, "fetch_directory", taken_over_after_the_first_batch)
+    fake.users["UB0000007"]["profile"]["display_name"] = "Seven"  # in the first batch
+    fake.users["UB0002007"]["profile"]["display_name"] = "Two thousand and seven"  # the third
+    assert sync(fake, engine) == 1  # the first batch; the second found the lease gone
+    with transaction(engine) as s:
+        assert workspaces.directory_synced_at(session=s, team_id=fake.team_id) == DAY_OLD
+        renamed = people.get_person(session=s, team_id=fake.team_id, user_id="UB0002007")
+        assert renamed is not None and renamed.name == "Person 02007"
+
+
+def written(engine: Engine, team_id: str, user_id: str, name: str) -> None:
+    """Wait until this person's name is committed."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with transaction(engine) as s:
+            person = people.get_person(session=s, team_id=team_id, user_id=user_id)
+            if person is not None and person.name == name:
+                return
+        time.sleep(0.01)
+    raise TimeoutError(f"{user_id} was never renamed {name}")
+
+
+def owner_of(engine: Engine, fake: FakeSlack) -> str:
+    with transaction(engine) as s:
+        workspace = workspaces.get_workspace(session=s, team_id=fake.team_id)
+        assert workspace is not None and workspace.directory_sync_owner is not None
+        return workspace.directory_sync_owner

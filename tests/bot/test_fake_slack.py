@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from bot.sandbox.fake_slack import FakeSlack
+from bot.sandbox.fake_slack import USERS_LIST_MAX, FakeSlack
 from bot.sandbox.socket_mode import SocketModeServer
+from bot.slack import USERS_PAGE, fetch_directory, retry_handlers
 from tests.conftest import BOB
 
 
@@ -87,6 +88,47 @@ def test_rate_limit_answer_carries_retry_after(
     assert refused.value.response.status_code == 429
     assert refused.value.response.headers["Retry-After"] in ("7", ["7"])
     assert client.auth_test()["team_id"] == fake_slack[0].team_id
+
+
+def test_users_list_pages_as_slack_documents(
+    client: WebClient, fake_slack: tuple[FakeSlack, str]
+) -> None:
+    """users.list (Slack's reference): a `limit` under 1000, a larger one served a page of at
+    most that ("fewer than the requested number of items may be returned"), none at all on a
+    big workspace `limit_required`, an opaque cursor, a bad one `invalid_cursor`."""
+    fake = fake_slack[0]
+    for i in range(2 * USERS_LIST_MAX + 3 - len(fake.users)):
+        fake.add_user(f"UPAGE{i:04d}", f"Page {i}")
+    everyone = list(fake.users)
+    first = client.users_list(limit=5000)
+    assert [m["id"] for m in first["members"]] == everyone[:USERS_LIST_MAX] == everyone[:999]
+    cursor = first["response_metadata"]["next_cursor"]
+    assert not cursor.isdigit()  # opaque: nothing to count pages with
+    second = client.users_list(limit=2, cursor=cursor)
+    assert [m["id"] for m in second["members"]] == everyone[999:1001]
+    with pytest.raises(SlackApiError) as refused:
+        client.users_list()
+    assert refused.value.response["error"] == "limit_required"
+    with pytest.raises(SlackApiError) as refused:
+        client.users_list(limit=10, cursor="not-a-cursor")
+    assert refused.value.response["error"] == "invalid_cursor"
+    fake.errors.clear()  # refused on purpose above
+
+
+def test_the_directory_takes_the_largest_pages_and_waits_out_a_429(
+    fake_slack: tuple[FakeSlack, str],
+) -> None:
+    fake, url = fake_slack
+    for i in range(2 * USERS_LIST_MAX + 3 - len(fake.users)):
+        fake.add_user(f"UPAGE{i:04d}", f"Page {i}")
+    fake.fail_next("users.list", 429, retry_after=0)  # Tier 2: Slack may say "not yet"
+    client = WebClient(
+        token=fake.bot_token, base_url=url + "/api/", retry_handlers=retry_handlers()
+    )
+    assert [p.user_id for p in fetch_directory(client)] == list(fake.users)
+    calls = fake.calls_to("users.list")
+    assert len(calls) == 1 + 3 and {int(c.args["limit"]) for c in calls} == {USERS_PAGE}
+    assert USERS_PAGE == USERS_LIST_MAX
 
 
 def test_file_uploads_reach_the_channel(
