@@ -8,10 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from storage.db import table_of, update_fields
+from storage.db import update_fields
 from storage.memo import keep, recall, remembered
 from storage.models import ALIGNING, Goal, GoalStatus, Membership, Person
 
@@ -114,17 +113,6 @@ class GoalRow:
 
 GoalLike = Goal | GoalRow  # what code that only reads a goal accepts
 OPEN = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)
-
-
-def open_goal_rows(*, session: Session, team_id: str) -> list[GoalRow]:
-    """`open_goals`, as plain rows."""
-    table = table_of(Goal)
-    query = (
-        sa_select(table)
-        .where(table.c.team_id == team_id, table.c.status.in_(OPEN))
-        .order_by(table.c.id)
-    )
-    return [GoalRow(*row) for row in session.execute(query).all()]
 
 
 def open_goals(*, session: Session, team_id: str) -> list[Goal]:

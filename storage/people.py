@@ -8,7 +8,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, literal, union_all
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
 from storage import forgotten, workspaces
@@ -52,24 +51,6 @@ class PersonRow:
 
 
 PersonLike = Person | PersonRow  # what code that only reads a person accepts
-
-
-def people_rows(*, session: Session, team_id: str) -> tuple[list[PersonRow], dict[int, int]]:
-    """Everyone in the workspace (`list_people`), as plain rows, and which unit each belongs to
-    (`units.memberships`), in one query."""
-    table, member = table_of(Person), table_of(Membership)
-    query = (
-        sa_select(table, member.c.unit_id)
-        .outerjoin(member, member.c.person_id == table.c.id)
-        .where(table.c.team_id == team_id)
-        .order_by(table.c.id)
-    )
-    rows, member_of = [], {}
-    for *person, unit_id in session.execute(query).all():
-        rows.append(PersonRow(*person))
-        if unit_id is not None:
-            member_of[person[0]] = unit_id
-    return rows, member_of
 
 
 def get_person(*, session: Session, team_id: str, user_id: str) -> Person | None:

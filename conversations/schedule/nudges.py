@@ -30,7 +30,7 @@ from typing import Any
 
 from conversations import clock
 from conversations.offers import Choice, Offer
-from conversations.schedule.world import CHECKIN, World
+from conversations.schedule.world import AGREEMENT_WAIT, CHECKIN, CHECKIN_REMINDER_AFTER, World
 from conversations.services import commitments
 from conversations.views.retrospective import due_at as retro_due_at
 from storage import outbox
@@ -45,9 +45,7 @@ ALERT = "confidence_alert"  # the manager's alert (conversations/services/alerts
 PROMISES_LISTED = 10  # with their buttons, in a manager's check-in
 INTERVIEW_IDLE = timedelta(days=2)
 PLAN_EVERY = 3  # working days
-AGREEMENT_WAIT = timedelta(days=1)
 PUBLISHED_FOR = timedelta(days=1)  # before members are reminded to set goals
-CHECKIN_REMINDER_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
