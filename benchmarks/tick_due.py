@@ -112,7 +112,7 @@ def measure(engine: Engine, profile: str | None, dump: str | None) -> tuple[floa
 
     profiler = cProfile.Profile() if profile else None
     event.listen(engine, "before_cursor_execute", count)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         if profiler:
             profiler.enable()
@@ -122,14 +122,14 @@ def measure(engine: Engine, profile: str | None, dump: str | None) -> tuple[floa
             profiler.disable()
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler and profile:
         profiler.dump_stats(profile)
     if dump:
         Path(dump).write_text("\n".join(fingerprint(found)) + "\n")
     nudges = sum(len(d.nudges) for d in found.values())
     escalated = sum(len(d.escalated) for d in found.values())
-    return seconds, len(statements), nudges, escalated
+    return seconds, cpu, len(statements), nudges, escalated
 
 
 def main() -> None:
@@ -149,11 +149,12 @@ def main() -> None:
         open_barriers = len(barriers.unacknowledged(session=s, team_id=team))
     for n in range(args.runs):
         last = n == args.runs - 1
-        seconds, statements, nudges, escalated = measure(
+        seconds, cpu, statements, nudges, escalated = measure(
             engine, args.profile if last else None, args.dump if last else None
         )
         print(
-            f"{seconds:.2f} s, {statements} statements, {open_barriers:,} open barriers "
+            f"{seconds:.2f} s ({cpu:.2f} s CPU in this process), {statements} statements, "
+            f"{open_barriers:,} open barriers "
             f"({nudges:,} nudges, {escalated:,} escalation notices)"
             + (" [profiled]" if last and args.profile else "")
         )

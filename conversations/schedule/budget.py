@@ -63,8 +63,9 @@ def spend(
         earlier[row.recipient].append(row)
     going: list[Nudge] = []
     holding: list[Candidate] = []
+    budget = world.workspace.nudge_budget
     for user_id, theirs in by_person.items():
-        room = max(world.workspace.nudge_budget - used.get(user_id, 0), 0)
+        room = max(budget - used.get(user_id, 0), 0)
         told = earlier.pop(user_id, [])
         for i, candidate in enumerate(theirs[:room]):
             folded = told if i == 0 else []  # the first message tells of what was held

@@ -131,10 +131,10 @@ def missed_checkins(world: World) -> Iterable[Candidate]:
     """A second missed check-in in a row: the manager hears, at the report's check-in time."""
     for owner_id, agreed in _agreed_by_owner(world).items():
         person = world.people.get(owner_id)
-        manager = world.manager_of(person) if person else None
-        if person is None or manager is None or world.paused(person):
+        if person is None or not world.due_now(world.checkin_slot(person)):
             continue
-        if not world.due_now(world.checkin_slot(person)):
+        manager = world.manager_of(person)
+        if manager is None or world.paused(person):
             continue
         if all(_missed(world, person, world.weeks_before(person, n)) for n in (1, 2)):
             yield Candidate(
@@ -178,15 +178,18 @@ def retrospectives(world: World) -> Iterable[Candidate]:
 @nudge("close_goal")
 def close_goals(world: World) -> Iterable[Candidate]:
     cycle = world.cycle
+    cycle_id, cycle_end = (cycle.id, cycle.end) if cycle is not None else (None, None)
     for goal in world.open_goals:
+        if goal.status != GoalStatus.AGREED:
+            continue
         person = world.people.get(goal.owner_id)
-        if goal.status != GoalStatus.AGREED or person is None or world.paused(person):
+        if person is None:
             continue
         today = world.today(person)
-        ended = cycle is not None and goal.cycle_id == cycle.id and cycle.end < today
+        ended = cycle_end is not None and goal.cycle_id == cycle_id and cycle_end < today
         if not ((goal.due is not None and goal.due < today) or ended):
             continue
-        if not world.in_office_hours(person):
+        if world.paused(person) or not world.in_office_hours(person):
             continue
         value = str(goal.id)
         yield Candidate(
@@ -289,10 +292,10 @@ def checkins(world: World) -> Iterable[Candidate]:
     agreed, promised = _agreed_by_owner(world), _promised_by_manager(world)
     for person_id in sorted({*agreed, *promised}):
         person = world.people.get(person_id)
-        if person is None or world.paused(person):
+        if person is None or not world.due_now(world.checkin_slot(person)):
             continue
         week = world.week(person)
-        if (person_id, week) in world.checked_in or not world.due_now(world.checkin_slot(person)):
+        if (person_id, week) in world.checked_in or world.paused(person):
             continue
         mine, helping = agreed.get(person_id, []), promised.get(person_id, [])[:PROMISES_LISTED]
         yield Candidate(
@@ -329,12 +332,14 @@ def interview_reminders(world: World) -> Iterable[Candidate]:
 def set_goals_reminders(world: World) -> Iterable[Candidate]:
     if world.cycle is None:
         return
-    with_goals = {g.owner_id for g in world.open_goals if g.cycle_id == world.cycle.id}
+    cycle_id = world.cycle.id
+    with_goals = {g.owner_id for g in world.open_goals if g.cycle_id == cycle_id}
     interviewing = {c.person_id for c in world.interviews}
+    since = world.now - PUBLISHED_FOR
     for person_id, unit_id in world.member_of.items():
         person = world.people.get(person_id)
         published = world.published.get(unit_id)
-        if person is None or published is None or published > world.now - PUBLISHED_FOR:
+        if person is None or published is None or published > since:
             continue
         if person_id in with_goals or person_id in interviewing or world.paused(person):
             continue

@@ -69,33 +69,36 @@ class World:
         return self.workspace.team_id
 
     # Everything below depends on a person only through their time zone (and check-in setting):
-    # a handful of answers for 100,000 people, each worked out once per World.
-    def _once(self, key: tuple[Any, ...], work: Callable[[], Any]) -> Any:
-        if key not in self._memo:
-            self._memo[key] = work()
-        return self._memo[key]
+    # a handful of answers for 100,000 people, each worked out once per World (and looked up
+    # without building a closure: at 100,000 people these are called half a million times).
+    def _once(self, key: tuple[Any, ...], work: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return self._memo[key]
+        except KeyError:
+            found = self._memo[key] = work(*args)
+            return found
 
     def today(self, person: PersonLike) -> date:
-        found: date = self._once(
-            ("today", person.tz), lambda: clock.local_date(self.now, person.tz)
-        )
+        found: date = self._once(("today", person.tz), clock.local_date, self.now, person.tz)
         return found
 
     def week(self, person: PersonLike) -> str:
-        found: str = self._once(("week", person.tz), lambda: clock.week_key(self.now, person.tz))
+        found: str = self._once(("week", person.tz), clock.week_key, self.now, person.tz)
         return found
 
     def in_office_hours(self, person: PersonLike) -> bool:
-        def work() -> bool:
-            local = clock.local_now(self.now, person.tz)
-            start, end = OFFICE_HOURS
-            return local.weekday() in self.working and start <= local.time() < end
-
-        found: bool = self._once(("office", person.tz), work)
+        found: bool = self._once(("office", person.tz), self._in_office_hours, person.tz)
         return found
 
+    def _in_office_hours(self, tz: str) -> bool:
+        local = clock.local_now(self.now, tz)
+        start, end = OFFICE_HOURS
+        return local.weekday() in self.working and start <= local.time() < end
+
     def paused(self, person: PersonLike) -> bool:
-        return is_paused(person.paused_until, self.today(person))
+        return person.paused_until is not None and is_paused(
+            person.paused_until, self.today(person)
+        )
 
     def checkin_slot(self, person: PersonLike) -> datetime | None:
         """This week's check-in instant for this person (moved to a working day), if any."""
@@ -104,18 +107,15 @@ class World:
     def slot_of(self, setting: Setting) -> datetime | None:
         """This week's check-in instant for anyone with this setting: a time zone, a weekday
         and a time as stored (None: the workspace's)."""
-        tz, weekday, when = setting
-        day = self.workspace.checkin_weekday if weekday is None else weekday
-        when = when or self.workspace.checkin_time
-
-        def work() -> datetime | None:
-            for moved in range(day, 7):  # the set day, or the next working day that week
-                if moved in self.working:
-                    return clock.this_weeks(self.now, tz, moved, when)
-            return None
-
-        found: datetime | None = self._once(("slot", tz, day, when), work)
+        found: datetime | None = self._once(("slot", *setting), self._slot, *setting)
         return found
+
+    def _slot(self, tz: str, weekday: int | None, when: str | None) -> datetime | None:
+        day = self.workspace.checkin_weekday if weekday is None else weekday
+        for moved in range(day, 7):  # the set day, or the next working day that week
+            if moved in self.working:
+                return clock.this_weeks(self.now, tz, moved, when or self.workspace.checkin_time)
+        return None
 
     def due_now(self, instant: datetime | None) -> bool:
         return instant is not None and instant <= self.now < instant + WINDOW
@@ -123,16 +123,19 @@ class World:
     def weeks_before(self, person: PersonLike, n: int) -> str:
         """The person's ISO week `n` weeks before this one."""
         found: str = self._once(
-            ("weeks_before", person.tz, n),
-            lambda: clock.week_key(self.now - timedelta(weeks=n), person.tz),
+            ("weeks_before", person.tz, n), clock.week_key, self.now - timedelta(weeks=n), person.tz
         )
         return found
 
     def manager_of(self, person: PersonLike) -> PersonLike | None:
         """The manager of the unit this person belongs to (none for the head, or a vacancy)."""
-        unit = self.units.get(self.member_of.get(person.id or 0, 0))
-        manager = self.people.get(unit.manager_id) if unit and unit.manager_id else None
+        managers: dict[int, int | None] = self._once(("managers",), self._managers)
+        manager_id = managers.get(self.member_of.get(person.id or 0, 0))
+        manager = self.people.get(manager_id) if manager_id else None
         return manager if manager is not None and manager.id != person.id else None
+
+    def _managers(self) -> dict[int, int | None]:
+        return {unit_id: unit.manager_id for unit_id, unit in self.units.items()}
 
 
 def read_world(
