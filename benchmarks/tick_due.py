@@ -16,6 +16,7 @@ import argparse
 import cProfile
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,15 +104,38 @@ def _value(value: Any) -> Any:
     return value
 
 
-def measure(engine: Engine, profile: str | None, dump: str | None) -> tuple[float, int, int, int]:
-    statements: list[str] = []
+@dataclass
+class Measured:
+    seconds: float
+    cpu: float  # in this process
+    database: float  # waiting for statements to be executed (not fetched)
+    statements: int
+    nudges: int
+    escalated: int
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def __str__(self) -> str:
+        return (
+            f"{self.seconds:.2f} s ({self.cpu:.2f} s CPU here, {self.database:.2f} s waiting for "
+            f"the database), {self.statements} statements, {self.nudges:,} nudges, "
+            f"{self.escalated:,} escalation notices"
+        )
+
+
+def measure(engine: Engine, profile: str | None, dump: str | None) -> Measured:
+    statements: list[str] = []
+    waited = [0.0, 0.0]
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             statements.append(statement)
+        waited[1] = time.perf_counter()
+
+    def after(*_: Any) -> None:
+        waited[0] += time.perf_counter() - waited[1]
 
     profiler = cProfile.Profile() if profile else None
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     started, cpu = time.perf_counter(), time.process_time()
     try:
         if profiler:
@@ -121,15 +145,21 @@ def measure(engine: Engine, profile: str | None, dump: str | None) -> tuple[floa
         if profiler:
             profiler.disable()
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if profiler and profile:
         profiler.dump_stats(profile)
     if dump:
         Path(dump).write_text("\n".join(fingerprint(found)) + "\n")
-    nudges = sum(len(d.nudges) for d in found.values())
-    escalated = sum(len(d.escalated) for d in found.values())
-    return seconds, cpu, len(statements), nudges, escalated
+    return Measured(
+        seconds,
+        cpu,
+        waited[0],
+        len(statements),
+        sum(len(d.nudges) for d in found.values()),
+        sum(len(d.escalated) for d in found.values()),
+    )
 
 
 def main() -> None:
@@ -147,17 +177,11 @@ def main() -> None:
     with transaction(engine) as s:
         [team] = workspaces.team_ids(session=s)
         open_barriers = len(barriers.unacknowledged(session=s, team_id=team))
+    print(f"{open_barriers:,} open barriers", file=sys.stderr)
     for n in range(args.runs):
         last = n == args.runs - 1
-        seconds, cpu, statements, nudges, escalated = measure(
-            engine, args.profile if last else None, args.dump if last else None
-        )
-        print(
-            f"{seconds:.2f} s ({cpu:.2f} s CPU in this process), {statements} statements, "
-            f"{open_barriers:,} open barriers "
-            f"({nudges:,} nudges, {escalated:,} escalation notices)"
-            + (" [profiled]" if last and args.profile else "")
-        )
+        measured = measure(engine, args.profile if last else None, args.dump if last else None)
+        print(f"{measured}{' [profiled]' if last and args.profile else ''}")
     engine.dispose()
 
 

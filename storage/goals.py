@@ -85,7 +85,8 @@ def goals_of_unit(*, session: Session, team_id: str, unit_id: int, cycle_id: int
 
 @dataclass(slots=True, eq=False)
 class GoalRow:
-    """A goal as plain data, its fields the columns of `Goal` in order (the tick's snapshot)."""
+    """A goal as the tick's rules and their messages read it: plain data, each field the column
+    of `Goal` of that name (not its lifecycle's timestamps and notes, which no nudge reads)."""
 
     id: int | None
     team_id: str
@@ -96,18 +97,9 @@ class GoalRow:
     statement: str
     measure: str | None
     due: date | None
-    anticipated_barriers: str | None
     status: str
     progress: int
     confidence: str | None
-    manager_comment: str | None
-    owner_agreed_at: datetime | None
-    manager_agreed_at: datetime | None
-    agreed_by_id: int | None
-    agreed_at: datetime | None
-    closed_at: datetime | None
-    learning: str | None
-    created_at: datetime
     updated_at: datetime
 
 

@@ -8,7 +8,7 @@ tens of thousands of rows, not the whole workspace (conversations/schedule/world
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -45,6 +45,7 @@ from storage.models import (
     Unit,
 )
 from storage.people import PersonRow
+from storage.units import UnitRow
 
 Setting = tuple[str, int | None, str | None]  # a person's (tz, checkin_weekday, checkin_time)
 
@@ -93,8 +94,8 @@ def _setting_key(setting: Setting) -> tuple[str, int, str]:
 
 def units_published(
     *, session: Session, team_id: str, cycle_id: int | None
-) -> tuple[list[Unit], dict[int, datetime]]:
-    """Every unit of the workspace (as `units.list_units`) and when each first published
+) -> tuple[list[UnitRow], dict[int, datetime]]:
+    """Every unit of the workspace as plain rows, in id order, and when each first published
     objectives for this cycle, in one query."""
     objective, unit = table_of(Objective), table_of(Unit)
     first = (
@@ -108,28 +109,32 @@ def units_published(
         .subquery("first_published")
     )
     rows = session.execute(
-        sa_select(Unit, first.c.at)
+        sa_select(unit.c.id, unit.c.name, unit.c.parent_id, unit.c.manager_id, first.c.at)
         .outerjoin(first, first.c.unit_id == unit.c.id)
         .where(unit.c.team_id == team_id)
         .order_by(unit.c.id)
     ).all()
-    return [u for u, _ in rows], {u.id: at for u, at in rows if u.id and at is not None}
+    found = [
+        UnitRow(unit_id, name, parent_id, manager_id)
+        for unit_id, name, parent_id, manager_id, _ in rows
+    ]
+    return found, {row[0]: row[4] for row in rows if row[4] is not None}
 
 
 def people(*, session: Session, in_play: InPlay) -> tuple[list[PersonRow], dict[int, int]]:
     """Everyone in play as plain rows, in id order, and the unit each belongs to, in one query."""
     person, member = table_of(Person), table_of(Membership)
     query = (
-        sa_select(person, member.c.unit_id)
+        sa_select(*_columns(person, PersonRow), member.c.unit_id)
         .outerjoin(member, member.c.person_id == person.c.id)
         .where(person.c.team_id == in_play.team_id, _person_in_play(session, person, in_play))
     )
     rows, member_of = [], {}
     # Sorted here: in id order, PostgreSQL sorts the memberships to merge them, on disk.
-    for *fields, unit_id in sorted(session.execute(query).all(), key=_first):
-        rows.append(PersonRow(*fields))
+    for *values, unit_id in sorted(session.execute(query).all(), key=_first):
+        rows.append(PersonRow(*values))
         if unit_id is not None:
-            member_of[fields[0]] = unit_id
+            member_of[values[0]] = unit_id
     return rows, member_of
 
 
@@ -139,16 +144,17 @@ def goals(*, session: Session, in_play: InPlay) -> list[GoalRow]:
     asked to set one), and those a rule acts on whoever owns them. In one query."""
     goal, person = table_of(Goal), table_of(Person)
     is_open = (goal.c.team_id == in_play.team_id, goal.c.status.in_(OPEN))
+    read = _columns(goal, GoalRow)
     if in_play.whole:
-        parts = [sa_select(goal).where(*is_open)]
+        parts = [sa_select(*read).where(*is_open)]
     else:
         # Apart, each is a join PostgreSQL does at once; as one condition with OR, it tests
         # every goal against each part (twice as long at 100,000 people).
-        asked = sa_select(goal).join(person, person.c.id == goal.c.owner_id)
+        asked = sa_select(*read).join(person, person.c.id == goal.c.owner_id)
         asked = asked.where(*is_open, _has_due_setting(person, in_play))
         parts = [
             asked.where(goal.c.status == GoalStatus.AGREED),
-            sa_select(goal).where(*is_open, _acted_on(session, goal, in_play)),
+            sa_select(*read).where(*is_open, _acted_on(session, goal, in_play)),
         ]
         if in_play.cycle_id is not None:
             agreed = aliased(goal)
@@ -169,6 +175,11 @@ def goals(*, session: Session, in_play: InPlay) -> list[GoalRow]:
 
 def _first(row: Row[Any]) -> Any:
     return row[0]
+
+
+def _columns(table: Table, row: type[Any]) -> list[ColumnElement[Any]]:
+    """The columns a plain row holds, in its fields' order."""
+    return [table.c[f.name] for f in fields(row)]
 
 
 def checked_in(*, session: Session, in_play: InPlay) -> set[tuple[int, str]]:

@@ -129,14 +129,17 @@ def _missed(world: World, person: PersonLike, week: str) -> bool:
 @nudge(ALERT)
 def missed_checkins(world: World) -> Iterable[Candidate]:
     """A second missed check-in in a row: the manager hears, at the report's check-in time."""
+    asked = {user_id for user_id, _ in world.checkins_sent}  # none else can have missed one
     for owner_id, agreed in _agreed_by_owner(world).items():
         person = world.people.get(owner_id)
-        if person is None or not world.due_now(world.checkin_slot(person)):
+        if person is None or person.user_id not in asked:
+            continue
+        if not world.due_now(world.checkin_slot(person)):
+            continue
+        if not all(_missed(world, person, world.weeks_before(person, n)) for n in (1, 2)):
             continue
         manager = world.manager_of(person)
-        if manager is None or world.paused(person):
-            continue
-        if all(_missed(world, person, world.weeks_before(person, n)) for n in (1, 2)):
+        if manager is not None and not world.paused(person):
             yield Candidate(
                 ALERT,
                 manager,

@@ -25,10 +25,10 @@ from storage.models import (
     Conversation,
     Cycle,
     OneOnOne,
-    Unit,
     Workspace,
 )
 from storage.people import PersonLike, PersonRow
+from storage.units import UnitLike
 
 WINDOW = timedelta(hours=12)  # how late a nudge may still go out
 OFFICE_HOURS = (time(9), time(18))
@@ -48,7 +48,7 @@ class World:
     now: datetime
     admin_ids: frozenset[str]
     people: dict[int, PersonLike]  # plain rows (storage.people.PersonRow): everyone in play
-    units: dict[int, Unit]
+    units: dict[int, UnitLike]  # plain rows (storage.units.UnitRow)
     member_of: dict[int, int]  # person id → unit id
     cycle: Cycle | None
     open_goals: list[GoalLike]  # plain rows (storage.goals.GoalRow): the open goals in play
@@ -102,7 +102,12 @@ class World:
 
     def checkin_slot(self, person: PersonLike) -> datetime | None:
         """This week's check-in instant for this person (moved to a working day), if any."""
-        return self.slot_of((person.tz, person.checkin_weekday, person.checkin_time))
+        key = ("slot", person.tz, person.checkin_weekday, person.checkin_time)
+        try:  # `slot_of`, looked up in one step: it is asked once or twice a person
+            found: datetime | None = self._memo[key]
+        except KeyError:
+            found = self.slot_of((person.tz, person.checkin_weekday, person.checkin_time))
+        return found
 
     def slot_of(self, setting: Setting) -> datetime | None:
         """This week's check-in instant for anyone with this setting: a time zone, a weekday
@@ -155,7 +160,7 @@ def read_world(
         now=now,
         admin_ids=admin_ids,
         people={},
-        units={u.id: u for u in unit_list if u.id},
+        units={u.id: u for u in unit_list},
         member_of={},
         cycle=cycle,
         open_goals=[],
@@ -213,7 +218,7 @@ def _in_play(world: World, settings: list[Setting], *, whole: bool) -> InPlay:
     )
 
 
-def _head_tz(units_: dict[int, Unit], rows: list[PersonRow]) -> str | None:
+def _head_tz(units_: dict[int, UnitLike], rows: list[PersonRow]) -> str | None:
     """`units.head_tz` from what the snapshot has read: the root unit's manager's time zone (every
     manager is read)."""
     tz = {p.id: p.tz for p in rows}
