@@ -156,14 +156,18 @@ def goals(*, session: Session, in_play: InPlay) -> list[GoalRow]:
             asked.where(goal.c.status == GoalStatus.AGREED),
             sa_select(*read).where(*is_open, _acted_on(session, goal, in_play)),
         ]
-        if in_play.cycle_id is not None:
+        if in_play.cycle_id is not None:  # led by the people: fewer than their goals
             agreed = aliased(goal)
+            others = (goal.c.cycle_id == in_play.cycle_id, goal.c.status != GoalStatus.AGREED)
             parts.append(
-                asked.where(
-                    goal.c.status != GoalStatus.AGREED,
-                    goal.c.cycle_id == in_play.cycle_id,
+                sa_select(*read)
+                .select_from(person)
+                .join(goal, and_(goal.c.owner_id == person.c.id, *is_open, *others))
+                .where(
+                    person.c.team_id == in_play.team_id,
+                    _has_due_setting(person, in_play),
                     ~exists().where(
-                        agreed.c.owner_id == goal.c.owner_id,
+                        agreed.c.owner_id == person.c.id,
                         agreed.c.cycle_id == in_play.cycle_id,
                         agreed.c.status == GoalStatus.AGREED,
                     ),

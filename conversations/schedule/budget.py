@@ -25,7 +25,7 @@ class Held:
     also: dict[str, Any]  # prompts/nudges/also/<kind> says it
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as a Candidate: one a check-in at the busiest hour
 class Nudge:
     """A nudge that goes, with the held-back nudges it tells of."""
 
@@ -66,7 +66,10 @@ def spend(
     budget = world.workspace.nudge_budget
     for user_id, theirs in by_person.items():
         room = max(budget - used.get(user_id, 0), 0)
-        told = earlier.pop(user_id, [])
+        told = earlier.get(user_id)
+        if not told and len(theirs) <= room:  # most people, in the busiest hour: all of it goes
+            going.extend(map(Nudge, theirs))
+            continue
         for i, candidate in enumerate(theirs[:room]):
             if i == 0 and told:  # the first message tells of what was held
                 also = tuple(h.also for h in told)

@@ -71,7 +71,8 @@ class World:
     # Everything below depends on a person only through their time zone (and check-in setting):
     # a handful of answers for 100,000 people, each worked out once per World (and looked up
     # without building a closure: at 100,000 people these are called half a million times).
-    def _once(self, key: tuple[Any, ...], work: Callable[..., Any], *args: Any) -> Any:
+    def once(self, key: tuple[Any, ...], work: Callable[..., Any], *args: Any) -> Any:
+        """`work(*args)` the first time `key` is asked of this World, the same answer after."""
         try:
             return self._memo[key]
         except KeyError:
@@ -79,15 +80,15 @@ class World:
             return found
 
     def today(self, person: PersonLike) -> date:
-        found: date = self._once(("today", person.tz), clock.local_date, self.now, person.tz)
+        found: date = self.once(("today", person.tz), clock.local_date, self.now, person.tz)
         return found
 
     def week(self, person: PersonLike) -> str:
-        found: str = self._once(("week", person.tz), clock.week_key, self.now, person.tz)
+        found: str = self.once(("week", person.tz), clock.week_key, self.now, person.tz)
         return found
 
     def in_office_hours(self, person: PersonLike) -> bool:
-        found: bool = self._once(("office", person.tz), self._in_office_hours, person.tz)
+        found: bool = self.once(("office", person.tz), self._in_office_hours, person.tz)
         return found
 
     def _in_office_hours(self, tz: str) -> bool:
@@ -112,7 +113,7 @@ class World:
     def slot_of(self, setting: Setting) -> datetime | None:
         """This week's check-in instant for anyone with this setting: a time zone, a weekday
         and a time as stored (None: the workspace's)."""
-        found: datetime | None = self._once(("slot", *setting), self._slot, *setting)
+        found: datetime | None = self.once(("slot", *setting), self._slot, *setting)
         return found
 
     def _slot(self, tz: str, weekday: int | None, when: str | None) -> datetime | None:
@@ -127,14 +128,14 @@ class World:
 
     def weeks_before(self, person: PersonLike, n: int) -> str:
         """The person's ISO week `n` weeks before this one."""
-        found: str = self._once(
+        found: str = self.once(
             ("weeks_before", person.tz, n), clock.week_key, self.now - timedelta(weeks=n), person.tz
         )
         return found
 
     def manager_of(self, person: PersonLike) -> PersonLike | None:
         """The manager of the unit this person belongs to (none for the head, or a vacancy)."""
-        managers: dict[int, int | None] = self._once(("managers",), self._managers)
+        managers: dict[int, int | None] = self.once(("managers",), self._managers)
         manager_id = managers.get(self.member_of.get(person.id or 0, 0))
         manager = self.people.get(manager_id) if manager_id else None
         return manager if manager is not None and manager.id != person.id else None
