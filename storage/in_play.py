@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Row,
     Select,
     Table,
     and_,
@@ -131,7 +131,7 @@ def people(*, session: Session, in_play: InPlay) -> tuple[list[PersonRow], dict[
     )
     rows, member_of = [], {}
     # Sorted here: in id order, PostgreSQL sorts the memberships to merge them, on disk.
-    for *values, unit_id in sorted(session.execute(query).all(), key=_first):
+    for *values, unit_id in sorted(session.execute(query).all(), key=itemgetter(0)):
         rows.append(PersonRow(*values))
         if unit_id is not None:
             member_of[values[0]] = unit_id
@@ -175,10 +175,6 @@ def goals(*, session: Session, in_play: InPlay) -> list[GoalRow]:
             )
     found = {row[0]: row for row in session.execute(union_all(*parts)).all()}  # one per goal
     return [GoalRow(*found[i]) for i in sorted(found)]
-
-
-def _first(row: Row[Any]) -> Any:
-    return row[0]
 
 
 def _columns(table: Table, row: type[Any]) -> list[ColumnElement[Any]]:

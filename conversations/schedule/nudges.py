@@ -296,7 +296,12 @@ def _agreed(goals: list[GoalLike]) -> dict[int, list[GoalLike]]:
 
 
 def _promised_by_manager(world: World) -> dict[int, list[tuple[Commitment, GoalLike]]]:
-    goals = {g.id: g for g in world.open_goals if g.status == GoalStatus.AGREED}
+    promised = {p.goal_id for p in world.promises}
+    if not promised:
+        return {}
+    goals = {
+        g.id: g for g in world.open_goals if g.id in promised and g.status == GoalStatus.AGREED
+    }
     found: dict[int, list[tuple[Commitment, GoalLike]]] = defaultdict(list)
     for promise in world.promises:
         if promise.goal_id in goals:
