@@ -1,10 +1,12 @@
 """The tick reads only what its rules may act on at an instant (storage/in_play.py): the people
 whose check-in setting is due now, worked out once per setting, and those another rule names.
 Here the rules find exactly the same over that narrowed snapshot as over the whole workspace, at
-instants every 105 minutes (each quarter hour in turn) across three daylight-saving changes, with
+instants every 2 h 15 (each quarter hour in turn) across three daylight-saving changes, with
 half- and quarter-hour zones, a zone 14 hours ahead and one 11 behind, an unknown zone, settings
 of their own (a Sunday time the clocks skip, one they repeat, a Saturday moved to Sunday),
-pauses that end inside the spans, a working week with Sunday in it and a cycle ending mid-span."""
+pauses that end inside the spans, a working week with Sunday in it and a cycle ending mid-span;
+and in a second workspace with a Monday-to-Friday week, one of the same Slack user ids and a
+Saturday check-in that no working day follows (never due)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
+from sqlmodel import col
 
 from conversations import clock
 from conversations.actor import Actor
@@ -54,6 +57,7 @@ ZONES = {
     "UDRAFT": "Asia/Kolkata",  # a draft goal only
     "UPROP": "America/Sao_Paulo",  # a goal proposed long ago
     "UTALK": "Asia/Kolkata",  # mid-interview
+    "USDR": "Europe/London",  # a draft goal only, in a unit that published
     "ULAB": "Africa/Nairobi",  # in a unit with no manager: admins agree
     "UDEL": "Asia/Tokyo",  # left
     "UBOT": "UTC",  # a bot
@@ -66,15 +70,23 @@ SETTINGS = {
     "UFRI": (4, "17:45"),
     "UCHT": (None, "08:45"),
 }
-SALES = ("UKOL", "UKTM", "UADL", "UNYC", "UNY2", "ULON", "UCHT", "UPAGO", "UMARS", "UTALK")
+SALES = ("UKOL", "UKTM", "UADL", "UNYC", "UNY2", "ULON", "UCHT", "UPAGO", "UMARS", "UTALK", "USDR")
 OPS = ("UPAUSE", "UPAU2", "UTUE", "UFRI", "UNOGOAL", "UDRAFT", "UPROP", "UDEL", "UBOT")
+ASKED = ("UKOL", "UKTM", "UADL", "UNYC", "ULON", "UCHT", "UPAGO", "UMARS", "UTUE")
+OTHER = "T2"
+OTHER_ZONES = {
+    "UBOSS": "Europe/Paris",
+    "UKOL": "Asia/Kolkata",
+    "USAT": "Europe/Paris",  # Saturdays, in a Monday-to-Friday week
+    "UTEH": "Asia/Tehran",  # +3:30, no daylight saving since 2022
+}
 SPANS = [  # Saturday to Tuesday noon (UTC), around a change of clocks
     datetime(2026, 10, 31, tzinfo=UTC),  # New York falls back on Sunday 1 November
     datetime(2027, 3, 13, tzinfo=UTC),  # New York springs forward on Sunday 14 March
     datetime(2027, 4, 3, tzinfo=UTC),  # Adelaide and Lord Howe fall back on 4 April
 ]
 SPAN = timedelta(days=3, hours=12)
-STEP = timedelta(minutes=105)
+STEP = timedelta(minutes=135)
 
 
 def _org(engine: Engine) -> None:
@@ -109,11 +121,15 @@ def _org(engine: Engine) -> None:
             session=s, team_id=TEAM, name="FY27 H2", start=date(2027, 3, 15), end=date(2027, 9, 30)
         )
         assert org.cycle is not None and org.cycle.id is not None
-        s.execute(update(Workspace).values(working_days="0,1,2,3,4,6"))
+        s.execute(
+            update(Workspace)
+            .where(col(Workspace.team_id) == TEAM)
+            .values(working_days="0,1,2,3,4,6")
+        )
         for user, (weekday, when) in SETTINGS.items():
             s.execute(
                 update(Person)
-                .where(Person.user_id == user)  # type: ignore[arg-type]
+                .where(col(Person.team_id) == TEAM, col(Person.user_id) == user)
                 .values(checkin_weekday=weekday, checkin_time=when)
             )
         for user, until in (("UPAUSE", date(2027, 3, 15)), ("UPAU2", date(2026, 11, 2))):
@@ -126,7 +142,12 @@ def _org(engine: Engine) -> None:
         unit_of |= {"UMGR2": org.units["Acme"].id}
         made: dict[str, int] = {}
         for user, status, due in [
-            *((u, GoalStatus.AGREED, date(2027, 6, 30)) for u in SALES if u != "UTALK"),
+            *(
+                (u, GoalStatus.AGREED, date(2027, 6, 30))
+                for u in SALES
+                if u not in ("UTALK", "USDR")
+            ),
+            ("USDR", GoalStatus.DRAFT, None),
             ("UKTM", GoalStatus.AGREED, date(2026, 10, 31)),  # past due in span 1, far east first
             ("UPAGO", GoalStatus.AGREED, date(2027, 3, 13)),
             *((u, GoalStatus.AGREED, None) for u in ("UPAUSE", "UPAU2", "UTUE", "UFRI", "UDEL")),
@@ -170,16 +191,62 @@ def _org(engine: Engine) -> None:
     _talk_and_barriers(engine)
 
 
-def _history(s: Any, ids: dict[str, int], made: dict[str, int]) -> None:
+def _second_workspace(engine: Engine) -> None:
+    """Another workspace, Monday to Friday, with one of the same Slack user ids (UKOL, also sent
+    check-ins) and a Saturday check-in that no working day follows that week: never due."""
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    with transaction(engine) as s:
+        org = build_org(
+            s,
+            team_id=OTHER,
+            profiles=[profile(u, u.title(), tz=tz) for u, tz in OTHER_ZONES.items()],
+            units_=[UnitSpec("Beta", "UBOSS", None, tuple(u for u in OTHER_ZONES if u != "UBOSS"))],
+            cycle=("FY27", date(2026, 9, 1), date(2027, 8, 31)),
+            objectives_=[ObjectiveSpec("Beta", "Ship")],
+            now=start,
+            synced=True,
+        )
+        assert org.cycle is not None and org.cycle.id is not None
+        s.execute(
+            update(Person)
+            .where(col(Person.team_id) == OTHER, col(Person.user_id) == "USAT")
+            .values(checkin_weekday=5)
+        )
+        made: dict[str, int] = {}
+        for user in ("UKOL", "USAT", "UTEH"):
+            goal = goals.create_goal(
+                session=s,
+                team_id=OTHER,
+                owner_id=org.ids[user],
+                unit_id=org.units["Beta"].id or 0,
+                cycle_id=org.cycle.id,
+                objective_id=None,
+                statement=f"{user}'s goal",
+                now=start,
+            )
+            goals.update_goal(session=s, goal=goal, now=start, status=GoalStatus.AGREED)
+            made[user] = goal.id or 0
+        _history(s, org.ids, made, team_id=OTHER, users=("UKOL", "UTEH"), seed=5)
+
+
+def _history(
+    s: Any,
+    ids: dict[str, int],
+    made: dict[str, int],
+    *,
+    team_id: str = TEAM,
+    users: tuple[str, ...] = ASKED,
+    seed: int = 23,
+) -> None:
     """Check-ins sent at each person's Monday 09:00 and, often, answered: some missed twice in a
     row, some this week still open (a reminder due)."""
-    rng = random.Random(23)
+    rng = random.Random(seed)
     done: set[tuple[str, str]] = set()
     for span in SPANS:
-        for weeks_back in range(4):
+        for weeks_back in range(-1, 3):  # the Monday in the span, and the three before
             monday = clock.week_start(span - timedelta(weeks=weeks_back), "UTC")
-            for user in ("UKOL", "UKTM", "UADL", "UNYC", "ULON", "UCHT", "UPAGO", "UMARS", "UTUE"):
-                tz = ZONES[user]
+            for user in users:
+                tz = (ZONES if team_id == TEAM else OTHER_ZONES)[user]
                 at = clock.at_local(monday, clock.parse_hhmm("09:00"), tz)
                 week = clock.week_key(at, tz)
                 if (user, week) in done:
@@ -188,7 +255,7 @@ def _history(s: Any, ids: dict[str, int], made: dict[str, int]) -> None:
                 if rng.random() < 0.8:
                     s.add(
                         OutboxMessage(
-                            team_id=TEAM,
+                            team_id=team_id,
                             kind=CHECKIN,
                             recipient=user,
                             subject=user,
@@ -203,7 +270,7 @@ def _history(s: Any, ids: dict[str, int], made: dict[str, int]) -> None:
                 if rng.random() < 0.4:
                     checkins.record_checkin(
                         session=s,
-                        team_id=TEAM,
+                        team_id=team_id,
                         goal_id=made[user],
                         person_id=ids[user],
                         progress=50,
@@ -279,30 +346,55 @@ def test_the_rules_find_the_same_in_what_is_in_play_as_in_the_whole_workspace(
     engine: Engine,
 ) -> None:
     _org(engine)
+    _second_workspace(engine)
     kinds: Counter[str] = Counter()
     read: list[int] = []
+    with transaction(engine) as s:
+        sent = {
+            team_id: {
+                (subject, period)
+                for subject, period in s.execute(
+                    select(col(OutboxMessage.subject), col(OutboxMessage.period_key)).where(
+                        col(OutboxMessage.team_id) == team_id, col(OutboxMessage.kind) == CHECKIN
+                    )
+                )
+            }
+            for team_id in (TEAM, OTHER)
+        }
     for span in SPANS:
         at = span
         while at < span + SPAN:
             with rehearsal(engine) as s:
-                owed = outbox.owed_since(
-                    session=s, team_id=TEAM, kinds=(CHECKIN,), since=at - timedelta(days=8)
-                )
-                whole = read_world(session=s, team_id=TEAM, now=at, admin_ids=ADMINS, whole=True)
-                narrowed = read_world(session=s, team_id=TEAM, now=at, admin_ids=ADMINS)
-                assert _found(narrowed, owed) == _found(whole, owed), at
-                kinds.update(c.kind for c in candidates(narrowed))
-                read.append(len(narrowed.people))
+                for team_id in (TEAM, OTHER):
+                    owed = outbox.owed_since(
+                        session=s, team_id=team_id, kinds=(CHECKIN,), since=at - timedelta(days=8)
+                    )
+                    whole = read_world(
+                        session=s, team_id=team_id, now=at, admin_ids=ADMINS, whole=True
+                    )
+                    narrowed = read_world(session=s, team_id=team_id, now=at, admin_ids=ADMINS)
+                    assert _found(narrowed, owed) == _found(whole, owed), (team_id, at)
+                    assert set(whole.checkins_sent) <= sent[team_id]  # its own workspace's
+                    kinds.update(f"{team_id} {c.kind}" for c in candidates(narrowed))
+                    if team_id == TEAM:
+                        read.append(len(narrowed.people))
+                    assert "USAT" not in {c.person.user_id for c in candidates(narrowed)}
             at += STEP
     assert set(kinds) >= {
-        "checkin",
-        "checkin_reminder",
-        "confidence_alert",
-        "close_goal",
-        "agreement_reminder",
-        "set_goals_reminder",
-        "interview_reminder",
-        "one_on_one_agenda",
+        *(
+            f"{TEAM} {kind}"
+            for kind in (
+                "checkin",
+                "checkin_reminder",
+                "confidence_alert",
+                "close_goal",
+                "agreement_reminder",
+                "set_goals_reminder",
+                "interview_reminder",
+                "one_on_one_agenda",
+            )
+        ),
+        f"{OTHER} checkin",
+        f"{OTHER} checkin_reminder",
     }, kinds
-    print(kinds, min(read), max(read))
     assert min(read) < len(ZONES) - 2  # it did leave people out
