@@ -121,7 +121,7 @@ class Measured:
         )
 
 
-def measure(engine: Engine, profile: str | None, dump: str | None) -> Measured:
+def measure(engine: Engine, at: datetime, profile: str | None, dump: str | None) -> Measured:
     statements: list[str] = []
     waited = [0.0, 0.0]
 
@@ -141,7 +141,7 @@ def measure(engine: Engine, profile: str | None, dump: str | None) -> Measured:
         if profiler:
             profiler.enable()
         with rehearsal(engine) as s:
-            found = due(session=s, now=MONDAY, admin_ids=frozenset())
+            found = due(session=s, now=at, admin_ids=frozenset())
         if profiler:
             profiler.disable()
     finally:
@@ -170,6 +170,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", help="write the last run's cProfile stats here")
     parser.add_argument("--dump", help="write what the last run found here, a line an item")
+    parser.add_argument(
+        "--at", type=datetime.fromisoformat, default=MONDAY, help="another instant (ISO, UTC)"
+    )
     args = parser.parse_args()
     engine = make_engine(args.url)
     if args.setup:
@@ -180,7 +183,9 @@ def main() -> None:
     print(f"{open_barriers:,} open barriers", file=sys.stderr)
     for n in range(args.runs):
         last = n == args.runs - 1
-        measured = measure(engine, args.profile if last else None, args.dump if last else None)
+        measured = measure(
+            engine, args.at, args.profile if last else None, args.dump if last else None
+        )
         print(f"{measured}{' [profiled]' if last and args.profile else ''}")
     engine.dispose()
 
