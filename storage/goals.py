@@ -8,10 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
-from storage.db import table_of, update_fields
+from storage.db import update_fields
 from storage.memo import keep, recall, remembered
 from storage.models import ALIGNING, Goal, GoalStatus, Membership, Person
 
@@ -86,7 +85,8 @@ def goals_of_unit(*, session: Session, team_id: str, unit_id: int, cycle_id: int
 
 @dataclass(slots=True, eq=False)
 class GoalRow:
-    """A goal as plain data, its fields the columns of `Goal` in order (the tick's snapshot)."""
+    """A goal as the tick's rules and their messages read it: plain data, each field the column
+    of `Goal` of that name (not its lifecycle's timestamps and notes, which no nudge reads)."""
 
     id: int | None
     team_id: str
@@ -97,34 +97,14 @@ class GoalRow:
     statement: str
     measure: str | None
     due: date | None
-    anticipated_barriers: str | None
     status: str
     progress: int
     confidence: str | None
-    manager_comment: str | None
-    owner_agreed_at: datetime | None
-    manager_agreed_at: datetime | None
-    agreed_by_id: int | None
-    agreed_at: datetime | None
-    closed_at: datetime | None
-    learning: str | None
-    created_at: datetime
     updated_at: datetime
 
 
 GoalLike = Goal | GoalRow  # what code that only reads a goal accepts
 OPEN = (GoalStatus.DRAFT, GoalStatus.PROPOSED, GoalStatus.AGREED)
-
-
-def open_goal_rows(*, session: Session, team_id: str) -> list[GoalRow]:
-    """`open_goals`, as plain rows."""
-    table = table_of(Goal)
-    query = (
-        sa_select(table)
-        .where(table.c.team_id == team_id, table.c.status.in_(OPEN))
-        .order_by(table.c.id)
-    )
-    return [GoalRow(*row) for row in session.execute(query).all()]
 
 
 def open_goals(*, session: Session, team_id: str) -> list[Goal]:

@@ -222,8 +222,12 @@ class Objective(SQLModel, table=True):
 class Goal(SQLModel, table=True):
     """A person's goal, linked to an objective of their unit, agreed with their manager."""
 
-    # The leadership summary asks, per person, "any agreed goal this cycle?" (owner first).
-    __table_args__ = (sa.Index("ix_goal_owner_cycle_status", "owner_id", "cycle_id", "status"),)
+    # The leadership summary asks, per person, "any agreed goal this cycle?" (owner first); the
+    # tick, which agreed goals are past due and which are proposed (status, then due date).
+    __table_args__ = (
+        sa.Index("ix_goal_owner_cycle_status", "owner_id", "cycle_id", "status"),
+        sa.Index("ix_goal_team_status_due", "team_id", "status", "due"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(index=True, max_length=32)

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from storage.db import update_fields
 from storage.memo import keep, recall, remembered
@@ -91,20 +91,6 @@ def children_of(*, session: Session, team_id: str, objective_id: int) -> list[Ob
             .order_by(col(Objective.id))
         )
     )
-
-
-def first_published(*, session: Session, team_id: str, cycle_id: int) -> dict[int, datetime]:
-    """When each unit first published objectives for this cycle, in one query."""
-    rows = session.exec(
-        select(Objective.unit_id, func.min(Objective.published_at))
-        .where(
-            Objective.team_id == team_id,
-            Objective.cycle_id == cycle_id,
-            Objective.status == ObjectiveStatus.PUBLISHED,
-        )
-        .group_by(col(Objective.unit_id))
-    )
-    return {unit_id: at for unit_id, at in rows if at is not None}
 
 
 def with_ancestors(

@@ -434,23 +434,6 @@ def pending_count(*, session: Session) -> int:
     )
 
 
-def sent_at(
-    *, session: Session, team_id: str, kind: str, period_keys: Sequence[str]
-) -> dict[tuple[str, str], datetime]:
-    """(subject, period) → when it was sent, for this kind's sent rows in these periods."""
-    if not period_keys:
-        return {}
-    rows = session.exec(
-        select(OutboxMessage.subject, OutboxMessage.period_key, OutboxMessage.sent_at).where(
-            col(OutboxMessage.team_id) == team_id,
-            col(OutboxMessage.kind) == kind,
-            col(OutboxMessage.status) == OutboxStatus.SENT,
-            col(OutboxMessage.period_key).in_(period_keys),
-        )
-    )
-    return {(s or "", p or ""): at for s, p, at in rows if at is not None}
-
-
 def owed_since(
     *, session: Session, team_id: str, kinds: Sequence[str], since: datetime
 ) -> list[tuple[str, datetime]]:

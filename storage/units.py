@@ -26,6 +26,9 @@ class UnitRow(NamedTuple):
     manager_tz: str | None = None
 
 
+UnitLike = Unit | UnitRow  # what code that only reads a unit's place in the tree accepts
+
+
 class NewUnit(NamedTuple):
     name: str
     parent_id: int | None

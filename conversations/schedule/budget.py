@@ -25,7 +25,7 @@ class Held:
     also: dict[str, Any]  # prompts/nudges/also/<kind> says it
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as a Candidate: one a check-in at the busiest hour
 class Nudge:
     """A nudge that goes, with the held-back nudges it tells of."""
 
@@ -53,9 +53,9 @@ def spend(
 ) -> tuple[list[Nudge], list[Candidate]]:
     """Which of the candidates go and which are held back, given what is owed already, how many
     nudges each person has had this week (`used`, by Slack user id) and what was held before."""
-    priority = list(KINDS)
+    priority = {kind: i for i, kind in enumerate(KINDS)}
     by_person: dict[str, list[Candidate]] = defaultdict(list)
-    for candidate in sorted(candidates, key=lambda c: priority.index(c.kind)):
+    for candidate in sorted(candidates, key=lambda c: priority[c.kind]):
         if candidate.key not in owed:
             by_person[candidate.person.user_id].append(candidate)
     earlier: dict[str, list[Held]] = defaultdict(list)
@@ -63,12 +63,18 @@ def spend(
         earlier[row.recipient].append(row)
     going: list[Nudge] = []
     holding: list[Candidate] = []
+    budget = world.workspace.nudge_budget
     for user_id, theirs in by_person.items():
-        room = max(world.workspace.nudge_budget - used.get(user_id, 0), 0)
-        told = earlier.pop(user_id, [])
+        room = max(budget - used.get(user_id, 0), 0)
+        told = earlier.get(user_id)
+        if not told and len(theirs) <= room:  # most people, in the busiest hour: all of it goes
+            going.extend(map(Nudge, theirs))
+            continue
         for i, candidate in enumerate(theirs[:room]):
-            folded = told if i == 0 else []  # the first message tells of what was held
-            also = tuple(h.also for h in folded)
-            going.append(Nudge(candidate, also, tuple(h.row_id for h in folded)))
+            if i == 0 and told:  # the first message tells of what was held
+                also = tuple(h.also for h in told)
+                going.append(Nudge(candidate, also, tuple(h.row_id for h in told)))
+            else:
+                going.append(Nudge(candidate))
         holding.extend(theirs[room:])
     return going, holding

@@ -45,6 +45,11 @@ def _without_collections() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the tick made is still alive (its caller writes it) and acyclic: it goes to the
+        # oldest generation as it is (two pointer moves), not traversed again by the first
+        # young collection after (0.1 s at 100,000 people); it is freed by reference counts.
+        gc.freeze()
+        gc.unfreeze()
         if was:
             gc.enable()
 

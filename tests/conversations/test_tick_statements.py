@@ -19,9 +19,10 @@ from tests.helpers import counting_statements
 
 TEAM = "T"
 MONDAY = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: everyone's check-in is due
-# The snapshot's 11 reads (workspaces with their calendars, people with their units, units,
-# check-ins sent, goals, objectives, check-ins, interviews, barriers, commitments, 1:1s), the
-# escalations' 2 (lock, write), the budget's 2 (nudges owed; owed lately and held, together).
+# The snapshot's 11 reads (workspaces with their calendars, units with when each published,
+# interviews, barriers, commitments, 1:1s, check-in settings, then people, goals, check-ins and
+# check-ins sent of those in play), the escalations' 2 (lock, write), the budget's 2 (nudges
+# owed; owed lately and held, together).
 LIMIT = 15
 
 
