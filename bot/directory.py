@@ -1,5 +1,6 @@
 """The directory: Slack's people, kept in the database. Slack is asked first (bot/slack.py),
-then what it said is written, so no transaction is ever open while Slack is asked."""
+then what it said is written, so no transaction ever waits on Slack (a full sync asks for the
+next batch while it writes this one, in a thread of its own)."""
 
 from __future__ import annotations
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Select, delete, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from storage import people
-from storage.db import expire_rows, insert_rows, table_of, update_rows
+from storage.db import expire_rows, insert_rows, restricted_to, table_of, update_rows
 from storage.memo import keep, recall, remembered
 from storage.models import Membership, Person, Unit, utcnow
 
@@ -165,11 +165,9 @@ def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) ->
     rows = [{"team_id": team_id, "created_at": at, **unit._asdict()} for unit in units]
     insert_rows(session, insert(table_of(Unit)), rows)
     names = [unit.name for unit in units]
-    ids = dict(
-        session.exec(
-            select(Unit.name, Unit.id).where(Unit.team_id == team_id, col(Unit.name).in_(names))
-        ).all()
-    )
+    query: Select[Any] = core_select(table_of(Unit).c.name, table_of(Unit).c.id)
+    query = restricted_to(session, query.where(col(Unit.team_id) == team_id), col(Unit.name), names)
+    ids: dict[str, int] = {name: unit_id for name, unit_id in session.execute(query)}
     return [ids[name] or 0 for name in names]
 
 
