@@ -160,9 +160,10 @@ def import_rows(
     team_id: str | None = None,
 ) -> tuple[org_import.ImportResult, int]:
     """Sync the directory from Slack, then make the organisation match checked rows, and return
-    once that has committed. Whoever it made a manager or placed in a unit is owed a message in
-    the same transaction (the outbox): the running app's sender, or the next `cascade tick`,
-    delivers them at Slack's pace. Returns what changed and how many people are owed one."""
+    once that has committed. Whoever it made a unit's manager, or moved to another unit, is owed a
+    message in the same transaction (the outbox): the running app's sender, or the next `cascade
+    tick`, delivers them at Slack's pace. Someone placed for the first time is not: they hear of
+    Cascade when their unit publishes (SPEC). Returns what changed and how many are owed one."""
     from bot.turns import owed_notices
     from conversations.services import welcome
     from storage import outbox
@@ -173,7 +174,9 @@ def import_rows(
     with transaction(engine) as session:
         then = welcome.before(session=session, team_id=team_id)
         result = org_import.apply_rows(session=session, team_id=team_id, rows=rows)
-        notices = welcome.notices(session=session, team_id=team_id, then=then, now=now)
+        notices = welcome.notices(
+            session=session, team_id=team_id, then=then, now=now, newcomers=False
+        )
         outbox.enqueue(session=session, messages=owed_notices(team_id, notices).new, now=now)
     return result, len(notices)
 

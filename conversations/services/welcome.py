@@ -85,9 +85,12 @@ def notices(
     then: Organisation,
     now: datetime,
     by: int | None = None,
+    newcomers: bool = True,
 ) -> list[Notice]:
     """One message to each person whose place changed since `then`, except `by` (who made the
     change and knows): the units they now manage, the unit they now belong to, and what next.
+    Without `newcomers` (`cascade org import`, SPEC), someone placed for the first time who
+    manages nothing new is not told: they hear of Cascade when their unit publishes.
     People placed alike (the members who joined one unit) get one notice, each a copy with
     their own user id: its words are rendered once (bot/turns.py)."""
     read = _read(session, team_id, then, now)
@@ -96,6 +99,8 @@ def notices(
     for person_id in _changed(then, read.after):
         who = read.people.get(person_id)
         if person_id == by or who is None or who.deleted or who.is_bot:
+            continue
+        if not newcomers and _first_placed(read, person_id):
             continue
         placement = _placement(read, person_id)
         notice = alike.get(placement)
@@ -108,6 +113,15 @@ def notices(
 
 
 _Placement = tuple[frozenset[int], int | None]  # units newly managed, the unit newly joined
+
+
+def _first_placed(read: _Read, person_id: int) -> bool:
+    """Placed in a unit for the first time, and managing no unit they did not before."""
+    managed = read.then.manages.get(person_id, frozenset())
+    return (
+        read.then.member_of.get(person_id) is None
+        and not read.after.manages.get(person_id, frozenset()) - managed
+    )
 
 
 def _placement(read: _Read, person_id: int) -> _Placement:

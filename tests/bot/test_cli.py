@@ -187,19 +187,29 @@ def test_org_import_tells_new_managers_and_members_once(
 
     (tmp_path / "people.csv").write_text(ORG)
     assert main(["org", "import", "people.csv"]) == 0
-    assert "Told 6 people" in capsys.readouterr().out
+    assert "Told 3 people" in capsys.readouterr().out  # the managers of the three new units
     assert env.messages == []  # the import returns once it has committed: the tick delivers
     assert main(["tick"]) == 0
     told = {m.channel: m.text for m in env.messages if m.user == env.bot_user_id}
     assert "You now manage *Sales*, under *Acme*" in told[env.dm_channel("UVP")]
     assert "You're now in *Acme*" in told[env.dm_channel("UVP")]
     assert "You now manage *Acme*, the top of the organisation" in told[env.dm_channel("UCEO")]
-    assert "You're now in *Sales*, with <@UVP> as your manager" in told[env.dm_channel("UREP1")]
+    # Placed for the first time, managing nothing: they hear when their unit publishes (SPEC).
+    assert env.dm_channel("UREP1") not in told and env.dm_channel("UDEV") not in told
     with transaction(open_database(f"sqlite:///{tmp_path}/cli.db")) as s:
         rows = outbox.list_messages(session=s, team_id=env.team_id)
-        assert len(rows) == 6 and {r.status for r in rows} == {"sent"}
+        assert len(rows) == 3 and {r.status for r in rows} == {"sent"}
     assert main(["org", "import", "people.csv"]) == 0  # nothing changed: nobody told twice
     assert "Told" not in capsys.readouterr().out
+    # Rita moves to Tara's team: she is told where she is now.
+    (tmp_path / "people.csv").write_text(
+        ORG.replace("rep1@acme.com,Rita,vp@", "rep1@acme.com,Rita,cto@")
+    )
+    assert main(["org", "import", "people.csv"]) == 0
+    assert "Told 1 person" in capsys.readouterr().out
+    assert main(["tick"]) == 0
+    moved = [m.text for m in env.messages if m.channel == env.dm_channel("UREP1")]
+    assert len(moved) == 1 and "You're now in" in moved[0] and "<@UCTO>" in moved[0]
 
 
 def test_an_import_takes_the_same_statements_for_30_people_as_300_and_rewrites_nothing(
@@ -222,7 +232,9 @@ def test_an_import_takes_the_same_statements_for_30_people_as_300_and_rewrites_n
                 result, told = import_rows(
                     rows=parse_rows(org.csv()), client=client, engine=engine, now=NOW
                 )
-            assert (result.units_created, result.moves, told) == (org.units, size - 1, size)
+            # Told: each new unit's manager (someone placed for the first time hears when their
+            # unit publishes).
+            assert (result.units_created, result.moves, told) == (org.units, size - 1, org.units)
             first[size] = len(statements)
             later = NOW + timedelta(hours=1)  # the directory is synced again, too
             with counting_statements(engine) as statements:
@@ -236,6 +248,6 @@ def test_an_import_takes_the_same_statements_for_30_people_as_300_and_rewrites_n
         finally:
             served.stop()
         with transaction(engine) as s:
-            assert len(outbox.list_messages(session=s, team_id=fake.team_id)) == size
+            assert len(outbox.list_messages(session=s, team_id=fake.team_id)) == org.units
     assert first[30] == first[300] <= 25  # 22 on PostgreSQL; SQLite's BEGINs are statements
     assert again[30] == again[300] <= 17
