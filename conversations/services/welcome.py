@@ -90,7 +90,8 @@ def notices(
     """One message to each person whose place changed since `then`, except `by` (who made the
     change and knows): the units they now manage, the unit they now belong to, and what next.
     Without `newcomers` (`cascade org import`, SPEC), someone placed for the first time who
-    manages nothing new is not told: they hear of Cascade when their unit publishes.
+    manages nothing new is not told: they hear of Cascade when their unit publishes (at once,
+    if it has).
     People placed alike (the members who joined one unit) get one notice, each a copy with
     their own user id: its words are rendered once (bot/turns.py)."""
     read = _read(session, team_id, then, now)
@@ -116,11 +117,13 @@ _Placement = tuple[frozenset[int], int | None]  # units newly managed, the unit 
 
 
 def _first_placed(read: _Read, person_id: int) -> bool:
-    """Placed in a unit for the first time, and managing no unit they did not before."""
+    """Placed in a unit for the first time, managing no unit they did not before, in a unit that
+    has not published yet (one that has is told now: its publishing is past)."""
     managed = read.then.manages.get(person_id, frozenset())
     return (
         read.then.member_of.get(person_id) is None
         and not read.after.manages.get(person_id, frozenset()) - managed
+        and read.after.member_of.get(person_id) not in read.published
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import Engine
 
@@ -9,8 +11,9 @@ from benchmarks.org import Organisation, generate
 from conversations.errors import Refusal
 from conversations.services import privacy, welcome
 from conversations.services.org_import import apply_rows, parse_rows
-from storage import people
+from storage import cycles, objectives, people, units
 from storage.db import transaction
+from storage.models import ObjectiveStatus
 from storage.people import SlackProfile
 from tests.helpers import counting_statements, snapshot
 from tests.storage.test_repositories import NOW
@@ -261,3 +264,47 @@ def test_import_and_its_welcomes_take_the_same_few_statements_for_100_people_as_
     assert first[100] == first[1000] <= 20
     assert again[100] == again[1000] <= 6
     assert moved[100] == moved[1000] <= 12
+
+
+def test_an_import_tells_a_newcomer_only_once_their_unit_has_published(engine: Engine) -> None:
+    """SPEC: people placed for the first time hear of Cascade when their unit publishes. Someone
+    new in Sales, which has published, is told now; someone new in Tara's team, which has not,
+    is not (its publishing tells them); nor is anyone in a first import but the managers."""
+    directory(engine)
+    with transaction(engine) as s:
+        then = welcome.before(session=s, team_id="T1")
+        apply_rows(session=s, team_id="T1", rows=parse_rows(ORG))
+        first = welcome.notices(session=s, team_id="T1", then=then, now=NOW, newcomers=False)
+    assert sorted(n.user_id for n in first) == ["UCEO", "UCTO", "UVP"]
+    with transaction(engine) as s:
+        cycle = cycles.add_cycle(
+            session=s, team_id="T1", name="FY", start=NOW.date(), end=date(NOW.year + 1, 1, 1)
+        )
+        sales = units.find_unit(session=s, team_id="T1", name="Sales")
+        assert sales is not None and sales.id is not None and cycle.id is not None
+        objectives.create_objective(
+            session=s,
+            team_id="T1",
+            unit_id=sales.id,
+            cycle_id=cycle.id,
+            title="Sell more",
+            status=ObjectiveStatus.PUBLISHED,
+            published_at=NOW,
+        )
+    for line, told in [
+        ("new@acme.com,Nia,cto@acme.com,\n", []),  # Tara's team has not published: not yet
+        ("rep9@acme.com,Rex,vp@acme.com,\n", ["UREP9"]),  # Sales has: told now
+    ]:
+        with transaction(engine) as s:
+            people.upsert_profiles(
+                session=s,
+                team_id="T1",
+                at=NOW,
+                profiles=[
+                    SlackProfile("UREP9", "Rex", "rep9@acme.com", "UTC", False, False, False)
+                ],
+            )
+            then = welcome.before(session=s, team_id="T1")
+            apply_rows(session=s, team_id="T1", rows=parse_rows(ORG + line))
+            found = welcome.notices(session=s, team_id="T1", then=then, now=NOW, newcomers=False)
+        assert [n.user_id for n in found] == told
