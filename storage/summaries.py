@@ -25,7 +25,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from storage.db import insert_or
+from storage.db import insert_or, one_of
 from storage.models import (
     ALIGNING,
     Barrier,
@@ -348,7 +348,8 @@ def manager_facts(
 ) -> tuple[list[ManagerTimes], dict[int, dict[str, int]]]:
     """For these managers, in one statement: each goal they agreed and each barrier they
     acknowledged since `since`, with its start and end (medians are taken by the caller, on any
-    database), and their promises of help counted by status."""
+    database), and their promises of help counted by status. The ids travel as one array on
+    PostgreSQL: a summary of the whole organisation names ten thousand managers."""
     if not manager_ids:
         return [], {}
     ids = list(manager_ids)
@@ -360,7 +361,7 @@ def manager_facts(
         literal(1),
     ).where(
         col(Goal.team_id) == team_id,
-        col(Goal.agreed_by_id).in_(ids),
+        one_of(session, col(Goal.agreed_by_id), ids),
         col(Goal.agreed_at) >= since,
         col(Goal.owner_agreed_at).is_not(None),
     )
@@ -372,14 +373,14 @@ def manager_facts(
         literal(1),
     ).where(
         col(Barrier.team_id) == team_id,
-        col(Barrier.holder_id).in_(ids),
+        one_of(session, col(Barrier.holder_id), ids),
         col(Barrier.acknowledged_at) >= since,
     )
     promised = (
         core_select(
             col(Commitment.manager_id), col(Commitment.status), null(), null(), func.count()
         )
-        .where(col(Commitment.team_id) == team_id, col(Commitment.manager_id).in_(ids))
+        .where(col(Commitment.team_id) == team_id, one_of(session, col(Commitment.manager_id), ids))
         .group_by(col(Commitment.manager_id), col(Commitment.status))
     )
     times: list[ManagerTimes] = []

@@ -13,7 +13,7 @@ weekly one is due is `due_at`; the weekly one keeps its numbers (`weekly`) for t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from statistics import median
@@ -57,7 +57,7 @@ class Numbers:
     not_planned: int = 0  # units with no published objectives this cycle
 
     def __add__(self, other: Numbers) -> Numbers:
-        return Numbers(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Numbers(*(getattr(self, n) + getattr(other, n) for n in _COUNTS))
 
     @property
     def coverage(self) -> int | None:
@@ -91,6 +91,16 @@ class Numbers:
         """Numbers kept by an earlier version may lack a field (0) or have one no longer used."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: int(v) for k, v in data.items() if k in known})
+
+
+_COUNTS = tuple(f.name for f in fields(Numbers))
+
+
+def total(numbers: Iterable[Numbers]) -> Numbers:
+    """Numbers added up (the same as `sum(numbers, Numbers())`, in one pass per count rather
+    than a new `Numbers` per term: a summary adds up ten thousand units)."""
+    rows = [[getattr(n, name) for name in _COUNTS] for n in numbers]
+    return Numbers(*(sum(column) for column in zip(*rows, strict=True))) if rows else Numbers()
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -244,12 +254,10 @@ def compute(
     numbers = _numbers(session, team_id, cycle.id, ids, now, counted_at)
     like = week == ENDED  # weekly snapshots count the week just ended
     listed = [_unit_line(u, d, below, numbers, since, like) for u, d, below in tree]
-    totals = sum((u.numbers for u in listed), Numbers())
+    totals = total(u.numbers for u in listed)
     total_change = None
     if since is not None:
-        before_total = sum(
-            (since.units[u.unit_id] for u in listed if u.unit_id in since.units), Numbers()
-        )
+        before_total = total(since.units[u.unit_id] for u in listed if u.unit_id in since.units)
         total_change = Change(before_total, totals, like)
     new_units = 0 if since is None else sum(1 for u in listed if u.unit_id not in since.units)
     whole_org = top_id == roots[0].id
@@ -284,17 +292,24 @@ def _managers(
     listed: list[UnitSummary],
     now: datetime,
 ) -> list[ManagerLine]:
-    """How each manager of the subtree is doing: their units' numbers, and one query more."""
-    user_ids = {u.manager_id: u.manager_user_id for u, _, _ in tree if u.manager_id is not None}
-    ids = [i for i in user_ids if i is not None]
+    """How each manager of the subtree is doing: their units' numbers, and one query more.
+    Managers in the order of the first unit each runs (by unit id)."""
+    user_ids: dict[int, str | None] = {}
+    runs: dict[int, list[int]] = {}  # manager → the units they run, in tree order
+    for unit, _, _ in tree:
+        if unit.manager_id is not None:
+            user_ids.setdefault(unit.manager_id, unit.manager_user_id)
+            runs.setdefault(unit.manager_id, []).append(unit.id)
     times, promises = summaries.manager_facts(
-        session=session, team_id=team_id, manager_ids=ids, since=now - LOOKBACK
+        session=session, team_id=team_id, manager_ids=list(user_ids), since=now - LOOKBACK
     )
+    took: dict[int, list[summaries.ManagerTimes]] = {}
+    for t in times:
+        took.setdefault(t.manager_id, []).append(t)
     by_unit = {u.unit_id: u.numbers for u in listed}
     lines = []
-    for manager_id in sorted(ids, key=lambda i: [u.id for u, _, _ in tree if u.manager_id == i][0]):
-        mine = sum((by_unit[u.id] for u, _, _ in tree if u.manager_id == manager_id), Numbers())
-        took = [t for t in times if t.manager_id == manager_id]
+    for manager_id in sorted(user_ids, key=lambda i: runs[i][0]):
+        mine = total(by_unit[unit_id] for unit_id in runs[manager_id])
         kept = promises.get(manager_id, {})
         lines.append(
             ManagerLine(
@@ -303,8 +318,8 @@ def _managers(
                 covered=mine.covered,
                 expected=mine.expected,
                 checked_in=mine.checked_in,
-                days_to_agree=_median_of(took, "agree", 86400),
-                hours_to_acknowledge=_median_of(took, "acknowledge", 3600),
+                days_to_agree=_median_of(took.get(manager_id, []), "agree", 86400),
+                hours_to_acknowledge=_median_of(took.get(manager_id, []), "acknowledge", 3600),
                 kept=kept.get("done", 0),
                 open=kept.get("open", 0),
             )
@@ -322,18 +337,21 @@ def _member_counts(
 ) -> dict[int, summaries.MemberCounts]:
     """Per unit: members, aligned, asked to check in, and who did in their own week of `now`."""
     weeks = _weeks_somewhere(now)
-    members: dict[int, summaries.MemberCounts] = {}
+    own_week: dict[str, int] = {}  # time zone → which of `weeks` it is there
+    added: dict[int, list[int]] = {}
     for row in summaries.member_counts(
         session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids, weeks=weeks
     ):
         # Of the weeks it is somewhere on Earth now, the one it is where these people live.
-        checked_in = row.checked_in[weeks.index(clock.week_key(now, row.tz))]
-        counted = summaries.MemberCounts(row.members, row.covered, row.expected, checked_in)
-        so_far = members.get(row.unit_id, summaries.MemberCounts(0, 0, 0, 0))
-        members[row.unit_id] = summaries.MemberCounts(
-            *(a + b for a, b in zip(so_far, counted, strict=True))
-        )
-    return members
+        week = own_week.get(row.tz)
+        if week is None:
+            week = own_week[row.tz] = weeks.index(clock.week_key(now, row.tz))
+        so_far = added.setdefault(row.unit_id, [0, 0, 0, 0])
+        so_far[0] += row.members
+        so_far[1] += row.covered
+        so_far[2] += row.expected
+        so_far[3] += row.checked_in[week]
+    return {unit_id: summaries.MemberCounts(*counts) for unit_id, counts in added.items()}
 
 
 def _numbers(
@@ -545,8 +563,7 @@ def weekly(*, session: Session, team_id: str, now: datetime) -> Weekly | None:
     )
     scope = {u.unit_id for u in summary.units}
     trend = [
-        (s.period, sum((n for i, n in s.units.items() if i in scope), Numbers()))
-        for s in reversed(earlier)
+        (s.period, total(n for i, n in s.units.items() if i in scope)) for s in reversed(earlier)
     ]
     trend.append((found.period, summary.totals))
     return Weekly(summary, found.period, found.tz or workspace.tz, trend)
