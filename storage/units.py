@@ -10,7 +10,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from storage import people
-from storage.db import expire_rows, insert_rows, table_of, update_rows
+from storage.db import expire_rows, insert_rows, plain_rows, table_of, update_rows
 from storage.memo import keep, recall, remembered
 from storage.models import Membership, Person, Unit, utcnow
 
@@ -134,7 +134,8 @@ def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
     order, in one query (once per transaction: the summary's schedule and its numbers both ask)."""
 
     def load() -> list[UnitRow]:
-        rows = session.execute(
+        rows = plain_rows(
+            session,
             core_select(
                 col(Unit.id),
                 col(Unit.name),
@@ -145,7 +146,7 @@ def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
             )
             .outerjoin(Person, col(Person.id) == col(Unit.manager_id))
             .where(col(Unit.team_id) == team_id)
-            .order_by(col(Unit.id))
+            .order_by(col(Unit.id)),
         )
         return [UnitRow(i or 0, n, parent, m, user, tz) for i, n, parent, m, user, tz in rows]
 

@@ -309,15 +309,15 @@ def _managers(
     by_unit = {u.unit_id: u.numbers for u in listed}
     lines = []
     for manager_id in sorted(user_ids, key=lambda i: runs[i][0]):
-        mine = total(by_unit[unit_id] for unit_id in runs[manager_id])
+        mine = [by_unit[unit_id] for unit_id in runs[manager_id]]
         kept = promises.get(manager_id, {})
         lines.append(
             ManagerLine(
                 user_id=user_ids[manager_id] or "",
-                members=mine.members,
-                covered=mine.covered,
-                expected=mine.expected,
-                checked_in=mine.checked_in,
+                members=sum(n.members for n in mine),
+                covered=sum(n.covered for n in mine),
+                expected=sum(n.expected for n in mine),
+                checked_in=sum(n.checked_in for n in mine),
                 days_to_agree=_median_of(took.get(manager_id, []), "agree", 86400),
                 hours_to_acknowledge=_median_of(took.get(manager_id, []), "acknowledge", 3600),
                 kept=kept.get("done", 0),
@@ -343,7 +343,7 @@ def _member_counts(
         session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids, weeks=weeks
     ):
         # Of the weeks it is somewhere on Earth now, the one it is where these people live.
-        week = own_week.get(row.tz)
+        week = 0 if row.tz is None else own_week.get(row.tz)  # None: the same in every week
         if week is None:
             week = own_week[row.tz] = weeks.index(clock.week_key(now, row.tz))
         so_far = added.setdefault(row.unit_id, [0, 0, 0, 0])
@@ -376,14 +376,30 @@ def _numbers(
         week_ago=now - WEEK,
         two_weeks_ago=now - 2 * WEEK,
     )
+    no_members, no_goals = summaries.MemberCounts(0, 0, 0, 0), summaries.GoalCounts(0, 0, 0, 0, 0)
+    no_objectives, no_barriers = summaries.ObjectiveCounts(0, 0), summaries.BarrierAges(0, 0, 0)
     found: dict[int, Numbers] = {}
     for unit_id in {*members, *goals, *objectives, *barriers}:
-        m = members.get(unit_id, summaries.MemberCounts(0, 0, 0, 0))
-        g = goals.get(unit_id, summaries.GoalCounts(0, 0, 0, 0, 0))
-        o = objectives.get(unit_id, summaries.ObjectiveCounts(0, 0))
-        b = barriers.get(unit_id, summaries.BarrierAges(0, 0, 0))
-        aged = {f"barriers_{age}": n for age, n in b._asdict().items()}
-        found[unit_id] = Numbers(**m._asdict(), **o._asdict(), **g._asdict(), **aged)
+        m = members.get(unit_id, no_members)
+        g = goals.get(unit_id, no_goals)
+        o = objectives.get(unit_id, no_objectives)
+        b = barriers.get(unit_id, no_barriers)
+        found[unit_id] = Numbers(
+            members=m.members,
+            covered=m.covered,
+            objectives=o.objectives,
+            orphans=o.orphans,
+            goals=g.goals,
+            progress_total=g.progress_total,
+            at_risk=g.at_risk,
+            off_track=g.off_track,
+            open_goals=g.open_goals,
+            expected=m.expected,
+            checked_in=m.checked_in,
+            barriers_under_a_week=b.under_a_week,
+            barriers_one_to_two_weeks=b.one_to_two_weeks,
+            barriers_older=b.older,
+        )
     return found
 
 
