@@ -17,7 +17,6 @@ from sqlalchemy import (
     Engine,
     Executable,
     Insert,
-    Result,
     Select,
     Table,
     TableClause,
@@ -239,13 +238,13 @@ def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert
     return sqlite.insert(model)
 
 
-def plain_rows(session: Session, statement: Executable) -> Result[Any]:
-    """A Core SELECT's rows, read past the ORM, which spends time on every row even of a
-    statement that loads no objects (a summary reads tens of thousands). Pending changes are
+def plain_rows(session: Session, statement: Executable) -> list[Any]:
+    """A Core SELECT's rows (tuples), read past the ORM, which spends time on every row even of
+    a statement that loads no objects (a summary reads tens of thousands). Pending changes are
     flushed first, as a query through the session would."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection().execute(statement)
+    return list(session.connection().execute(statement).all())
 
 
 def insert_rows(session: Session, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:

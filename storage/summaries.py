@@ -204,7 +204,7 @@ def member_counts(
     )
     return [
         MemberRow(unit_id, tz, members, covered, expected, tuple(weeks_))
-        for unit_id, tz, members, covered, expected, *weeks_ in rows.all()
+        for unit_id, tz, members, covered, expected, *weeks_ in rows
     ]
 
 
@@ -237,7 +237,7 @@ def goal_counts(
         )
         .group_by(col(Goal.unit_id)),
     )
-    return {unit_id: GoalCounts(*map(int, counts)) for unit_id, *counts in rows.all()}
+    return {unit_id: GoalCounts(*map(int, counts)) for unit_id, *counts in rows}
 
 
 def objective_counts(
@@ -262,7 +262,7 @@ def objective_counts(
         )
         .group_by(col(Objective.unit_id)),
     )
-    return {unit_id: ObjectiveCounts(*map(int, counts)) for unit_id, *counts in rows.all()}
+    return {unit_id: ObjectiveCounts(*map(int, counts)) for unit_id, *counts in rows}
 
 
 def barrier_ages(

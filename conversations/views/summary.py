@@ -343,9 +343,11 @@ def _member_counts(
         session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids, weeks=weeks
     ):
         # Of the weeks it is somewhere on Earth now, the one it is where these people live.
-        week = 0 if row.tz is None else own_week.get(row.tz)  # None: the same in every week
-        if week is None:
-            week = own_week[row.tz] = weeks.index(clock.week_key(now, row.tz))
+        week = 0  # tz None: the same whichever week is theirs
+        if row.tz is not None:
+            if row.tz not in own_week:
+                own_week[row.tz] = weeks.index(clock.week_key(now, row.tz))
+            week = own_week[row.tz]
         so_far = added.setdefault(row.unit_id, [0, 0, 0, 0])
         so_far[0] += row.members
         so_far[1] += row.covered
