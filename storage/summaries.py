@@ -142,35 +142,24 @@ def _member_facts(
     return agreed, aligned, checked
 
 
-def member_counts(
-    *,
-    session: Session,
-    team_id: str,
-    cycle_id: int,
-    unit_ids: Collection[int] | None,
-    weeks: Sequence[str],
-) -> list[MemberRow]:
-    """Per unit: members, how many are aligned, how many are asked to check in, and of those
-    how many checked in during each of `weeks` (ISO week keys, as a check-in records the
-    person's local week). Which of the weeks is a person's own "this week" depends on their time
-    zone: the caller knows, the database need not. So those asked whose check-ins differ from
-    week to week are counted per time zone; everyone else in one row per unit (tz None), since
-    for them it makes no difference (with one week, always)."""
+def _members(
+    team_id: str, cycle_id: int, unit_ids: Collection[int] | None, weeks: Sequence[str]
+) -> Subquery:
+    """One row per member with each fact once: unit, time zone (only when it matters: see
+    `member_counts`), aligned, agreed, and checked in during each of `weeks` (1 or 0)."""
     agreed, aligned, checked = _member_facts(team_id, cycle_id, weeks)
-    is_agreed = case((agreed.c.person_id.is_not(None), 1), else_=0)
     week = (
         [func.coalesce(checked.c[f"week_{i}"], 0) for i in range(len(weeks))]
         if checked is not None
         else []
     )
     differs = or_(*(w != week[0] for w in week[1:])) if len(week) > 1 else false()
-    # One row per member with each fact once, then added up per unit (and time zone).
     query = (
         core_select(
             col(Membership.unit_id).label("unit_id"),
             case((and_(agreed.c.person_id.is_not(None), differs), col(Person.tz))).label("tz"),
             case((aligned.c.person_id.is_not(None), 1), else_=0).label("aligned"),
-            is_agreed.label("agreed"),
+            case((agreed.c.person_id.is_not(None), 1), else_=0).label("agreed"),
             *(w.label(f"week_{i}") for i, w in enumerate(week)),
         )
         .join(Person, col(Person.id) == col(Membership.person_id))
@@ -185,12 +174,29 @@ def member_counts(
     )
     if checked is not None:
         query = query.outerjoin(checked, checked.c.person_id == col(Membership.person_id))
-    person = query.where(
+    return query.where(
         col(Membership.team_id) == team_id,
         _within(col(Membership.unit_id), unit_ids),
         col(Person.deleted).is_(false()),
         col(Person.is_bot).is_(false()),
     ).subquery("member")
+
+
+def member_counts(
+    *,
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    unit_ids: Collection[int] | None,
+    weeks: Sequence[str],
+) -> list[MemberRow]:
+    """Per unit: members, how many are aligned, how many are asked to check in, and of those
+    how many checked in during each of `weeks` (ISO week keys, as a check-in records the
+    person's local week). Which of the weeks is a person's own "this week" depends on their time
+    zone: the caller knows, the database need not. So those asked whose check-ins differ from
+    week to week are counted per time zone; everyone else in one row per unit (tz None), since
+    for them it makes no difference (with one week, always)."""
+    person = _members(team_id, cycle_id, unit_ids, weeks)
     rows = plain_rows(
         session,
         core_select(
