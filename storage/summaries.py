@@ -11,11 +11,9 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    exists,
     false,
     func,
     literal,
-    not_,
     null,
     or_,
     true,
@@ -249,17 +247,27 @@ def goal_counts(
 def objective_counts(
     *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int] | None
 ) -> dict[int, ObjectiveCounts]:
-    """Per unit: its published objectives this cycle, and the orphans among them."""
+    """Per unit: its published objectives this cycle, and the orphans among them (each set of
+    supporters read once and joined, not looked for per objective)."""
     child = aliased(Objective)
-    by_goal = exists().where(
-        col(Goal.objective_id) == col(Objective.id), col(Goal.status).in_(SUPPORTING)
+    by_goal = (
+        core_select(col(Goal.objective_id).label("id"))
+        .where(col(Goal.status).in_(SUPPORTING), col(Goal.objective_id).is_not(None))
+        .distinct()
+        .subquery("by_goal")
     )
-    by_child = exists().where(
-        col(child.parent_id) == col(Objective.id), col(child.status) == ObjectiveStatus.PUBLISHED
+    by_child = (
+        core_select(col(child.parent_id).label("id"))
+        .where(col(child.status) == ObjectiveStatus.PUBLISHED, col(child.parent_id).is_not(None))
+        .distinct()
+        .subquery("by_child")
     )
+    orphan = and_(by_goal.c.id.is_(None), by_child.c.id.is_(None))
     rows = plain_rows(
         session,
-        select(col(Objective.unit_id), func.count(), _summed(not_(or_(by_goal, by_child))))
+        core_select(col(Objective.unit_id), func.count(), _summed(orphan))
+        .outerjoin(by_goal, by_goal.c.id == col(Objective.id))
+        .outerjoin(by_child, by_child.c.id == col(Objective.id))
         .where(
             col(Objective.team_id) == team_id,
             col(Objective.cycle_id) == cycle_id,
