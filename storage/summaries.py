@@ -97,34 +97,37 @@ def _summed(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int
 
 def _member_facts(
     team_id: str, cycle_id: int, weeks: Sequence[str]
-) -> tuple[Subquery, Subquery, Subquery | None]:
-    """Who has an agreed goal; who has one aligned with an objective of a unit (person, unit);
-    who checked in during each of `weeks` (a 1 or a 0 per week): each a set of distinct keys,
-    read in one pass over its table and joined to the members once."""
-    agreed = (
-        core_select(col(Goal.owner_id).label("person_id"))
-        .where(
-            col(Goal.team_id) == team_id,
-            col(Goal.cycle_id) == cycle_id,
-            col(Goal.status) == GoalStatus.AGREED,
+) -> tuple[Subquery, Subquery | None]:
+    """Per member with a goal this cycle: has an agreed one, has one aligned with an objective
+    of their unit (one pass over the goals); per person who checked in during one of `weeks`:
+    a 1 or a 0 for each week."""
+    theirs = aliased(Membership)
+    goals = (
+        core_select(
+            col(Goal.owner_id).label("person_id"),
+            func.max(case((col(Goal.status) == GoalStatus.AGREED, 1), else_=0)).label("agreed"),
+            func.max(case((col(Objective.unit_id) == col(theirs.unit_id), 1), else_=0)).label(
+                "aligned"
+            ),
         )
-        .distinct()
-        .subquery("agreed")
-    )
-    aligned = (
-        core_select(col(Goal.owner_id).label("person_id"), col(Objective.unit_id).label("unit_id"))
-        .join(Objective, col(Objective.id) == col(Goal.objective_id))
+        .join(
+            theirs,
+            and_(col(theirs.person_id) == col(Goal.owner_id), col(theirs.team_id) == team_id),
+        )
+        .outerjoin(
+            Objective,
+            and_(col(Objective.id) == col(Goal.objective_id), col(Objective.cycle_id) == cycle_id),
+        )
         .where(
             col(Goal.team_id) == team_id,
             col(Goal.cycle_id) == cycle_id,
             col(Goal.status).in_(AGREED),
-            col(Objective.cycle_id) == cycle_id,
         )
-        .distinct()
-        .subquery("aligned")
+        .group_by(col(Goal.owner_id))
+        .subquery("goals")
     )
     if not weeks:
-        return agreed, aligned, None
+        return goals, None
     checked = (
         core_select(
             col(CheckIn.person_id).label("person_id"),
@@ -137,46 +140,39 @@ def _member_facts(
         .group_by(col(CheckIn.person_id))
         .subquery("checked")
     )
-    return agreed, aligned, checked
+    return goals, checked
 
 
 def _members(
     team_id: str, cycle_id: int, unit_ids: Collection[int] | None, weeks: Sequence[str]
 ) -> Subquery:
     """One row per member with each fact once: unit, time zone (only when it matters: see
-    `member_counts`), aligned, agreed, and checked in during each of `weeks` (1 or 0)."""
-    agreed, aligned, checked = _member_facts(team_id, cycle_id, weeks)
+    `member_counts`), aligned, agreed, and checked in during each of `weeks` (1 or 0). The few
+    who have left are left out, rather than everyone joined; a time zone is looked up only for
+    those whose check-ins differ from week to week."""
+    goals, checked = _member_facts(team_id, cycle_id, weeks)
+    agreed = func.coalesce(goals.c.agreed, 0)
     week = (
         [func.coalesce(checked.c[f"week_{i}"], 0) for i in range(len(weeks))]
         if checked is not None
         else []
     )
     differs = or_(*(w != week[0] for w in week[1:])) if len(week) > 1 else false()
-    query = (
-        core_select(
-            col(Membership.unit_id).label("unit_id"),
-            case((and_(agreed.c.person_id.is_not(None), differs), col(Person.tz))).label("tz"),
-            case((aligned.c.person_id.is_not(None), 1), else_=0).label("aligned"),
-            case((agreed.c.person_id.is_not(None), 1), else_=0).label("agreed"),
-            *(w.label(f"week_{i}") for i, w in enumerate(week)),
-        )
-        .join(Person, col(Person.id) == col(Membership.person_id))
-        .outerjoin(agreed, agreed.c.person_id == col(Membership.person_id))
-        .outerjoin(
-            aligned,
-            and_(
-                aligned.c.person_id == col(Membership.person_id),
-                aligned.c.unit_id == col(Membership.unit_id),
-            ),
-        )
-    )
+    tz = core_select(col(Person.tz)).where(col(Person.id) == col(Membership.person_id))
+    query = core_select(
+        col(Membership.unit_id).label("unit_id"),
+        case((and_(agreed == 1, differs), tz.scalar_subquery())).label("tz"),
+        func.coalesce(goals.c.aligned, 0).label("aligned"),
+        agreed.label("agreed"),
+        *(w.label(f"week_{i}") for i, w in enumerate(week)),
+    ).outerjoin(goals, goals.c.person_id == col(Membership.person_id))
     if checked is not None:
         query = query.outerjoin(checked, checked.c.person_id == col(Membership.person_id))
+    gone = core_select(col(Person.id)).where(or_(col(Person.deleted), col(Person.is_bot)))
     return query.where(
         col(Membership.team_id) == team_id,
         _within(col(Membership.unit_id), unit_ids),
-        col(Person.deleted).is_(false()),
-        col(Person.is_bot).is_(false()),
+        col(Membership.person_id).not_in(gone),
     ).subquery("member")
 
 
