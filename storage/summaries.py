@@ -11,7 +11,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    false,
     func,
     literal,
     null,
@@ -148,8 +147,7 @@ def _members(
 ) -> Subquery:
     """One row per member with each fact once: unit, time zone (only when it matters: see
     `member_counts`), aligned, agreed, and checked in during each of `weeks` (1 or 0). The few
-    who have left are left out, rather than everyone joined; a time zone is looked up only for
-    those whose check-ins differ from week to week."""
+    who have left are left out, rather than everyone joined to find them."""
     goals, checked = _member_facts(team_id, cycle_id, weeks)
     agreed = func.coalesce(goals.c.agreed, 0)
     week = (
@@ -157,15 +155,18 @@ def _members(
         if checked is not None
         else []
     )
-    differs = or_(*(w != week[0] for w in week[1:])) if len(week) > 1 else false()
-    tz = core_select(col(Person.tz)).where(col(Person.id) == col(Membership.person_id))
+    # With one week, whose it is makes no difference: nobody's time zone is read.
+    differs = or_(*(w != week[0] for w in week[1:])) if len(week) > 1 else None
+    tz = null() if differs is None else case((and_(agreed == 1, differs), col(Person.tz)))
     query = core_select(
         col(Membership.unit_id).label("unit_id"),
-        case((and_(agreed == 1, differs), tz.scalar_subquery())).label("tz"),
+        tz.label("tz"),
         func.coalesce(goals.c.aligned, 0).label("aligned"),
         agreed.label("agreed"),
         *(w.label(f"week_{i}") for i, w in enumerate(week)),
     ).outerjoin(goals, goals.c.person_id == col(Membership.person_id))
+    if differs is not None:
+        query = query.join(Person, col(Person.id) == col(Membership.person_id))
     if checked is not None:
         query = query.outerjoin(checked, checked.c.person_id == col(Membership.person_id))
     gone = core_select(col(Person.id)).where(or_(col(Person.deleted), col(Person.is_bot)))
