@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from operator import attrgetter
 from statistics import median
 from typing import Any
 
@@ -96,11 +97,14 @@ class Numbers:
 _COUNTS = tuple(f.name for f in fields(Numbers))
 
 
+_ALL_COUNTS = attrgetter(*_COUNTS)  # a Numbers' counts as a tuple, in field order
+
+
 def total(numbers: Iterable[Numbers]) -> Numbers:
     """Numbers added up (the same as `sum(numbers, Numbers())`, in one pass per count rather
     than a new `Numbers` per term: a summary adds up ten thousand units)."""
-    rows = [[getattr(n, name) for name in _COUNTS] for n in numbers]
-    return Numbers(*(sum(column) for column in zip(*rows, strict=True))) if rows else Numbers()
+    rows = [_ALL_COUNTS(n) for n in numbers]
+    return Numbers(*map(sum, zip(*rows, strict=True))) if rows else Numbers()
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -276,13 +280,14 @@ def _unit_line(
     since: Snapshot | None,
     like: bool,
 ) -> UnitSummary:
-    counted = numbers.get(unit.id, Numbers())
-    if not counted.objectives:  # nothing published this cycle: not planned yet
-        counted = replace(counted, not_planned=1)
+    counted = numbers.get(unit.id, _NOTHING)  # `_numbers` says which are not planned yet
     before = since.units.get(unit.id) if since is not None else None
     change = None if before is None else Change(before, counted, like)
     manager = unit.manager_user_id
     return UnitSummary(unit.id, unit.name, depth, unit.parent_id, counted, change, below, manager)
+
+
+_NOTHING = Numbers(not_planned=1)  # a unit with no members, goals, objectives or barriers
 
 
 def _managers(
@@ -309,17 +314,19 @@ def _managers(
     by_unit = {u.unit_id: u.numbers for u in listed}
     lines = []
     for manager_id in sorted(user_ids, key=lambda i: runs[i][0]):
-        mine = [by_unit[unit_id] for unit_id in runs[manager_id]]
+        theirs = runs[manager_id]
+        mine = by_unit[theirs[0]] if len(theirs) == 1 else total(by_unit[i] for i in theirs)
+        spans = took.get(manager_id)
         kept = promises.get(manager_id, {})
         lines.append(
             ManagerLine(
                 user_id=user_ids[manager_id] or "",
-                members=sum(n.members for n in mine),
-                covered=sum(n.covered for n in mine),
-                expected=sum(n.expected for n in mine),
-                checked_in=sum(n.checked_in for n in mine),
-                days_to_agree=_median_of(took.get(manager_id, []), "agree", 86400),
-                hours_to_acknowledge=_median_of(took.get(manager_id, []), "acknowledge", 3600),
+                members=mine.members,
+                covered=mine.covered,
+                expected=mine.expected,
+                checked_in=mine.checked_in,
+                days_to_agree=_median_of(spans, "agree", 86400) if spans else None,
+                hours_to_acknowledge=_median_of(spans, "acknowledge", 3600) if spans else None,
                 kept=kept.get("done", 0),
                 open=kept.get("open", 0),
             )
@@ -365,7 +372,8 @@ def _numbers(
     counted_at: datetime,
 ) -> dict[int, Numbers]:
     """Each unit's own numbers (its members, goals, objectives and barriers; not its subtree's),
-    its check-ins those of the week that holds `counted_at`."""
+    its check-ins those of the week that holds `counted_at`; a unit with no published objective
+    is not planned yet."""
     members = _member_counts(session, team_id, cycle_id, ids, counted_at)
     goals = summaries.goal_counts(session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids)
     objectives = summaries.objective_counts(
@@ -401,6 +409,7 @@ def _numbers(
             barriers_under_a_week=b.under_a_week,
             barriers_one_to_two_weeks=b.one_to_two_weeks,
             barriers_older=b.older,
+            not_planned=0 if o.objectives else 1,  # nothing published this cycle
         )
     return found
 
