@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
-from operator import attrgetter
+from operator import add, attrgetter
 from statistics import median
 from typing import Any
 
@@ -345,7 +345,7 @@ def _member_counts(
     """Per unit: members, aligned, asked to check in, and who did in their own week of `now`."""
     weeks = _weeks_somewhere(now)
     own_week: dict[str, int] = {}  # time zone → which of `weeks` it is there
-    added: dict[int, list[int]] = {}
+    found: dict[int, summaries.MemberCounts] = {}
     for row in summaries.member_counts(
         session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids, weeks=weeks
     ):
@@ -355,12 +355,12 @@ def _member_counts(
             if row.tz not in own_week:
                 own_week[row.tz] = weeks.index(clock.week_key(now, row.tz))
             week = own_week[row.tz]
-        so_far = added.setdefault(row.unit_id, [0, 0, 0, 0])
-        so_far[0] += row.members
-        so_far[1] += row.covered
-        so_far[2] += row.expected
-        so_far[3] += row.checked_in[week]
-    return {unit_id: summaries.MemberCounts(*counts) for unit_id, counts in added.items()}
+        counted = (row.members, row.covered, row.expected, row.checked_in[week])
+        before = found.get(row.unit_id)  # a unit has a row per time zone that matters
+        found[row.unit_id] = summaries.MemberCounts._make(
+            counted if before is None else map(add, before, counted)
+        )
+    return found
 
 
 def _numbers(
