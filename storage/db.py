@@ -19,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Dialect,
     Engine,
+    Executable,
     Insert,
     Select,
     Table,
@@ -226,11 +227,15 @@ def table_of(model: Any) -> Table:
     return model.metadata.tables[str(model.__tablename__)]  # type: ignore[no-any-return]
 
 
-def one_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+def one_of(
+    session: Session, column: Any, values: Sequence[Any], key: str | None = None
+) -> ColumnElement[bool]:
     """`column IN values`, for any number of values: on PostgreSQL `= ANY(array)`, one parameter
-    (an IN list of 100,000 is past the protocol's 65,535 parameters); elsewhere an IN list."""
+    (an IN list of 100,000 is past the protocol's 65,535 parameters); elsewhere an IN list.
+    Conditions of one statement on the same values may share one parameter, named `key`."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+        array = bindparam(key, list(values), type_=ARRAY(column.type))
+        return column == any_(array)  # type: ignore[no-any-return]
     return column.in_(list(values))  # type: ignore[no-any-return]
 
 
@@ -258,6 +263,15 @@ def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def plain_rows(session: Session, statement: Executable) -> list[Any]:
+    """A Core SELECT's rows (tuples), read past the ORM, which spends time on every row even of
+    a statement that loads no objects (a summary reads tens of thousands). Pending changes are
+    flushed first, as a query through the session would."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return list(session.connection().execute(statement).all())
 
 
 def insert_rows(session: Session, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:

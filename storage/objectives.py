@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlalchemy import true
+from sqlmodel import Session, col, func, select
 
 from storage.db import update_fields
 from storage.memo import keep, recall, remembered
-from storage.models import Objective, ObjectiveStatus, Unit
+from storage.models import Goal, GoalStatus, Objective, ObjectiveStatus, Unit
 
 
 def create_objective(
@@ -187,6 +188,44 @@ def published_lines(*, session: Session, team_id: str, cycle_id: int) -> list[Ob
         .order_by(col(Objective.position), col(Objective.id))
     )
     return [ObjectiveLine(id or 0, unit, parent, title) for id, unit, parent, title in rows]
+
+
+def lines_below(
+    *,
+    session: Session,
+    team_id: str,
+    cycle_id: int,
+    unit_ids: Collection[int] | None,
+    statuses: Sequence[GoalStatus],
+) -> int:
+    """How many lines the published objectives of these units (None: of every unit of the
+    workspace) take in a tree: one each, and one per goal in `statuses` of these units built on
+    it; counted in one query, none of them read."""
+
+    def within(column: Any) -> Any:
+        return true() if unit_ids is None else column.in_(list(unit_ids))
+
+    published = (
+        col(Objective.team_id) == team_id,
+        col(Objective.cycle_id) == cycle_id,
+        col(Objective.status) == ObjectiveStatus.PUBLISHED,
+        within(col(Objective.unit_id)),
+    )
+    objectives = select(func.count()).select_from(Objective).where(*published)
+    built = (
+        select(func.count())
+        .select_from(Goal)
+        .join(Objective, col(Objective.id) == col(Goal.objective_id))
+        .where(
+            col(Goal.team_id) == team_id,
+            col(Goal.cycle_id) == cycle_id,
+            col(Goal.status).in_(list(statuses)),
+            within(col(Goal.unit_id)),
+            *published,
+        )
+    )
+    both = session.exec(select(objectives.scalar_subquery(), built.scalar_subquery())).one()
+    return int(both[0]) + int(both[1])
 
 
 def published_objective_units(*, session: Session, team_id: str, cycle_id: int) -> dict[int, int]:

@@ -11,11 +11,8 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    exists,
-    false,
     func,
     literal,
-    not_,
     null,
     or_,
     true,
@@ -23,9 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col, select
 
-from storage.db import insert_or
+from storage.db import insert_or, one_of, plain_rows
 from storage.models import (
     ALIGNING,
     Barrier,
@@ -56,10 +54,11 @@ class MemberCounts(NamedTuple):
 
 
 class MemberRow(NamedTuple):
-    """A unit's members who live in one time zone, counted."""
+    """A unit's members who live in one time zone, counted (tz None: members for whom it makes
+    no difference which of the weeks asked about is theirs)."""
 
     unit_id: int
-    tz: str
+    tz: str | None
     members: int
     covered: int
     expected: int
@@ -95,34 +94,87 @@ def _summed(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def _member_facts(team_id: str, cycle_id: int, weeks: Sequence[str]) -> tuple[Any, Any, list[Any]]:
-    """What is asked of each member: has an agreed goal, has one aligned with their unit's
-    objectives, checked in during each of `weeks`."""
-    agreed_goal = exists().where(
-        col(Goal.team_id) == team_id,
-        col(Goal.owner_id) == col(Membership.person_id),
-        col(Goal.cycle_id) == cycle_id,
-        col(Goal.status) == GoalStatus.AGREED,
-    )
-    aligned = exists(
-        select(col(Goal.id))
-        .join(Objective, col(Objective.id) == col(Goal.objective_id))
+def _member_facts(
+    team_id: str, cycle_id: int, weeks: Sequence[str]
+) -> tuple[Subquery, Subquery | None]:
+    """Per member with a goal this cycle: has an agreed one, has one aligned with an objective
+    of their unit (one pass over the goals); per person who checked in during one of `weeks`:
+    a 1 or a 0 for each week."""
+    theirs = aliased(Membership)
+    goals = (
+        core_select(
+            col(Goal.owner_id).label("person_id"),
+            func.max(case((col(Goal.status) == GoalStatus.AGREED, 1), else_=0)).label("agreed"),
+            func.max(case((col(Objective.unit_id) == col(theirs.unit_id), 1), else_=0)).label(
+                "aligned"
+            ),
+        )
+        .join(
+            theirs,
+            and_(col(theirs.person_id) == col(Goal.owner_id), col(theirs.team_id) == team_id),
+        )
+        .outerjoin(
+            Objective,
+            and_(col(Objective.id) == col(Goal.objective_id), col(Objective.cycle_id) == cycle_id),
+        )
         .where(
             col(Goal.team_id) == team_id,
-            col(Goal.owner_id) == col(Membership.person_id),
             col(Goal.cycle_id) == cycle_id,
             col(Goal.status).in_(AGREED),
-            col(Objective.unit_id) == col(Membership.unit_id),
-            col(Objective.cycle_id) == cycle_id,
         )
+        .group_by(col(Goal.owner_id))
+        .subquery("goals")
     )
-    checked_in = [
-        exists().where(
-            col(CheckIn.person_id) == col(Membership.person_id), col(CheckIn.week) == week
+    if not weeks:
+        return goals, None
+    checked = (
+        core_select(
+            col(CheckIn.person_id).label("person_id"),
+            *(
+                func.max(case((col(CheckIn.week) == week, 1), else_=0)).label(f"week_{i}")
+                for i, week in enumerate(weeks)
+            ),
         )
-        for week in weeks
-    ]
-    return agreed_goal, aligned, checked_in
+        .where(col(CheckIn.week).in_(list(weeks)))
+        .group_by(col(CheckIn.person_id))
+        .subquery("checked")
+    )
+    return goals, checked
+
+
+def _members(
+    team_id: str, cycle_id: int, unit_ids: Collection[int] | None, weeks: Sequence[str]
+) -> Subquery:
+    """One row per member with each fact once: unit, time zone (only when it matters: see
+    `member_counts`), aligned, agreed, and checked in during each of `weeks` (1 or 0). The few
+    who have left are left out, rather than everyone joined to find them."""
+    goals, checked = _member_facts(team_id, cycle_id, weeks)
+    agreed = func.coalesce(goals.c.agreed, 0)
+    week = (
+        [func.coalesce(checked.c[f"week_{i}"], 0) for i in range(len(weeks))]
+        if checked is not None
+        else []
+    )
+    # With one week, whose it is makes no difference: nobody's time zone is read.
+    differs = or_(*(w != week[0] for w in week[1:])) if len(week) > 1 else None
+    tz = null() if differs is None else case((and_(agreed == 1, differs), col(Person.tz)))
+    query = core_select(
+        col(Membership.unit_id).label("unit_id"),
+        tz.label("tz"),
+        func.coalesce(goals.c.aligned, 0).label("aligned"),
+        agreed.label("agreed"),
+        *(w.label(f"week_{i}") for i, w in enumerate(week)),
+    ).outerjoin(goals, goals.c.person_id == col(Membership.person_id))
+    if differs is not None:
+        query = query.join(Person, col(Person.id) == col(Membership.person_id))
+    if checked is not None:
+        query = query.outerjoin(checked, checked.c.person_id == col(Membership.person_id))
+    gone = core_select(col(Person.id)).where(or_(col(Person.deleted), col(Person.is_bot)))
+    return query.where(
+        col(Membership.team_id) == team_id,
+        _within(col(Membership.unit_id), unit_ids),
+        col(Membership.person_id).not_in(gone),
+    ).subquery("member")
 
 
 def member_counts(
@@ -133,31 +185,15 @@ def member_counts(
     unit_ids: Collection[int] | None,
     weeks: Sequence[str],
 ) -> list[MemberRow]:
-    """Per unit and time zone: members, how many are aligned, how many are asked to check in,
-    and of those how many checked in during each of `weeks` (ISO week keys, as a check-in
-    records the person's local week). Which of the weeks is a person's own "this week" depends
-    on their time zone: the caller knows, the database need not."""
-    agreed_goal, aligned, checked_in = _member_facts(team_id, cycle_id, weeks)
-    # One row per member with each fact once (a database evaluates a repeated EXISTS again),
-    # then added up per unit and time zone.
-    person = (
-        core_select(
-            col(Membership.unit_id).label("unit_id"),
-            col(Person.tz).label("tz"),
-            case((aligned, 1), else_=0).label("aligned"),
-            case((agreed_goal, 1), else_=0).label("agreed"),
-            *(case((week, 1), else_=0).label(f"week_{i}") for i, week in enumerate(checked_in)),
-        )
-        .join(Person, col(Person.id) == col(Membership.person_id))
-        .where(
-            col(Membership.team_id) == team_id,
-            _within(col(Membership.unit_id), unit_ids),
-            col(Person.deleted).is_(false()),
-            col(Person.is_bot).is_(false()),
-        )
-        .subquery("member")
-    )
-    rows = session.execute(
+    """Per unit: members, how many are aligned, how many are asked to check in, and of those
+    how many checked in during each of `weeks` (ISO week keys, as a check-in records the
+    person's local week). Which of the weeks is a person's own "this week" depends on their time
+    zone: the caller knows, the database need not. So those asked whose check-ins differ from
+    week to week are counted per time zone; everyone else in one row per unit (tz None), since
+    for them it makes no difference (with one week, always)."""
+    person = _members(team_id, cycle_id, unit_ids, weeks)
+    rows = plain_rows(
+        session,
         core_select(
             person.c.unit_id,
             person.c.tz,
@@ -165,17 +201,10 @@ def member_counts(
             func.sum(person.c.aligned),
             func.sum(person.c.agreed),
             *(func.sum(person.c.agreed * person.c[f"week_{i}"]) for i in range(len(weeks))),
-        ).group_by(person.c.unit_id, person.c.tz)
+        ).group_by(person.c.unit_id, person.c.tz),
     )
     return [
-        MemberRow(
-            unit_id,
-            tz,
-            int(members),
-            int(covered or 0),
-            int(expected or 0),
-            tuple(int(n or 0) for n in weeks_),
-        )
+        MemberRow(unit_id, tz, members, covered, expected, tuple(weeks_))
         for unit_id, tz, members, covered, expected, *weeks_ in rows
     ]
 
@@ -187,7 +216,8 @@ def goal_counts(
     people who have left), their total progress, and how many of the open ones are at risk or
     off track."""
     is_open = col(Goal.status) == GoalStatus.AGREED
-    rows = session.execute(
+    rows = plain_rows(
+        session,
         core_select(
             col(Goal.unit_id),
             func.count(),
@@ -196,42 +226,54 @@ def goal_counts(
             _summed(and_(is_open, col(Goal.confidence) == Confidence.OFF_TRACK)),
             _summed(is_open),
         )
-        .join(Person, col(Person.id) == col(Goal.owner_id))
         .where(
             col(Goal.team_id) == team_id,
             col(Goal.cycle_id) == cycle_id,
             _within(col(Goal.unit_id), unit_ids),
             col(Goal.status).in_(AGREED),
-            col(Person.deleted).is_(false()),
-            col(Person.is_bot).is_(false()),
+            # The few who have left, rather than a join with everyone (an owner is a person).
+            col(Goal.owner_id).not_in(
+                core_select(col(Person.id)).where(or_(col(Person.deleted), col(Person.is_bot)))
+            ),
         )
-        .group_by(col(Goal.unit_id))
+        .group_by(col(Goal.unit_id)),
     )
-    return {unit_id: GoalCounts(*(int(n) for n in counts)) for unit_id, *counts in rows}
+    return {unit_id: GoalCounts(*map(int, counts)) for unit_id, *counts in rows}
 
 
 def objective_counts(
     *, session: Session, team_id: str, cycle_id: int, unit_ids: Collection[int] | None
 ) -> dict[int, ObjectiveCounts]:
-    """Per unit: its published objectives this cycle, and the orphans among them."""
+    """Per unit: its published objectives this cycle, and the orphans among them (each set of
+    supporters read once and joined, not looked for per objective)."""
     child = aliased(Objective)
-    by_goal = exists().where(
-        col(Goal.objective_id) == col(Objective.id), col(Goal.status).in_(SUPPORTING)
+    by_goal = (
+        core_select(col(Goal.objective_id).label("id"))
+        .where(col(Goal.status).in_(SUPPORTING), col(Goal.objective_id).is_not(None))
+        .distinct()
+        .subquery("by_goal")
     )
-    by_child = exists().where(
-        col(child.parent_id) == col(Objective.id), col(child.status) == ObjectiveStatus.PUBLISHED
+    by_child = (
+        core_select(col(child.parent_id).label("id"))
+        .where(col(child.status) == ObjectiveStatus.PUBLISHED, col(child.parent_id).is_not(None))
+        .distinct()
+        .subquery("by_child")
     )
-    rows = session.exec(
-        select(col(Objective.unit_id), func.count(), _summed(not_(or_(by_goal, by_child))))
+    orphan = and_(by_goal.c.id.is_(None), by_child.c.id.is_(None))
+    rows = plain_rows(
+        session,
+        core_select(col(Objective.unit_id), func.count(), _summed(orphan))
+        .outerjoin(by_goal, by_goal.c.id == col(Objective.id))
+        .outerjoin(by_child, by_child.c.id == col(Objective.id))
         .where(
             col(Objective.team_id) == team_id,
             col(Objective.cycle_id) == cycle_id,
             _within(col(Objective.unit_id), unit_ids),
             col(Objective.status) == ObjectiveStatus.PUBLISHED,
         )
-        .group_by(col(Objective.unit_id))
+        .group_by(col(Objective.unit_id)),
     )
-    return {unit_id: ObjectiveCounts(*(int(n) for n in counts)) for unit_id, *counts in rows}
+    return {unit_id: ObjectiveCounts(*map(int, counts)) for unit_id, *counts in rows}
 
 
 def barrier_ages(
@@ -251,7 +293,8 @@ def barrier_ages(
     )
     unit = func.coalesce(col(Membership.unit_id), managed).label("unit")
     reported = col(Barrier.reported_at)
-    rows = session.exec(
+    rows = plain_rows(
+        session,
         select(
             unit,
             _summed(reported > week_ago),
@@ -270,7 +313,7 @@ def barrier_ages(
             col(Barrier.team_id) == team_id,
             col(Barrier.status).in_((BarrierStatus.OPEN, BarrierStatus.ACKNOWLEDGED)),
         )
-        .group_by(unit)
+        .group_by(unit),
     )
     return {
         unit_id: BarrierAges(*(int(n) for n in ages))
@@ -348,9 +391,11 @@ def manager_facts(
 ) -> tuple[list[ManagerTimes], dict[int, dict[str, int]]]:
     """For these managers, in one statement: each goal they agreed and each barrier they
     acknowledged since `since`, with its start and end (medians are taken by the caller, on any
-    database), and their promises of help counted by status."""
+    database), and their promises of help counted by status. The ids travel as one array on
+    PostgreSQL: a summary of the whole organisation names ten thousand managers."""
     if not manager_ids:
         return [], {}
+    # One parameter, named once in each part (PostgreSQL: one array, sent once).
     ids = list(manager_ids)
     agreed = core_select(
         col(Goal.agreed_by_id),
@@ -360,7 +405,7 @@ def manager_facts(
         literal(1),
     ).where(
         col(Goal.team_id) == team_id,
-        col(Goal.agreed_by_id).in_(ids),
+        one_of(session, col(Goal.agreed_by_id), ids, key="manager_ids"),
         col(Goal.agreed_at) >= since,
         col(Goal.owner_agreed_at).is_not(None),
     )
@@ -372,20 +417,23 @@ def manager_facts(
         literal(1),
     ).where(
         col(Barrier.team_id) == team_id,
-        col(Barrier.holder_id).in_(ids),
+        one_of(session, col(Barrier.holder_id), ids, key="manager_ids"),
         col(Barrier.acknowledged_at) >= since,
     )
     promised = (
         core_select(
             col(Commitment.manager_id), col(Commitment.status), null(), null(), func.count()
         )
-        .where(col(Commitment.team_id) == team_id, col(Commitment.manager_id).in_(ids))
+        .where(
+            col(Commitment.team_id) == team_id,
+            one_of(session, col(Commitment.manager_id), ids, key="manager_ids"),
+        )
         .group_by(col(Commitment.manager_id), col(Commitment.status))
     )
     times: list[ManagerTimes] = []
     promises: dict[int, dict[str, int]] = {}
-    for manager_id, kind, started, done, count in session.execute(
-        union_all(agreed, acknowledged, promised)
+    for manager_id, kind, started, done, count in plain_rows(
+        session, union_all(agreed, acknowledged, promised)
     ):
         if kind in ("agree", "acknowledge") and started and done:
             times.append(ManagerTimes(manager_id, kind, _aware(started), _aware(done)))

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, delete, insert, update
+from sqlalchemy import Select, and_, delete, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, func, select
 
 from storage import people
-from storage.db import expire_rows, insert_rows, restricted_to, table_of, update_rows
+from storage.db import expire_rows, insert_rows, plain_rows, restricted_to, table_of, update_rows
 from storage.memo import keep, recall, remembered
-from storage.models import Membership, Person, Unit, utcnow
+from storage.models import ALIGNING, Goal, Membership, Person, Unit, utcnow
 
 
 class UnitRow(NamedTuple):
@@ -137,7 +137,8 @@ def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
     order, in one query (once per transaction: the summary's schedule and its numbers both ask)."""
 
     def load() -> list[UnitRow]:
-        rows = session.execute(
+        rows = plain_rows(
+            session,
             core_select(
                 col(Unit.id),
                 col(Unit.name),
@@ -148,11 +149,24 @@ def unit_rows(*, session: Session, team_id: str) -> list[UnitRow]:
             )
             .outerjoin(Person, col(Person.id) == col(Unit.manager_id))
             .where(col(Unit.team_id) == team_id)
-            .order_by(col(Unit.id))
+            .order_by(col(Unit.id)),
         )
         return [UnitRow(i or 0, n, parent, m, user, tz) for i, n, parent, m, user, tz in rows]
 
     return list(remembered(session, ("unit_rows", team_id), load))
+
+
+def unit_outline(*, session: Session, team_id: str) -> list[UnitRow]:
+    """Every unit of the workspace as plain rows, in id order, in one query: its place in the
+    tree and its name, not its manager's user id or time zone (a tree of ten thousand units is
+    drawn without reading its ten thousand managers)."""
+    rows = plain_rows(
+        session,
+        core_select(col(Unit.id), col(Unit.name), col(Unit.parent_id), col(Unit.manager_id))
+        .where(col(Unit.team_id) == team_id)
+        .order_by(col(Unit.id)),
+    )
+    return [UnitRow(i, name, parent, manager) for i, name, parent, manager in rows]
 
 
 def create_units(*, session: Session, team_id: str, units: Sequence[NewUnit]) -> list[int]:
@@ -288,6 +302,47 @@ class MemberName(NamedTuple):
     person_id: int
     name: str
     user_id: str
+
+
+class CoveredMember(NamedTuple):
+    """A member of a unit, with the unit of one goal that covers them (None: no goal does)."""
+
+    member: MemberName
+    goal_unit_id: int | None
+
+
+def members_and_cover(
+    *, session: Session, team_id: str, cycle_id: int, unit_ids: Sequence[int]
+) -> list[CoveredMember]:
+    """The members of these units who are still in Slack and not bots, each with the unit of
+    every goal that covers them (agreed, or since achieved or missed, linked to an objective, in
+    this cycle), one row per member and goal, or one with None: in one query."""
+    if not unit_ids:
+        return []
+    covering = and_(
+        col(Goal.owner_id) == col(Person.id),
+        col(Goal.team_id) == team_id,
+        col(Goal.cycle_id) == cycle_id,
+        col(Goal.status).in_(ALIGNING),
+        col(Goal.objective_id).is_not(None),
+    )
+    rows = plain_rows(
+        session,
+        core_select(col(Membership.unit_id), col(Person.id), col(Person.name), col(Person.user_id))
+        .add_columns(col(Goal.unit_id))
+        .join(Person, col(Person.id) == col(Membership.person_id))
+        .outerjoin(Goal, covering)
+        .where(
+            col(Membership.team_id) == team_id,
+            col(Membership.unit_id).in_(list(unit_ids)),
+            col(Person.deleted).is_(False),
+            col(Person.is_bot).is_(False),
+        ),
+    )
+    return [
+        CoveredMember(MemberName(unit, person, name, user), goal_unit)
+        for unit, person, name, user, goal_unit in rows
+    ]
 
 
 def active_member_names(

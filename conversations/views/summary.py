@@ -13,9 +13,10 @@ weekly one is due is `due_at`; the weekly one keeps its numbers (`weekly`) for t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from operator import add, attrgetter
 from statistics import median
 from typing import Any
 
@@ -57,7 +58,7 @@ class Numbers:
     not_planned: int = 0  # units with no published objectives this cycle
 
     def __add__(self, other: Numbers) -> Numbers:
-        return Numbers(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return Numbers(*(getattr(self, n) + getattr(other, n) for n in _COUNTS))
 
     @property
     def coverage(self) -> int | None:
@@ -91,6 +92,19 @@ class Numbers:
         """Numbers kept by an earlier version may lack a field (0) or have one no longer used."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: int(v) for k, v in data.items() if k in known})
+
+
+_COUNTS = tuple(f.name for f in fields(Numbers))
+
+
+_ALL_COUNTS = attrgetter(*_COUNTS)  # a Numbers' counts as a tuple, in field order
+
+
+def total(numbers: Iterable[Numbers]) -> Numbers:
+    """Numbers added up (the same as `sum(numbers, Numbers())`, in one pass per count rather
+    than a new `Numbers` per term: a summary adds up ten thousand units)."""
+    rows = [_ALL_COUNTS(n) for n in numbers]
+    return Numbers(*map(sum, zip(*rows, strict=True))) if rows else Numbers()
 
 
 def _percent(part: int, whole: int) -> int | None:
@@ -244,12 +258,10 @@ def compute(
     numbers = _numbers(session, team_id, cycle.id, ids, now, counted_at)
     like = week == ENDED  # weekly snapshots count the week just ended
     listed = [_unit_line(u, d, below, numbers, since, like) for u, d, below in tree]
-    totals = sum((u.numbers for u in listed), Numbers())
+    totals = total(u.numbers for u in listed)
     total_change = None
     if since is not None:
-        before_total = sum(
-            (since.units[u.unit_id] for u in listed if u.unit_id in since.units), Numbers()
-        )
+        before_total = total(since.units[u.unit_id] for u in listed if u.unit_id in since.units)
         total_change = Change(before_total, totals, like)
     new_units = 0 if since is None else sum(1 for u in listed if u.unit_id not in since.units)
     whole_org = top_id == roots[0].id
@@ -268,13 +280,14 @@ def _unit_line(
     since: Snapshot | None,
     like: bool,
 ) -> UnitSummary:
-    counted = numbers.get(unit.id, Numbers())
-    if not counted.objectives:  # nothing published this cycle: not planned yet
-        counted = replace(counted, not_planned=1)
+    counted = numbers.get(unit.id, _NOTHING)  # `_numbers` says which are not planned yet
     before = since.units.get(unit.id) if since is not None else None
     change = None if before is None else Change(before, counted, like)
     manager = unit.manager_user_id
     return UnitSummary(unit.id, unit.name, depth, unit.parent_id, counted, change, below, manager)
+
+
+_NOTHING = Numbers(not_planned=1)  # a unit with no members, goals, objectives or barriers
 
 
 def _managers(
@@ -284,17 +297,26 @@ def _managers(
     listed: list[UnitSummary],
     now: datetime,
 ) -> list[ManagerLine]:
-    """How each manager of the subtree is doing: their units' numbers, and one query more."""
-    user_ids = {u.manager_id: u.manager_user_id for u, _, _ in tree if u.manager_id is not None}
-    ids = [i for i in user_ids if i is not None]
+    """How each manager of the subtree is doing: their units' numbers, and one query more.
+    Managers in the order of the first unit each runs (by unit id)."""
+    user_ids: dict[int, str | None] = {}
+    runs: dict[int, list[int]] = {}  # manager → the units they run, in tree order
+    for unit, _, _ in tree:
+        if unit.manager_id is not None:
+            user_ids.setdefault(unit.manager_id, unit.manager_user_id)
+            runs.setdefault(unit.manager_id, []).append(unit.id)
     times, promises = summaries.manager_facts(
-        session=session, team_id=team_id, manager_ids=ids, since=now - LOOKBACK
+        session=session, team_id=team_id, manager_ids=list(user_ids), since=now - LOOKBACK
     )
+    took: dict[int, list[summaries.ManagerTimes]] = {}
+    for t in times:
+        took.setdefault(t.manager_id, []).append(t)
     by_unit = {u.unit_id: u.numbers for u in listed}
     lines = []
-    for manager_id in sorted(ids, key=lambda i: [u.id for u, _, _ in tree if u.manager_id == i][0]):
-        mine = sum((by_unit[u.id] for u, _, _ in tree if u.manager_id == manager_id), Numbers())
-        took = [t for t in times if t.manager_id == manager_id]
+    for manager_id in sorted(user_ids, key=lambda i: runs[i][0]):
+        theirs = runs[manager_id]
+        mine = by_unit[theirs[0]] if len(theirs) == 1 else total(by_unit[i] for i in theirs)
+        spans = took.get(manager_id)
         kept = promises.get(manager_id, {})
         lines.append(
             ManagerLine(
@@ -303,8 +325,8 @@ def _managers(
                 covered=mine.covered,
                 expected=mine.expected,
                 checked_in=mine.checked_in,
-                days_to_agree=_median_of(took, "agree", 86400),
-                hours_to_acknowledge=_median_of(took, "acknowledge", 3600),
+                days_to_agree=_median_of(spans, "agree", 86400) if spans else None,
+                hours_to_acknowledge=_median_of(spans, "acknowledge", 3600) if spans else None,
                 kept=kept.get("done", 0),
                 open=kept.get("open", 0),
             )
@@ -322,18 +344,23 @@ def _member_counts(
 ) -> dict[int, summaries.MemberCounts]:
     """Per unit: members, aligned, asked to check in, and who did in their own week of `now`."""
     weeks = _weeks_somewhere(now)
-    members: dict[int, summaries.MemberCounts] = {}
+    own_week: dict[str, int] = {}  # time zone → which of `weeks` it is there
+    found: dict[int, summaries.MemberCounts] = {}
     for row in summaries.member_counts(
         session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids, weeks=weeks
     ):
         # Of the weeks it is somewhere on Earth now, the one it is where these people live.
-        checked_in = row.checked_in[weeks.index(clock.week_key(now, row.tz))]
-        counted = summaries.MemberCounts(row.members, row.covered, row.expected, checked_in)
-        so_far = members.get(row.unit_id, summaries.MemberCounts(0, 0, 0, 0))
-        members[row.unit_id] = summaries.MemberCounts(
-            *(a + b for a, b in zip(so_far, counted, strict=True))
+        week = 0  # tz None: the same whichever week is theirs
+        if row.tz is not None:
+            if row.tz not in own_week:
+                own_week[row.tz] = weeks.index(clock.week_key(now, row.tz))
+            week = own_week[row.tz]
+        counted = (row.members, row.covered, row.expected, row.checked_in[week])
+        before = found.get(row.unit_id)  # a unit has a row per time zone that matters
+        found[row.unit_id] = summaries.MemberCounts._make(
+            counted if before is None else map(add, before, counted)
         )
-    return members
+    return found
 
 
 def _numbers(
@@ -345,7 +372,8 @@ def _numbers(
     counted_at: datetime,
 ) -> dict[int, Numbers]:
     """Each unit's own numbers (its members, goals, objectives and barriers; not its subtree's),
-    its check-ins those of the week that holds `counted_at`."""
+    its check-ins those of the week that holds `counted_at`; a unit with no published objective
+    is not planned yet."""
     members = _member_counts(session, team_id, cycle_id, ids, counted_at)
     goals = summaries.goal_counts(session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=ids)
     objectives = summaries.objective_counts(
@@ -358,14 +386,31 @@ def _numbers(
         week_ago=now - WEEK,
         two_weeks_ago=now - 2 * WEEK,
     )
+    no_members, no_goals = summaries.MemberCounts(0, 0, 0, 0), summaries.GoalCounts(0, 0, 0, 0, 0)
+    no_objectives, no_barriers = summaries.ObjectiveCounts(0, 0), summaries.BarrierAges(0, 0, 0)
     found: dict[int, Numbers] = {}
     for unit_id in {*members, *goals, *objectives, *barriers}:
-        m = members.get(unit_id, summaries.MemberCounts(0, 0, 0, 0))
-        g = goals.get(unit_id, summaries.GoalCounts(0, 0, 0, 0, 0))
-        o = objectives.get(unit_id, summaries.ObjectiveCounts(0, 0))
-        b = barriers.get(unit_id, summaries.BarrierAges(0, 0, 0))
-        aged = {f"barriers_{age}": n for age, n in b._asdict().items()}
-        found[unit_id] = Numbers(**m._asdict(), **o._asdict(), **g._asdict(), **aged)
+        m = members.get(unit_id, no_members)
+        g = goals.get(unit_id, no_goals)
+        o = objectives.get(unit_id, no_objectives)
+        b = barriers.get(unit_id, no_barriers)
+        found[unit_id] = Numbers(
+            members=m.members,
+            covered=m.covered,
+            objectives=o.objectives,
+            orphans=o.orphans,
+            goals=g.goals,
+            progress_total=g.progress_total,
+            at_risk=g.at_risk,
+            off_track=g.off_track,
+            open_goals=g.open_goals,
+            expected=m.expected,
+            checked_in=m.checked_in,
+            barriers_under_a_week=b.under_a_week,
+            barriers_one_to_two_weeks=b.one_to_two_weeks,
+            barriers_older=b.older,
+            not_planned=0 if o.objectives else 1,  # nothing published this cycle
+        )
     return found
 
 
@@ -545,8 +590,7 @@ def weekly(*, session: Session, team_id: str, now: datetime) -> Weekly | None:
     )
     scope = {u.unit_id for u in summary.units}
     trend = [
-        (s.period, sum((n for i, n in s.units.items() if i in scope), Numbers()))
-        for s in reversed(earlier)
+        (s.period, total(n for i, n in s.units.items() if i in scope)) for s in reversed(earlier)
     ]
     trend.append((found.period, summary.totals))
     return Weekly(summary, found.period, found.tz or workspace.tz, trend)

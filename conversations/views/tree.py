@@ -67,7 +67,7 @@ def alignment_tree(
     cycle = view.cycle
     if cycle is None or cycle.id is None:
         raise Refusal("no_active_cycle")
-    all_units = units.unit_rows(session=session, team_id=team_id)
+    all_units = units.unit_outline(session=session, team_id=team_id)
     if unit_name:
         named = unit_named(session=session, team_id=team_id, name=unit_name)
         top = next(u for u in all_units if u.id == named.id)
@@ -96,14 +96,21 @@ def _tree(
     below = _units_below(top, all_units)
     subtree = {u.id for _, u in below}
     rows = _unit_rows(session, team_id, cycle.id, below[:TREE_ROWS], subtree)
-    objective_rows, objective_lines = _objective_rows(
-        session,
-        team_id,
-        cycle.id,
-        subtree,
-        {u.id: u for u in all_units},
-        room=TREE_ROWS - len(rows),
-    )
+    room = TREE_ROWS - len(rows)
+    if room > 0:
+        objective_rows, objective_lines = _objective_rows(
+            session, team_id, cycle.id, subtree, {u.id: u for u in all_units}, room=room
+        )
+    else:  # units fill the tree: its objectives and goals are only counted
+        objective_rows = []
+        objective_lines = objectives.lines_below(
+            session=session,
+            team_id=team_id,
+            cycle_id=cycle.id,
+            # Every unit of the workspace needs no list of ten thousand ids.
+            unit_ids=None if len(subtree) == len(all_units) else subtree,
+            statuses=SHOWN_GOALS,
+        )
     shown = [*rows, *objective_rows][:TREE_ROWS]
     total = len(below) + objective_lines
     return Tree(unit=top, cycle=cycle, rows=shown, hidden=total - len(shown))
@@ -141,19 +148,17 @@ def _unit_rows(
     if not shown_units:
         return []
     shown_ids = [u.id for _, u in shown_units]
-    members_of: dict[int, list[units.MemberName]] = {}
-    for member in units.active_member_names(session=session, team_id=team_id, unit_ids=shown_ids):
-        members_of.setdefault(member.unit_id, []).append(member)
-    covered = {
-        owner
-        for owner, unit_id in goals.agreed_owner_units(
-            session=session, team_id=team_id, cycle_id=cycle_id, member_of=shown_ids
-        )
-        if unit_id in subtree
-    }
+    members_of: dict[int, dict[int, units.MemberName]] = {}  # unit → person → member
+    covered: set[int] = set()
+    for member, goal_unit in units.members_and_cover(
+        session=session, team_id=team_id, cycle_id=cycle_id, unit_ids=shown_ids
+    ):
+        members_of.setdefault(member.unit_id, {}).setdefault(member.person_id, member)
+        if goal_unit in subtree:
+            covered.add(member.person_id)
     rows: list[Row] = []
     for depth, unit in shown_units:
-        members = sorted(members_of.get(unit.id, []), key=lambda m: m.name.lower())
+        members = sorted(members_of.get(unit.id, {}).values(), key=lambda m: m.name.lower())
         missing = [m for m in members if m.person_id not in covered]
         extra = {
             "covered": len(members) - len(missing),

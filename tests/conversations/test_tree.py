@@ -106,3 +106,24 @@ def test_the_tree_takes_a_fixed_number_of_queries_and_fits_slack(
     validate_blocks(blocks.message(text)["blocks"], 50)
     if teams == 50:
         assert tree.hidden > 0 and f"and {tree.hidden} more lines" in text
+
+
+@pytest.mark.parametrize("unit_name", [None, "Team 1"])
+def test_a_tree_full_of_units_counts_what_it_cuts_as_a_read_tree_would(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, unit_name: str | None
+) -> None:
+    """When units alone fill the tree, its objectives and goals are counted in the database, not
+    read: the count of lines left out is the one the whole tree, read and drawn, gives."""
+    from conversations.views import tree
+
+    cleo = org(engine, teams=4, size=3)
+    with transaction(engine) as s:
+        whole = alignment_tree(session=s, actor=cleo, unit_name=unit_name, now=NOW)
+    assert whole.hidden == 0 and any(r.kind == "goal" for r in whole.rows)
+    units_shown = sum(1 for r in whole.rows if r.kind == "unit")
+    for rows in (1, units_shown):  # room for one unit; for every unit and nothing else
+        monkeypatch.setattr(tree, "TREE_ROWS", rows)
+        with transaction(engine) as s:
+            cut = alignment_tree(session=s, actor=cleo, unit_name=unit_name, now=NOW)
+        assert [r.kind for r in cut.rows] == ["unit"] * rows
+        assert cut.hidden + len(cut.rows) == len(whole.rows), rows
