@@ -164,10 +164,13 @@ def fan_out(
     """Of what is owed, the first `limit` messages delivered as of `at` by one sender process,
     then again by two, beside a bare loop of the very same calls: (who, messages, seconds)."""
     ids = only_first(engine, limit)
-    due = len(ids)
-    calls = owed_calls(engine)[:due]
+    calls = owed_calls(engine)
     rows = [
-        ("bare loop of the same chat.postMessage calls", due, bare_loop(fake_url, fake, due, calls))
+        (
+            "bare loop of the same chat.postMessage calls",
+            len(calls),
+            bare_loop(fake_url, fake, len(calls), calls),
+        )
     ]
     for processes in (1, 2):
         owed_again(engine, ids)
@@ -239,10 +242,15 @@ def bare_loop(
 
 
 def owed_calls(engine: Engine) -> list[tuple[str, dict[str, Any]]]:
-    """(recipient, payload) of every message owed, in order, as the sender would post them."""
+    """(recipient, payload) of every chat.postMessage owed now, in order, as the sender would
+    post them (not the rewrites of older messages: `cascade.retire`, chat.update)."""
     with engine.connect() as c:
         found = c.execute(
-            text("SELECT recipient, payload FROM outbox WHERE status = 'pending' ORDER BY id")
+            text(
+                "SELECT recipient, payload FROM outbox WHERE status = 'pending' "
+                "AND method = 'chat.postMessage' AND next_attempt_at < :later ORDER BY id"
+            ),
+            {"later": datetime(2100, 1, 1, tzinfo=UTC)},
         ).all()
     return [(r, p if isinstance(p, dict) else json.loads(p)) for r, p in found]
 
