@@ -196,6 +196,9 @@ def servers(database_url: str, fake_url: str, folder: Path) -> tuple[Served, Ser
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=fake_url + "/api/",
         DATABASE_URL=database_url,
+        # The fake has no rate limits: Cascade's own cost, not Slack's pace (which would have the
+        # background pool's threads wait in the pacer while 30 people type: bot/pacing.py).
+        CASCADE_SLACK_PACE=fanout.UNPACED,
     )
     cascade = Path(sys.executable).with_name("cascade")
     port = free_port()
