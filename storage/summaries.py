@@ -203,10 +203,7 @@ def member_counts(
             *(func.sum(person.c.agreed * person.c[f"week_{i}"]) for i in range(len(weeks))),
         ).group_by(person.c.unit_id, person.c.tz),
     )
-    return [
-        MemberRow(unit_id, tz, members, covered, expected, tuple(weeks_))
-        for unit_id, tz, members, covered, expected, *weeks_ in rows
-    ]
+    return [MemberRow(row[0], row[1], row[2], row[3], row[4], tuple(row[5:])) for row in rows]
 
 
 def goal_counts(
@@ -238,7 +235,7 @@ def goal_counts(
         )
         .group_by(col(Goal.unit_id)),
     )
-    return {unit_id: GoalCounts(*map(int, counts)) for unit_id, *counts in rows}
+    return {row[0]: GoalCounts(row[1], row[2], row[3], row[4], row[5]) for row in rows}
 
 
 def objective_counts(
@@ -273,7 +270,7 @@ def objective_counts(
         )
         .group_by(col(Objective.unit_id)),
     )
-    return {unit_id: ObjectiveCounts(*map(int, counts)) for unit_id, *counts in rows}
+    return {row[0]: ObjectiveCounts(row[1], row[2]) for row in rows}
 
 
 def barrier_ages(
