@@ -3,7 +3,7 @@ the organisation), and the snapshots that let the next summary say what changed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -184,13 +184,14 @@ def member_counts(
     cycle_id: int,
     unit_ids: Collection[int] | None,
     weeks: Sequence[str],
-) -> list[MemberRow]:
+) -> Iterator[MemberRow]:
     """Per unit: members, how many are aligned, how many are asked to check in, and of those
     how many checked in during each of `weeks` (ISO week keys, as a check-in records the
     person's local week). Which of the weeks is a person's own "this week" depends on their time
     zone: the caller knows, the database need not. So those asked whose check-ins differ from
     week to week are counted per time zone; everyone else in one row per unit (tz None), since
-    for them it makes no difference (with one week, always)."""
+    for them it makes no difference (with one week, always). Rows to be read once, as they
+    come."""
     person = _members(team_id, cycle_id, unit_ids, weeks)
     rows = plain_rows(
         session,
@@ -203,7 +204,7 @@ def member_counts(
             *(func.sum(person.c.agreed * person.c[f"week_{i}"]) for i in range(len(weeks))),
         ).group_by(person.c.unit_id, person.c.tz),
     )
-    return [MemberRow(row[0], row[1], row[2], row[3], row[4], tuple(row[5:])) for row in rows]
+    return (MemberRow(row[0], row[1], row[2], row[3], row[4], tuple(row[5:])) for row in rows)
 
 
 def goal_counts(
