@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -40,4 +41,10 @@ def wsgi_app(app: App) -> WSGIApplication:
 
 def serve(app: App, *, host: str, port: int) -> None:
     """Serve until interrupted (waitress: a production WSGI server, pure Python)."""
-    waitress.serve(wsgi_app(app), host=host, port=port, threads=SERVER_THREADS, ident="cascade")
+    handler = wsgi_app(app)
+    # What start-up made (modules, the app, its engine) lives as long as the process: kept out
+    # of Python's full collections, which otherwise walk it all every few requests that read
+    # thousands of rows (measured: +50 ms on every other `/goals tree` at 100,000 people).
+    gc.collect()
+    gc.freeze()
+    waitress.serve(handler, host=host, port=port, threads=SERVER_THREADS, ident="cascade")

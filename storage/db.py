@@ -265,13 +265,16 @@ def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert
     return sqlite.insert(model)
 
 
-def plain_rows(session: Session, statement: Executable) -> list[Any]:
+def plain_rows(session: Session, statement: Executable) -> Iterator[Any]:
     """A Core SELECT's rows (tuples), read past the ORM, which spends time on every row even of
-    a statement that loads no objects (a summary reads tens of thousands). Pending changes are
-    flushed first, as a query through the session would."""
+    a statement that loads no objects (a summary reads tens of thousands); to be read once, as
+    they come, so each row object is gone before the next thousand (few live long enough for the
+    garbage collector to walk them). Pending changes are flushed first, as a query through the
+    session would."""
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return list(session.connection().execute(statement).all())
+    result = session.connection().execute(statement)
+    return (row for rows in result.partitions(1000) for row in rows)
 
 
 def insert_rows(session: Session, statement: Insert, rows: Sequence[dict[str, Any]]) -> None:

@@ -3,7 +3,7 @@ the organisation), and the snapshots that let the next summary say what changed.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -94,40 +94,11 @@ def _summed(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def _member_facts(
-    team_id: str, cycle_id: int, weeks: Sequence[str]
-) -> tuple[Subquery, Subquery | None]:
-    """Per member with a goal this cycle: has an agreed one, has one aligned with an objective
-    of their unit (one pass over the goals); per person who checked in during one of `weeks`:
-    a 1 or a 0 for each week."""
-    theirs = aliased(Membership)
-    goals = (
-        core_select(
-            col(Goal.owner_id).label("person_id"),
-            func.max(case((col(Goal.status) == GoalStatus.AGREED, 1), else_=0)).label("agreed"),
-            func.max(case((col(Objective.unit_id) == col(theirs.unit_id), 1), else_=0)).label(
-                "aligned"
-            ),
-        )
-        .join(
-            theirs,
-            and_(col(theirs.person_id) == col(Goal.owner_id), col(theirs.team_id) == team_id),
-        )
-        .outerjoin(
-            Objective,
-            and_(col(Objective.id) == col(Goal.objective_id), col(Objective.cycle_id) == cycle_id),
-        )
-        .where(
-            col(Goal.team_id) == team_id,
-            col(Goal.cycle_id) == cycle_id,
-            col(Goal.status).in_(AGREED),
-        )
-        .group_by(col(Goal.owner_id))
-        .subquery("goals")
-    )
+def _checked(weeks: Sequence[str]) -> Subquery | None:
+    """Per person who checked in during one of `weeks`: a 1 or a 0 for each week."""
     if not weeks:
-        return goals, None
-    checked = (
+        return None
+    return (
         core_select(
             col(CheckIn.person_id).label("person_id"),
             *(
@@ -139,42 +110,58 @@ def _member_facts(
         .group_by(col(CheckIn.person_id))
         .subquery("checked")
     )
-    return goals, checked
 
 
 def _members(
     team_id: str, cycle_id: int, unit_ids: Collection[int] | None, weeks: Sequence[str]
 ) -> Subquery:
-    """One row per member with each fact once: unit, time zone (only when it matters: see
-    `member_counts`), aligned, agreed, and checked in during each of `weeks` (1 or 0). The few
-    who have left are left out, rather than everyone joined to find them."""
-    goals, checked = _member_facts(team_id, cycle_id, weeks)
-    agreed = func.coalesce(goals.c.agreed, 0)
-    week = (
-        [func.coalesce(checked.c[f"week_{i}"], 0) for i in range(len(weeks))]
+    """One row per member with each fact once: has an agreed goal; has one aligned with an
+    objective of their unit; checked in during each of `weeks` (1 or 0). Their goals are joined
+    to them and folded back to one row each; the few who have left are left out, rather than
+    everyone joined to find them."""
+    checked = _checked(weeks)
+    weekly = [
+        func.coalesce(func.max(checked.c[f"week_{i}"]), 0).label(f"week_{i}")
+        for i in range(len(weeks))
         if checked is not None
-        else []
+    ]
+    query = (
+        core_select(
+            col(Membership.person_id).label("person_id"),
+            col(Membership.unit_id).label("unit_id"),
+            func.max(case((col(Objective.unit_id) == col(Membership.unit_id), 1), else_=0)).label(
+                "aligned"
+            ),
+            func.max(case((col(Goal.status) == GoalStatus.AGREED, 1), else_=0)).label("agreed"),
+            *weekly,
+        )
+        .select_from(Membership)
+        .outerjoin(
+            Goal,
+            and_(
+                col(Goal.owner_id) == col(Membership.person_id),
+                col(Goal.team_id) == team_id,
+                col(Goal.cycle_id) == cycle_id,
+                col(Goal.status).in_(AGREED),
+            ),
+        )
+        .outerjoin(
+            Objective,
+            and_(col(Objective.id) == col(Goal.objective_id), col(Objective.cycle_id) == cycle_id),
+        )
     )
-    # With one week, whose it is makes no difference: nobody's time zone is read.
-    differs = or_(*(w != week[0] for w in week[1:])) if len(week) > 1 else None
-    tz = null() if differs is None else case((and_(agreed == 1, differs), col(Person.tz)))
-    query = core_select(
-        col(Membership.unit_id).label("unit_id"),
-        tz.label("tz"),
-        func.coalesce(goals.c.aligned, 0).label("aligned"),
-        agreed.label("agreed"),
-        *(w.label(f"week_{i}") for i, w in enumerate(week)),
-    ).outerjoin(goals, goals.c.person_id == col(Membership.person_id))
-    if differs is not None:
-        query = query.join(Person, col(Person.id) == col(Membership.person_id))
     if checked is not None:
         query = query.outerjoin(checked, checked.c.person_id == col(Membership.person_id))
     gone = core_select(col(Person.id)).where(or_(col(Person.deleted), col(Person.is_bot)))
-    return query.where(
-        col(Membership.team_id) == team_id,
-        _within(col(Membership.unit_id), unit_ids),
-        col(Membership.person_id).not_in(gone),
-    ).subquery("member")
+    return (
+        query.where(
+            col(Membership.team_id) == team_id,
+            _within(col(Membership.unit_id), unit_ids),
+            col(Membership.person_id).not_in(gone),
+        )
+        .group_by(col(Membership.person_id), col(Membership.unit_id))
+        .subquery("member")
+    )
 
 
 def member_counts(
@@ -184,29 +171,35 @@ def member_counts(
     cycle_id: int,
     unit_ids: Collection[int] | None,
     weeks: Sequence[str],
-) -> list[MemberRow]:
+) -> Iterator[MemberRow]:
     """Per unit: members, how many are aligned, how many are asked to check in, and of those
     how many checked in during each of `weeks` (ISO week keys, as a check-in records the
     person's local week). Which of the weeks is a person's own "this week" depends on their time
     zone: the caller knows, the database need not. So those asked whose check-ins differ from
     week to week are counted per time zone; everyone else in one row per unit (tz None), since
-    for them it makes no difference (with one week, always)."""
-    person = _members(team_id, cycle_id, unit_ids, weeks)
-    rows = plain_rows(
-        session,
-        core_select(
-            person.c.unit_id,
-            person.c.tz,
-            func.count(),
-            func.sum(person.c.aligned),
-            func.sum(person.c.agreed),
-            *(func.sum(person.c.agreed * person.c[f"week_{i}"]) for i in range(len(weeks))),
-        ).group_by(person.c.unit_id, person.c.tz),
+    for them it makes no difference (with one week, always: nobody's time zone is read). Rows to
+    be read once, as they come."""
+    member = _members(team_id, cycle_id, unit_ids, weeks)
+    week = [member.c[f"week_{i}"] for i in range(len(weeks))]
+    tz: ColumnElement[Any] = null()
+    if len(week) > 1:
+        differs = or_(*(w != week[0] for w in week[1:]))
+        tz = case((and_(member.c.agreed == 1, differs), col(Person.tz)))
+    query = core_select(
+        member.c.unit_id,
+        tz.label("tz"),
+        func.count(),
+        func.sum(member.c.aligned),
+        func.sum(member.c.agreed),
+        *(func.sum(member.c.agreed * w) for w in week),
     )
-    return [
-        MemberRow(unit_id, tz, members, covered, expected, tuple(weeks_))
-        for unit_id, tz, members, covered, expected, *weeks_ in rows
-    ]
+    if len(week) > 1:
+        query = query.join(Person, col(Person.id) == member.c.person_id)
+        query = query.group_by(member.c.unit_id, tz)
+    else:
+        query = query.group_by(member.c.unit_id)
+    rows = plain_rows(session, query)
+    return (MemberRow(row[0], row[1], row[2], row[3], row[4], tuple(row[5:])) for row in rows)
 
 
 def goal_counts(
@@ -238,7 +231,7 @@ def goal_counts(
         )
         .group_by(col(Goal.unit_id)),
     )
-    return {unit_id: GoalCounts(*map(int, counts)) for unit_id, *counts in rows}
+    return {row[0]: GoalCounts(row[1], row[2], row[3], row[4], row[5]) for row in rows}
 
 
 def objective_counts(
@@ -273,7 +266,7 @@ def objective_counts(
         )
         .group_by(col(Objective.unit_id)),
     )
-    return {unit_id: ObjectiveCounts(*map(int, counts)) for unit_id, *counts in rows}
+    return {row[0]: ObjectiveCounts(row[1], row[2]) for row in rows}
 
 
 def barrier_ages(

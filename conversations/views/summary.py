@@ -37,7 +37,7 @@ DEFAULT_TZ = "UTC"  # a workspace's tz while nobody has chosen one: the head's i
 WEEK = timedelta(days=7)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Numbers:
     """One unit's counts (or a subtree's, added up)."""
 
@@ -144,7 +144,7 @@ class Snapshot:
     units: dict[int, Numbers]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitSummary:
     unit_id: int
     name: str
@@ -160,7 +160,7 @@ class UnitSummary:
         return not self.numbers.not_planned
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ManagerLine:
     """How one manager of the subtree is doing: facts, never a grade."""
 
