@@ -74,6 +74,9 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
             report.due.extend(_retrospective(session, services, team_id, now, owner))
     if dry_run:
         return report
+    if len(report.due) >= outbox.MANY:  # the sender's plans must know the outbox has grown
+        with transaction(services.engine) as session:
+            outbox.refresh_statistics(session=session)
     sender = services.sender.at(now)
     sender.resume_reinstalled()
     report.delivery = sender.deliver_owned(owner)
