@@ -138,14 +138,29 @@ def test_mrkdwn_formatting_mentions_and_emoji(page: Any, sandbox: Sandbox) -> No
     assert "&amp;" in html
 
 
-def test_page_speed(browser: Any) -> None:
+def _usable(browser: Any) -> float:
+    """Seconds from starting the sandbox to its page listing who one can be."""
     started = time.monotonic()
     running = start_sandbox(port=0, demo=True)
     page = browser.new_page()
     try:
         page.goto(running.url)
         page.wait_for_selector("#who option[value='UADA']", state="attached")
-        usable = time.monotonic() - started
+        return time.monotonic() - started
+    finally:
+        page.close()
+        running.stop()
+
+
+def test_page_speed(browser: Any) -> None:
+    # The best of three, as for the round trips below: on a 2-core machine running the suite in
+    # four workers, one start can wait a second for the CPU (seen: 2.2 s; alone, 0.75 s).
+    usable = min(_usable(browser) for _ in range(3))
+    running = start_sandbox(port=0, demo=True)
+    page = browser.new_page()
+    try:
+        page.goto(running.url)
+        page.wait_for_selector("#who option[value='UADA']", state="attached")
         page.select_option("#who", "UADA")
         page.locator(".empty").wait_for()
         timings = []
