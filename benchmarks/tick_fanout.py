@@ -106,7 +106,7 @@ def prepare(engine: Engine, fake: FakeSlack, url: str, people: int) -> Services:
 def held() -> Iterator[None]:
     """Nothing is delivered while the ticks owe (benchmark only): every check-in waits at once."""
     owned, due = Sender.deliver_owned, Sender.deliver_due
-    Sender.deliver_owned = lambda self, owner: Report()  # type: ignore[method-assign,assignment]
+    Sender.deliver_owned = lambda self, owner, **_: Report()  # type: ignore[method-assign,assignment]
     Sender.deliver_due = lambda self, limit=None: Report()  # type: ignore[method-assign,assignment]
     try:
         yield

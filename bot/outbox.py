@@ -204,11 +204,12 @@ class Sender:
         logger.warning("Slack accepts the token for workspace %s again: sending resumes", team_id)
         return [team_id]
 
-    def deliver_owned(self, owner: str) -> Report:
-        """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py)."""
+    def deliver_owned(self, owner: str, *, reply: bool = True) -> Report:
+        """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py); a
+        `reply` (someone is waiting for it) goes before the messages nobody waits for."""
         with transaction(self.engine) as session:
             rows = outbox.ready(session=session, owner=owner, now=self.clock())
-        return self._deliver(rows, owner)
+        return self._deliver(rows, owner, reply=reply)
 
     def deliver_due(self, *, limit: int | None = None) -> Report:
         """Deliver everything pending that is due and leased to nobody (the tick's part), a
@@ -222,10 +223,10 @@ class Sender:
                 ):
                     break
                 rows = outbox.ready(session=session, owner=owner, now=self.clock())
-            report.add(self._deliver(rows, owner))
+            report.add(self._deliver(rows, owner, reply=False))
         return report
 
-    def _deliver(self, rows: list[outbox.Ready], owner: str) -> Report:
+    def _deliver(self, rows: list[outbox.Ready], owner: str, *, reply: bool) -> Report:
         """Send the rows in order; each person's in order behind any earlier one still owed;
         nothing to a suspended workspace, nothing while Slack is away; at Slack's pace."""
         report = Report()
@@ -250,7 +251,7 @@ class Sender:
             elif who not in gone:
                 if marks.due() or row.method == outbox.RETIRING:  # it reads where those went
                     marks.flush()
-                self.pacer.wait(who)
+                self.pacer.wait(who, reply=reply)
                 outcome = self._send(row, marks)
                 report.add(outcome)
                 suspended |= outcome.suspended

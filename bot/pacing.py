@@ -3,7 +3,11 @@ bursts, and an overall cap (chat.postMessage's "special" limit: 1 per second per
 workspace-wide limit of several hundred a minute).
 
 Each limit is a leaky bucket (GCRA): a send may go once the bucket's "theoretical arrival time"
-is no more than `burst` intervals ahead of now. Times come from an injectable monotonic clock and
+is no more than `burst` intervals ahead of now. A reply (someone just asked and is waiting for
+it) waits only for its own conversation: it still takes its place in the overall bucket, so the
+messages nobody is waiting for (the tick's check-ins, the import's notices) make room for it
+instead of it queueing behind them, and a burst of replies never holds the threads that send
+them. Times come from an injectable monotonic clock and
 waits from an injectable sleep, so a test can run hours of sending in no time and read the pace
 from the fake Slack's recorded call times.
 """
@@ -40,14 +44,14 @@ class Pacer:
         """Slack's pace, `pace` times over (the bursts stay)."""
         return cls(per_conversation=PER_CONVERSATION / pace, overall=OVERALL / pace)
 
-    def wait(self, conversation: Hashable) -> float:
-        """Block until a message to `conversation` may go; returns how long it waited."""
+    def wait(self, conversation: Hashable, *, reply: bool = False) -> float:
+        """Block until a message to `conversation` may go; returns how long it waited. A `reply`
+        waits only for its conversation's bucket (see above)."""
         with self._lock:  # reserve the slot under the lock, wait outside it
             now = self.monotonic()
-            start = max(
-                self._slot(conversation, now, self.per_conversation, self.conversation_burst),
-                self._slot(None, now, self.overall, self.overall_burst),
-            )
+            start = self._slot(conversation, now, self.per_conversation, self.conversation_burst)
+            if not reply:
+                start = max(start, self._slot(None, now, self.overall, self.overall_burst))
             for key, interval in ((conversation, self.per_conversation), (None, self.overall)):
                 self._due[key] = max(self._due.get(key, start), start) + interval
             if len(self._due) > FORGET:
