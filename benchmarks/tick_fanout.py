@@ -160,9 +160,10 @@ def only_first(engine: Engine, limit: int) -> list[int]:
 
 def fan_out(
     engine: Engine, database: str, fake: FakeSlack, fake_url: str, at: datetime, limit: int
-) -> list[tuple[str, int, float]]:
+) -> tuple[list[tuple[str, int, float]], list[int]]:
     """Of what is owed, the first `limit` messages delivered as of `at` by one sender process,
-    then again by two, beside a bare loop of the very same calls: (who, messages, seconds)."""
+    then again by two, beside a bare loop of the very same calls: (who, messages, seconds) of
+    each, and the ids of the messages delivered."""
     ids = only_first(engine, limit)
     calls = owed_calls(engine)
     rows = [
@@ -179,7 +180,7 @@ def fan_out(
         seconds = deliver(database, fake_url, fake.bot_token, processes, at)
         sent = len(fake.calls_to("chat.postMessage")) - before
         rows.append((f"{processes} sender process{'es' if processes > 1 else ''}", sent, seconds))
-    return rows
+    return rows, ids
 
 
 def deliver(database: str, fake_url: str, token: str, processes: int, at: datetime) -> float:
@@ -265,7 +266,7 @@ def run(database: str, label: str, people: int) -> list[tuple[str, str, int, flo
     try:
         services = prepare(engine, fake, served.url, people)
         owe(services, engine)
-        rows = fan_out(engine, database, fake, served.url, AFTER, AT_ONCE)
+        rows, _ = fan_out(engine, database, fake, served.url, AFTER, AT_ONCE)
         return [(label, who, sent, seconds) for who, sent, seconds in rows]
     finally:
         engine.dispose()

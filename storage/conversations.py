@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from storage.memo import recall
 from storage.models import Conversation, ConversationState
+from storage.people import NOT_TALKING
 
 
 def get_conversation(
@@ -28,7 +30,10 @@ def get_conversation(
 def latest_conversation(
     *, session: Session, team_id: str, person_id: int, lock: bool = False
 ) -> Conversation | None:
-    """The open conversation that asked this person a question last: their DM text goes to it."""
+    """The open conversation that asked this person a question last: their DM text goes to it.
+    None without a query when reading who they are found none open (`people.get_person_placed`)."""
+    if recall(session, (NOT_TALKING, team_id, person_id)):
+        return None
     query = (
         select(Conversation)
         .where(

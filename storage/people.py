@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, literal, union_all
+from sqlalchemy import String, exists, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
@@ -22,7 +22,17 @@ from storage.db import (
     update_rows,
 )
 from storage.memo import keep, recall, remembered
-from storage.models import Cycle, Membership, Person, UTCDateTime, Workspace
+from storage.models import (
+    Conversation,
+    ConversationState,
+    Cycle,
+    Membership,
+    Person,
+    UTCDateTime,
+    Workspace,
+)
+
+NOT_TALKING = "no_conversation"  # memo: the person has no open conversation (read with them)
 
 
 @dataclass(frozen=True)
@@ -70,25 +80,41 @@ def get_person_placed(
     *, session: Session, team_id: str, user_id: str, lock: bool = False
 ) -> Person | None:
     """`get_person`, reading in the same query which unit they belong to (`units.unit_of` of
-    them then reads no more) and the workspace's calendar (`workspaces.calendar` then reads no
-    more): who is asking comes first in every request. One row per cycle (a handful). With
-    `lock`, their row is held as `lock_person` holds it, in the same statement."""
+    them then reads no more), the workspace's calendar (`workspaces.calendar` then reads no
+    more) and whether a conversation of theirs is open (when none is,
+    `conversations.latest_conversation` then reads no more): who is asking comes first in every
+    request. One row per cycle (a handful). With `lock`, their row is held as `lock_person`
+    holds it, in the same statement. (A statement that waited for the lock sees the others as
+    of its start, as it sees their unit: a conversation opened by the work it waited for is
+    taken for none, as if this request had come first.)"""
+    talking = (
+        exists()
+        .where(
+            col(Conversation.team_id) == team_id,
+            col(Conversation.person_id) == col(Person.id),
+            col(Conversation.state) == ConversationState.ACTIVE,
+        )
+        .label("talking")
+    )
     query = (
-        select(Person, Membership.unit_id, Workspace, Cycle)
+        sa_select(Person, col(Membership.unit_id), Workspace, Cycle, talking)
         .outerjoin(Membership, col(Membership.person_id) == col(Person.id))
         .outerjoin(Workspace, col(Workspace.team_id) == col(Person.team_id))
         .outerjoin(Cycle, col(Cycle.team_id) == col(Person.team_id))
-        .where(Person.team_id == team_id, Person.user_id == user_id)
+        .where(col(Person.team_id) == team_id, col(Person.user_id) == user_id)
         .order_by(col(Cycle.start), col(Cycle.id))
     )
     if lock:
         query = query.with_for_update(key_share=True, of=Person)
-    rows = session.exec(query).all()
+    rows = session.execute(query).all()
     if not rows:
         return None
-    person, unit_id, workspace, _ = rows[0]
+    person: Person
+    person, unit_id, workspace, _, talking = rows[0]
     keep(session, ("unit_of", team_id, person.id), (unit_id,))
-    cycles = [c for *_, c in rows if c is not None]
+    if not talking:
+        keep(session, (NOT_TALKING, team_id, person.id), True)
+    cycles = [cycle for _, _, _, cycle, _ in rows if cycle is not None]
     workspaces.keep_calendar(session=session, team_id=team_id, workspace=workspace, cycles=cycles)
     return person
 

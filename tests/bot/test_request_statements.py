@@ -37,6 +37,8 @@ REQUESTS: dict[str, tuple[str, Callable[[Harness, str], object]]] = {
     "/goals summary": ("UCEO", lambda h, u: h.command(u, "summary")),
     "/goals mine": ("UT0M1", lambda h, u: h.command(u, "mine")),
     "a DM turn (nothing open)": ("UT0M1", lambda h, u: h.dm(u, "hello")),
+    # A manager's next steps also name their unit's members (the example that runs as shown).
+    "a DM turn (a manager, nothing open)": ("UMGR1", lambda h, u: h.dm(u, "hello")),
     # UT0M0 opened their Home above: a turn that changes nothing does not republish it.
     "a DM turn (their Home open)": ("UT0M0", lambda h, u: h.dm(u, "hello")),
 }
