@@ -197,10 +197,13 @@ def lines_below(
     cycle_id: int,
     unit_ids: Collection[int] | None,
     statuses: Sequence[GoalStatus],
-) -> int:
+    at_most: int,
+) -> tuple[int, bool]:
     """How many lines the published objectives of these units (None: of every unit of the
     workspace) take in a tree: one each, and one per goal in `statuses` of these units built on
-    it; counted in one query, none of them read."""
+    it; counted in one query, none of them read, and no further than `at_most` of each kind, so
+    that a tree cut anyway never counts a whole organisation's goals: (lines, whether counting
+    stopped there, so that there are more)."""
 
     def within(column: Any) -> Any:
         return true() if unit_ids is None else column.in_(list(unit_ids))
@@ -211,10 +214,9 @@ def lines_below(
         col(Objective.status) == ObjectiveStatus.PUBLISHED,
         within(col(Objective.unit_id)),
     )
-    objectives = select(func.count()).select_from(Objective).where(*published)
+    objectives = select(Objective.id).where(*published).limit(at_most).subquery()
     built = (
-        select(func.count())
-        .select_from(Goal)
+        select(Goal.id)
         .join(Objective, col(Objective.id) == col(Goal.objective_id))
         .where(
             col(Goal.team_id) == team_id,
@@ -223,9 +225,16 @@ def lines_below(
             within(col(Goal.unit_id)),
             *published,
         )
+        .limit(at_most)
+        .subquery()
     )
-    both = session.exec(select(objectives.scalar_subquery(), built.scalar_subquery())).one()
-    return int(both[0]) + int(both[1])
+    both = session.exec(
+        select(
+            select(func.count()).select_from(objectives).scalar_subquery(),
+            select(func.count()).select_from(built).scalar_subquery(),
+        )
+    ).one()
+    return int(both[0]) + int(both[1]), max(int(both[0]), int(both[1])) >= at_most
 
 
 def published_objective_units(*, session: Session, team_id: str, cycle_id: int) -> dict[int, int]:

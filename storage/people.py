@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import String, exists, literal, union_all
+from sqlalchemy import String, and_, exists, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, or_, select
 
@@ -98,7 +98,10 @@ def get_person_placed(
     )
     query = (
         sa_select(Person, col(Membership.unit_id), Workspace, Cycle, talking)
-        .outerjoin(Membership, col(Membership.person_id) == col(Person.id))
+        .outerjoin(  # by (team_id, person_id), its unique index: not a scan of everyone's
+            Membership,
+            and_(col(Membership.team_id) == team_id, col(Membership.person_id) == col(Person.id)),
+        )
         .outerjoin(Workspace, col(Workspace.team_id) == col(Person.team_id))
         .outerjoin(Cycle, col(Cycle.team_id) == col(Person.team_id))
         .where(col(Person.team_id) == team_id, col(Person.user_id) == user_id)

@@ -21,6 +21,9 @@ from storage.models import (
 )
 
 TREE_ROWS = 120  # beyond this the tree is cut, with a count and a pointer to a smaller subtree
+# Objectives, and goals, counted at most in a tree that units alone fill: "more than" past it (at
+# 100,000 people, counting every goal of the organisation was half the tree's time).
+LINES_COUNTED = 10_000
 
 
 @dataclass
@@ -37,6 +40,7 @@ class Tree:
     cycle: Cycle
     rows: list[Row]
     hidden: int
+    at_least: bool = False  # counting stopped at LINES_COUNTED: more than `hidden` are left out
     just_ended: bool = False  # `cycle` has ended and the next has not started
     next_cycle: Cycle | None = None  # then: the next, if an admin has added it
 
@@ -97,23 +101,25 @@ def _tree(
     subtree = {u.id for _, u in below}
     rows = _unit_rows(session, team_id, cycle.id, below[:TREE_ROWS], subtree)
     room = TREE_ROWS - len(rows)
+    stopped = False
     if room > 0:
         objective_rows, objective_lines = _objective_rows(
             session, team_id, cycle.id, subtree, {u.id: u for u in all_units}, room=room
         )
     else:  # units fill the tree: its objectives and goals are only counted
         objective_rows = []
-        objective_lines = objectives.lines_below(
+        objective_lines, stopped = objectives.lines_below(
             session=session,
             team_id=team_id,
             cycle_id=cycle.id,
             # Every unit of the workspace needs no list of ten thousand ids.
             unit_ids=None if len(subtree) == len(all_units) else subtree,
             statuses=SHOWN_GOALS,
+            at_most=LINES_COUNTED,
         )
     shown = [*rows, *objective_rows][:TREE_ROWS]
     total = len(below) + objective_lines
-    return Tree(unit=top, cycle=cycle, rows=shown, hidden=total - len(shown))
+    return Tree(unit=top, cycle=cycle, rows=shown, hidden=total - len(shown), at_least=stopped)
 
 
 def _units_below(

@@ -127,3 +127,30 @@ def test_a_tree_full_of_units_counts_what_it_cuts_as_a_read_tree_would(
             cut = alignment_tree(session=s, actor=cleo, unit_name=unit_name, now=NOW)
         assert [r.kind for r in cut.rows] == ["unit"] * rows
         assert cut.hidden + len(cut.rows) == len(whole.rows), rows
+        assert not cut.at_least
+
+
+def test_a_tree_cut_stops_counting_at_its_limit_and_says_over(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tree that units fill counts objectives, and goals, no further than LINES_COUNTED (a
+    whole organisation's goals are not worth counting to say how many are left out): then it
+    says "over" that many; below the limit it says exactly how many."""
+    from conversations.views import tree
+
+    cleo = org(engine, teams=4, size=3)
+    with transaction(engine) as s:
+        whole = alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
+    units_shown = sum(1 for r in whole.rows if r.kind == "unit")
+    objectives_shown = sum(1 for r in whole.rows if r.kind == "objective")
+    goals_shown = sum(1 for r in whole.rows if r.kind == "goal")
+    monkeypatch.setattr(tree, "TREE_ROWS", units_shown)
+    for limit, stopped in ((max(objectives_shown, goals_shown) + 1, False), (2, True)):
+        monkeypatch.setattr(tree, "LINES_COUNTED", limit)
+        with transaction(engine) as s:
+            cut = alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
+        counted = min(objectives_shown, limit) + min(goals_shown, limit)
+        assert (cut.hidden, cut.at_least) == (counted, stopped), limit
+        said = render("commands/tree", tree=cut)
+        assert (f"and over {cut.hidden} more lines" in said) is stopped, said
+        assert f"{cut.hidden} more lines" in said
