@@ -67,6 +67,8 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
                 for m in outbox.list_messages(session=session, status=OutboxStatus.PENDING)
                 if m.next_attempt_at <= now and (m.lease_until is None or m.lease_until < now)
             ]
+            for message in report.pending:  # kept as read: the rehearsal's rollback expires rows
+                session.expunge(message)
         found = due_now(session=session, now=now, admin_ids=services.settings.admin_ids)
         for team_id, due in found.items():
             report.due.extend(owe(session, team_id, due, now, owner))

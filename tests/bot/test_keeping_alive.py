@@ -266,10 +266,14 @@ MONDAY_NINE_TOKYO = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # Bob is in Tokyo
 def test_cascade_tick_dry_run_lists_and_sends_nothing(walk: Walk, tmp_path: Path) -> None:
     w = walk
     agreed_goal(w)
+    earlier = outbox.Owed(w.r.fake.team_id, "plan_nudge", CAROL, {"text": "Plan Sales"})
+    with transaction(w.r.engine) as s:  # owed by an earlier tick, not delivered yet
+        outbox.enqueue(session=s, messages=[earlier], now=MONDAY_NINE_TOKYO - timedelta(hours=1))
     done = tick_process(w, MONDAY_NINE_TOKYO, "--dry-run", cwd=tmp_path)
     out, err = done.communicate(timeout=60)
     assert done.returncode == 0, err
     assert "checkin → UBOB" in out and "nothing was sent" in out
+    assert "1 earlier message still to deliver:" in out and f"plan_nudge → {CAROL}" in out
     assert not [m for m in w.r.fake.replies_for(BOB) if "weekly check-in" in m.text]
     with transaction(w.r.engine) as s:  # and nothing was claimed either
         assert not [m for m in outbox.list_messages(session=s) if m.kind == "checkin"]
