@@ -30,10 +30,12 @@ from conversations.views import summary
 from prompts import render
 from storage import outbox
 from storage.db import rehearsal, transaction
-from storage.models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger("cascade")
 RETRO = "retrospective_org"  # the outbox kind of the organisation's look back, in the channel
+# Nudges worded and written at a time: a busy hour's 50,000 messages (blocks and all, and the
+# one JSON document each write sends) are never in memory at once.
+WORDED_AT_ONCE = 5_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Due:
 class TickReport:
     at: datetime
     due: list[Due] = field(default_factory=list)  # what this tick owed
-    pending: list[OutboxMessage] = field(default_factory=list)  # earlier messages still owed
+    pending: list[outbox.Listed] = field(default_factory=list)  # earlier messages still owed
     delivery: Report = field(default_factory=Report)
 
 
@@ -62,13 +64,7 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
     )
     with unit as session:
         if dry_run:  # what earlier ticks owe and have not sent: listed, never read otherwise
-            report.pending = [
-                m
-                for m in outbox.list_messages(session=session, status=OutboxStatus.PENDING)
-                if m.next_attempt_at <= now and (m.lease_until is None or m.lease_until < now)
-            ]
-            for message in report.pending:  # kept as read: the rehearsal's rollback expires rows
-                session.expunge(message)
+            report.pending = outbox.due_listing(session=session, now=now)
         found = due_now(session=session, now=now, admin_ids=services.settings.admin_ids)
         for team_id, due in found.items():
             report.due.extend(owe(session, team_id, due, now, owner))
@@ -102,18 +98,20 @@ def owe(session: Session, team_id: str, due: budget.Due, now: datetime, owner: s
     outbox.enqueue(
         session=session, messages=owed_notices(team_id, due.escalated).new, now=now, owner=owner
     )
-    nudges = [
-        outbox.Owed(
-            team_id,
-            n.candidate.kind,
-            n.candidate.person.user_id,
-            notice_message(_worded(n)),
-            subject=n.candidate.subject,
-            period_key=n.candidate.period_key,
-        )
-        for n in due.nudges
-    ]
-    written = outbox.enqueue(session=session, messages=nudges, now=now, owner=owner)
+    written: set[outbox.Key] = set()
+    for start in range(0, len(due.nudges), WORDED_AT_ONCE):
+        nudges = [
+            outbox.Owed(
+                team_id,
+                n.candidate.kind,
+                n.candidate.person.user_id,
+                notice_message(_worded(n)),
+                subject=n.candidate.subject,
+                period_key=n.candidate.period_key,
+            )
+            for n in due.nudges[start : start + WORDED_AT_ONCE]
+        ]
+        written |= outbox.enqueue(session=session, messages=nudges, now=now, owner=owner)
     folded = [row for n in due.nudges if n.candidate.key in written for row in n.folds]
     outbox.mark_folded(session=session, message_ids=folded, now=now)
     outbox.hold(

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, case, func, insert, literal_column, or_, text, update
 from sqlalchemy import select as sa_select
@@ -438,6 +438,36 @@ def list_messages(
     if status is not None:
         query = query.where(col(OutboxMessage.status) == status)
     return list(session.exec(query.order_by(col(OutboxMessage.id))))
+
+
+class Listed(NamedTuple):
+    """An owed message as `cascade tick --dry-run` lists it."""
+
+    kind: str
+    recipient: str
+    team_id: str
+    attempts: int
+
+
+def due_listing(*, session: Session, now: datetime) -> list[Listed]:
+    """What is owed, due by `now` and leased to nobody, in order: only what a listing shows
+    (a busy hour owes 100,000 messages, blocks and all)."""
+    free = or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now)
+    rows = session.execute(
+        sa_select(
+            col(OutboxMessage.kind),
+            col(OutboxMessage.recipient),
+            col(OutboxMessage.team_id),
+            col(OutboxMessage.attempts),
+        )
+        .where(
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.next_attempt_at) <= now,
+            free,
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    return [Listed(*row) for row in rows]
 
 
 def pending_count(*, session: Session) -> int:
