@@ -265,6 +265,12 @@ def insert_or(session: Session, model: Any) -> postgresql.Insert | sqlite.Insert
     return sqlite.insert(model)
 
 
+# A big read (tens of thousands of rows at 100,000 people) comes a few thousand rows at a time
+# (PostgreSQL: a server-side cursor), each row made what is kept as it comes: the driver's rows,
+# SQLAlchemy's and what is kept are never all held at once (the tick's peak memory).
+STREAMED = {"yield_per": 5_000}
+
+
 def plain_rows(session: Session, statement: Executable) -> Iterator[Any]:
     """A Core SELECT's rows (tuples), read past the ORM, which spends time on every row even of
     a statement that loads no objects (a summary reads tens of thousands); to be read once, as

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -30,7 +30,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from storage.db import one_of, table_of
+from storage.db import STREAMED, one_of, table_of
 from storage.goals import OPEN, GoalRow
 from storage.models import (
     CheckIn,
@@ -130,11 +130,12 @@ def people(*, session: Session, in_play: InPlay) -> tuple[list[PersonRow], dict[
         .where(person.c.team_id == in_play.team_id, _person_in_play(session, person, in_play))
     )
     rows, member_of = [], {}
-    # Sorted here: in id order, PostgreSQL sorts the memberships to merge them, on disk.
-    for *values, unit_id in sorted(session.execute(query).all(), key=itemgetter(0)):
+    for *values, unit_id in session.execute(query, execution_options=STREAMED):
         rows.append(PersonRow(*values))
         if unit_id is not None:
             member_of[values[0]] = unit_id
+    # Sorted here: in id order, PostgreSQL sorts the memberships to merge them, on disk.
+    rows.sort(key=attrgetter("id"))
     return rows, member_of
 
 
@@ -173,8 +174,11 @@ def goals(*, session: Session, in_play: InPlay) -> list[GoalRow]:
                     ),
                 )
             )
-    found = {row[0]: row for row in session.execute(union_all(*parts)).all()}  # one per goal
-    return [GoalRow(*found[i]) for i in sorted(found)]
+    found = {  # one per goal
+        row[0]: GoalRow(*row)
+        for row in session.execute(union_all(*parts), execution_options=STREAMED)
+    }
+    return [found[i] for i in sorted(found)]
 
 
 def _columns(table: Table, row: type[Any]) -> list[ColumnElement[Any]]:

@@ -40,7 +40,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from storage.db import insert_rows
+from storage.db import STREAMED, insert_rows
 from storage.models import OutboxMessage, OutboxStatus, Workspace
 
 LEASE = timedelta(seconds=90)
@@ -143,11 +143,13 @@ def owed_subjects(
     if not kinds or not period_keys:
         return set()
     rows = session.exec(
-        select(OutboxMessage.kind, OutboxMessage.subject, OutboxMessage.period_key).where(
+        select(OutboxMessage.kind, OutboxMessage.subject, OutboxMessage.period_key)
+        .where(
             col(OutboxMessage.team_id) == team_id,
             col(OutboxMessage.kind).in_(kinds),
             col(OutboxMessage.period_key).in_(period_keys),
         )
+        .execution_options(**STREAMED)
     )
     return {(k, s or "", p or "") for k, s, p in rows}
 
@@ -550,13 +552,15 @@ def budget_rows(
         )
         .where(col(OutboxMessage.team_id) == team_id, or_(is_held, owed))
         .order_by(col(OutboxMessage.id))
-    ).all()
-    lately = [(r, at) for _, r, at, status, _ in rows if status != OutboxStatus.HELD]
-    held_back = [
-        (i, r, (payload or {}).get("also") or {})
-        for i, r, _, status, payload in rows
-        if status == OutboxStatus.HELD and i is not None
-    ]
+        .execution_options(**STREAMED)
+    )
+    lately: list[tuple[str, datetime]] = []
+    held_back: list[tuple[int, str, dict[str, Any]]] = []
+    for i, r, at, status, payload in rows:
+        if status != OutboxStatus.HELD:
+            lately.append((r, at))
+        elif i is not None:
+            held_back.append((i, r, (payload or {}).get("also") or {}))
     return lately, held_back
 
 
