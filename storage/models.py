@@ -388,6 +388,13 @@ class OutboxMessage(SQLModel, table=True):
             postgresql_where=sa.text("status = 'pending'"),
             sqlite_where=sa.text("status = 'pending'"),
         ),
+        # What one sender holds (its one read of a batch).
+        sa.Index(
+            "ix_outbox_leased",
+            "lease_owner",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

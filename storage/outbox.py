@@ -239,7 +239,7 @@ def ready(*, session: Session, owner: str, now: datetime) -> list[Ready]:
         .outerjoin(Workspace, col(Workspace.team_id) == col(OutboxMessage.team_id))
         .where(
             col(OutboxMessage.lease_owner) == owner,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.status) == PENDING_LITERAL,  # on ix_outbox_leased (partial)
         )
         .order_by(col(OutboxMessage.id))
     ).all()
