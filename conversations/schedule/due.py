@@ -58,12 +58,7 @@ def due_in(*, session: Session, team_id: str, now: datetime, admin_ids: frozense
     world = read_world(session=session, team_id=team_id, now=now, admin_ids=admin_ids)
     escalated = barrier.escalate(session=session, escalations=escalations(world), now=now)
     found = with_retrospectives(session, world, with_agendas(session, world, candidates(world)))
-    owed = outbox.owed_subjects(
-        session=session,
-        team_id=team_id,
-        kinds=sorted({c.kind for c in found}),
-        period_keys=sorted({c.period_key for c in found}),
-    )
+    owed = outbox.already_owed(session=session, team_id=team_id, keys={c.key for c in found})
     since = world.now - timedelta(days=8)
     owed_lately, held_rows = outbox.budget_rows(
         session=session, team_id=team_id, kinds=(ESCALATION, *KINDS), since=since
