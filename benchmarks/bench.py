@@ -14,8 +14,8 @@ CASCADE_TEST_POSTGRES_URL), it measures:
   modal), each beside a bare Bolt app (benchmarks/bare_bolt.py, same server) acking the same
   signed request; the statements `/goals mine` and the tree read (in this process);
 - DM ack p99 while 30 people type ahead, alone, while `/goals tree` is built over and over,
-  and (last, after the fan-out) while `cascade tick` also runs in a process of its own, finding
-  who is due and delivering 30,000 check-ins; beside one person's DMs with nothing else running;
+  and (last, after the fan-out) while `cascade tick` also runs the next week's busiest hour in a
+  process of its own (finding who is due, owing, delivering); beside one person's DMs alone;
 - a directory refresh: 8 requests at once while the directory is a day old, users.list calls;
 - serve's peak RSS (VmHWM) after all of it, beside its RSS at start-up, and the tick's;
 - the leadership summary beside one hand-written aggregate query;
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt.request import BoltRequest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -562,20 +562,20 @@ def contention(run: Run, idle: list[float], managers: list[str]) -> None:
 
 @dataclass
 class Ticking:
-    """`cascade tick --at` in a process of its own, as the one scheduler's would run, for as long
-    as the `with` lasts: then its peak RSS and the messages it sent meanwhile are read, and it is
-    stopped (what it has not sent stays owed)."""
+    """`cascade tick --at` in a process of its own, as the one scheduler's would run: started as
+    the `with` begins; as it ends, the messages it has sent so far are counted; `finish` lets it
+    deliver the rest and reads its peak RSS (VmHWM, while it runs: the kernel's figure after it
+    has ended, ru_maxrss, counts the benchmark's own memory, which it was forked from)."""
 
     env: dict[str, str]
     at: datetime
-    fake: WatchedSlack
+    engine: Engine
     folder: Path
     peak_mb: float = 0.0
-    sent: int = 0
+    sent_meanwhile: int = 0
     process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Ticking:
-        self.before = len(self.fake.calls_to("chat.postMessage"))
         log = (self.folder / "tick.log").open("wb")
         cascade = Path(sys.executable).with_name("cascade")
         argv = [str(cascade), "tick", "--at", self.at.isoformat()]
@@ -586,15 +586,23 @@ class Ticking:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.sent_meanwhile = self.count("status = 'sent' AND sent_at >= :at")
+
+    def finish(self, timeout: float = 900) -> tuple[int, int]:
+        """Wait for it to end: (messages it owed, of which sent)."""
         assert self.process is not None
-        self.sent = len(self.fake.calls_to("chat.postMessage")) - self.before
+        self.process.wait(timeout)
         self.watching.set()
         self.watcher.join()
-        Served(self.process, "").stop()
+        return self.count("created_at >= :at"), self.count("status = 'sent' AND sent_at >= :at")
+
+    def count(self, where: str) -> int:
+        """Outbox rows its clock stamped (it runs a week ahead of everyone else's)."""
+        with self.engine.connect() as c:
+            found = c.execute(text(f"SELECT count(*) FROM outbox WHERE {where}"), {"at": self.at})
+            return int(found.scalar_one())
 
     def _watch(self) -> None:
-        """Its peak RSS (VmHWM), read while it runs: the kernel's figure after it has ended
-        (ru_maxrss) counts the benchmark's own memory, which it was forked from."""
         assert self.process is not None
         while not self.watching.is_set():
             try:
@@ -607,19 +615,21 @@ class Ticking:
 
 
 def contention_with_tick(
-    run: Run, idle: list[float], managers: list[str], ticking: Ticking, owed: list[int]
+    run: Run, idle: list[float], managers: list[str], ticking: Ticking
 ) -> None:
-    """As `contention`'s busiest row, while `cascade tick` finds who is due and delivers the
-    fan-out's messages (owed again) at once, in a process of its own."""
-    fanout.owed_again(run.engine, owed)
+    """As `contention`'s busiest row, while `cascade tick` runs the busiest hour in a process of
+    its own: finding who is due, owing and delivering; then that tick's peak RSS, from its start
+    to its last message."""
     acks, built = typing_ahead(
         run, [next(run.spare) for _ in range(30)], trees=managers, alongside=ticking
     )
+    owed, sent = ticking.finish()
     p99, over = pct(acks, 0.99), sum(a > 3.0 for a in acks)
     run.table.add(
         run.db,
-        f"DM ack p99, 30 typing ahead + trees + `cascade tick` ({len(acks)} acks, {built} trees "
-        f"built, {ticking.sent:,} check-ins sent meanwhile); over 3 s: {over}",
+        f"DM ack p99, 30 typing ahead + trees + `cascade tick` at the busiest hour ({len(acks)} "
+        f"acks, {built} trees built, {ticking.sent_meanwhile:,} check-ins sent meanwhile); over "
+        f"3 s: {over}",
         ms(p99),
         f"{ms(pct(idle, 0.99))} (one person, idle)",
         f"×{p99 / pct(idle, 0.99):.1f}",
@@ -628,7 +638,7 @@ def contention_with_tick(
     )
     run.table.add(
         run.db,
-        "`cascade tick` peak RSS (finding who is due, then delivering)",
+        f"`cascade tick` at the busiest hour, peak RSS ({owed:,} messages owed, {sent:,} sent)",
         f"{ticking.peak_mb:.0f} MB",
         "",
         "",
@@ -815,13 +825,12 @@ def next_monday() -> datetime:
     return today + timedelta(days=7 - today.weekday())
 
 
-def tick_figures(run: Run, settings: Settings, url: str) -> list[int]:
+def tick_figures(run: Run, settings: Settings, url: str) -> None:
     """Every hour from Sunday 12:00 to Monday 18:00 UTC of the next week (every zone's Monday
     09:00 falls in it), delivery held: the ticks' time to find and owe. Then the first 30,000
     of what they owe (all, if fewer) delivered at once, as at one 09:00, by one sender process
     and by two sharing the outbox, beside a bare loop of the very same calls
-    (benchmarks/tick_fanout.py); Slack's pace lifted: Cascade's own cost per message. Returns
-    the ids of the messages delivered."""
+    (benchmarks/tick_fanout.py); Slack's pace lifted: Cascade's own cost per message."""
     monday = next_monday()
     services = Services(settings=settings, engine=run.engine)
     started = time.perf_counter()
@@ -836,7 +845,7 @@ def tick_figures(run: Run, settings: Settings, url: str) -> list[int]:
         None,
     )
     at = monday + timedelta(hours=19)
-    rows, ids = fanout.fan_out(run.engine, url, run.fake, run.fake.base_url, at, fanout.AT_ONCE)
+    rows, _ = fanout.fan_out(run.engine, url, run.fake, run.fake.base_url, at, fanout.AT_ONCE)
     (_, _, bare_seconds), *senders = rows
     bare = rows[0][1] / bare_seconds
     rates = [sent / seconds for _, sent, seconds in senders]
@@ -851,7 +860,6 @@ def tick_figures(run: Run, settings: Settings, url: str) -> list[int]:
             "≥ 25%; 30,000 in ≤ 10 min" if one else "faster than one",
             (rate >= bare / 4 and 30_000 / rate <= 600) if one else rate > rates[0],
         )
-    return ids
 
 
 # -- one database ----------------------------------------------------------------------------
@@ -922,12 +930,13 @@ def run_database(label: str, org: Organisation, args: argparse.Namespace, table:
                 summary_figures(run, cycle_id)
                 finding_due(run)
             if not args.skip_tick:
-                sent = tick_figures(run, settings, url)
+                tick_figures(run, settings, url)
                 print(f"[{label}] contention with the tick", file=sys.stderr)
                 env = cascade_env(url, served_fake.url)
-                at = next_monday() + timedelta(hours=19)  # after tick_figures' owed messages
-                ticking = Ticking(env, at, fake, folder)
-                contention_with_tick(run, idle, [next(spare), next(spare)], ticking, sent)
+                # The busiest hour (finding_due's), a week after tick_figures' owed messages.
+                at = next_monday() + timedelta(days=7, hours=8)
+                ticking = Ticking(env, at, engine, folder)
+                contention_with_tick(run, idle, [next(spare), next(spare)], ticking)
             peak = app.rss_mb()
             table.add(
                 label,

@@ -198,7 +198,7 @@ def _tell_lost(services: Services, row: InboxMessage) -> None:
         again = outbox.Owed(row.team_id, REPLY, row.user_id, blocks.message(text))
         outbox.enqueue(session=session, messages=[again], now=now, owner=owner)
     logger.info("inbox %s overtaken by the flow: asked to send it again", row.id)
-    services.sender.deliver_owned(owner)
+    services.sender.deliver_owned(owner, reply_to=row.user_id)
 
 
 def _answered(services: Services, row: InboxMessage) -> None:

@@ -176,12 +176,16 @@ class Sender:
         self.reachability = reachability or Reachability()
 
     def at(self, now: datetime) -> Sender:
-        """This sender, with its clock stopped at `now` (a tick runs as of one instant); its
-        pace and what it knows of Slack's reachability are shared with this one."""
+        """This sender, with its clock starting at `now` (a tick runs as of one instant) and
+        moving on as real time does: a fan-out at Slack's pace lasts hours, and its leases
+        (renewed as it goes) must stay ahead of the clocks of other senders, such as the next
+        `cascade tick` from cron. Its pace and what it knows of Slack's reachability are
+        shared with this one."""
+        started = time.monotonic()
         return Sender(
             engine=self.engine,
             client=self.client,
-            clock=lambda: now,
+            clock=lambda: now + timedelta(seconds=time.monotonic() - started),
             pacer=self.pacer,
             reachability=self.reachability,
         )
@@ -204,12 +208,20 @@ class Sender:
         logger.warning("Slack accepts the token for workspace %s again: sending resumes", team_id)
         return [team_id]
 
-    def deliver_owned(self, owner: str, *, reply: bool = True) -> Report:
-        """Deliver the rows a request wrote, leased to it at once (see storage/outbox.py); a
-        `reply` (someone is waiting for it) goes before the messages nobody waits for."""
-        with transaction(self.engine) as session:
-            rows = outbox.ready(session=session, owner=owner, now=self.clock())
-        return self._deliver(rows, owner, reply=reply)
+    def deliver_owned(self, owner: str, *, reply_to: str | None = None) -> Report:
+        """Deliver the rows a request (or a tick) wrote, leased to it at once (storage/outbox.py),
+        a batch at a time. Those to `reply_to` (the person who just typed or clicked: they wait
+        for them) go before the messages nobody waits for, which keep the overall pace."""
+        report, after = Report(), 0
+        while True:
+            with transaction(self.engine) as session:
+                rows = outbox.ready(
+                    session=session, owner=owner, now=self.clock(), after=after, limit=BATCH
+                )
+            report.add(self._deliver(rows, owner, reply_to=reply_to))
+            if len(rows) < BATCH:
+                return report
+            after = rows[-1].row.id or after
 
     def deliver_due(self, *, limit: int | None = None) -> Report:
         """Deliver everything pending that is due and leased to nobody (the tick's part), a
@@ -223,10 +235,10 @@ class Sender:
                 ):
                     break
                 rows = outbox.ready(session=session, owner=owner, now=self.clock())
-            report.add(self._deliver(rows, owner, reply=False))
+            report.add(self._deliver(rows, owner, reply_to=None))
         return report
 
-    def _deliver(self, rows: list[outbox.Ready], owner: str, *, reply: bool) -> Report:
+    def _deliver(self, rows: list[outbox.Ready], owner: str, *, reply_to: str | None) -> Report:
         """Send the rows in order; each person's in order behind any earlier one still owed;
         nothing to a suspended workspace, nothing while Slack is away; at Slack's pace."""
         report = Report()
@@ -251,7 +263,7 @@ class Sender:
             elif who not in gone:
                 if marks.due() or row.method == outbox.RETIRING:  # it reads where those went
                     marks.flush()
-                self.pacer.wait(who, reply=reply)
+                self.pacer.wait(who, reply=row.recipient == reply_to)
                 outcome = self._send(row, marks)
                 report.add(outcome)
                 suspended |= outcome.suspended

@@ -7,7 +7,7 @@ is no more than `burst` intervals ahead of now. A reply (someone just asked and 
 it) waits only for its own conversation: it still takes its place in the overall bucket, so the
 messages nobody is waiting for (the tick's check-ins, the import's notices) make room for it
 instead of it queueing behind them, and a burst of replies never holds the threads that send
-them. Times come from an injectable monotonic clock and
+them (up to REPLIES_AHEAD of them). Times come from an injectable monotonic clock and
 waits from an injectable sleep, so a test can run hours of sending in no time and read the pace
 from the fake Slack's recorded call times.
 """
@@ -24,6 +24,10 @@ CONVERSATION_BURST = 3  # messages one person may get at once (one turn's replie
 OVERALL = 0.2  # seconds between messages overall: 300 a minute
 OVERALL_BURST = 20
 FORGET = 10_000  # conversations remembered before the idle ones are forgotten
+# How far ahead replies may book the overall pace: past it (more than 50 replies in 10 s) they
+# go over it, and Slack's 429 with Retry-After is the limit; what nobody waits for then waits at
+# most this long for them (well inside an outbox lease).
+REPLIES_AHEAD = 10.0
 
 
 @dataclass
@@ -53,7 +57,10 @@ class Pacer:
             if not reply:
                 start = max(start, self._slot(None, now, self.overall, self.overall_burst))
             for key, interval in ((conversation, self.per_conversation), (None, self.overall)):
-                self._due[key] = max(self._due.get(key, start), start) + interval
+                due = max(self._due.get(key, start), start) + interval
+                if reply and key is None:  # replies push the rest back so far, then go over
+                    due = min(due, max(self._due.get(key, start), now + REPLIES_AHEAD))
+                self._due[key] = due
             if len(self._due) > FORGET:
                 self._due = {k: v for k, v in self._due.items() if v > now}
         delay = start - now

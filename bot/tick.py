@@ -77,7 +77,7 @@ def run_tick(services: Services, now: datetime, *, dry_run: bool = False) -> Tic
             outbox.refresh_statistics(session=session)
     sender = services.sender.at(now)
     sender.resume_reinstalled()
-    report.delivery = sender.deliver_owned(owner, reply=False)
+    report.delivery = sender.deliver_owned(owner)
     report.delivery.add(sender.deliver_due())
     if report.due or report.delivery.sent or report.delivery.failed:
         logger.info(

@@ -299,7 +299,11 @@ def acting(
     homes = _homes_to_refresh(work, has_home)
 
     def after() -> None:
-        unreached = services.sender.deliver_owned(work.owner).unreached if work.owed else set()
+        unreached = (
+            services.sender.deliver_owned(work.owner, reply_to=user_id).unreached
+            if work.owed
+            else set()
+        )
         reachable = [u for u in homes if u not in unreached]
         if reachable:
             refresh_homes(services=services, team_id=team_id, user_ids=reachable)

@@ -214,7 +214,7 @@ def lines_below(
         col(Objective.status) == ObjectiveStatus.PUBLISHED,
         within(col(Objective.unit_id)),
     )
-    objectives = select(Objective.id).where(*published).limit(at_most).subquery()
+    objectives = select(Objective.id).where(*published).limit(at_most + 1).subquery()
     built = (
         select(Goal.id)
         .join(Objective, col(Objective.id) == col(Goal.objective_id))
@@ -225,7 +225,7 @@ def lines_below(
             within(col(Goal.unit_id)),
             *published,
         )
-        .limit(at_most)
+        .limit(at_most + 1)  # one past it: whether there are more
         .subquery()
     )
     both = session.exec(
@@ -234,7 +234,8 @@ def lines_below(
             select(func.count()).select_from(built).scalar_subquery(),
         )
     ).one()
-    return int(both[0]) + int(both[1]), max(int(both[0]), int(both[1])) >= at_most
+    counted = [int(both[0]), int(both[1])]
+    return sum(min(n, at_most) for n in counted), max(counted) > at_most
 
 
 def published_objective_units(*, session: Session, team_id: str, cycle_id: int) -> dict[int, int]:

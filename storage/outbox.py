@@ -213,8 +213,11 @@ class Ready:
     behind: datetime | None
 
 
-def ready(*, session: Session, owner: str, now: datetime) -> list[Ready]:
-    """The pending rows this sender holds, oldest first, each with its workspace's suspension and
+def ready(
+    *, session: Session, owner: str, now: datetime, after: int = 0, limit: int | None = None
+) -> list[Ready]:
+    """The pending rows this sender holds (after id `after`, at most `limit`: a tick holds the
+    50,000 nudges of its hour), oldest first, each with its workspace's suspension and
     whether an earlier message to the same person is still owed and held by no sender (left
     behind by a failure, or while Slack was away): one query. The first such message is found
     in id order on ix_outbox_pending_to; asked as min(next_attempt_at), PostgreSQL read it off
@@ -242,8 +245,10 @@ def ready(*, session: Session, owner: str, now: datetime) -> list[Ready]:
         .where(
             col(OutboxMessage.lease_owner) == owner,
             col(OutboxMessage.status) == PENDING_LITERAL,  # on ix_outbox_leased (partial)
+            col(OutboxMessage.id) > after,
         )
         .order_by(col(OutboxMessage.id))
+        .limit(limit)
     ).all()
     return [Ready(row, suspended is not None, _instant(due)) for row, suspended, due in found]
 
@@ -290,7 +295,7 @@ def renew_lease(*, session: Session, owner: str, now: datetime) -> None:
         update(OutboxMessage)
         .where(
             col(OutboxMessage.lease_owner) == owner,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.status) == PENDING_LITERAL,  # on ix_outbox_leased (partial)
             or_(
                 col(OutboxMessage.lease_until).is_(None),
                 col(OutboxMessage.lease_until) < now + LEASE - RENEWED_WITHIN,

@@ -9,12 +9,19 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.outbox import Sender
-from bot.pacing import CONVERSATION_BURST, OVERALL, OVERALL_BURST, PER_CONVERSATION, Pacer
+from bot.pacing import (
+    CONVERSATION_BURST,
+    OVERALL,
+    OVERALL_BURST,
+    PER_CONVERSATION,
+    REPLIES_AHEAD,
+    Pacer,
+)
 from bot.sandbox.fake_slack import FakeSlack
 from bot.slack import make_client
 from storage import outbox
 from storage.db import transaction
-from tests.conftest import ALICE, BOB, CAROL, settings_for
+from tests.conftest import ALICE, BOB, CAROL, DAVE, settings_for
 
 
 class Stopped:
@@ -34,10 +41,10 @@ class Stopped:
 def test_a_reply_goes_at_once_while_a_fan_out_has_the_overall_pace_booked() -> None:
     clock = Stopped()
     pacer = Pacer(monotonic=clock, sleep=clock.sleep)
-    for n in range(100):  # the tick's fan-out: 100 check-ins, every thread booked ahead
+    for n in range(40):  # the tick's fan-out: 40 check-ins, every thread booked ahead
         pacer.wait(f"U{n}")
     booked = pacer.wait("U-next")
-    assert booked == pytest.approx((100 - OVERALL_BURST + 1) * OVERALL)
+    assert booked == pytest.approx((40 - OVERALL_BURST + 1) * OVERALL)
     assert pacer.wait(ALICE, reply=True) == 0.0, "the person who typed waits for nobody"
     assert pacer.wait("U-after") == pytest.approx(booked + 2 * OVERALL), "the fan-out made room"
 
@@ -50,13 +57,18 @@ def test_a_reply_still_keeps_its_own_conversations_pace() -> None:
     assert waits[CONVERSATION_BURST:] == pytest.approx([PER_CONVERSATION, 2 * PER_CONVERSATION])
 
 
-def test_replies_alone_never_wait_for_the_overall_pace() -> None:
+def test_replies_alone_never_wait_for_the_overall_pace_and_hold_the_rest_back_only_so_long() -> (
+    None
+):
     clock = Stopped()
     pacer = Pacer(monotonic=clock, sleep=clock.sleep)
     assert [pacer.wait(f"U{n}", reply=True) for n in range(3 * OVERALL_BURST)] == [0.0] * (
         3 * OVERALL_BURST
     )
     assert pacer.wait("U-bulk") > 0, "what nobody waits for goes after them"
+    for n in range(1000):  # a flood of replies: over Slack's pace, its 429s are the limit
+        assert pacer.wait(f"R{n}", reply=True) == 0.0
+    assert pacer.wait("U-bulk-2") <= REPLIES_AHEAD, "never held back past REPLIES_AHEAD"
 
 
 class Recording(Pacer):
@@ -66,7 +78,7 @@ class Recording(Pacer):
         super().__init__(per_conversation=0.0, overall=0.0)
         self.kinds: list[tuple[Hashable, bool]] = []
 
-    def wait(self, conversation: Hashable, *, reply: bool = False) -> float:
+    def wait(self, conversation: Hashable, *, reply: bool = False) -> float:  # noqa: D102
         self.kinds.append((conversation, reply))
         return super().wait(conversation, reply=reply)
 
@@ -88,7 +100,10 @@ def test_the_sender_says_which_messages_someone_is_waiting_for(
         )
         outbox.enqueue(
             session=s,
-            messages=[outbox.Owed(team, "reply", BOB, {"text": "b"})],
+            messages=[
+                outbox.Owed(team, "reply", BOB, {"text": "b"}),
+                outbox.Owed(team, "notice", DAVE, {"text": "Bob proposed a goal"}),
+            ],
             now=earlier,
             owner="request",
         )
@@ -98,7 +113,12 @@ def test_the_sender_says_which_messages_someone_is_waiting_for(
             now=earlier,
             owner="tick",
         )
-    sender.deliver_owned("request")
-    sender.deliver_owned("tick", reply=False)
+    sender.deliver_owned("request", reply_to=BOB)  # Bob's answer, and a notice to Dave
+    sender.deliver_owned("tick")
     sender.deliver_due()
-    assert pacer.kinds == [((team, BOB), True), ((team, CAROL), False), ((team, ALICE), False)]
+    assert pacer.kinds == [
+        ((team, BOB), True),
+        ((team, DAVE), False),
+        ((team, CAROL), False),
+        ((team, ALICE), False),
+    ]

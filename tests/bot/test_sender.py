@@ -159,3 +159,18 @@ def test_a_failure_after_unmarked_sends_never_rewrites_them(
     report = sender[0].deliver_due()
     assert (report.sent, report.failed) == (2, 1)
     assert rows(engine) == [(BOB, "sent"), (ALICE, "sent"), (BOB, "failed")]
+
+
+def test_a_ticks_sender_clock_moves_on_with_real_time(
+    sender: tuple[Sender, Clock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick sends as of its instant, but a fan-out at Slack's pace lasts hours: its clock (and
+    so the leases it renews) moves on as real time does, or the next tick from cron would find
+    its rows' leases long expired and send them again."""
+    real = [1000.0]
+    monkeypatch.setattr(bot_outbox.time, "monotonic", lambda: real[0])
+    instant = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    ticking = sender[0].at(instant)
+    assert ticking.clock() == instant
+    real[0] += 2 * 3600
+    assert ticking.clock() == instant + timedelta(hours=2)

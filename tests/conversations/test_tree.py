@@ -145,7 +145,8 @@ def test_a_tree_cut_stops_counting_at_its_limit_and_says_over(
     objectives_shown = sum(1 for r in whole.rows if r.kind == "objective")
     goals_shown = sum(1 for r in whole.rows if r.kind == "goal")
     monkeypatch.setattr(tree, "TREE_ROWS", units_shown)
-    for limit, stopped in ((max(objectives_shown, goals_shown) + 1, False), (2, True)):
+    most = max(objectives_shown, goals_shown)
+    for limit, stopped in ((most + 1, False), (most, False), (most - 1, True), (2, True)):
         monkeypatch.setattr(tree, "LINES_COUNTED", limit)
         with transaction(engine) as s:
             cut = alignment_tree(session=s, actor=cleo, unit_name=None, now=NOW)
