@@ -115,8 +115,7 @@ def get_person_placed(
     person: Person
     person, unit_id, workspace, _, talking = rows[0]
     keep(session, ("unit_of", team_id, person.id), (unit_id,))
-    if not talking:
-        keep(session, (NOT_TALKING, team_id, person.id), True)
+    keep(session, (NOT_TALKING, team_id, person.id), not talking)  # as read now, either way
     cycles = [cycle for _, _, _, cycle, _ in rows if cycle is not None]
     workspaces.keep_calendar(session=session, team_id=team_id, workspace=workspace, cycles=cycles)
     return person
