@@ -69,32 +69,48 @@ class Process:
     """`cascade serve` in a child process."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        # The port is free when picked, but another worker's server may take it before this one
+        # binds it: a child that exits at once is started again on another port.
+        for _ in range(3):
+            if self._start(env, cwd):
+                return
+        raise RuntimeError(f"cascade serve did not start: {self._said()}")
+
+    def _start(self, env: dict[str, str], cwd: Path) -> bool:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.log = cwd / f"serve-{self.port}.log"
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.proc.poll() is None:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1):
-                    return
+                    return True
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("cascade serve did not start")
+        if self.proc.poll() is None:
+            raise RuntimeError(f"cascade serve did not answer in 30 s: {self._said()}")
+        return False
+
+    def _said(self) -> str:
+        """The end of what the child wrote to stderr."""
+        return self.log.read_text(errors="replace")[-2000:]
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)

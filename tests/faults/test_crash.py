@@ -208,7 +208,8 @@ def test_kills_at_random_points_lose_no_step_and_no_message(
     assert len(posted) >= len(owed) and all(times[key(r, fake)] >= 1 for r in owed), "lost"
     twice = [r for r in owed if times[key(r, fake)] > 1]
     for row in twice:  # only a message a process was delivering when it died, sent again later
-        assert times[key(row, fake)] == 2 and row.sent_at == later, (row.kind, row.payload["text"])
+        by_the_tick = later <= row.sent_at <= later + timedelta(minutes=1)  # its clock moves on
+        assert times[key(row, fake)] == 2 and by_the_tick, (row.kind, row.payload["text"])
     print(
         f"seed {seed} ({database.split(':')[0]}): {server.kills} kills, {len(owed)} messages, "
         f"{len(twice)} sent twice (in flight at a kill), Slack retries {driver.retries}, "
