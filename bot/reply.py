@@ -32,10 +32,16 @@ def usage_forms(usage: str | None) -> list[str] | None:
     ]
 
 
+# Refusals the command's right form would only muddle: a view that is not theirs to see at all
+# (it reads as if mistyped), and a refusal that gives the form itself. (Who-may refusals of
+# things an admin or a unit's manager does keep it: it is what to ask them for.)
+NOT_THE_FORM = frozenset({"not_a_manager", "summary_not_yours", "empty_barrier"})
+
+
 def refusal_text(refusal: Refusal, usage: str | None = None) -> str:
-    """Why a request was refused, and (for a slash command) the command's right form."""
+    """Why a request was refused, and (for a slash command mistyped) the command's right form."""
     return render(
         "errors/refusal",
         problem=render(f"errors/{refusal.code}", **refusal.params),
-        forms=usage_forms(usage),
+        forms=[] if refusal.code in NOT_THE_FORM else usage_forms(usage),
     )

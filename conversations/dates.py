@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 
 MONTHS = {
@@ -92,9 +93,18 @@ DUE_TEXT_LIMIT = 100
 LANGUAGES = ["en", "es", "fr", "de", "pt"]
 
 
+def _words_only(text: str) -> str:
+    """`text` without emoji and other pictographs (a smiley after "end of March", Slack's
+    `:tada:` shortcodes), which say nothing of a date."""
+    text = re.sub(r":[a-z0-9_+-]+:", " ", text)
+    return "".join(
+        " " if unicodedata.category(c) in ("So", "Sk", "Cs") or c == "\ufe0f" else c for c in text
+    )
+
+
 def parse_due(text: str, today: date) -> date | None:
     """The date meant by `text`, reading ambiguous dates as the next one after `today`."""
-    raw = " ".join(text.lower().split()).strip(" .!")
+    raw = " ".join(_words_only(text).lower().split()).strip(" .!")
     if not raw or len(raw) > DUE_TEXT_LIMIT:
         return None
     try:

@@ -64,6 +64,7 @@ def test_anyone_else_is_told_politely_who_can_see_it(walk: Walk) -> None:
     walk.command(BOB, "summary")
     refused = walk.expect(BOB, "The leadership summary is for managers")
     assert f"<@{ALICE}> runs *Sales*" in refused.text and f"<@{ADMIN}>" in refused.text
+    assert "The right form" not in refused.text, "a refusal of who may, not a typo"
     walk.command(DAVE, "summary")  # in no unit: only the admins can help
     refused = walk.expect(DAVE, "The leadership summary is for managers")
     assert f"<@{ADMIN}>" in refused.text and "runs" not in refused.text
