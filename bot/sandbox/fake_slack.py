@@ -42,6 +42,9 @@ PICKED_MENTION = re.compile(r"<(?:@[UW]|#[CG])[A-Z0-9]+(?:\|[^<>]*)?>")
 CHANNEL_NAME = re.compile(r"(?<![\w.&;])#([a-z0-9][a-z0-9_-]*)")
 SPECIAL_MENTION = re.compile(r"(?<![\w.])@(channel|here|everyone)\b")
 HANDLE = re.compile(r"(?<![\w.])@([a-z0-9](?:[a-z0-9._-]*[a-z0-9])?)")
+# "@Lena Vogel": a person's name after @, as picking them from Slack's list shows it (up to four
+# words; the longest that names someone wins). The sandbox has no list to pick from.
+NAMED = re.compile(r"(?<![\w.])@(\w[\w'.-]*(?: \w[\w'.-]*){0,3})")
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 TEXT_LIMIT = 40_000
@@ -455,15 +458,27 @@ class FakeSlack:
         `&`, `<`, `>` escaped, `@handle`, `@channel` and `#channel` turned into tokens. Tokens
         already formed (`<@U123|name>`, `<#C123|name>`, as picked ones are) pass through."""
         handles: dict[str, str] = {}
+        names: dict[str, str] = {}  # a name, lower-cased → its handle
         with self.lock:
             # Only text with an @handle needs the directory of them (100,000 people in a bench).
-            if HANDLE.search(typed):
-                handles = {u["name"]: uid for uid, u in self.users.items() if not u["deleted"]}
+            if HANDLE.search(typed) or NAMED.search(typed):
+                live = [u for u in self.users.values() if not u["deleted"]]
+                handles = {u["name"]: u["id"] for u in live}
+                names = {u["real_name"].lower(): u["name"] for u in live if u.get("real_name")}
             channels = dict(self.channels)
+
+        def named(found: re.Match[str]) -> str:
+            words = found.group(1).split(" ")
+            for n in range(len(words), 0, -1):
+                handle = names.get(" ".join(words[:n]).lower())
+                if handle is not None:
+                    return " ".join([f"@{handle}", *words[n:]])
+            return found.group(0)
 
         def escaped(text: str) -> str:
             text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             text = SPECIAL_MENTION.sub(lambda m: f"<!{m.group(1)}>", text)
+            text = NAMED.sub(named, text) if names else text
             text = HANDLE.sub(
                 lambda m: (
                     f"<@{handles[m.group(1)]}|{m.group(1)}>"

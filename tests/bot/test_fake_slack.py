@@ -157,6 +157,18 @@ def test_typed_text_arrives_as_slack_sends_it(fake_slack: tuple[FakeSlack, str])
     )
 
 
+def test_a_name_typed_after_at_is_the_person_picked_from_the_list(
+    fake_slack: tuple[FakeSlack, str],
+) -> None:
+    """The sandbox has no list to pick people from: "@Lena Vogel" (as help shows a mention)
+    is who Slack would have sent, the longest name that matches; an unknown name stays text."""
+    fake = fake_slack[0]
+    fake.add_user("ULENA", "Lena Vogel")
+    fake.add_user("ULEN", "Lena")
+    sent = fake.as_sent_by_slack('unit members "Sales" @Lena Vogel @Lena and @Nobody Here')
+    assert sent == ('unit members "Sales" <@ULENA|lena.vogel> <@ULEN|lena> and @Nobody Here')
+
+
 def test_apps_connections_open_takes_the_app_token_and_nothing_else_does(
     fake_slack: tuple[FakeSlack, str],
 ) -> None:
