@@ -126,12 +126,11 @@ def _rendered(notice: Notice, memo: dict[int, tuple[Notice, dict[str, Any]]]) ->
     seen = memo.get(id(notice.context))
     if seen is not None:
         first, payload = seen
-        same = (first.template, first.choices, first.rows) == (
+        if (first.template, first.choices, first.rows) == (
             notice.template,
             notice.choices,
             notice.rows,
-        )
-        if same and first.context is notice.context:
+        ):
             return payload
     payload = notice_message(notice)
     memo[id(notice.context)] = (notice, payload)

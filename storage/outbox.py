@@ -266,7 +266,7 @@ def refresh_statistics(*, session: Session) -> None:
 
 
 def _instant(value: Any) -> datetime | None:
-    """A min() of instants: SQLite gives its text, with no zone (it is UTC)."""
+    """An instant read by a scalar subquery: SQLite gives its text, with no zone (it is UTC)."""
     if value is None or isinstance(value, datetime):
         return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
